@@ -1,0 +1,122 @@
+"""``aftersales users|tokens|orgs`` commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from aftersales.accounts import service as accounts_service
+from aftersales.accounts.enums import OrganisationKind, Role
+from aftersales.accounts.schemas import SYSTEM_ACTOR
+from aftersales.core.clock import SystemClock
+from aftersales.core.db import unit_of_work
+from aftersales.core.errors import DomainError
+from aftersales.core.runtime import session_factory
+
+users_app = typer.Typer(help="Users (用户).", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens (访问令牌).", no_args_is_help=True)
+orgs_app = typer.Typer(help="Organisations (机构).", no_args_is_help=True)
+
+
+def _fail(error: DomainError) -> None:
+    typer.echo(f"error: {error.code}: {error.detail}", err=True)
+    raise typer.Exit(code=1)
+
+
+@users_app.command("create")
+def create_user(
+    username: Annotated[str, typer.Option(help="login name")],
+    role: Annotated[Role, typer.Option(help="role")],
+    password: Annotated[str | None, typer.Option(help="password (prompted when omitted)")] = None,
+    display_name: Annotated[str | None, typer.Option(help="name shown to others")] = None,
+    org: Annotated[str | None, typer.Option(help="organisation code")] = None,
+    supervisor: Annotated[str | None, typer.Option(help="supervisor's username")] = None,
+) -> None:
+    """Create a user."""
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with unit_of_work(session_factory()) as session:
+            user = accounts_service.create_user(
+                session,
+                clock=SystemClock(),
+                actor=SYSTEM_ACTOR,
+                username=username,
+                role=role,
+                password=password,
+                display_name=display_name,
+                organisation_code=org,
+                supervisor_username=supervisor,
+            )
+            typer.echo(f"created user {user.username} ({user.role})")
+    except DomainError as error:
+        _fail(error)
+
+
+@users_app.command("set-password")
+def set_password(
+    username: Annotated[str, typer.Option()],
+    password: Annotated[str | None, typer.Option(help="prompted when omitted")] = None,
+) -> None:
+    """Replace a user's password."""
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with unit_of_work(session_factory()) as session:
+            accounts_service.set_password(
+                session, clock=SystemClock(), actor=SYSTEM_ACTOR, username=username, password=password
+            )
+    except DomainError as error:
+        _fail(error)
+    typer.echo("password updated")
+
+
+@tokens_app.command("create")
+def create_token(
+    username: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option(help="what the token is for")] = "cli",
+) -> None:
+    """Issue an API token and print only the token (shown once, stored hashed)."""
+    try:
+        with unit_of_work(session_factory()) as session:
+            _, plain = accounts_service.create_token(
+                session, clock=SystemClock(), actor=SYSTEM_ACTOR, username=username, name=name
+            )
+    except DomainError as error:
+        _fail(error)
+    typer.echo(plain)
+
+
+@tokens_app.command("revoke")
+def revoke_token(prefix: Annotated[str, typer.Option(help="the token or its first 10 characters")]) -> None:
+    """Revoke tokens by prefix."""
+    with unit_of_work(session_factory()) as session:
+        count = accounts_service.revoke_token(session, clock=SystemClock(), actor=SYSTEM_ACTOR, prefix=prefix)
+    typer.echo(f"revoked {count}")
+
+
+@orgs_app.command("create")
+def create_org(
+    code: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    kind: Annotated[OrganisationKind, typer.Option()],
+    parent: Annotated[str | None, typer.Option(help="parent organisation code")] = None,
+    city: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create an organisation."""
+    try:
+        with unit_of_work(session_factory()) as session:
+            accounts_service.create_organisation(
+                session,
+                clock=SystemClock(),
+                actor=SYSTEM_ACTOR,
+                code=code,
+                name=name,
+                kind=kind,
+                parent_code=parent,
+                city=city,
+            )
+    except DomainError as error:
+        _fail(error)
+    typer.echo(f"created organisation {code}")

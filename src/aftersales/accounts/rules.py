@@ -1,0 +1,74 @@
+"""Pure account rules: role permissions, username and password policy."""
+
+from __future__ import annotations
+
+import re
+
+from aftersales.accounts.enums import OrganisationKind, Permission, Role
+
+_ALL = frozenset(Permission)
+_STAFF_TICKETS = frozenset(
+    {
+        Permission.TICKET_CREATE,
+        Permission.TICKET_READ_ALL,
+        Permission.TICKET_UPDATE,
+        Permission.TICKET_TRANSITION,
+    }
+)
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: _ALL,
+    Role.AGENT: _STAFF_TICKETS | {Permission.TICKET_IMPORT},
+    Role.DISPATCHER: _STAFF_TICKETS,
+    Role.MANAGER: _STAFF_TICKETS | {Permission.AUDIT_READ, Permission.RULES_MANAGE, Permission.SLA_MANAGE},
+    Role.INSPECTOR: frozenset({Permission.TICKET_READ_ALL, Permission.AUDIT_READ}),
+    Role.TECHNICIAN: frozenset({Permission.TICKET_READ_OWN, Permission.TICKET_TRANSITION}),
+    Role.PROVIDER: frozenset({Permission.TICKET_READ_OWN, Permission.TICKET_TRANSITION}),
+    Role.CUSTOMER: frozenset({Permission.TICKET_CREATE, Permission.TICKET_READ_OWN}),
+}
+
+# Which organisation kinds may sit under which parent kind.
+ALLOWED_PARENTS: dict[OrganisationKind, frozenset[OrganisationKind | None]] = {
+    OrganisationKind.HQ: frozenset({None}),
+    OrganisationKind.REGION: frozenset({OrganisationKind.HQ}),
+    OrganisationKind.SERVICE_CENTER: frozenset({OrganisationKind.REGION, OrganisationKind.HQ}),
+    OrganisationKind.PROVIDER: frozenset(
+        {OrganisationKind.REGION, OrganisationKind.HQ, OrganisationKind.SERVICE_CENTER}
+    ),
+}
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+MIN_PASSWORD_LENGTH = 8
+
+
+def has_permission(role: Role, permission: Permission) -> bool:
+    """True when ``role`` carries ``permission``."""
+    return permission in PERMISSIONS[role]
+
+
+def sees_only_own_tickets(role: Role) -> bool:
+    """Technicians, partner providers and customers see only the work that is theirs."""
+    return not has_permission(role, Permission.TICKET_READ_ALL)
+
+
+def username_problem(username: str) -> str | None:
+    """Why a username is unacceptable, or None."""
+    if not USERNAME_RE.fullmatch(username):
+        return "用户名须为 2–64 位小写字母、数字或 _ . -，且以字母或数字开头"
+    return None
+
+
+def password_problem(password: str) -> str | None:
+    """Why a password is unacceptable, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少 {MIN_PASSWORD_LENGTH} 位"
+    if password.strip() != password:
+        return "密码首尾不能有空格"
+    return None
+
+
+def parent_problem(kind: OrganisationKind, parent_kind: OrganisationKind | None) -> str | None:
+    """Why an organisation of ``kind`` cannot sit under ``parent_kind``, or None."""
+    if parent_kind not in ALLOWED_PARENTS[kind]:
+        return f"{kind.value} cannot be placed under {parent_kind.value if parent_kind else 'nothing'}"
+    return None

@@ -1,0 +1,319 @@
+"""Account use cases: organisations, users, passwords, tokens, audit. Flushes, never commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.accounts import rules
+from aftersales.accounts.enums import OrganisationKind, Role
+from aftersales.accounts.errors import (
+    InvalidAccountInputError,
+    InvalidCredentialsError,
+    OrganisationNotFoundError,
+    UserExistsError,
+    UserNotFoundError,
+)
+from aftersales.accounts.models import ApiToken, AuditEntry, Organisation, User
+from aftersales.accounts.schemas import Actor
+from aftersales.core.clock import Clock
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "as_"
+
+
+def record_audit(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> AuditEntry:
+    """Append one entry to the audit log."""
+    entry = AuditEntry(
+        at=clock.now(),
+        actor_id=actor.user_id,
+        actor_name=actor.username,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        before=before,
+        after=after,
+        note=note,
+    )
+    session.add(entry)
+    return entry
+
+
+def create_organisation(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    code: str,
+    name: str,
+    kind: OrganisationKind,
+    parent_code: str | None = None,
+    city: str | None = None,
+) -> Organisation:
+    """Add an organisation under its parent (HQ has none)."""
+    parent = None
+    if parent_code is not None:
+        parent = session.scalar(select(Organisation).where(Organisation.code == parent_code))
+        if parent is None:
+            raise OrganisationNotFoundError(f"上级机构 {parent_code} 不存在", fields={"parent": parent_code})
+    problem = rules.parent_problem(kind, parent.kind if parent else None)
+    if problem:
+        raise InvalidAccountInputError(
+            problem, code="organisation.invalid_parent", fields={"parent": problem}
+        )
+    if session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
+        raise UserExistsError(f"机构编码 {code} 已存在", code="organisation.exists", fields={"code": code})
+    org = Organisation(
+        code=code,
+        name=name,
+        kind=kind,
+        parent_id=parent.id if parent else None,
+        city=city,
+        created_at=clock.now(),
+    )
+    session.add(org)
+    session.flush()
+    record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="organisation.created",
+        entity_type="organisation",
+        entity_id=org.id,
+        after={"code": code, "name": name, "kind": kind.value, "parent": parent_code},
+    )
+    return org
+
+
+def get_organisation_by_code(session: Session, code: str) -> Organisation:
+    """Look an organisation up by its code."""
+    org = session.scalar(select(Organisation).where(Organisation.code == code))
+    if org is None:
+        raise OrganisationNotFoundError(f"机构 {code} 不存在")
+    return org
+
+
+def organisation_ancestors(session: Session, organisation_id: int) -> list[Organisation]:
+    """The organisation and its ancestors, nearest first."""
+    chain: list[Organisation] = []
+    current = session.get(Organisation, organisation_id)
+    while current is not None and len(chain) < 32:
+        chain.append(current)
+        current = session.get(Organisation, current.parent_id) if current.parent_id else None
+    return chain
+
+
+def create_user(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    username: str,
+    role: Role,
+    password: str | None = None,
+    display_name: str | None = None,
+    organisation_code: str | None = None,
+    supervisor_username: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+) -> User:
+    """Create a user; the password is stored as an argon2 hash."""
+    problem = rules.username_problem(username)
+    if problem:
+        raise InvalidAccountInputError(problem, fields={"username": problem})
+    if password is not None:
+        problem = rules.password_problem(password)
+        if problem:
+            raise InvalidAccountInputError(problem, fields={"password": problem})
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UserExistsError(f"用户 {username} 已存在", fields={"username": username})
+    org = get_organisation_by_code(session, organisation_code) if organisation_code else None
+    supervisor = get_user(session, supervisor_username) if supervisor_username else None
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=_hasher.hash(password) if password is not None else None,
+        organisation_id=org.id if org else None,
+        supervisor_id=supervisor.id if supervisor else None,
+        email=email,
+        phone=phone,
+        is_active=True,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="user.created",
+        entity_type="user",
+        entity_id=user.id,
+        after={"username": username, "role": role.value, "organisation": organisation_code},
+    )
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    """Look a user up by username."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise UserNotFoundError(f"用户 {username} 不存在", fields={"username": username})
+    return user
+
+
+def set_password(session: Session, *, clock: Clock, actor: Actor, username: str, password: str) -> None:
+    """Replace a user's password."""
+    problem = rules.password_problem(password)
+    if problem:
+        raise InvalidAccountInputError(problem, fields={"password": problem})
+    user = get_user(session, username)
+    user.password_hash = _hasher.hash(password)
+    record_audit(
+        session, clock=clock, actor=actor, action="user.password_set", entity_type="user", entity_id=user.id
+    )
+
+
+def verify_password(session: Session, *, username: str, password: str) -> User:
+    """Return the active user whose password matches, else raise InvalidCredentialsError."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active or not user.password_hash:
+        raise InvalidCredentialsError("用户名或密码错误")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidCredentialsError("用户名或密码错误") from None
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    session: Session, *, clock: Clock, actor: Actor, username: str, name: str = "cli"
+) -> tuple[ApiToken, str]:
+    """Issue a new API token; the plain token is returned once and never stored."""
+    user = get_user(session, username)
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id, name=name, token_hash=_digest(plain), prefix=plain[:10], created_at=clock.now()
+    )
+    session.add(token)
+    session.flush()
+    record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="token.created",
+        entity_type="api_token",
+        entity_id=token.id,
+        after={"user": username, "name": name, "prefix": token.prefix},
+    )
+    return token, plain
+
+
+def revoke_token(session: Session, *, clock: Clock, actor: Actor, prefix: str) -> int:
+    """Revoke every live token starting with ``prefix``; returns how many."""
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.prefix == prefix[:10], ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = clock.now()
+        record_audit(
+            session,
+            clock=clock,
+            actor=actor,
+            action="token.revoked",
+            entity_type="api_token",
+            entity_id=token.id,
+        )
+    return len(tokens)
+
+
+def authenticate_token(session: Session, token: str) -> Actor:
+    """Resolve a bearer token to its actor, or raise InvalidCredentialsError."""
+    row = session.execute(
+        select(User.id, User.username, User.role, User.organisation_id, User.phone, User.is_active)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or not row.is_active:
+        raise InvalidCredentialsError("令牌无效或已吊销")
+    return Actor(
+        user_id=row.id,
+        username=row.username,
+        role=Role(row.role),
+        organisation_id=row.organisation_id,
+        phone=row.phone,
+    )
+
+
+def actor_for(user: User) -> Actor:
+    """The Actor value for a loaded user."""
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        organisation_id=user.organisation_id,
+        phone=user.phone,
+    )
+
+
+def supervisors_for(session: Session, *, user_id: int | None, organisation_id: int | None) -> list[User]:
+    """Who gets an escalation: the user's supervisor, else managers up the organisation tree, else admins."""
+    if user_id is not None:
+        user = session.get(User, user_id)
+        if user is not None and user.supervisor_id is not None:
+            supervisor = session.get(User, user.supervisor_id)
+            if supervisor is not None and supervisor.is_active:
+                return [supervisor]
+        if organisation_id is None and user is not None:
+            organisation_id = user.organisation_id
+    if organisation_id is not None:
+        for org in organisation_ancestors(session, organisation_id):
+            managers = session.scalars(
+                select(User)
+                .where(User.organisation_id == org.id, User.role == Role.MANAGER, User.is_active.is_(True))
+                .order_by(User.id)
+            ).all()
+            if managers:
+                return list(managers)
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.role.in_([Role.MANAGER, Role.ADMIN]), User.is_active.is_(True))
+            .order_by(User.role.desc(), User.id)
+            .limit(1)
+        ).all()
+    )
+
+
+def list_audit(
+    session: Session, *, entity_type: str | None = None, entity_id: str | None = None, limit: int = 100
+) -> list[AuditEntry]:
+    """Recent audit entries, newest first."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if entity_type:
+        query = query.where(AuditEntry.entity_type == entity_type)
+    if entity_id:
+        query = query.where(AuditEntry.entity_id == entity_id)
+    return list(session.scalars(query).all())

@@ -1,0 +1,69 @@
+"""Application factory: mounts every router, the error handlers and (optionally) the job loop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftersales.accounts.api import router as accounts_router
+from aftersales.config import Settings
+from aftersales.core.clock import Clock, SystemClock
+from aftersales.core.db import make_engine, make_session_factory
+from aftersales.tickets.api import router as tickets_router
+from aftersales.triage.api import router as triage_router
+from aftersales.web.errors import install_error_handlers
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    session_factory: sessionmaker[Session] | None = None,
+    run_jobs: bool = False,
+) -> FastAPI:
+    """Build the FastAPI app. Tests pass their own session factory and a frozen clock."""
+    if session_factory is None:
+        engine = make_engine(
+            settings.database_url,
+            sqlite_synchronous=settings.sqlite_synchronous,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            pool_size=settings.db_pool_size,
+        )
+        session_factory = make_session_factory(engine)
+    app_clock: Clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = None
+        if run_jobs:
+            from aftersales.worker import start_in_thread
+
+            _, stop = start_in_thread(session_factory, app_clock, settings)
+        try:
+            yield
+        finally:
+            if stop is not None:
+                stop.set()
+
+    app = FastAPI(
+        title="Aftersales 售后服务闭环管理系统",
+        version="0.1.0",
+        description="Work orders with the closed loop and SLA clocks. Errors: {code, detail, fields}.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = app_clock
+    app.state.session_factory = session_factory
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(tickets_router)
+    app.include_router(triage_router)
+    app.include_router(accounts_router)
+    return app

@@ -1,0 +1,107 @@
+"""The ``aftersales`` command: composes each package's CLI."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated
+
+import typer
+
+from aftersales.accounts.cli import orgs_app, tokens_app, users_app
+from aftersales.config import get_settings
+from aftersales.sla.cli import app as sla_app
+from aftersales.tickets.cli import import_app
+from aftersales.triage.cli import app as triage_app
+
+app = typer.Typer(
+    help="Aftersales 售后服务闭环管理系统", no_args_is_help=True, pretty_exceptions_enable=False
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(sla_app, name="sla")
+app.add_typer(triage_app, name="triage")
+app.add_typer(import_app, name="import")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Migrate the configured database and load the default calendars, SLA policies and intake rules."""
+    from aftersales.core import migrate, runtime
+    from aftersales.core.db import unit_of_work
+    from aftersales.sla.defaults import seed_defaults
+    from aftersales.triage.defaults import seed_rules
+
+    engine = runtime.engine()
+    migrate.upgrade(engine, revision)
+    if revision == "head":
+        with unit_of_work(runtime.session_factory()) as session:
+            seed_defaults(session)
+            seed_rules(session)
+    typer.echo(f"database at {migrate.current(engine)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's migration revision."""
+    from aftersales.core import migrate, runtime
+
+    typer.echo(migrate.current(runtime.engine()) or "(empty)")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    jobs: Annotated[bool, typer.Option(help="run background jobs in-process")] = True,
+    access_log: Annotated[bool, typer.Option()] = False,
+) -> None:
+    """Serve the API (and the background jobs, unless --no-jobs)."""
+    import uvicorn
+
+    from aftersales.app import create_app
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    application = create_app(settings, run_jobs=jobs and settings.run_jobs_in_process)
+    uvicorn.run(
+        application, host=host, port=port, access_log=access_log, log_level=settings.log_level.lower()
+    )
+
+
+@app.command("worker")
+def worker(once: Annotated[bool, typer.Option(help="run every job once and exit")] = False) -> None:
+    """Run the background jobs only (SLA sweep …)."""
+    import threading
+
+    from aftersales.core.clock import SystemClock
+    from aftersales.core.runtime import session_factory
+    from aftersales.worker import jobs, run_forever
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    if once:
+        for job in jobs(settings):
+            typer.echo(f"{job.name}: {job.run(session_factory(), SystemClock(), settings)}")
+        return
+    stop = threading.Event()
+    try:
+        run_forever(session_factory(), SystemClock(), settings, stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@app.command("demo")
+def demo(
+    tickets: Annotated[int, typer.Option(help="historical tickets to create")] = 2000,
+    days: Annotated[int, typer.Option(help="spread over this many past days")] = 90,
+    seed: Annotated[int, typer.Option()] = 20261122,
+) -> None:
+    """Load the demo data set (idempotent): a smart-lock maker, its network, customers, history."""
+    from aftersales.demo.loader import load_demo
+
+    summary = load_demo(ticket_count=tickets, days=days, seed=seed)
+    typer.echo(json.dumps(summary, ensure_ascii=False))

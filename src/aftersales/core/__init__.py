@@ -1,0 +1,1 @@
+"""Shared plumbing: database engine and sessions, the clock, domain errors, pagination."""

@@ -1,0 +1,68 @@
+"""Address parsing with cpca: province/city/district, adcode and district coordinates."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ParsedAddress:
+    """What cpca recognised in a free-text Chinese address."""
+
+    province: str | None
+    city: str | None
+    district: str | None
+    adcode: str | None
+    detail: str
+    longitude: float | None
+    latitude: float | None
+
+
+@lru_cache(maxsize=1)
+def _cpca() -> Any:
+    # cpca imports pkg_resources, which warns that it is deprecated; the warning is not ours to fix.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import cpca
+
+    return cpca
+
+
+def _clean(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+@lru_cache(maxsize=4096)
+def parse_address(raw: str) -> ParsedAddress:
+    """Parse a Chinese address; fields that cpca cannot find are None."""
+    cpca = _cpca()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = cpca.transform([raw])
+    row = frame.iloc[0]
+    province = _clean(row["省"])
+    city = _clean(row["市"])
+    district = _clean(row["区"])
+    adcode = _clean(row["adcode"])
+    if city == "市辖区":  # municipalities: the city is the province
+        city = province
+    longitude = latitude = None
+    if adcode:
+        info = cpca.ad_2_addr_dict.get(adcode.ljust(12, "0"))
+        if info is not None:
+            longitude, latitude = float(info.longitude), float(info.latitude)
+    return ParsedAddress(
+        province=province,
+        city=city,
+        district=district,
+        adcode=adcode,
+        detail=_clean(row["地址"]) or "",
+        longitude=longitude,
+        latitude=latitude,
+    )

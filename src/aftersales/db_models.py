@@ -1,0 +1,19 @@
+"""Imports every package's models so the metadata is complete (for Alembic and the test schema)."""
+
+from aftersales.accounts import models as accounts_models
+from aftersales.core.db import Base
+from aftersales.customers import models as customers_models
+from aftersales.notifications import models as notifications_models
+from aftersales.sla import models as sla_models
+from aftersales.tickets import models as tickets_models
+from aftersales.triage import models as triage_models
+
+__all__ = [
+    "Base",
+    "accounts_models",
+    "customers_models",
+    "notifications_models",
+    "sla_models",
+    "tickets_models",
+    "triage_models",
+]

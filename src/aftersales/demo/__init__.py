@@ -1,0 +1,1 @@
+"""demo: the realistic Chinese demo data set."""

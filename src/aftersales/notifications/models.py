@@ -1,0 +1,36 @@
+"""The notification outbox table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from aftersales.core.db import Base, JSONType, UTCDateTime
+from aftersales.notifications.enums import Channel, OutboxStatus
+
+
+class OutboxMessage(Base):
+    """One message waiting to be (or already) delivered."""
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (Index("ix_notification_outbox_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[Channel] = mapped_column(String(16))
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    recipient_address: Mapped[str | None] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    ticket_id: Mapped[int | None] = mapped_column(index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[OutboxStatus] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,26 @@
+"""Background job: the SLA warning/breach sweep."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftersales.config import Settings
+from aftersales.core.clock import Clock
+from aftersales.core.db import unit_of_work
+from aftersales.tickets import sla_tracking
+
+
+def sweep_job(
+    session_factory: sessionmaker[Session], clock: Clock, settings: Settings
+) -> sla_tracking.SweepReport:
+    """Run sweep passes, one committed batch at a time, until nothing more is due."""
+    totals = [0, 0, 0, 0]
+    while True:
+        with unit_of_work(session_factory) as session:
+            report = sla_tracking.sweep(session, clock=clock, limit=settings.sweep_batch_size)
+        for index, value in enumerate(
+            (report.targets_checked, report.warnings, report.breaches, report.tickets_changed)
+        ):
+            totals[index] += value
+        if report.targets_checked < settings.sweep_batch_size:
+            return sla_tracking.SweepReport(*totals)

@@ -1,0 +1,8 @@
+"""tickets: work orders and their closed loop (登记 → 联系处理 → 过程反馈 → 结果反馈 → 回访 → 闭环),
+the immutable timeline, comments, per-day numbering, optimistic locking, idempotent intake by
+external_id, listing and search, and SLA tracking on tickets (events, escalation notices).
+
+Depends on: sla, customers, accounts, notifications, core.
+Entry points: ``flows.open_ticket`` (intake: triage + customer + SLA), ``service.apply_event``,
+``sla_tracking.sweep``; API under ``/api/v1/tickets``; CLI ``aftersales import tickets``.
+"""

@@ -1,0 +1,181 @@
+"""JSON API for work orders under /api/v1/tickets."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy.orm import Session
+
+from aftersales.accounts.enums import Permission
+from aftersales.core.clock import Clock
+from aftersales.core.timeutil import to_local
+from aftersales.sla.enums import SlaState
+from aftersales.tickets import flows, presenters
+from aftersales.tickets import service as tickets_service
+from aftersales.tickets.enums import Priority, TicketKind, TicketStatus
+from aftersales.tickets.models import Ticket
+from aftersales.tickets.schemas import (
+    CommentCreate,
+    CommentRead,
+    EventCreate,
+    TicketCreate,
+    TicketDetail,
+    TicketPage,
+    TicketRead,
+    TicketUpdate,
+)
+from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, SettingsDep, require
+
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+
+
+def _detail(session: Session, clock: Clock, ticket: Ticket, *, include_internal: bool = True) -> TicketDetail:
+    names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
+    return presenters.ticket_detail(
+        ticket,
+        today=to_local(clock.now()).date(),
+        events=tickets_service.events_of(session, ticket.id),
+        comments=tickets_service.comments_of(session, ticket.id, include_internal=include_internal),
+        assignee=names.get(ticket.assignee_id) if ticket.assignee_id else None,
+    )
+
+
+@router.post(
+    "",
+    response_model=TicketRead,
+    status_code=201,
+    responses={200: {"model": TicketRead, "description": "replayed external_id: the existing ticket"}},
+)
+def create_ticket(
+    body: TicketCreate,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: CurrentActor,
+    settings: SettingsDep,
+    response: Response,
+) -> TicketRead:
+    """Open a work order; kind and priority are filled by triage when left out."""
+    require(actor, Permission.TICKET_CREATE)
+    ticket, created = flows.open_ticket(
+        session, clock=clock, actor=actor, request=body, number_prefix=settings.ticket_number_prefix
+    )
+    session.commit()
+    if not created:
+        response.status_code = 200
+    names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
+    return presenters.ticket_read(
+        ticket, today=to_local(clock.now()).date(), assignee=names.get(ticket.assignee_id or 0)
+    )
+
+
+@router.get("", response_model=TicketPage)
+def list_tickets(
+    session: SessionDep,
+    clock: ClockDep,
+    actor: CurrentActor,
+    status: TicketStatus | None = None,
+    priority: Priority | None = None,
+    kind: TicketKind | None = None,
+    sla_state: SlaState | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TicketPage:
+    """Tickets the caller may see, newest first; ``q`` searches number, phone and description."""
+    page = tickets_service.list_tickets(
+        session,
+        actor=actor,
+        status=status,
+        priority=priority,
+        kind=kind,
+        sla_state=sla_state,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
+    names = tickets_service.assignee_names(session, {t.assignee_id for t in page.items if t.assignee_id})
+    today = to_local(clock.now()).date()
+    return TicketPage(
+        items=[
+            presenters.ticket_read(t, today=today, assignee=names.get(t.assignee_id or 0)) for t in page.items
+        ],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/by-number/{number}", response_model=TicketDetail)
+def get_ticket_by_number(
+    number: str, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> TicketDetail:
+    """A ticket by its number (SH20261122-000123)."""
+    ticket = tickets_service.get_by_number(session, number, actor=actor)
+    return _detail(session, clock, ticket)
+
+
+@router.get("/{ticket_id}", response_model=TicketDetail)
+def get_ticket(ticket_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> TicketDetail:
+    """A ticket with its timeline (``events``) and comments."""
+    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
+    return _detail(session, clock, ticket)
+
+
+@router.post("/{ticket_id}/events", response_model=TicketDetail)
+def post_event(
+    ticket_id: int, body: EventCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> TicketDetail:
+    """Move the ticket along its lifecycle; a forbidden move is 409 ticket.invalid_transition."""
+    require(actor, Permission.TICKET_TRANSITION)
+    ticket = tickets_service.apply_event(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        event_type=body.type,
+        note=body.note,
+        at=body.at,
+        expected_version=body.version,
+    )
+    session.commit()
+    return _detail(session, clock, ticket)
+
+
+@router.patch("/{ticket_id}", response_model=TicketDetail)
+def patch_ticket(
+    ticket_id: int, body: TicketUpdate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> TicketDetail:
+    """Edit kind, priority, description or assignee; ``version`` must be current (else 409)."""
+    require(actor, Permission.TICKET_UPDATE)
+    ticket = tickets_service.update_ticket(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        version=body.version,
+        kind=body.kind,
+        priority=body.priority,
+        description=body.description,
+        assignee_username=body.assignee_username,
+    )
+    session.commit()
+    return _detail(session, clock, ticket)
+
+
+@router.post("/{ticket_id}/comments", response_model=CommentRead, status_code=201)
+def post_comment(
+    ticket_id: int, body: CommentCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> CommentRead:
+    """Add a comment to the ticket."""
+    comment = tickets_service.add_comment(
+        session, clock=clock, actor=actor, ticket_id=ticket_id, body=body.body, is_internal=body.is_internal
+    )
+    session.commit()
+    return CommentRead(
+        id=comment.id,
+        author=comment.author_name,
+        body=comment.body,
+        is_internal=comment.is_internal,
+        created_at=comment.created_at,
+    )

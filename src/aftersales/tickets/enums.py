@@ -1,0 +1,76 @@
+"""Ticket enums: stored values are lower_snake; labels live in LABELS (zh-CN)."""
+
+from enum import StrEnum
+
+
+class TicketStatus(StrEnum):
+    REGISTERED = "registered"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    RESOLVED = "resolved"
+    VISITED = "visited"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class TicketKind(StrEnum):
+    CONSULTATION = "consultation"
+    INSTALLATION = "installation"
+    REPAIR = "repair"
+    COMPLAINT = "complaint"
+
+
+class Priority(StrEnum):
+    URGENT = "urgent"
+    ROUTINE = "routine"
+    COMPLEX = "complex"
+
+
+class Channel(StrEnum):
+    HOTLINE = "hotline"
+    WEB = "web"
+    APP = "app"
+    API = "api"
+    WECHAT = "wechat"
+    EMAIL = "email"
+    WALK_IN = "walk_in"
+    IMPORT = "import"
+
+
+class EventType(StrEnum):
+    """Timeline event types. The first group are lifecycle moves a caller may request."""
+
+    CONTACT = "contact"
+    PROGRESS = "progress"
+    CHECK_IN = "check_in"
+    RESULT = "result"
+    RETURN_VISIT = "return_visit"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    HOLD = "hold"
+    RESUME = "resume"
+    CANCEL = "cancel"
+    # Recorded by the system.
+    REGISTER = "register"
+    UPDATE = "update"
+    ASSIGN = "assign"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
+
+
+LABELS: dict[str, str] = {
+    "registered": "已登记",
+    "in_progress": "处理中",
+    "on_hold": "挂起",
+    "resolved": "已反馈结果",
+    "visited": "已回访",
+    "closed": "已闭环",
+    "cancelled": "已取消",
+    "consultation": "咨询",
+    "installation": "安装",
+    "repair": "报修",
+    "complaint": "投诉",
+    "urgent": "紧急",
+    "routine": "常规",
+    "complex": "复杂",
+}

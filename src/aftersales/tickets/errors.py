@@ -1,0 +1,19 @@
+"""Ticket errors."""
+
+from aftersales.core.errors import ConflictError, InvalidInputError, NotFoundError
+
+
+class TicketNotFoundError(NotFoundError):
+    code = "ticket.not_found"
+
+
+class InvalidTransitionError(ConflictError):
+    code = "ticket.invalid_transition"
+
+
+class VersionConflictError(ConflictError):
+    code = "ticket.version_conflict"
+
+
+class InvalidTicketError(InvalidInputError):
+    code = "ticket.invalid"

@@ -1,0 +1,75 @@
+"""Intake across packages: triage fills what the caller left out, then the ticket is registered with
+its SLA clocks. Idempotent by ``external_id``: a replay returns the ticket made the first time."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from aftersales.accounts.schemas import Actor
+from aftersales.core.clock import Clock
+from aftersales.tickets import service as tickets_service
+from aftersales.tickets.enums import Priority, TicketKind
+from aftersales.tickets.models import Ticket
+from aftersales.tickets.schemas import TicketCreate
+from aftersales.triage import service as triage_service
+
+
+def open_ticket(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    request: TicketCreate,
+    number_prefix: str = "SH",
+    notify: bool = True,
+) -> tuple[Ticket, bool]:
+    """Register a work order from a request; returns (ticket, created). Nothing is written on error."""
+    if request.external_id:
+        existing = tickets_service.find_by_external_id(session, request.external_id)
+        if existing is not None:
+            return existing, False
+    triage: dict[str, object] | None = None
+    kind, priority = request.kind, request.priority
+    if kind is None or priority is None:
+        proposal = triage_service.classify(session, request.description)
+        triage = {
+            "source": "rules",
+            "kind": proposal.kind,
+            "priority": proposal.priority,
+            "reasons": proposal.reasons,
+            "filled": [name for name, value in (("kind", kind), ("priority", priority)) if value is None],
+        }
+        kind = kind or TicketKind(proposal.kind)
+        priority = priority or Priority(proposal.priority)
+    data = tickets_service.NewTicket(
+        kind=kind,
+        priority=priority,
+        channel=request.channel,
+        customer_name=request.customer.name,
+        phone=request.customer.phone,
+        address=request.customer.address,
+        product_model=request.product.model if request.product else None,
+        serial_number=request.product.serial_number if request.product else None,
+        purchase_date=request.product.purchase_date if request.product else None,
+        description=request.description,
+        reported_at=request.reported_at,
+        external_id=request.external_id,
+        triage=triage,
+    )
+    try:
+        with session.begin_nested():
+            ticket = tickets_service.create_ticket(
+                session, clock=clock, actor=actor, data=data, number_prefix=number_prefix, notify=notify
+            )
+    except IntegrityError:
+        # A concurrent request with the same external id (or a new caller's phone) won the race.
+        if request.external_id:
+            existing = tickets_service.find_by_external_id(session, request.external_id)
+            if existing is not None:
+                return existing, False
+        with session.begin_nested():
+            ticket = tickets_service.create_ticket(
+                session, clock=clock, actor=actor, data=data, number_prefix=number_prefix, notify=notify
+            )
+    return ticket, True

@@ -1,0 +1,119 @@
+"""Ticket tables: tickets, timeline events, comments, the per-day number sequence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from aftersales.core.db import Base, JSONType, UTCDateTime
+from aftersales.customers.models import Address, Customer, InstalledProduct
+from aftersales.sla.enums import SlaState
+from aftersales.sla.models import Target
+from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind, TicketStatus
+
+
+class TicketNumberSequence(Base):
+    """The last number handed out on a (local) day; incremented atomically."""
+
+    __tablename__ = "ticket_number_sequences"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class Ticket(Base):
+    """A work order."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_status_created", "status", "created_at"),
+        Index("ix_tickets_sla_state", "sla_state"),
+        Index("ix_tickets_reported_at", "reported_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[TicketKind] = mapped_column(String(32), index=True)
+    priority: Mapped[Priority] = mapped_column(String(16), index=True)
+    status: Mapped[TicketStatus] = mapped_column(String(16))
+    channel: Mapped[Channel] = mapped_column(String(16))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
+    installed_product_id: Mapped[int | None] = mapped_column(ForeignKey("installed_products.id"))
+    product_model: Mapped[str | None] = mapped_column(String(64), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    sla_state: Mapped[SlaState] = mapped_column(String(16))
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    triage: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
+    address: Mapped[Address | None] = relationship(lazy="joined")
+    installed_product: Mapped[InstalledProduct | None] = relationship(lazy="joined")
+    sla_targets: Mapped[list[Target]] = relationship(
+        primaryjoin="Ticket.id == foreign(Target.ticket_id)",
+        order_by="Target.id",
+        lazy="selectin",
+        viewonly=True,
+    )
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket",
+        order_by="(TicketEvent.at, TicketEvent.id)",
+        lazy="raise_on_sql",
+        viewonly=True,
+    )
+
+
+class TicketEvent(Base):
+    """One immutable step on a ticket's timeline."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_at", "ticket_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    type: Mapped[EventType] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class TicketComment(Base):
+    """A comment on a ticket (internal by default)."""
+
+    __tablename__ = "ticket_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_name: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    is_internal: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@event.listens_for(TicketEvent, "before_update")
+def _events_are_immutable(_mapper: Any, _connection: Any, target: TicketEvent) -> None:
+    raise RuntimeError(f"timeline event {target.id} is immutable")

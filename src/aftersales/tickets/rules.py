@@ -1,0 +1,74 @@
+"""Pure ticket rules: the lifecycle transition table, ticket numbers, search-term shapes."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from aftersales.sla.enums import TargetKind
+from aftersales.tickets.enums import EventType, TicketStatus
+
+S = TicketStatus
+
+# (event, from status) → to status. Anything not listed is forbidden.
+TRANSITIONS: dict[tuple[EventType, TicketStatus], TicketStatus] = {
+    (EventType.CONTACT, S.REGISTERED): S.IN_PROGRESS,
+    (EventType.PROGRESS, S.IN_PROGRESS): S.IN_PROGRESS,
+    (EventType.CHECK_IN, S.IN_PROGRESS): S.IN_PROGRESS,
+    (EventType.RESULT, S.IN_PROGRESS): S.RESOLVED,
+    (EventType.RETURN_VISIT, S.RESOLVED): S.VISITED,
+    (EventType.CLOSE, S.VISITED): S.CLOSED,
+    (EventType.HOLD, S.IN_PROGRESS): S.ON_HOLD,
+    (EventType.RESUME, S.ON_HOLD): S.IN_PROGRESS,
+    (EventType.REOPEN, S.RESOLVED): S.IN_PROGRESS,
+    (EventType.REOPEN, S.VISITED): S.IN_PROGRESS,
+    (EventType.REOPEN, S.CLOSED): S.IN_PROGRESS,
+    (EventType.CANCEL, S.REGISTERED): S.CANCELLED,
+    (EventType.CANCEL, S.IN_PROGRESS): S.CANCELLED,
+    (EventType.CANCEL, S.ON_HOLD): S.CANCELLED,
+}
+
+LIFECYCLE_EVENTS = frozenset(event for event, _ in TRANSITIONS)
+
+# Which SLA target an event meets.
+MEETS: dict[EventType, tuple[TargetKind, ...]] = {
+    EventType.CONTACT: (TargetKind.FIRST_RESPONSE,),
+    EventType.CHECK_IN: (TargetKind.ONSITE,),
+    # A result without a visit (solved remotely) also ends the on-site clock.
+    EventType.RESULT: (TargetKind.ONSITE, TargetKind.RESOLUTION),
+}
+
+OPEN_STATUSES = frozenset({S.REGISTERED, S.IN_PROGRESS, S.ON_HOLD})
+
+
+def next_status(event: EventType, current: TicketStatus) -> TicketStatus | None:
+    """The status after ``event``, or None when the lifecycle forbids it."""
+    return TRANSITIONS.get((event, current))
+
+
+def allowed_events(current: TicketStatus) -> list[EventType]:
+    """Lifecycle events allowed from a status, in table order."""
+    return [event for (event, source) in TRANSITIONS if source == current]
+
+
+def format_number(prefix: str, day: date, sequence: int) -> str:
+    """SH20261122-000123."""
+    return f"{prefix}{day:%Y%m%d}-{sequence:06d}"
+
+
+_NUMBER_RE = re.compile(r"^[A-Z]{1,4}\d{8}-\d{1,6}$")
+_DIGITS_RE = re.compile(r"^\+?\d[\d\s-]{2,}$")
+
+
+def looks_like_number(text: str) -> bool:
+    """True for a full ticket number such as SH20261122-000123."""
+    return bool(_NUMBER_RE.fullmatch(text.strip().upper()))
+
+
+def phone_digits(text: str) -> str | None:
+    """The digits of a search term that looks like (part of) a phone number, else None."""
+    stripped = text.strip()
+    if _DIGITS_RE.fullmatch(stripped):
+        digits = re.sub(r"\D", "", stripped)
+        return digits if len(digits) >= 4 else None
+    return None

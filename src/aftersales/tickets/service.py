@@ -1,0 +1,572 @@
+"""Ticket use cases: create, move through the lifecycle, comment, edit, find. Flushes, never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from aftersales.accounts import rules as account_rules
+from aftersales.accounts import service as accounts_service
+from aftersales.accounts.enums import Role
+from aftersales.accounts.models import User
+from aftersales.accounts.schemas import Actor
+from aftersales.core.clock import Clock
+from aftersales.core.pagination import MAX_LIMIT, Page
+from aftersales.core.timeutil import SHANGHAI
+from aftersales.customers import service as customers_service
+from aftersales.customers.models import Customer
+from aftersales.sla import service as sla_service
+from aftersales.sla.enums import SlaState, TargetKind
+from aftersales.tickets import rules, sla_tracking
+from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind, TicketStatus
+from aftersales.tickets.errors import (
+    InvalidTicketError,
+    InvalidTransitionError,
+    TicketNotFoundError,
+    VersionConflictError,
+)
+from aftersales.tickets.models import Ticket, TicketComment, TicketEvent, TicketNumberSequence
+
+# Reports may come from devices whose clocks run a little fast.
+FUTURE_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """Everything needed to register a work order, kind and priority already decided."""
+
+    kind: TicketKind
+    priority: Priority
+    channel: Channel
+    customer_name: str
+    phone: str
+    description: str
+    address: str | None = None
+    product_model: str | None = None
+    serial_number: str | None = None
+    purchase_date: date | None = None
+    reported_at: datetime | None = None
+    external_id: str | None = None
+    triage: dict[str, Any] | None = None
+
+
+def next_number(session: Session, *, prefix: str, day: date) -> str:
+    """Hand out the next number of the day; atomic under concurrency (row lock on the day's counter)."""
+    key = f"{day:%Y%m%d}"
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(TicketNumberSequence).values(day=key, last_value=0).on_conflict_do_nothing())
+    value = session.scalar(
+        update(TicketNumberSequence)
+        .where(TicketNumberSequence.day == key)
+        .values(last_value=TicketNumberSequence.last_value + 1)
+        .returning(TicketNumberSequence.last_value)
+    )
+    assert value is not None
+    return rules.format_number(prefix, day, value)
+
+
+def find_by_external_id(session: Session, external_id: str) -> Ticket | None:
+    """The ticket created with this external id, if any."""
+    return session.scalar(select(Ticket).where(Ticket.external_id == external_id))
+
+
+def create_ticket(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    data: NewTicket,
+    number_prefix: str = "SH",
+    notify: bool = True,
+) -> Ticket:
+    """Register a work order: customer recognised by phone, address parsed, SLA clocks started."""
+    now = clock.now()
+    reported_at = data.reported_at or now
+    if reported_at > now + FUTURE_SKEW:
+        raise InvalidTicketError(
+            "登记时间不能晚于当前时间", fields={"reported_at": "登记时间不能晚于当前时间"}
+        )
+    customer, _ = customers_service.find_or_create_customer(
+        session, clock=clock, name=data.customer_name, phone=data.phone
+    )
+    address = (
+        customers_service.add_address(session, clock=clock, customer=customer, raw=data.address)
+        if data.address and data.address.strip()
+        else None
+    )
+    product = (
+        customers_service.register_product(
+            session,
+            clock=clock,
+            customer=customer,
+            model=data.product_model,
+            serial_number=data.serial_number,
+            purchase_date=data.purchase_date,
+        )
+        if data.product_model
+        else None
+    )
+    number = next_number(session, prefix=number_prefix, day=reported_at.astimezone(SHANGHAI).date())
+    ticket = Ticket(
+        number=number,
+        kind=data.kind,
+        priority=data.priority,
+        status=TicketStatus.REGISTERED,
+        channel=data.channel,
+        customer_id=customer.id,
+        address_id=address.id if address else None,
+        installed_product_id=product.id if product else None,
+        product_model=data.product_model,
+        description=data.description,
+        external_id=data.external_id,
+        reported_at=reported_at,
+        created_at=now,
+        updated_at=now,
+        created_by_id=actor.user_id,
+        sla_state=SlaState.ON_TRACK,
+        reopen_count=0,
+        triage=data.triage,
+    )
+    ticket.customer = customer
+    ticket.address = address
+    ticket.installed_product = product
+    session.add(ticket)
+    session.flush()
+    _add_event(
+        session,
+        ticket,
+        EventType.REGISTER,
+        at=reported_at,
+        now=now,
+        actor=actor,
+        note=None,
+        from_status=None,
+        to_status=TicketStatus.REGISTERED,
+        data={"channel": data.channel.value, "triage": data.triage} if data.triage else None,
+    )
+    sla_service.start_targets(
+        session,
+        ticket_id=ticket.id,
+        priority=data.priority.value,
+        ticket_kind=data.kind.value,
+        start=reported_at,
+    )
+    sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="ticket.created",
+        entity_type="ticket",
+        entity_id=ticket.id,
+        after={
+            "number": number,
+            "status": ticket.status.value,
+            "kind": data.kind.value,
+            "priority": data.priority.value,
+            "customer_id": customer.id,
+        },
+    )
+    session.flush()
+    return ticket
+
+
+def _add_event(
+    session: Session,
+    ticket: Ticket,
+    event_type: EventType,
+    *,
+    at: datetime,
+    now: datetime,
+    actor: Actor,
+    note: str | None,
+    from_status: TicketStatus | None,
+    to_status: TicketStatus | None,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        type=event_type,
+        at=at,
+        recorded_at=now,
+        actor_id=actor.user_id,
+        actor_name=actor.username,
+        note=note,
+        from_status=from_status.value if from_status else None,
+        to_status=to_status.value if to_status else None,
+        data=data,
+    )
+    session.add(event)
+    return event
+
+
+def get_ticket(
+    session: Session, ticket_id: int, *, actor: Actor | None = None, for_update: bool = False
+) -> Ticket:
+    """Load a ticket the actor may see."""
+    query = select(Ticket).where(Ticket.id == ticket_id)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Ticket)
+    ticket = session.scalar(query)
+    if ticket is None or (actor is not None and not is_visible(session, actor, ticket)):
+        raise TicketNotFoundError(f"工单 {ticket_id} 不存在")
+    return ticket
+
+
+def get_by_number(session: Session, number: str, *, actor: Actor | None = None) -> Ticket:
+    """Load a ticket by its number."""
+    ticket_id = session.scalar(select(Ticket.id).where(Ticket.number == number.strip().upper()))
+    if ticket_id is None:
+        raise TicketNotFoundError(f"工单 {number} 不存在")
+    return get_ticket(session, ticket_id, actor=actor)
+
+
+def is_visible(session: Session, actor: Actor, ticket: Ticket) -> bool:
+    """Staff see everything; technicians their own jobs; providers their organisation's; customers theirs."""
+    if not account_rules.sees_only_own_tickets(actor.role):
+        return True
+    if actor.role == Role.TECHNICIAN:
+        return ticket.assignee_id == actor.user_id
+    if actor.role == Role.PROVIDER:
+        return actor.organisation_id is not None and ticket.organisation_id == actor.organisation_id
+    if actor.role == Role.CUSTOMER:
+        return actor.phone is not None and ticket.customer.phone == actor.phone
+    return False
+
+
+def events_of(session: Session, ticket_id: int) -> list[TicketEvent]:
+    """The timeline, oldest first."""
+    return list(
+        session.scalars(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(TicketEvent.at, TicketEvent.id)
+        ).all()
+    )
+
+
+def comments_of(session: Session, ticket_id: int, *, include_internal: bool = True) -> list[TicketComment]:
+    """Comments, oldest first."""
+    query = select(TicketComment).where(TicketComment.ticket_id == ticket_id).order_by(TicketComment.id)
+    if not include_internal:
+        query = query.where(TicketComment.is_internal.is_(False))
+    return list(session.scalars(query).all())
+
+
+def apply_event(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    event_type: EventType,
+    note: str | None = None,
+    at: datetime | None = None,
+    expected_version: int | None = None,
+    notify: bool = True,
+) -> Ticket:
+    """Move a ticket one step along its lifecycle; a forbidden move changes nothing."""
+    ticket = get_ticket(session, ticket_id, actor=actor, for_update=True)
+    if expected_version is not None and ticket.version != expected_version:
+        raise VersionConflictError(
+            f"工单已被他人修改（当前版本 {ticket.version}，提交版本 {expected_version}），请刷新后重试",
+            fields={"version": ticket.version},
+        )
+    current = TicketStatus(ticket.status)
+    target = rules.next_status(event_type, current) if event_type in rules.LIFECYCLE_EVENTS else None
+    if target is None:
+        allowed = [event.value for event in rules.allowed_events(current)]
+        raise InvalidTransitionError(
+            f"工单状态为「{current.value}」时不能执行「{event_type.value}」",
+            fields={"type": event_type.value, "status": current.value, "allowed": allowed},
+        )
+    now = clock.now()
+    at = at or now
+    if at > now + FUTURE_SKEW:
+        raise InvalidTicketError("事件时间不能晚于当前时间", fields={"at": "事件时间不能晚于当前时间"})
+    if at < ticket.reported_at:
+        raise InvalidTicketError("事件时间不能早于登记时间", fields={"at": "事件时间不能早于登记时间"})
+    _apply_sla_effects(session, ticket, event_type, at=at, now=now)
+    if event_type == EventType.CONTACT and ticket.first_contact_at is None:
+        ticket.first_contact_at = at
+    elif event_type == EventType.RESULT:
+        ticket.resolved_at = at
+    elif event_type == EventType.CLOSE:
+        ticket.closed_at = at
+    elif event_type == EventType.REOPEN:
+        ticket.reopen_count += 1
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    before = {"status": current.value, "version": ticket.version}
+    ticket.status = target
+    ticket.updated_at = now
+    _add_event(
+        session,
+        ticket,
+        event_type,
+        at=at,
+        now=now,
+        actor=actor,
+        note=note,
+        from_status=current,
+        to_status=target,
+    )
+    sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)
+    session.flush()
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action=f"ticket.{event_type.value}",
+        entity_type="ticket",
+        entity_id=ticket.id,
+        before=before,
+        after={"status": target.value, "version": ticket.version},
+        note=note,
+    )
+    return ticket
+
+
+def _apply_sla_effects(
+    session: Session, ticket: Ticket, event_type: EventType, *, at: datetime, now: datetime
+) -> None:
+    for kind in rules.MEETS.get(event_type, ()):
+        sla_service.meet_target(session, ticket_id=ticket.id, kind=kind, at=at, now=now)
+    if event_type == EventType.HOLD:
+        sla_service.pause_targets(session, ticket_id=ticket.id, at=at, now=now)
+    elif event_type == EventType.RESUME:
+        sla_service.resume_targets(session, ticket_id=ticket.id, at=at, now=now)
+    elif event_type == EventType.REOPEN:
+        sla_service.restart_target(session, ticket_id=ticket.id, kind=TargetKind.RESOLUTION, at=at, now=now)
+    elif event_type == EventType.CANCEL:
+        sla_service.stop_all(session, ticket_id=ticket.id, at=at, now=now)
+
+
+def add_comment(
+    session: Session, *, clock: Clock, actor: Actor, ticket_id: int, body: str, is_internal: bool = True
+) -> TicketComment:
+    """Add a comment (does not change the ticket's version)."""
+    get_ticket(session, ticket_id, actor=actor)
+    text = body.strip()
+    if not text:
+        raise InvalidTicketError("评论不能为空", fields={"body": "评论不能为空"})
+    comment = TicketComment(
+        ticket_id=ticket_id,
+        author_id=actor.user_id,
+        author_name=actor.username,
+        body=text,
+        is_internal=is_internal,
+        created_at=clock.now(),
+    )
+    session.add(comment)
+    session.flush()
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="ticket.comment",
+        entity_type="ticket",
+        entity_id=ticket_id,
+        after={"comment_id": comment.id},
+    )
+    return comment
+
+
+def update_ticket(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    version: int,
+    kind: TicketKind | None = None,
+    priority: Priority | None = None,
+    description: str | None = None,
+    assignee_username: str | None = None,
+) -> Ticket:
+    """Edit a ticket; a stale ``version`` is refused with nothing changed."""
+    ticket = get_ticket(session, ticket_id, actor=actor, for_update=True)
+    if ticket.version != version:
+        raise VersionConflictError(
+            f"工单已被他人修改（当前版本 {ticket.version}，提交版本 {version}），请刷新后重试",
+            fields={"version": ticket.version},
+        )
+    if ticket.status in (TicketStatus.CLOSED, TicketStatus.CANCELLED):
+        raise InvalidTransitionError("已闭环或已取消的工单不能修改", fields={"status": ticket.status})
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    now = clock.now()
+    if description is not None and description.strip() != ticket.description:
+        before["description"], after["description"] = ticket.description, description.strip()
+        ticket.description = description.strip()
+    if kind is not None and kind != ticket.kind:
+        before["kind"], after["kind"] = ticket.kind, kind.value
+        ticket.kind = kind
+    if priority is not None and priority != ticket.priority:
+        before["priority"], after["priority"] = ticket.priority, priority.value
+        ticket.priority = priority
+    if "kind" in after or "priority" in after:
+        _replan_targets(session, ticket, now=now)
+    if assignee_username is not None:
+        assignee = accounts_service.get_user(session, assignee_username)
+        if assignee.id != ticket.assignee_id:
+            before["assignee_id"], after["assignee_id"] = ticket.assignee_id, assignee.id
+            ticket.assignee_id = assignee.id
+            ticket.organisation_id = assignee.organisation_id
+            _add_event(
+                session,
+                ticket,
+                EventType.ASSIGN,
+                at=now,
+                now=now,
+                actor=actor,
+                note=f"指派给 {assignee.display_name}（{assignee.username}）",
+                from_status=None,
+                to_status=None,
+                data={"assignee": assignee.username},
+            )
+    if not after:
+        return ticket
+    ticket.updated_at = now
+    if set(after) - {"assignee_id"}:
+        _add_event(
+            session,
+            ticket,
+            EventType.UPDATE,
+            at=now,
+            now=now,
+            actor=actor,
+            note=None,
+            from_status=None,
+            to_status=None,
+            data={"before": before, "after": after},
+        )
+    sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket)
+    session.flush()
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="ticket.updated",
+        entity_type="ticket",
+        entity_id=ticket.id,
+        before=before,
+        after=after,
+    )
+    return ticket
+
+
+def _replan_targets(session: Session, ticket: Ticket, *, now: datetime) -> None:
+    """After a kind/priority change, unmet targets follow the new policy (counted from registration)."""
+    for target in sla_service.targets_of(session, ticket.id):
+        if target.met_at is None and target.breached_at is None:
+            session.delete(target)
+    session.flush()
+    kept = {target.kind for target in sla_service.targets_of(session, ticket.id)}
+    for target in sla_service.start_targets(
+        session,
+        ticket_id=ticket.id,
+        priority=ticket.priority,
+        ticket_kind=ticket.kind,
+        start=ticket.reported_at,
+    ):
+        if target.kind in kept:
+            session.delete(target)
+    session.flush()
+    session.expire(ticket, ["sla_targets"])
+    if ticket.status != TicketStatus.REGISTERED:
+        sla_service.meet_target(
+            session,
+            ticket_id=ticket.id,
+            kind=TargetKind.FIRST_RESPONSE,
+            at=ticket.first_contact_at or now,
+            now=now,
+        )
+
+
+def list_tickets(
+    session: Session,
+    *,
+    actor: Actor,
+    status: TicketStatus | None = None,
+    priority: Priority | None = None,
+    kind: TicketKind | None = None,
+    sla_state: SlaState | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[Ticket]:
+    """Tickets visible to the actor, newest first, filtered and paged."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidTicketError(f"limit 须在 1 到 {MAX_LIMIT} 之间", fields={"limit": limit})
+    if offset < 0:
+        raise InvalidTicketError("offset 不能为负数", fields={"offset": offset})
+    conditions: list[Any] = []
+    joined_customer = False
+    if status is not None:
+        conditions.append(Ticket.status == status)
+    if priority is not None:
+        conditions.append(Ticket.priority == priority)
+    if kind is not None:
+        conditions.append(Ticket.kind == kind)
+    if sla_state is not None:
+        conditions.append(Ticket.sla_state == sla_state)
+    if account_rules.sees_only_own_tickets(actor.role):
+        if actor.role == Role.TECHNICIAN:
+            conditions.append(Ticket.assignee_id == actor.user_id)
+        elif actor.role == Role.PROVIDER and actor.organisation_id is not None:
+            conditions.append(Ticket.organisation_id == actor.organisation_id)
+        elif actor.role == Role.CUSTOMER and actor.phone:
+            joined_customer = True
+            conditions.append(Customer.phone == actor.phone)
+        else:
+            conditions.append(Ticket.id.is_(None))
+    if q and q.strip():
+        term = q.strip()
+        digits = rules.phone_digits(term)
+        if rules.looks_like_number(term):
+            conditions.append(Ticket.number == term.upper())
+        elif digits is not None:
+            joined_customer = True
+            conditions.append(
+                or_(
+                    Customer.phone.contains(digits, autoescape=True),
+                    Ticket.number.contains(digits, autoescape=True),
+                )
+            )
+        else:
+            pattern = term.lower()
+            conditions.append(
+                or_(
+                    func.lower(Ticket.description).contains(pattern, autoescape=True),
+                    func.lower(Ticket.number).contains(pattern, autoescape=True),
+                )
+            )
+    id_query = select(Ticket.id)
+    if joined_customer:
+        id_query = id_query.join(Customer, Customer.id == Ticket.customer_id)
+    id_query = id_query.where(*conditions)
+    total = session.scalar(select(func.count()).select_from(id_query.subquery())) or 0
+    ids = list(
+        session.scalars(
+            id_query.order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(limit).offset(offset)
+        )
+    )
+    items = list(session.scalars(select(Ticket).where(Ticket.id.in_(ids)))) if ids else []
+    items.sort(key=lambda ticket: ids.index(ticket.id))
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def assignee_names(session: Session, user_ids: set[int]) -> dict[int, str]:
+    """Usernames for a set of user ids."""
+    if not user_ids:
+        return {}
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all()
+    return {user_id: username for user_id, username in rows}

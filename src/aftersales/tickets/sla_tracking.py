@@ -1,0 +1,252 @@
+"""SLA tracking on tickets: turn warnings and breaches into timeline events, notices to the assignee and
+one escalation per breach to the supervisor, and keep the ticket's stored SLA state current.
+
+The sweep touches only targets whose indexed ``next_check_at`` has come, so its cost follows the work
+that is due, not the number of tickets ever closed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from aftersales.accounts import service as accounts_service
+from aftersales.accounts.schemas import SYSTEM_ACTOR
+from aftersales.core.clock import Clock
+from aftersales.core.timeutil import to_local
+from aftersales.notifications import service as notifications_service
+from aftersales.sla import rules as sla_rules
+from aftersales.sla import service as sla_service
+from aftersales.sla.enums import OutcomeKind, SlaState, TargetKind
+from aftersales.sla.models import Target
+from aftersales.tickets.enums import EventType
+from aftersales.tickets.models import Ticket, TicketEvent
+
+TARGET_LABELS = {
+    TargetKind.FIRST_RESPONSE: "首次联系",
+    TargetKind.ONSITE: "上门到达",
+    TargetKind.RESOLUTION: "解决",
+}
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What one sweep pass did."""
+
+    targets_checked: int
+    warnings: int
+    breaches: int
+    tickets_changed: int
+
+
+def refresh_ticket(
+    session: Session, *, clock: Clock, ticket: Ticket, notify: bool = True
+) -> list[sla_service.Outcome]:
+    """Evaluate one ticket's targets now: record what came due and update its SLA state.
+
+    ``notify=False`` is for replaying history (imports, demo): the events are written, nobody is paged.
+    """
+    targets = sla_service.targets_of(session, ticket.id)
+    outcomes = sla_service.evaluate_targets(targets, clock.now())
+    if outcomes:
+        _record_outcomes(session, clock=clock, tickets={ticket.id: ticket}, outcomes=outcomes, notify=notify)
+    ticket.sla_state = sla_service.ticket_state(targets)
+    return outcomes
+
+
+def sweep(session: Session, *, clock: Clock, limit: int = 5_000) -> SweepReport:
+    """One warning/breach pass over the targets that have come due (at most ``limit`` of them)."""
+    now = clock.now()
+    claimed = sla_service.claim_due_targets(session, now=now, limit=limit)
+    if not claimed:
+        return SweepReport(0, 0, 0, 0)
+    outcomes = sla_service.evaluate_targets(claimed, now)
+    ticket_ids = sorted({target.ticket_id for target in claimed})
+    tickets = {
+        ticket.id: ticket
+        for chunk in _chunks(ticket_ids, 500)
+        for ticket in session.execute(
+            select(
+                Ticket.id, Ticket.number, Ticket.assignee_id, Ticket.organisation_id, Ticket.sla_state
+            ).where(Ticket.id.in_(chunk))
+        ).all()
+    }
+    _record_outcomes(session, clock=clock, tickets=tickets, outcomes=outcomes)
+    session.flush()
+    changed = _update_ticket_states(session, clock=clock, tickets=tickets)
+    warnings = sum(1 for outcome in outcomes if outcome.kind == OutcomeKind.WARNING)
+    return SweepReport(len(claimed), warnings, len(outcomes) - warnings, changed)
+
+
+def sweep_all(session: Session, *, clock: Clock, batch: int = 5_000) -> SweepReport:
+    """Sweep batch after batch until nothing more is due."""
+    totals = [0, 0, 0, 0]
+    while True:
+        report = sweep(session, clock=clock, limit=batch)
+        for index, value in enumerate(
+            (report.targets_checked, report.warnings, report.breaches, report.tickets_changed)
+        ):
+            totals[index] += value
+        if report.targets_checked < batch:
+            return SweepReport(*totals)
+
+
+def _chunks(values: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _update_ticket_states(session: Session, *, clock: Clock, tickets: dict[int, object]) -> int:
+    states: dict[int, list[SlaState]] = defaultdict(list)
+    for chunk in _chunks(sorted(tickets), 500):
+        for ticket_id, state in session.execute(
+            select(Target.ticket_id, Target.state).where(Target.ticket_id.in_(chunk))
+        ).all():
+            states[ticket_id].append(SlaState(state))
+    by_new_state: dict[SlaState, list[int]] = defaultdict(list)
+    for ticket_id, ticket in tickets.items():
+        new_state = sla_rules.combine_states(states[ticket_id])
+        old_state = SlaState(ticket.sla_state)  # type: ignore[attr-defined]
+        if new_state != old_state:
+            by_new_state[new_state].append(ticket_id)
+            accounts_service.record_audit(
+                session,
+                clock=clock,
+                actor=SYSTEM_ACTOR,
+                action="ticket.sla_state",
+                entity_type="ticket",
+                entity_id=ticket_id,
+                before={"sla_state": old_state.value},
+                after={"sla_state": new_state.value},
+            )
+    # The sweep's own bookkeeping does not bump the ticket version: no agent edit is invalidated by it.
+    for state, ids in by_new_state.items():
+        for chunk in _chunks(ids, 500):
+            session.execute(
+                update(Ticket).where(Ticket.id.in_(chunk)).values(sla_state=state),
+                execution_options={"synchronize_session": False},
+            )
+    return sum(len(ids) for ids in by_new_state.values())
+
+
+def _record_outcomes(
+    session: Session,
+    *,
+    clock: Clock,
+    tickets: dict[int, object],
+    outcomes: Sequence[sla_service.Outcome],
+    notify: bool = True,
+) -> None:
+    now = clock.now()
+    by_ticket: dict[int, list[sla_service.Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        by_ticket[outcome.ticket_id].append(outcome)
+        label = TARGET_LABELS[outcome.target]
+        verb = "即将超时（已用 80% 时限）" if outcome.kind == OutcomeKind.WARNING else "已超时"
+        session.add(
+            TicketEvent(
+                ticket_id=outcome.ticket_id,
+                type=EventType(outcome.kind.value),
+                at=outcome.at,
+                recorded_at=now,
+                actor_id=None,
+                actor_name="system",
+                note=f"{label}{verb}，时限 {to_local(outcome.due_at):%Y-%m-%d %H:%M}",
+                data={"target": outcome.target.value, "due_at": outcome.due_at.isoformat()},
+            )
+        )
+    if not notify:
+        return
+    recipients_cache: dict[tuple[int | None, int | None], list[int]] = {}
+    for ticket_id, found in by_ticket.items():
+        ticket = tickets[ticket_id]
+        assignee_id = ticket.assignee_id  # type: ignore[attr-defined]
+        organisation_id = ticket.organisation_id  # type: ignore[attr-defined]
+        number = ticket.number  # type: ignore[attr-defined]
+        key = (assignee_id, organisation_id)
+        if key not in recipients_cache:
+            recipients_cache[key] = [
+                user.id
+                for user in accounts_service.supervisors_for(
+                    session, user_id=assignee_id, organisation_id=organisation_id
+                )
+            ]
+        supervisors = recipients_cache[key]
+        for kind in (OutcomeKind.WARNING, OutcomeKind.BREACHED):
+            batch = [outcome for outcome in found if outcome.kind == kind]
+            if batch:
+                _notify(
+                    session,
+                    clock=clock,
+                    ticket_id=ticket_id,
+                    number=number,
+                    kind=kind,
+                    batch=batch,
+                    assignee_id=assignee_id,
+                    supervisors=supervisors,
+                )
+
+
+def _notify(
+    session: Session,
+    *,
+    clock: Clock,
+    ticket_id: int,
+    number: str,
+    kind: OutcomeKind,
+    batch: Sequence[sla_service.Outcome],
+    assignee_id: int | None,
+    supervisors: list[int],
+) -> None:
+    targets = sorted(outcome.target.value for outcome in batch)
+    labels = "、".join(TARGET_LABELS[TargetKind(target)] for target in targets)
+    due = min(outcome.due_at for outcome in batch)
+    tag = f"{ticket_id}:{'+'.join(targets)}:{due.isoformat()}"
+    payload = {"ticket_id": ticket_id, "number": number, "targets": targets, "due_at": due.isoformat()}
+    if kind == OutcomeKind.WARNING:
+        subject = f"【SLA 预警】工单 {number} {labels}即将超时"
+        body = f"工单 {number} 的{labels}时限为 {to_local(due):%Y-%m-%d %H:%M}，已用 80% 时限，请尽快处理。"
+        recipients = [r for r in dict.fromkeys([assignee_id, *supervisors]) if r is not None]
+        for recipient in recipients or [None]:
+            notifications_service.enqueue(
+                session,
+                clock=clock,
+                kind="sla_warning",
+                dedupe_key=f"sla_warning:{tag}:{recipient}",
+                subject=subject,
+                body=body,
+                recipient_user_id=recipient,
+                ticket_id=ticket_id,
+                payload=payload,
+            )
+        return
+    subject = f"【SLA 超时】工单 {number} {labels}已超时"
+    body = f"工单 {number} 的{labels}时限 {to_local(due):%Y-%m-%d %H:%M} 已过，请立即处理。"
+    if assignee_id is not None:
+        notifications_service.enqueue(
+            session,
+            clock=clock,
+            kind="sla_breached",
+            dedupe_key=f"sla_breached:{tag}",
+            subject=subject,
+            body=body,
+            recipient_user_id=assignee_id,
+            ticket_id=ticket_id,
+            payload=payload,
+        )
+    # Exactly one escalation per breach: to the first supervisor, the others copied in the payload.
+    notifications_service.enqueue(
+        session,
+        clock=clock,
+        kind="sla_escalation",
+        dedupe_key=f"sla_escalation:{tag}",
+        subject=f"【升级】{subject}",
+        body=body + " 已升级至主管。",
+        recipient_user_id=supervisors[0] if supervisors else None,
+        ticket_id=ticket_id,
+        payload={**payload, "cc_user_ids": supervisors[1:]},
+    )

@@ -1,0 +1,61 @@
+"""JSON API for the editable intake rules under /api/v1/triage."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from aftersales.accounts.enums import Permission
+from aftersales.triage import service as triage_service
+from aftersales.triage.schemas import RuleCreate, RuleRead
+from aftersales.web.deps import CurrentActor, SessionDep, require
+
+router = APIRouter(prefix="/api/v1/triage", tags=["triage"])
+
+
+class ClassifyRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class ClassifyResult(BaseModel):
+    kind: str
+    priority: str
+    reasons: list[str]
+
+
+@router.post("/classify", response_model=ClassifyResult)
+def classify(body: ClassifyRequest, session: SessionDep, actor: CurrentActor) -> ClassifyResult:
+    """Kind and priority the intake rules propose for a text."""
+    result = triage_service.classify(session, body.text)
+    return ClassifyResult(kind=result.kind, priority=result.priority, reasons=result.reasons)
+
+
+@router.get("/rules", response_model=list[RuleRead])
+def list_rules(session: SessionDep, actor: CurrentActor) -> list[RuleRead]:
+    """The intake rules in evaluation order."""
+    return [RuleRead.model_validate(rule) for rule in triage_service.list_rules(session)]
+
+
+@router.post("/rules", response_model=RuleRead, status_code=201)
+def add_rule(body: RuleCreate, session: SessionDep, actor: CurrentActor) -> RuleRead:
+    """Add an intake rule."""
+    require(actor, Permission.RULES_MANAGE)
+    rule = triage_service.add_rule(
+        session,
+        name=body.name,
+        keywords=body.keywords,
+        kind=body.kind,
+        priority=body.priority,
+        position=body.position,
+    )
+    session.commit()
+    return RuleRead.model_validate(rule)
+
+
+@router.delete("/rules/{name}", status_code=204)
+def delete_rule(name: str, session: SessionDep, actor: CurrentActor) -> Response:
+    """Remove an intake rule."""
+    require(actor, Permission.RULES_MANAGE)
+    triage_service.delete_rule(session, name=name)
+    session.commit()
+    return Response(status_code=204)

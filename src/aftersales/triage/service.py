@@ -1,0 +1,65 @@
+"""Triage use cases: classify text with the stored rules; edit the rules. Flushes, never commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.triage import rules
+from aftersales.triage.errors import InvalidRuleError, RuleExistsError, RuleNotFoundError
+from aftersales.triage.models import IntakeRule
+
+
+def _specs(session: Session) -> list[rules.RuleSpec]:
+    return [
+        rules.RuleSpec(
+            name=r.name, keywords=tuple(r.keywords), kind=r.kind, priority=r.priority, position=r.position
+        )
+        for r in session.scalars(select(IntakeRule).where(IntakeRule.is_active.is_(True)))
+    ]
+
+
+def classify(session: Session, text: str) -> rules.Classification:
+    """Kind and priority proposed for a request's text, with the reasons."""
+    return rules.classify(text, _specs(session))
+
+
+def list_rules(session: Session) -> list[IntakeRule]:
+    """All rules in evaluation order."""
+    return list(session.scalars(select(IntakeRule).order_by(IntakeRule.position, IntakeRule.name)).all())
+
+
+def add_rule(
+    session: Session,
+    *,
+    name: str,
+    keywords: list[str],
+    kind: str | None,
+    priority: str | None,
+    position: int = 100,
+) -> IntakeRule:
+    """Add a rule; it needs at least one keyword and a kind or a priority."""
+    cleaned = [keyword.strip() for keyword in keywords if keyword.strip()]
+    if not cleaned:
+        raise InvalidRuleError("至少需要一个关键词", fields={"keywords": "至少需要一个关键词"})
+    if kind is None and priority is None:
+        raise InvalidRuleError("规则须设置类型或优先级", fields={"kind": "规则须设置类型或优先级"})
+    if priority is not None and priority not in rules.PRIORITY_RANK:
+        raise InvalidRuleError(f"未知优先级 {priority}", fields={"priority": priority})
+    if session.scalar(select(IntakeRule.id).where(IntakeRule.name == name)) is not None:
+        raise RuleExistsError(f"规则 {name} 已存在", fields={"name": name})
+    rule = IntakeRule(
+        name=name, keywords=cleaned, kind=kind, priority=priority, position=position, is_active=True
+    )
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def delete_rule(session: Session, *, name: str) -> None:
+    """Remove a rule by name."""
+    rule = session.scalar(select(IntakeRule).where(IntakeRule.name == name))
+    if rule is None:
+        raise RuleNotFoundError(f"规则 {name} 不存在", fields={"name": name})
+    session.delete(rule)
+    session.flush()

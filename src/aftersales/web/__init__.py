@@ -1,0 +1,1 @@
+"""Shared web plumbing: request-scoped dependencies (session, clock, current actor), error handlers."""

@@ -1,0 +1,179 @@
+"""Shared fixtures: a migrated test database (SQLite file, or PostgreSQL when
+AFTERSALES_TEST_DATABASE_URL is set), a session per test inside a rolled-back transaction, a frozen
+clock, an API client bound to that transaction, and factories for users and tokens."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftersales.accounts import service as accounts_service
+from aftersales.accounts.enums import Role
+from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
+from aftersales.app import create_app
+from aftersales.config import Settings
+from aftersales.core import migrate
+from aftersales.core.clock import FrozenClock
+from aftersales.core.db import make_engine, make_session_factory, unit_of_work
+from aftersales.db_models import Base
+from aftersales.sla.defaults import seed_defaults
+from aftersales.triage.defaults import seed_rules
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SEED_TABLES = {"sla_calendars", "sla_calendar_days", "sla_policies", "triage_intake_rules", "alembic_version"}
+
+
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """An aware datetime in Asia/Shanghai."""
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def _reset_schema(engine: Engine) -> None:
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("AFTERSALES_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """A database migrated from empty by the real Alembic migrations, with the seeded defaults."""
+    engine = make_engine(database_url)
+    _reset_schema(engine)
+    migrate.upgrade(engine)
+    with unit_of_work(make_session_factory(engine)) as session:
+        seed_defaults(session)
+        seed_rules(session)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(local(2026, 11, 22, 10, 0))
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[object]:
+    connection = engine.connect()
+    transaction = connection.begin()
+    yield connection
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def session_factory(connection: object) -> sessionmaker[Session]:
+    """Sessions joined to the test's outer transaction: their commits are savepoints, rolled back after."""
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)  # type: ignore[call-overload]
+
+
+@pytest.fixture
+def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = session_factory()
+    yield session
+    session.close()
+
+
+UserFactory = Callable[..., tuple[Actor, str]]
+
+
+@pytest.fixture
+def make_user(db: Session, clock: FrozenClock) -> UserFactory:
+    """Create a user with a token; returns (actor, token)."""
+    counter = iter(range(1, 10_000))
+
+    def factory(
+        role: Role = Role.AGENT, *, username: str | None = None, **kwargs: object
+    ) -> tuple[Actor, str]:
+        name = username or f"{role.value}{next(counter):03d}"
+        user = accounts_service.create_user(
+            db,
+            clock=clock,
+            actor=SYSTEM_ACTOR,
+            username=name,
+            role=role,
+            password="secret-pass-1",
+            **kwargs,  # type: ignore[arg-type]
+        )
+        _, token = accounts_service.create_token(db, clock=clock, actor=SYSTEM_ACTOR, username=name)
+        db.commit()
+        return accounts_service.actor_for(user), token
+
+    return factory
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, run_jobs_in_process=False)
+
+
+@pytest.fixture
+def client(
+    settings: Settings, clock: FrozenClock, session_factory: sessionmaker[Session]
+) -> Iterator[TestClient]:
+    app = create_app(settings, clock=clock, session_factory=session_factory)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def agent(make_user: UserFactory) -> tuple[Actor, str]:
+    return make_user(Role.AGENT, username="agent_t")
+
+
+@pytest.fixture
+def auth(agent: tuple[Actor, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {agent[1]}"}
+
+
+def wipe(engine: Engine) -> None:
+    """Delete every non-seed row (for tests that must really commit)."""
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name not in SEED_TABLES:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def committed_engine(engine: Engine) -> Iterator[Engine]:
+    """The shared engine for tests that commit for real; every non-seed row is deleted afterwards."""
+    wipe(engine)
+    yield engine
+    wipe(engine)
+
+
+def ticket_body(**overrides: object) -> dict[str, object]:
+    """A valid create-ticket body."""
+    body: dict[str, object] = {
+        "channel": "hotline",
+        "customer": {
+            "name": "张三",
+            "phone": "13800138000",
+            "address": "广东省深圳市南山区科技园南区高新南七道1号",
+        },
+        "product": {"model": "YL-S7", "serial_number": "SN-0001"},
+        "description": "指纹锁识别失败，需要上门维修",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def tmp_sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
