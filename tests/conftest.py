@@ -98,9 +98,7 @@ def make_user(db: Session, clock: FrozenClock) -> UserFactory:
     """Create a user with a token; returns (actor, token)."""
     counter = iter(range(1, 10_000))
 
-    def factory(
-        role: Role = Role.AGENT, *, username: str | None = None, **kwargs: object
-    ) -> tuple[Actor, str]:
+    def factory(role: Role = Role.AGENT, *, username: str | None = None, **kwargs: object) -> tuple[Actor, str]:
         name = username or f"{role.value}{next(counter):03d}"
         user = accounts_service.create_user(
             db,
@@ -124,9 +122,7 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def client(
-    settings: Settings, clock: FrozenClock, session_factory: sessionmaker[Session]
-) -> Iterator[TestClient]:
+def client(settings: Settings, clock: FrozenClock, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
     app = create_app(settings, clock=clock, session_factory=session_factory)
     with TestClient(app) as test_client:
         yield test_client

@@ -14,9 +14,7 @@ from aftersales.sla.cli import app as sla_app
 from aftersales.tickets.cli import import_app
 from aftersales.triage.cli import app as triage_app
 
-app = typer.Typer(
-    help="Aftersales 售后服务闭环管理系统", no_args_is_help=True, pretty_exceptions_enable=False
-)
+app = typer.Typer(help="Aftersales 售后服务闭环管理系统", no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
@@ -67,9 +65,7 @@ def serve(
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
     application = create_app(settings, run_jobs=jobs and settings.run_jobs_in_process)
-    uvicorn.run(
-        application, host=host, port=port, access_log=access_log, log_level=settings.log_level.lower()
-    )
+    uvicorn.run(application, host=host, port=port, access_log=access_log, log_level=settings.log_level.lower())
 
 
 @app.command("worker")

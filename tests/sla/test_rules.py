@@ -21,9 +21,7 @@ COMPLEX = rules.PolicySpec(first_response=timedelta(hours=12), resolution=timede
 
 
 def due(policy: rules.PolicySpec, calendar: rules.CalendarSpec, start, kind: str = "repair"):  # type: ignore[no-untyped-def]
-    return {
-        plan.kind: plan.due_at for plan in rules.plan_targets(policy, calendar, start=start, ticket_kind=kind)
-    }
+    return {plan.kind: plan.due_at for plan in rules.plan_targets(policy, calendar, start=start, ticket_kind=kind)}
 
 
 @pytest.mark.parametrize(
@@ -125,15 +123,11 @@ def test_warning_at_eighty_percent() -> None:
 
 
 def test_business_time_between() -> None:
-    assert rules.business_time_between(
-        SERVICE_HOURS, local(2026, 11, 22, 19), local(2026, 11, 23, 9)
-    ) == timedelta(hours=2)
-    assert rules.business_time_between(
-        SERVICE_HOURS, local(2026, 11, 23, 9), local(2026, 11, 22, 19)
-    ) == timedelta(0)
-    assert rules.business_time_between(ALWAYS, local(2026, 11, 22, 19), local(2026, 11, 23, 9)) == timedelta(
-        hours=14
+    assert rules.business_time_between(SERVICE_HOURS, local(2026, 11, 22, 19), local(2026, 11, 23, 9)) == timedelta(
+        hours=2
     )
+    assert rules.business_time_between(SERVICE_HOURS, local(2026, 11, 23, 9), local(2026, 11, 22, 19)) == timedelta(0)
+    assert rules.business_time_between(ALWAYS, local(2026, 11, 22, 19), local(2026, 11, 23, 9)) == timedelta(hours=14)
 
 
 def test_three_hours_on_hold_move_resolution_by_three_hours() -> None:
@@ -146,9 +140,7 @@ def test_three_hours_on_hold_move_resolution_by_three_hours() -> None:
     # On service hours a hold 10:00–13:00 is three open hours: due moves by three hours too.
     held = rules.business_time_between(SERVICE_HOURS, local(2026, 11, 22, 10), local(2026, 11, 22, 13))
     base = rules.plan_target(TargetKind.RESOLUTION, timedelta(hours=24), 0.8, SERVICE_HOURS, start=start)
-    moved = rules.plan_target(
-        TargetKind.RESOLUTION, timedelta(hours=24), 0.8, SERVICE_HOURS, start=start, paused=held
-    )
+    moved = rules.plan_target(TargetKind.RESOLUTION, timedelta(hours=24), 0.8, SERVICE_HOURS, start=start, paused=held)
     assert (base.due_at, moved.due_at) == (local(2026, 11, 24, 10), local(2026, 11, 24, 13))
 
 
@@ -156,9 +148,7 @@ def _statutory() -> rules.CalendarSpec:
     overrides, known = statutory_days(range(2025, 2028))
     return rules.CalendarSpec(
         weekly={weekday: ((540, 1080),) for weekday in range(5)},
-        overrides={
-            day: tuple(rules.parse_interval(text) for text in hours) for day, (hours, _) in overrides.items()
-        },
+        overrides={day: tuple(rules.parse_interval(text) for text in hours) for day, (hours, _) in overrides.items()},
         known_years=frozenset(known),
     )
 

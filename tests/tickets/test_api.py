@@ -40,9 +40,7 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
 
 
 def test_create_ticket_returns_the_public_shape(client: TestClient, auth: dict[str, str]) -> None:
-    response = client.post(
-        "/api/v1/tickets", json=ticket_body(kind="repair", priority="urgent"), headers=auth
-    )
+    response = client.post("/api/v1/tickets", json=ticket_body(kind="repair", priority="urgent"), headers=auth)
     assert response.status_code == 201, response.text
     data = response.json()
     assert data["number"] == "SH20261122-000001"
@@ -63,15 +61,11 @@ def test_create_ticket_returns_the_public_shape(client: TestClient, auth: dict[s
 
 
 def test_missing_kind_and_priority_are_filled_by_triage(client: TestClient, auth: dict[str, str]) -> None:
-    response = client.post(
-        "/api/v1/tickets", json=ticket_body(description="人被锁门外了，门锁打不开门"), headers=auth
-    )
+    response = client.post("/api/v1/tickets", json=ticket_body(description="人被锁门外了，门锁打不开门"), headers=auth)
     data = response.json()
     assert (data["kind"], data["priority"]) == ("repair", "urgent")
     assert data["triage"]["filled"] == ["kind", "priority"]
-    complaint = client.post(
-        "/api/v1/tickets", json=ticket_body(description="我要投诉你们的售后"), headers=auth
-    ).json()
+    complaint = client.post("/api/v1/tickets", json=ticket_body(description="我要投诉你们的售后"), headers=auth).json()
     assert (complaint["kind"], complaint["priority"]) == ("complaint", "routine")
     install = client.post(
         "/api/v1/tickets", json=ticket_body(description="新买的锁需要安装", priority="complex"), headers=auth
@@ -93,9 +87,7 @@ def test_numbers_are_sequential_per_local_day(client: TestClient, auth: dict[str
     assert (first, second, older) == ("SH20261122-000001", "SH20261122-000002", "SH20261121-000001")
 
 
-def test_replayed_external_id_returns_the_same_ticket(
-    client: TestClient, auth: dict[str, str], db: Session
-) -> None:
+def test_replayed_external_id_returns_the_same_ticket(client: TestClient, auth: dict[str, str], db: Session) -> None:
     body = ticket_body(external_id="crm-42")
     first = client.post("/api/v1/tickets", json=body, headers=auth)
     before = _counts(db)
@@ -209,18 +201,13 @@ def test_every_forbidden_transition_is_409_and_changes_nothing(
         TicketStatus.CANCELLED: ["cancel"],
     }[status]
     for event in walk:
-        assert (
-            client.post(f"/api/v1/tickets/{ticket_id}/events", json={"type": event}, headers=auth).status_code
-            == 200
-        )
+        assert client.post(f"/api/v1/tickets/{ticket_id}/events", json={"type": event}, headers=auth).status_code == 200
     forbidden = [event for event in ALL_EVENTS if rules.next_status(event, status) is None]
     assert forbidden, status
     before = client.get(f"/api/v1/tickets/{ticket_id}", headers=auth).json()
     counts = _counts(db)
     for event in [*forbidden, EventType.SLA_BREACHED, EventType.REGISTER]:
-        response = client.post(
-            f"/api/v1/tickets/{ticket_id}/events", json={"type": event, "note": "x"}, headers=auth
-        )
+        response = client.post(f"/api/v1/tickets/{ticket_id}/events", json={"type": event, "note": "x"}, headers=auth)
         assert response.status_code == 409, (status, event)
         assert response.json()["code"] == "ticket.invalid_transition"
     assert client.get(f"/api/v1/tickets/{ticket_id}", headers=auth).json() == before
@@ -230,9 +217,7 @@ def test_every_forbidden_transition_is_409_and_changes_nothing(
 def test_stale_version_is_409_and_changes_nothing(client: TestClient, auth: dict[str, str]) -> None:
     ticket = client.post("/api/v1/tickets", json=ticket_body(), headers=auth).json()
     version = ticket["version"]
-    ok = client.patch(
-        f"/api/v1/tickets/{ticket['id']}", json={"version": version, "priority": "complex"}, headers=auth
-    )
+    ok = client.patch(f"/api/v1/tickets/{ticket['id']}", json={"version": version, "priority": "complex"}, headers=auth)
     assert ok.status_code == 200 and ok.json()["version"] == version + 1
     stale = client.patch(
         f"/api/v1/tickets/{ticket['id']}", json={"version": version, "description": "改"}, headers=auth
@@ -264,9 +249,7 @@ def test_priority_change_replans_the_clock(client: TestClient, auth: dict[str, s
 
 
 def test_list_filters_search_and_paging(client: TestClient, auth: dict[str, str]) -> None:
-    a = client.post(
-        "/api/v1/tickets", json=ticket_body(priority="urgent", kind="repair"), headers=auth
-    ).json()
+    a = client.post("/api/v1/tickets", json=ticket_body(priority="urgent", kind="repair"), headers=auth).json()
     body = ticket_body(kind="consultation", priority="routine", description="请问电池怎么更换")
     body["customer"] = {"name": "王五", "phone": "13912345678"}
     b = client.post("/api/v1/tickets", json=body, headers=auth).json()
@@ -294,10 +277,8 @@ def test_list_filters_search_and_paging(client: TestClient, auth: dict[str, str]
     assert "13912345678" not in listed and "139****5678" in listed
 
 
-def test_technician_sees_only_own_tickets(
-    client: TestClient, auth: dict[str, str], make_user: UserFactory
-) -> None:
-    tech, tech_token = make_user(Role.TECHNICIAN, username="tech_t")
+def test_technician_sees_only_own_tickets(client: TestClient, auth: dict[str, str], make_user: UserFactory) -> None:
+    _, tech_token = make_user(Role.TECHNICIAN, username="tech_t")
     mine = client.post("/api/v1/tickets", json=ticket_body(), headers=auth).json()
     other = client.post("/api/v1/tickets", json=ticket_body(), headers=auth).json()
     client.patch(
@@ -310,15 +291,11 @@ def test_technician_sees_only_own_tickets(
     assert [item["id"] for item in listed["items"]] == [mine["id"]]
     assert client.get(f"/api/v1/tickets/{other['id']}", headers=tech_auth).status_code == 404
     assert (
-        client.post(
-            f"/api/v1/tickets/{other['id']}/events", json={"type": "contact"}, headers=tech_auth
-        ).status_code
+        client.post(f"/api/v1/tickets/{other['id']}/events", json={"type": "contact"}, headers=tech_auth).status_code
         == 404
     )
     assert (
-        client.post(
-            f"/api/v1/tickets/{mine['id']}/events", json={"type": "contact"}, headers=tech_auth
-        ).status_code
+        client.post(f"/api/v1/tickets/{mine['id']}/events", json={"type": "contact"}, headers=tech_auth).status_code
         == 200
     )
     assert client.post("/api/v1/tickets", json=ticket_body(), headers=tech_auth).status_code == 403
@@ -326,14 +303,9 @@ def test_technician_sees_only_own_tickets(
 
 def test_comments_and_audit_trail(client: TestClient, auth: dict[str, str], make_user: UserFactory) -> None:
     ticket = client.post("/api/v1/tickets", json=ticket_body(), headers=auth).json()
-    comment = client.post(
-        f"/api/v1/tickets/{ticket['id']}/comments", json={"body": "客户要求下午上门"}, headers=auth
-    )
+    comment = client.post(f"/api/v1/tickets/{ticket['id']}/comments", json={"body": "客户要求下午上门"}, headers=auth)
     assert comment.status_code == 201
-    assert (
-        client.post(f"/api/v1/tickets/{ticket['id']}/comments", json={"body": ""}, headers=auth).status_code
-        == 422
-    )
+    assert client.post(f"/api/v1/tickets/{ticket['id']}/comments", json={"body": ""}, headers=auth).status_code == 422
     client.post(f"/api/v1/tickets/{ticket['id']}/events", json={"type": "contact"}, headers=auth)
     _, manager_token = make_user(Role.MANAGER, username="mgr_t")
     audit = client.get(

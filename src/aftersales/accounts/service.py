@@ -75,9 +75,7 @@ def create_organisation(
             raise OrganisationNotFoundError(f"上级机构 {parent_code} 不存在", fields={"parent": parent_code})
     problem = rules.parent_problem(kind, parent.kind if parent else None)
     if problem:
-        raise InvalidAccountInputError(
-            problem, code="organisation.invalid_parent", fields={"parent": problem}
-        )
+        raise InvalidAccountInputError(problem, code="organisation.invalid_parent", fields={"parent": problem})
     if session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
         raise UserExistsError(f"机构编码 {code} 已存在", code="organisation.exists", fields={"code": code})
     org = Organisation(
@@ -187,9 +185,7 @@ def set_password(session: Session, *, clock: Clock, actor: Actor, username: str,
         raise InvalidAccountInputError(problem, fields={"password": problem})
     user = get_user(session, username)
     user.password_hash = _hasher.hash(password)
-    record_audit(
-        session, clock=clock, actor=actor, action="user.password_set", entity_type="user", entity_id=user.id
-    )
+    record_audit(session, clock=clock, actor=actor, action="user.password_set", entity_type="user", entity_id=user.id)
 
 
 def verify_password(session: Session, *, username: str, password: str) -> User:
@@ -214,9 +210,7 @@ def create_token(
     """Issue a new API token; the plain token is returned once and never stored."""
     user = get_user(session, username)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        user_id=user.id, name=name, token_hash=_digest(plain), prefix=plain[:10], created_at=clock.now()
-    )
+    token = ApiToken(user_id=user.id, name=name, token_hash=_digest(plain), prefix=plain[:10], created_at=clock.now())
     session.add(token)
     session.flush()
     record_audit(

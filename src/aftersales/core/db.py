@@ -58,6 +58,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+READ_ONLY_OPTION = "aftersales_read_only"
+
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
@@ -113,12 +115,21 @@ def _configure_sqlite(engine: Engine, *, synchronous: str, busy_timeout_ms: int)
     def _on_begin(connection: Any) -> None:
         # Take the write lock up front: a deferred transaction that later upgrades to a writer
         # fails with "database is locked" instead of waiting for the busy timeout.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Sessions that only read say so (READ_ONLY) and run as plain WAL readers, never blocking writers.
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that never expire loaded objects on commit (the edge commits, then serialises)."""
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def mark_read_only(session: Session) -> None:
+    """Declare that this session's transaction only reads (SQLite then takes no write lock)."""
+    session.connection(execution_options={READ_ONLY_OPTION: True})
 
 
 @contextmanager

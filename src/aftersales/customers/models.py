@@ -36,9 +36,7 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     addresses: Mapped[list[Address]] = relationship(back_populates="customer", order_by="Address.id")
-    products: Mapped[list[InstalledProduct]] = relationship(
-        back_populates="customer", order_by="InstalledProduct.id"
-    )
+    products: Mapped[list[InstalledProduct]] = relationship(back_populates="customer", order_by="InstalledProduct.id")
 
 
 class Address(Base):

@@ -30,9 +30,7 @@ def get_customer(session: Session, customer_id: int) -> Customer:
     return customer
 
 
-def find_or_create_customer(
-    session: Session, *, clock: Clock, name: str, phone: str
-) -> tuple[Customer, bool]:
+def find_or_create_customer(session: Session, *, clock: Clock, name: str, phone: str) -> tuple[Customer, bool]:
     """Recognise a repeat caller by phone, else create the customer; returns (customer, is_new)."""
     parsed = rules.parse_phone(phone)
     if parsed is None:
@@ -40,9 +38,7 @@ def find_or_create_customer(
     customer = session.scalar(select(Customer).where(Customer.phone == parsed.number))
     if customer is not None:
         return customer, False
-    customer = Customer(
-        name=name.strip(), phone=parsed.number, phone_kind=parsed.kind, created_at=clock.now()
-    )
+    customer = Customer(name=name.strip(), phone=parsed.number, phone_kind=parsed.kind, created_at=clock.now())
     session.add(customer)
     session.flush()
     return customer, True
@@ -107,9 +103,7 @@ def register_product(
     product = None
     if serial:
         product = session.scalar(
-            select(InstalledProduct).where(
-                InstalledProduct.model == model, InstalledProduct.serial_number == serial
-            )
+            select(InstalledProduct).where(InstalledProduct.model == model, InstalledProduct.serial_number == serial)
         )
     else:
         product = session.scalar(

@@ -10,9 +10,7 @@ from aftersales.core.db import unit_of_work
 from aftersales.tickets import sla_tracking
 
 
-def sweep_job(
-    session_factory: sessionmaker[Session], clock: Clock, settings: Settings
-) -> sla_tracking.SweepReport:
+def sweep_job(session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> sla_tracking.SweepReport:
     """Run sweep passes, one committed batch at a time, until nothing more is due."""
     totals = [0, 0, 0, 0]
     while True:

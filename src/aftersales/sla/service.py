@@ -44,9 +44,7 @@ def calendar_spec(session: Session, calendar_id: int) -> rules.CalendarSpec:
         cached = _spec_cache.get(key)
     if cached is not None:
         return cached
-    spec = build_spec(
-        calendar, session.scalars(select(CalendarDay).where(CalendarDay.calendar_id == calendar.id))
-    )
+    spec = build_spec(calendar, session.scalars(select(CalendarDay).where(CalendarDay.calendar_id == calendar.id)))
     with _cache_lock:
         _spec_cache[key] = spec
     return spec
@@ -61,10 +59,8 @@ def build_spec(calendar: Calendar, days: Iterable[CalendarDay]) -> rules.Calenda
         for weekday, intervals in (calendar.weekly_hours or {}).items()
     }
     overrides = {day.day: tuple(rules.parse_interval(text) for text in day.hours) for day in days}
-    known = frozenset(calendar.known_years) if calendar.kind == CalendarKind.STATUTORY else None
-    return rules.CalendarSpec(
-        timezone=calendar.timezone, weekly=weekly, overrides=overrides, known_years=known
-    )
+    known = frozenset(calendar.known_years or ()) if calendar.kind == CalendarKind.STATUTORY else None
+    return rules.CalendarSpec(timezone=calendar.timezone, weekly=weekly, overrides=overrides, known_years=known)
 
 
 def get_calendar(session: Session, code: str) -> Calendar:
@@ -75,18 +71,14 @@ def get_calendar(session: Session, code: str) -> Calendar:
     return calendar
 
 
-def set_calendar_day(
-    session: Session, *, code: str, day: date, hours: Sequence[str], note: str | None
-) -> CalendarDay:
+def set_calendar_day(session: Session, *, code: str, day: date, hours: Sequence[str], note: str | None) -> CalendarDay:
     """Enter or replace one holiday (no hours) or make-up workday; clears the year's flag once entered."""
     calendar = get_calendar(session, code)
     try:
         parsed = [rules.parse_interval(text) for text in hours]
     except ValueError as error:
         raise InvalidCalendarError(str(error), fields={"hours": str(error)}) from error
-    row = session.scalar(
-        select(CalendarDay).where(CalendarDay.calendar_id == calendar.id, CalendarDay.day == day)
-    )
+    row = session.scalar(select(CalendarDay).where(CalendarDay.calendar_id == calendar.id, CalendarDay.day == day))
     if row is None:
         row = CalendarDay(calendar_id=calendar.id, day=day)
         session.add(row)
@@ -177,9 +169,7 @@ def start_targets(
 
 def targets_of(session: Session, ticket_id: int) -> list[Target]:
     """A ticket's targets in a stable order."""
-    return list(
-        session.scalars(select(Target).where(Target.ticket_id == ticket_id).order_by(Target.id)).all()
-    )
+    return list(session.scalars(select(Target).where(Target.ticket_id == ticket_id).order_by(Target.id)).all())
 
 
 def _status(target: Target) -> rules.TargetStatus:
@@ -199,9 +189,7 @@ def _refresh(target: Target, now: datetime) -> None:
     target.next_check_at = rules.next_check_at(status, warned=target.warned_at is not None)
 
 
-def meet_target(
-    session: Session, *, ticket_id: int, kind: TargetKind, at: datetime, now: datetime
-) -> Target | None:
+def meet_target(session: Session, *, ticket_id: int, kind: TargetKind, at: datetime, now: datetime) -> Target | None:
     """Stop a running target at ``at`` (met in time, or late if past due)."""
     for target in targets_of(session, ticket_id):
         if target.kind == kind and target.met_at is None:
@@ -229,9 +217,7 @@ def resume_targets(session: Session, *, ticket_id: int, at: datetime, now: datet
             _refresh(target, now)
 
 
-def restart_target(
-    session: Session, *, ticket_id: int, kind: TargetKind, at: datetime, now: datetime
-) -> None:
+def restart_target(session: Session, *, ticket_id: int, kind: TargetKind, at: datetime, now: datetime) -> None:
     """Reopen a met target: the time between meeting it and ``at`` does not count against it."""
     for target in targets_of(session, ticket_id):
         if target.kind == kind and target.met_at is not None:

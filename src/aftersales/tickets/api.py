@@ -25,7 +25,7 @@ from aftersales.tickets.schemas import (
     TicketRead,
     TicketUpdate,
 )
-from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, SettingsDep, require
+from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, SettingsDep, commit, require
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
@@ -60,7 +60,7 @@ def create_ticket(
     ticket, created = flows.open_ticket(
         session, clock=clock, actor=actor, request=body, number_prefix=settings.ticket_number_prefix
     )
-    session.commit()
+    commit(session)
     if not created:
         response.status_code = 200
     names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
@@ -97,9 +97,7 @@ def list_tickets(
     names = tickets_service.assignee_names(session, {t.assignee_id for t in page.items if t.assignee_id})
     today = to_local(clock.now()).date()
     return TicketPage(
-        items=[
-            presenters.ticket_read(t, today=today, assignee=names.get(t.assignee_id or 0)) for t in page.items
-        ],
+        items=[presenters.ticket_read(t, today=today, assignee=names.get(t.assignee_id or 0)) for t in page.items],
         total=page.total,
         limit=page.limit,
         offset=page.offset,
@@ -107,9 +105,7 @@ def list_tickets(
 
 
 @router.get("/by-number/{number}", response_model=TicketDetail)
-def get_ticket_by_number(
-    number: str, session: SessionDep, clock: ClockDep, actor: CurrentActor
-) -> TicketDetail:
+def get_ticket_by_number(number: str, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> TicketDetail:
     """A ticket by its number (SH20261122-000123)."""
     ticket = tickets_service.get_by_number(session, number, actor=actor)
     return _detail(session, clock, ticket)
@@ -138,7 +134,7 @@ def post_event(
         at=body.at,
         expected_version=body.version,
     )
-    session.commit()
+    commit(session)
     return _detail(session, clock, ticket)
 
 
@@ -159,7 +155,7 @@ def patch_ticket(
         description=body.description,
         assignee_username=body.assignee_username,
     )
-    session.commit()
+    commit(session)
     return _detail(session, clock, ticket)
 
 
@@ -171,7 +167,7 @@ def post_comment(
     comment = tickets_service.add_comment(
         session, clock=clock, actor=actor, ticket_id=ticket_id, body=body.body, is_internal=body.is_internal
     )
-    session.commit()
+    commit(session)
     return CommentRead(
         id=comment.id,
         author=comment.author_name,

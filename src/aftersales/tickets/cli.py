@@ -34,8 +34,6 @@ def import_tickets(
         )
     for line, reason in report.errors:
         typer.echo(f"line {line}: {reason}", err=True)
-    typer.echo(
-        json.dumps({"created": report.created, "skipped": report.skipped, "errors": len(report.errors)})
-    )
+    typer.echo(json.dumps({"created": report.created, "skipped": report.skipped, "errors": len(report.errors)}))
     if report.errors:
         raise typer.Exit(code=1)

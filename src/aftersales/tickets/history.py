@@ -131,9 +131,7 @@ def _parse_time(value: str, column: str) -> datetime:
     try:
         return ensure_utc(datetime.fromisoformat(value.strip().replace("/", "-")))
     except ValueError:
-        raise ValueError(
-            f"{column}: 时间格式无效 {value!r}（应为 YYYY-MM-DD HH:MM[:SS]，默认北京时间）"
-        ) from None
+        raise ValueError(f"{column}: 时间格式无效 {value!r}（应为 YYYY-MM-DD HH:MM[:SS]，默认北京时间）") from None
 
 
 def _row_request(row: dict[str, str]) -> tuple[TicketCreate, list[Step]]:
@@ -176,9 +174,7 @@ def _validation_text(error: ValidationError) -> str:
     return "；".join(parts)
 
 
-def import_csv(
-    session: Session, *, clock: Clock, actor: Actor, text: str, number_prefix: str = "SH"
-) -> ImportReport:
+def import_csv(session: Session, *, clock: Clock, actor: Actor, text: str, number_prefix: str = "SH") -> ImportReport:
     """Import history from CSV text; each row is all-or-nothing (a savepoint), good rows are kept."""
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))

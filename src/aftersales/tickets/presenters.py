@@ -54,9 +54,7 @@ def ticket_read(ticket: Ticket, *, today: date, assignee: str | None = None) -> 
             serial_number=installed.serial_number,
             warranty_end=installed.warranty_end.isoformat() if installed.warranty_end else None,
             is_under_warranty=(
-                customer_rules.is_under_warranty(installed.warranty_end, today)
-                if installed.warranty_end
-                else None
+                customer_rules.is_under_warranty(installed.warranty_end, today) if installed.warranty_end else None
             ),
         )
     customer = CustomerRead(
@@ -112,9 +110,7 @@ def ticket_detail(
             for event in events
         ],
         comments=[
-            CommentRead(
-                id=c.id, author=c.author_name, body=c.body, is_internal=c.is_internal, created_at=c.created_at
-            )
+            CommentRead(id=c.id, author=c.author_name, body=c.body, is_internal=c.is_internal, created_at=c.created_at)
             for c in comments
         ],
     )

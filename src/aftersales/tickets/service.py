@@ -90,9 +90,7 @@ def create_ticket(
     now = clock.now()
     reported_at = data.reported_at or now
     if reported_at > now + FUTURE_SKEW:
-        raise InvalidTicketError(
-            "登记时间不能晚于当前时间", fields={"reported_at": "登记时间不能晚于当前时间"}
-        )
+        raise InvalidTicketError("登记时间不能晚于当前时间", fields={"reported_at": "登记时间不能晚于当前时间"})
     customer, _ = customers_service.find_or_create_customer(
         session, clock=clock, name=data.customer_name, phone=data.phone
     )
@@ -207,9 +205,7 @@ def _add_event(
     return event
 
 
-def get_ticket(
-    session: Session, ticket_id: int, *, actor: Actor | None = None, for_update: bool = False
-) -> Ticket:
+def get_ticket(session: Session, ticket_id: int, *, actor: Actor | None = None, for_update: bool = False) -> Ticket:
     """Load a ticket the actor may see."""
     query = select(Ticket).where(Ticket.id == ticket_id)
     if for_update and session.get_bind().dialect.name == "postgresql":
@@ -245,9 +241,7 @@ def events_of(session: Session, ticket_id: int) -> list[TicketEvent]:
     """The timeline, oldest first."""
     return list(
         session.scalars(
-            select(TicketEvent)
-            .where(TicketEvent.ticket_id == ticket_id)
-            .order_by(TicketEvent.at, TicketEvent.id)
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.at, TicketEvent.id)
         ).all()
     )
 
@@ -334,9 +328,7 @@ def apply_event(
     return ticket
 
 
-def _apply_sla_effects(
-    session: Session, ticket: Ticket, event_type: EventType, *, at: datetime, now: datetime
-) -> None:
+def _apply_sla_effects(session: Session, ticket: Ticket, event_type: EventType, *, at: datetime, now: datetime) -> None:
     for kind in rules.MEETS.get(event_type, ()):
         sla_service.meet_target(session, ticket_id=ticket.id, kind=kind, at=at, now=now)
     if event_type == EventType.HOLD:
@@ -555,9 +547,7 @@ def list_tickets(
     id_query = id_query.where(*conditions)
     total = session.scalar(select(func.count()).select_from(id_query.subquery())) or 0
     ids = list(
-        session.scalars(
-            id_query.order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(limit).offset(offset)
-        )
+        session.scalars(id_query.order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(limit).offset(offset))
     )
     items = list(session.scalars(select(Ticket).where(Ticket.id.in_(ids)))) if ids else []
     items.sort(key=lambda ticket: ids.index(ticket.id))

@@ -8,8 +8,9 @@ that is due, not the number of tickets ever closed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -33,6 +34,19 @@ TARGET_LABELS = {
 }
 
 
+class TicketRef(Protocol):
+    """The few ticket fields the sweep needs (an ORM object or a light row)."""
+
+    @property
+    def number(self) -> str: ...
+    @property
+    def assignee_id(self) -> int | None: ...
+    @property
+    def organisation_id(self) -> int | None: ...
+    @property
+    def sla_state(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class SweepReport:
     """What one sweep pass did."""
@@ -43,9 +57,7 @@ class SweepReport:
     tickets_changed: int
 
 
-def refresh_ticket(
-    session: Session, *, clock: Clock, ticket: Ticket, notify: bool = True
-) -> list[sla_service.Outcome]:
+def refresh_ticket(session: Session, *, clock: Clock, ticket: Ticket, notify: bool = True) -> list[sla_service.Outcome]:
     """Evaluate one ticket's targets now: record what came due and update its SLA state.
 
     ``notify=False`` is for replaying history (imports, demo): the events are written, nobody is paged.
@@ -66,13 +78,13 @@ def sweep(session: Session, *, clock: Clock, limit: int = 5_000) -> SweepReport:
         return SweepReport(0, 0, 0, 0)
     outcomes = sla_service.evaluate_targets(claimed, now)
     ticket_ids = sorted({target.ticket_id for target in claimed})
-    tickets = {
+    tickets: dict[int, TicketRef] = {
         ticket.id: ticket
         for chunk in _chunks(ticket_ids, 500)
         for ticket in session.execute(
-            select(
-                Ticket.id, Ticket.number, Ticket.assignee_id, Ticket.organisation_id, Ticket.sla_state
-            ).where(Ticket.id.in_(chunk))
+            select(Ticket.id, Ticket.number, Ticket.assignee_id, Ticket.organisation_id, Ticket.sla_state).where(
+                Ticket.id.in_(chunk)
+            )
         ).all()
     }
     _record_outcomes(session, clock=clock, tickets=tickets, outcomes=outcomes)
@@ -100,7 +112,7 @@ def _chunks(values: Sequence[int], size: int) -> Iterable[Sequence[int]]:
         yield values[start : start + size]
 
 
-def _update_ticket_states(session: Session, *, clock: Clock, tickets: dict[int, object]) -> int:
+def _update_ticket_states(session: Session, *, clock: Clock, tickets: Mapping[int, TicketRef]) -> int:
     states: dict[int, list[SlaState]] = defaultdict(list)
     for chunk in _chunks(sorted(tickets), 500):
         for ticket_id, state in session.execute(
@@ -110,7 +122,7 @@ def _update_ticket_states(session: Session, *, clock: Clock, tickets: dict[int, 
     by_new_state: dict[SlaState, list[int]] = defaultdict(list)
     for ticket_id, ticket in tickets.items():
         new_state = sla_rules.combine_states(states[ticket_id])
-        old_state = SlaState(ticket.sla_state)  # type: ignore[attr-defined]
+        old_state = SlaState(ticket.sla_state)
         if new_state != old_state:
             by_new_state[new_state].append(ticket_id)
             accounts_service.record_audit(
@@ -137,7 +149,7 @@ def _record_outcomes(
     session: Session,
     *,
     clock: Clock,
-    tickets: dict[int, object],
+    tickets: Mapping[int, TicketRef],
     outcomes: Sequence[sla_service.Outcome],
     notify: bool = True,
 ) -> None:
@@ -164,9 +176,7 @@ def _record_outcomes(
     recipients_cache: dict[tuple[int | None, int | None], list[int]] = {}
     for ticket_id, found in by_ticket.items():
         ticket = tickets[ticket_id]
-        assignee_id = ticket.assignee_id  # type: ignore[attr-defined]
-        organisation_id = ticket.organisation_id  # type: ignore[attr-defined]
-        number = ticket.number  # type: ignore[attr-defined]
+        assignee_id, organisation_id, number = ticket.assignee_id, ticket.organisation_id, ticket.number
         key = (assignee_id, organisation_id)
         if key not in recipients_cache:
             recipients_cache[key] = [
@@ -210,7 +220,7 @@ def _notify(
     if kind == OutcomeKind.WARNING:
         subject = f"【SLA 预警】工单 {number} {labels}即将超时"
         body = f"工单 {number} 的{labels}时限为 {to_local(due):%Y-%m-%d %H:%M}，已用 80% 时限，请尽快处理。"
-        recipients = [r for r in dict.fromkeys([assignee_id, *supervisors]) if r is not None]
+        recipients: list[int | None] = [r for r in dict.fromkeys([assignee_id, *supervisors]) if r is not None]
         for recipient in recipients or [None]:
             notifications_service.enqueue(
                 session,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from aftersales.accounts.enums import Permission
 from aftersales.triage import service as triage_service
 from aftersales.triage.schemas import RuleCreate, RuleRead
-from aftersales.web.deps import CurrentActor, SessionDep, require
+from aftersales.web.deps import CurrentActor, SessionDep, commit, require
 
 router = APIRouter(prefix="/api/v1/triage", tags=["triage"])
 
@@ -48,7 +48,7 @@ def add_rule(body: RuleCreate, session: SessionDep, actor: CurrentActor) -> Rule
         priority=body.priority,
         position=body.position,
     )
-    session.commit()
+    commit(session)
     return RuleRead.model_validate(rule)
 
 
@@ -57,5 +57,5 @@ def delete_rule(name: str, session: SessionDep, actor: CurrentActor) -> Response
     """Remove an intake rule."""
     require(actor, Permission.RULES_MANAGE)
     triage_service.delete_rule(session, name=name)
-    session.commit()
+    commit(session)
     return Response(status_code=204)

@@ -12,9 +12,7 @@ from aftersales.triage.models import IntakeRule
 
 def _specs(session: Session) -> list[rules.RuleSpec]:
     return [
-        rules.RuleSpec(
-            name=r.name, keywords=tuple(r.keywords), kind=r.kind, priority=r.priority, position=r.position
-        )
+        rules.RuleSpec(name=r.name, keywords=tuple(r.keywords), kind=r.kind, priority=r.priority, position=r.position)
         for r in session.scalars(select(IntakeRule).where(IntakeRule.is_active.is_(True)))
     ]
 
@@ -48,9 +46,7 @@ def add_rule(
         raise InvalidRuleError(f"未知优先级 {priority}", fields={"priority": priority})
     if session.scalar(select(IntakeRule.id).where(IntakeRule.name == name)) is not None:
         raise RuleExistsError(f"规则 {name} 已存在", fields={"name": name})
-    rule = IntakeRule(
-        name=name, keywords=cleaned, kind=kind, priority=priority, position=position, is_active=True
-    )
+    rule = IntakeRule(name=name, keywords=cleaned, kind=kind, priority=priority, position=position, is_active=True)
     session.add(rule)
     session.flush()
     return rule
