@@ -1,0 +1,154 @@
+"""The public CLI surface: db upgrade, users, tokens, sla sweep, import tickets."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
+
+from aftersales.accounts import service as accounts_service
+from aftersales.accounts.enums import Role
+from aftersales.accounts.schemas import SYSTEM_ACTOR
+from aftersales.cli import app
+from aftersales.core.clock import FrozenClock
+from aftersales.core.db import make_session_factory, unit_of_work
+from aftersales.notifications.models import OutboxMessage
+from aftersales.tickets import flows
+from aftersales.tickets.models import Ticket, TicketEvent, TicketNumberSequence
+from aftersales.tickets.schemas import TicketCreate
+from tests.conftest import ticket_body
+
+
+def _upgrade(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "database at 0001" in result.output
+
+
+def test_db_upgrade_is_idempotent(cli_db: Engine, runner: CliRunner) -> None:
+    _upgrade(runner)
+    _upgrade(runner)
+    assert runner.invoke(app, ["db", "current"]).output.strip() == "0001"
+
+
+def test_users_and_tokens(cli_db: Engine, runner: CliRunner) -> None:
+    _upgrade(runner)
+    result = runner.invoke(
+        app, ["users", "create", "--username", "agent7", "--role", "agent", "--password", "pass-word-1"]
+    )
+    assert result.exit_code == 0, result.output
+    prompted = runner.invoke(
+        app, ["users", "create", "--username", "mgr7", "--role", "manager"], input="pass-word-2\npass-word-2\n"
+    )
+    assert prompted.exit_code == 0, prompted.output
+    token = runner.invoke(app, ["tokens", "create", "--username", "agent7"])
+    assert token.exit_code == 0
+    lines = token.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("as_") and len(lines[0]) > 30
+    with unit_of_work(make_session_factory(cli_db)) as session:
+        assert accounts_service.authenticate_token(session, lines[0]).username == "agent7"
+        assert accounts_service.verify_password(session, username="mgr7", password="pass-word-2").role == Role.MANAGER
+    assert (
+        runner.invoke(app, ["users", "create", "--username", "x", "--role", "wizard", "--password", "p" * 9]).exit_code
+        != 0
+    )
+    duplicate = runner.invoke(
+        app, ["users", "create", "--username", "agent7", "--role", "agent", "--password", "p" * 9]
+    )
+    assert duplicate.exit_code == 1 and "user.exists" in duplicate.output
+    assert runner.invoke(app, ["tokens", "create", "--username", "ghost"]).exit_code == 1
+
+
+def test_sla_sweep_breaches_a_backdated_ticket_once(cli_db: Engine, runner: CliRunner) -> None:
+    _upgrade(runner)
+    factory = make_session_factory(cli_db)
+    now = datetime.now(UTC)
+    with unit_of_work(factory) as session:
+        accounts_service.create_user(
+            session, clock=FrozenClock(now), actor=SYSTEM_ACTOR, username="boss", role=Role.MANAGER
+        )
+        request = TicketCreate.model_validate(
+            ticket_body(kind="repair", priority="urgent", reported_at=(now - timedelta(days=3)).isoformat())
+        )
+        # Registered three days ago: the clock of that moment, so nothing is swept at creation.
+        ticket, _ = flows.open_ticket(
+            session, clock=FrozenClock(now - timedelta(days=3)), actor=SYSTEM_ACTOR, request=request
+        )
+        ticket_id = ticket.id
+    first = runner.invoke(app, ["sla", "sweep"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["breaches"] == 3
+    for _ in range(2):
+        assert json.loads(runner.invoke(app, ["sla", "sweep"]).output) == {
+            "targets_checked": 0,
+            "warnings": 0,
+            "breaches": 0,
+            "tickets_changed": 0,
+        }
+    with unit_of_work(factory) as session:
+        assert session.get(Ticket, ticket_id).sla_state == "breached"  # type: ignore[union-attr]
+        breaches = session.scalar(
+            select(func.count())
+            .select_from(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id, TicketEvent.type == "sla_breached")
+        )
+        escalations = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.ticket_id == ticket_id, OutboxMessage.kind == "sla_escalation")
+        )
+    assert (breaches, escalations) == (3, 1)
+
+
+CSV = """external_id,channel,kind,priority,customer_name,phone,address,product_model,serial_number,purchase_date,description,reported_at,contacted_at,resolved_at,visited_at,closed_at
+H-1,hotline,repair,routine,张三,13800138000,广东省深圳市南山区科技园1号,YL-S7,SN-1,2025-01-01,指纹识别失败,2026-09-01 09:00,2026-09-01 09:20,2026-09-01 15:00,2026-09-02 10:00,2026-09-02 10:05
+H-2,web,,,李四,12345,北京市朝阳区建国路88号,,,,门锁没电了,2026-09-02 10:00,,,,
+H-3,app,installation,routine,王五,13912345678,上海市浦东新区张江路100号,YL-F3,,,需要安装,2026-09-03 10:00,2026-09-03 09:00,,,
+H-4,hotline,consultation,routine,赵六,13700000001,,,,,请问怎么改密码,not-a-date,,,,
+H-5,hotline,complaint,complex,孙七,13600000002,杭州市西湖区文三路90号,,,,投诉师傅迟到,2026-09-04 08:00,2026-09-04 08:10,,,
+H-1,hotline,repair,routine,张三,13800138000,,,,,重复导入,2026-09-01 09:00,,,,
+"""
+
+
+def test_import_keeps_good_rows_and_reports_bad_ones(cli_db: Engine, runner: CliRunner, tmp_path: Path) -> None:
+    _upgrade(runner)
+    file = tmp_path / "history.csv"
+    file.write_text(CSV, encoding="utf-8")
+    result = runner.invoke(app, ["import", "tickets", str(file)])
+    assert result.exit_code == 1
+    assert json.loads(result.output.strip().splitlines()[-1]) == {"created": 2, "skipped": 1, "errors": 3}
+    assert "line 3: customer.phone" in result.output
+    assert "line 4: ticket.invalid" in result.output  # contact before report: refused whole
+    assert "line 5: reported_at" in result.output
+    with unit_of_work(make_session_factory(cli_db)) as session:
+        tickets = {t.external_id: t for t in session.scalars(select(Ticket))}
+        assert sorted(tickets) == ["H-1", "H-5"]
+        assert tickets["H-1"].status == "closed" and tickets["H-1"].number == "SH20260901-000001"
+        assert tickets["H-5"].status == "in_progress" and tickets["H-5"].number == "SH20260904-000001"
+        # The refused installation row left no trace: no ticket, no event, no number used up.
+        assert (
+            session.scalar(select(TicketNumberSequence.last_value).where(TicketNumberSequence.day == "20260903"))
+            is None
+        )
+        events = [
+            e.type
+            for e in session.scalars(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == tickets["H-1"].id)
+                .order_by(TicketEvent.at, TicketEvent.id)
+            )
+        ]
+        assert events == ["register", "contact", "result", "return_visit", "close"]
+    again = runner.invoke(app, ["import", "tickets", str(file)])
+    assert json.loads(again.output.strip().splitlines()[-1]) == {"created": 0, "skipped": 3, "errors": 3}
+
+
+def test_import_refuses_a_file_with_a_bad_header(cli_db: Engine, runner: CliRunner, tmp_path: Path) -> None:
+    _upgrade(runner)
+    file = tmp_path / "bad.csv"
+    file.write_text("name,phone\n张三,13800138000\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", "tickets", str(file)])
+    assert result.exit_code == 1 and "line 1:" in result.output
