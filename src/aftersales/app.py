@@ -12,6 +12,7 @@ from aftersales.accounts.api import router as accounts_router
 from aftersales.config import Settings
 from aftersales.core.clock import Clock, SystemClock
 from aftersales.core.db import make_engine, make_session_factory
+from aftersales.customers.api import router as customers_router
 from aftersales.tickets.api import router as tickets_router
 from aftersales.triage.api import router as triage_router
 from aftersales.web.errors import install_error_handlers
@@ -65,5 +66,6 @@ def create_app(
 
     app.include_router(tickets_router)
     app.include_router(triage_router)
+    app.include_router(customers_router)
     app.include_router(accounts_router)
     return app
