@@ -8,7 +8,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import rules
@@ -23,6 +23,7 @@ from aftersales.accounts.errors import (
 from aftersales.accounts.models import ApiToken, AuditEntry, Organisation, User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.db import table_of
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "as_"
@@ -243,13 +244,18 @@ def revoke_token(session: Session, *, clock: Clock, actor: Actor, prefix: str) -
     return len(tokens)
 
 
+_users, _tokens = table_of(User), table_of(ApiToken)
+# Built once: every API request runs it.
+_TOKEN_LOOKUP = (
+    select(_users.c.id, _users.c.username, _users.c.role, _users.c.organisation_id, _users.c.phone, _users.c.is_active)
+    .join(_tokens, _tokens.c.user_id == _users.c.id)
+    .where(_tokens.c.token_hash == bindparam("token_hash"), _tokens.c.revoked_at.is_(None))
+)
+
+
 def authenticate_token(session: Session, token: str) -> Actor:
     """Resolve a bearer token to its actor, or raise InvalidCredentialsError."""
-    row = session.execute(
-        select(User.id, User.username, User.role, User.organisation_id, User.phone, User.is_active)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
-    ).first()
+    row = session.execute(_TOKEN_LOOKUP, {"token_hash": _digest(token)}).first()
     if row is None or not row.is_active:
         raise InvalidCredentialsError("令牌无效或已吊销")
     return Actor(

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -125,6 +125,27 @@ def _configure_sqlite(engine: Engine, *, synchronous: str, busy_timeout_ms: int)
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that never expire loaded objects on commit (the edge commits, then serialises)."""
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a model (for statements built once and run with parameters)."""
+    return cast(Table, model.__table__)
+
+
+def dialect_insert(dialect_name: str) -> Any:
+    """The dialect's INSERT construct (with ON CONFLICT support) for SQLite or PostgreSQL."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
+def dialect_of(session: Session) -> str:
+    """'sqlite' or 'postgresql' for the session's bind."""
+    return session.get_bind().dialect.name
 
 
 def mark_read_only(session: Session) -> None:

@@ -8,9 +8,10 @@ interrupted load resumes where it stopped, and a rerun creates nothing new.
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.errors import OrganisationNotFoundError, UserNotFoundError
@@ -128,6 +129,7 @@ def _clocks(session: Session) -> dict[Priority, Clocks]:
             resolution=spec.resolution,
             onsite=spec.onsite,
             calendar=sla_service.calendar_spec(session, policy.calendar_id),
+            warning_ratio=spec.warning_ratio,
         )
     return table
 
@@ -181,9 +183,9 @@ def _load_tickets(
     return created, skipped
 
 
-def _count_by(session: Session, column: object) -> dict[str, int]:
+def _count_by(session: Session, column: InstrumentedAttribute[Any]) -> dict[str, int]:
     rows = session.execute(
-        select(column, func.count())  # type: ignore[call-overload]
+        select(column, func.count())
         .where(Ticket.external_id.like(f"{EXTERNAL_ID_PREFIX}%"))
         .group_by(column)
         .order_by(column)

@@ -229,7 +229,7 @@ def make_customers(rng: random.Random, count: int, *, days: int) -> list[Custome
         while phone in phones:
             phone = mobile_number(rng)
         phones.add(phone)
-        owned = []
+        owned: list[OwnedProduct] = []
         # Nearly everyone owns a lock; some also own one of the other products.
         first = pick_product(rng, category=LOCK) if rng.random() < 0.8 else pick_product(rng)
         for spec in (first, pick_product(rng)) if rng.random() < 0.3 else (first,):

@@ -8,11 +8,12 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from aftersales.accounts.enums import Role
 from aftersales.core.timeutil import SHANGHAI
 from aftersales.customers.schemas import CustomerIn, ProductIn
-from aftersales.demo import people, texts
+from aftersales.demo import issues, people, texts
 from aftersales.demo.data import EXTERNAL_ID_PREFIX, LOCK, PRODUCTS, USERS, ProductSpec
 from aftersales.demo.timeline import Clocks, Shape, plan_steps
 from aftersales.tickets.enums import Channel, Priority, TicketKind
@@ -47,7 +48,7 @@ def external_id(index: int) -> str:
 
 
 def ticket_rng(seed: int, index: int) -> random.Random:
-    """The random source of ticket ``index`` (independent of every other ticket)."""
+    """The random source of ticket ``index``'s content (independent of every other ticket)."""
     return random.Random(f"{seed}:ticket:{index}")
 
 
@@ -75,13 +76,15 @@ def reported_time(rng: random.Random, *, now: datetime, days: int) -> datetime:
     return now - timedelta(minutes=rng.uniform(10, 600))
 
 
-def _pick_issue(rng: random.Random, kind: TicketKind, product: ProductSpec | None) -> texts.Issue:
+def _pick_issue(rng: random.Random, kind: TicketKind, product: ProductSpec | None) -> issues.Issue:
     if product is None:
-        pool = [issue for issue in texts.ISSUES if issue.kind == kind and issue.categories == texts.ALL]
+        pool = [issue for issue in issues.ISSUES if issue.kind == kind and issue.categories == issues.ALL]
     else:
-        pool = [issue for issue in texts.issues_for(product.category, product.code) if issue.kind == kind]
+        pool = [issue for issue in issues.issues_for(product.category, product.code) if issue.kind == kind]
         if not pool:  # e.g. installation of a tablet: nothing to install, so it is a question instead
-            pool = [issue for issue in texts.issues_for(product.category, product.code) if issue.kind == K.CONSULTATION]
+            pool = [
+                issue for issue in issues.issues_for(product.category, product.code) if issue.kind == K.CONSULTATION
+            ]
     return rng.choices(pool, weights=[issue.weight for issue in pool])[0]
 
 
@@ -99,9 +102,14 @@ def compose(
 ) -> DemoTicket:
     """Ticket ``index``: the request as it arrived and the steps it has taken by ``now``."""
     rng = ticket_rng(seed, index)
-    customer = rng.choices(customers, weights=customer_weights)[0]
+    if index <= len(customers):  # everyone calls at least once …
+        customer = customers[_first_call_order(seed, len(customers))[index - 1]]
+    else:  # … and the frequent callers call again and again
+        customer = rng.choices(customers, weights=customer_weights)[0]
     kind = rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
-    reported_at = reported_time(rng, now=now, days=days)
+    # Times (and what has happened by now) draw from their own source: the content does not depend on now.
+    time_rng = random.Random(f"{seed}:time:{index}")
+    reported_at = reported_time(time_rng, now=now, days=days)
     reported_day = reported_at.astimezone(SHANGHAI).date()
     today = now.astimezone(SHANGHAI).date()
 
@@ -111,7 +119,7 @@ def compose(
         product = (
             people.pick_product(rng, category=LOCK)
             if rng.random() < 0.85
-            else rng.choice([spec for spec in PRODUCTS if spec.category in texts.ONSITE_CATEGORIES])
+            else rng.choice([spec for spec in PRODUCTS if spec.category in issues.ONSITE_CATEGORIES])
         )
         purchased = reported_day - timedelta(days=rng.randint(1, 10))
         product_in = ProductIn(
@@ -147,12 +155,13 @@ def compose(
         is_onsite=is_field_work and product is not None and product.is_onsite_service,
         is_mail_in=kind_now == K.REPAIR and product is not None and not product.is_onsite_service,
     )
-    planned = plan_steps(rng, reported_at=reported_at, now=now, shape=shape, clocks=clocks[priority_now])
-    steps = [Step(event, at, texts.note_for(rng, event, issue, is_mail_in=shape.is_mail_in)) for event, at in planned]
-
     technicians, providers = assignees[customer.city]
     use_provider = bool(providers) and rng.random() < PROVIDER_SHARE
     assignee = rng.choice(providers if use_provider else technicians)
+
+    planned = plan_steps(time_rng, reported_at=reported_at, now=now, shape=shape, clocks=clocks[priority_now])
+    notes = texts.notes_for(time_rng, planned, issue, is_mail_in=shape.is_mail_in)
+    steps = [Step(event, at, note) for (event, at), note in zip(planned, notes, strict=True)]
     request = TicketCreate(
         kind=given_kind,
         priority=given_priority,
@@ -164,6 +173,13 @@ def compose(
         external_id=external_id(index),
     )
     return DemoTicket(external_id(index), request, steps, assignee)
+
+
+@lru_cache(maxsize=4)
+def _first_call_order(seed: int, count: int) -> tuple[int, ...]:
+    order = list(range(count))
+    random.Random(f"{seed}:first-calls").shuffle(order)
+    return tuple(order)
 
 
 def _purchase_date(today: date, age_days: int) -> date:

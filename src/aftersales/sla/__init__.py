@@ -2,7 +2,7 @@
 computation as pure functions (``rules``), and per-ticket target rows with an indexed next check time so
 the breach sweep only touches what is due.
 
-Depends on: core. Entry points: ``rules.add_business_time``, ``service.start_targets``,
+Depends on: core. Entry points: ``rules.add_business_time``, ``service.plan_for_ticket``,
 ``service.evaluate_due``; CLI ``aftersales sla sweep|calendars|policies``.
 The sweep itself (which also writes ticket events and notices) lives in ``tickets.sla_tracking``.
 """

@@ -7,10 +7,13 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
+from aftersales.core.db import table_of
 from aftersales.sla import rules
 from aftersales.sla.enums import CalendarKind, OutcomeKind, SlaState, TargetKind
 from aftersales.sla.errors import CalendarNotFoundError, InvalidCalendarError, PolicyNotFoundError
@@ -31,19 +34,39 @@ class Outcome:
     due_at: datetime
 
 
+@lru_cache(maxsize=1)
+def _statements() -> dict[str, Any]:
+    """Statements of the intake path, built once (building one costs more than running it)."""
+    policies, calendars, targets = table_of(Policy), table_of(Calendar), table_of(Target)
+    return {
+        "policy": select(
+            policies.c.first_response_minutes,
+            policies.c.onsite_minutes,
+            policies.c.resolution_minutes,
+            policies.c.onsite_kinds,
+            policies.c.warning_ratio,
+            policies.c.calendar_id,
+        ).where(policies.c.priority == bindparam("priority")),
+        "revision": select(calendars.c.revision).where(calendars.c.id == bindparam("calendar_id")),
+        "targets": insert(targets),
+    }
+
+
 # --- calendars and policies -------------------------------------------------------------------------
 
 
 def calendar_spec(session: Session, calendar_id: int) -> rules.CalendarSpec:
     """The pure spec of a stored calendar (cached per calendar revision)."""
-    calendar = session.get(Calendar, calendar_id)
-    if calendar is None:
+    revision = session.execute(_statements()["revision"], {"calendar_id": calendar_id}).scalar()
+    if revision is None:
         raise CalendarNotFoundError(f"日历 {calendar_id} 不存在")
-    key = (calendar.id, calendar.revision)
+    key = (calendar_id, revision)
     with _cache_lock:
         cached = _spec_cache.get(key)
     if cached is not None:
         return cached
+    calendar = session.get(Calendar, calendar_id)
+    assert calendar is not None
     spec = build_spec(calendar, session.scalars(select(CalendarDay).where(CalendarDay.calendar_id == calendar.id)))
     with _cache_lock:
         _spec_cache[key] = spec
@@ -138,33 +161,98 @@ def _flag_unknown_years(
 # --- targets ----------------------------------------------------------------------------------------
 
 
-def start_targets(
-    session: Session, *, ticket_id: int, priority: str, ticket_kind: str, start: datetime
-) -> list[Target]:
-    """Create the ticket's targets under the policy of its priority, counted from ``start``."""
-    policy = get_policy(session, priority)
-    spec = calendar_spec(session, policy.calendar_id)
-    plans = rules.plan_targets(policy_spec(policy), spec, start=start, ticket_kind=ticket_kind)
-    targets = []
-    for plan in plans:
-        target = Target(
-            ticket_id=ticket_id,
-            kind=plan.kind,
-            calendar_id=policy.calendar_id,
-            started_at=start,
-            duration_seconds=int(plan.duration.total_seconds()),
-            warning_ratio=policy.warning_ratio,
-            paused_seconds=0,
-            warn_at=plan.warn_at,
-            due_at=plan.due_at,
-            state=SlaState.ON_TRACK,
-            next_check_at=plan.warn_at,
-        )
-        session.add(target)
-        targets.append(target)
-    _flag_unknown_years(session, policy.calendar_id, spec, start, max(plan.due_at for plan in plans))
+@dataclass(frozen=True)
+class PlannedTargets:
+    """A ticket's targets planned under its policy, before they are stored."""
+
+    calendar_id: int
+    warning_ratio: float
+    start: datetime
+    plans: list[rules.TargetPlan]
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """A stored target as the API shows it (same attribute names as the model)."""
+
+    kind: str
+    state: SlaState
+    due_at: datetime
+    warn_at: datetime
+    met_at: datetime | None = None
+    breached_at: datetime | None = None
+    paused_since: datetime | None = None
+
+
+def plan_for_ticket(session: Session, *, priority: str, ticket_kind: str, start: datetime) -> PlannedTargets:
+    """Plan a ticket's targets under the policy of its priority, counted from ``start``."""
+    row = session.execute(
+        select(
+            Policy.first_response_minutes,
+            Policy.onsite_minutes,
+            Policy.resolution_minutes,
+            Policy.onsite_kinds,
+            Policy.warning_ratio,
+            Policy.calendar_id,
+        ).where(Policy.priority == priority)
+    ).first()
+    if row is None:
+        raise PolicyNotFoundError(f"优先级 {priority} 没有 SLA 策略", fields={"priority": priority})
+    spec = calendar_spec(session, row.calendar_id)
+    policy = rules.PolicySpec(
+        first_response=timedelta(minutes=row.first_response_minutes),
+        onsite=timedelta(minutes=row.onsite_minutes) if row.onsite_minutes is not None else None,
+        resolution=timedelta(minutes=row.resolution_minutes),
+        onsite_kinds=frozenset(row.onsite_kinds or ()),
+        warning_ratio=row.warning_ratio,
+    )
+    plans = rules.plan_targets(policy, spec, start=start, ticket_kind=ticket_kind)
+    _flag_unknown_years(session, row.calendar_id, spec, start, max(plan.due_at for plan in plans))
+    return PlannedTargets(calendar_id=row.calendar_id, warning_ratio=row.warning_ratio, start=start, plans=plans)
+
+
+def insert_targets(
+    session: Session, *, ticket_id: int, planned: PlannedTargets, kinds: set[str] | None = None
+) -> list[TargetRow]:
+    """Store planned targets (optionally only some kinds) in one statement; they start on track."""
+    chosen = [plan for plan in planned.plans if kinds is None or plan.kind.value in kinds]
+    if not chosen:
+        return []
+    session.execute(
+        _statements()["targets"],
+        [
+            {
+                "ticket_id": ticket_id,
+                "kind": plan.kind.value,
+                "calendar_id": planned.calendar_id,
+                "started_at": planned.start,
+                "duration_seconds": int(plan.duration.total_seconds()),
+                "warning_ratio": planned.warning_ratio,
+                "paused_seconds": 0,
+                "warn_at": plan.warn_at,
+                "due_at": plan.due_at,
+                "state": SlaState.ON_TRACK.value,
+                "next_check_at": plan.warn_at,
+            }
+            for plan in chosen
+        ],
+    )
+    return [TargetRow(plan.kind.value, SlaState.ON_TRACK, plan.due_at, plan.warn_at) for plan in chosen]
+
+
+def replan_targets(session: Session, *, ticket_id: int, priority: str, ticket_kind: str, start: datetime) -> None:
+    """After a kind or priority change: targets not yet met or breached follow the new policy."""
+    kept = set()
+    for target in targets_of(session, ticket_id):
+        if target.met_at is None and target.breached_at is None and target.paused_since is None:
+            session.delete(target)
+        else:
+            kept.add(target.kind)
     session.flush()
-    return targets
+    planned = plan_for_ticket(session, priority=priority, ticket_kind=ticket_kind, start=start)
+    insert_targets(
+        session, ticket_id=ticket_id, planned=planned, kinds={plan.kind.value for plan in planned.plans} - kept
+    )
 
 
 def targets_of(session: Session, ticket_id: int) -> list[Target]:

@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.tickets import intake, sla_tracking
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Priority, TicketKind
+from aftersales.tickets.intake import NewTicket, RegisteredTicket
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.schemas import TicketCreate
 from aftersales.triage import service as triage_service
@@ -23,8 +25,12 @@ def open_ticket(
     request: TicketCreate,
     number_prefix: str = "SH",
     notify: bool = True,
-) -> tuple[Ticket, bool]:
-    """Register a work order from a request; returns (ticket, created). Nothing is written on error."""
+) -> tuple[Ticket | RegisteredTicket, bool]:
+    """Register a work order from a request; returns (ticket, created). Nothing is written on error.
+
+    A new ticket comes back as the intake snapshot (no read-back), unless it was reported so long ago
+    that SLA events were due at once, in which case it is refreshed and returned loaded.
+    """
     if request.external_id:
         existing = tickets_service.find_by_external_id(session, request.external_id)
         if existing is not None:
@@ -42,7 +48,7 @@ def open_ticket(
         }
         kind = kind or TicketKind(proposal.kind)
         priority = priority or Priority(proposal.priority)
-    data = tickets_service.NewTicket(
+    data = NewTicket(
         kind=kind,
         priority=priority,
         channel=request.channel,
@@ -59,17 +65,16 @@ def open_ticket(
     )
     try:
         with session.begin_nested():
-            ticket = tickets_service.create_ticket(
-                session, clock=clock, actor=actor, data=data, number_prefix=number_prefix, notify=notify
-            )
+            registered = intake.register(session, clock=clock, actor=actor, data=data, number_prefix=number_prefix)
     except IntegrityError:
-        # A concurrent request with the same external id (or a new caller's phone) won the race.
-        if request.external_id:
-            existing = tickets_service.find_by_external_id(session, request.external_id)
-            if existing is not None:
-                return existing, False
-        with session.begin_nested():
-            ticket = tickets_service.create_ticket(
-                session, clock=clock, actor=actor, data=data, number_prefix=number_prefix, notify=notify
-            )
-    return ticket, True
+        # A concurrent request with the same external id won the race: answer with its ticket.
+        existing = tickets_service.find_by_external_id(session, request.external_id) if request.external_id else None
+        if existing is None:
+            raise
+        return existing, False
+    if registered.needs_sla_refresh:
+        ticket = tickets_service.get_ticket(session, registered.id)
+        sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)
+        session.flush()
+        return ticket, True
+    return registered, True

@@ -49,9 +49,10 @@ def replay(
     now = clock.now()
     reported_at = request.reported_at or now
     history_clock = FrozenClock(reported_at)
-    ticket, created = flows.open_ticket(
+    opened, created = flows.open_ticket(
         session, clock=history_clock, actor=actor, request=request, number_prefix=number_prefix, notify=False
     )
+    ticket = tickets_service.get_ticket(session, opened.id)
     if not created:
         return ticket, False
     previous = reported_at

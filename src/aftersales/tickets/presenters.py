@@ -9,6 +9,8 @@ from aftersales.customers import rules as customer_rules
 from aftersales.customers.schemas import AddressRead, CustomerRead
 from aftersales.sla.enums import TargetKind
 from aftersales.sla.models import Target
+from aftersales.sla.service import TargetRow
+from aftersales.tickets.intake import RegisteredTicket
 from aftersales.tickets.models import Ticket, TicketComment, TicketEvent
 from aftersales.tickets.schemas import (
     CommentRead,
@@ -20,8 +22,10 @@ from aftersales.tickets.schemas import (
     TicketRead,
 )
 
+TicketLike = Ticket | RegisteredTicket
 
-def sla_read(ticket: Ticket, targets: Sequence[Target]) -> SlaRead:
+
+def sla_read(ticket: TicketLike, targets: Sequence[Target | TargetRow]) -> SlaRead:
     """The SLA block of a ticket."""
     due = {TargetKind(target.kind): target.due_at for target in targets}
     return SlaRead(
@@ -44,7 +48,7 @@ def sla_read(ticket: Ticket, targets: Sequence[Target]) -> SlaRead:
     )
 
 
-def ticket_read(ticket: Ticket, *, today: date, assignee: str | None = None) -> TicketRead:
+def ticket_read(ticket: TicketLike, *, today: date, assignee: str | None = None) -> TicketRead:
     """A ticket for lists and replies; the phone is masked."""
     product = None
     if ticket.installed_product is not None:

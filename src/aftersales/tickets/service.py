@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import rules as account_rules
@@ -18,162 +15,37 @@ from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.pagination import MAX_LIMIT, Page
-from aftersales.core.timeutil import SHANGHAI
-from aftersales.customers import service as customers_service
 from aftersales.customers.models import Customer
 from aftersales.sla import service as sla_service
 from aftersales.sla.enums import SlaState, TargetKind
-from aftersales.tickets import rules, sla_tracking
-from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind, TicketStatus
+from aftersales.tickets import intake, rules, sla_tracking
+from aftersales.tickets.enums import EventType, Priority, TicketKind, TicketStatus
 from aftersales.tickets.errors import (
     InvalidTicketError,
     InvalidTransitionError,
     TicketNotFoundError,
     VersionConflictError,
 )
-from aftersales.tickets.models import Ticket, TicketComment, TicketEvent, TicketNumberSequence
-
-# Reports may come from devices whose clocks run a little fast.
-FUTURE_SKEW = timedelta(minutes=5)
+from aftersales.tickets.intake import FUTURE_SKEW, NewTicket
+from aftersales.tickets.models import Ticket, TicketComment, TicketEvent
 
 
-@dataclass(frozen=True)
-class NewTicket:
-    """Everything needed to register a work order, kind and priority already decided."""
-
-    kind: TicketKind
-    priority: Priority
-    channel: Channel
-    customer_name: str
-    phone: str
-    description: str
-    address: str | None = None
-    product_model: str | None = None
-    serial_number: str | None = None
-    purchase_date: date | None = None
-    reported_at: datetime | None = None
-    external_id: str | None = None
-    triage: dict[str, Any] | None = None
-
-
-def next_number(session: Session, *, prefix: str, day: date) -> str:
-    """Hand out the next number of the day; atomic under concurrency (row lock on the day's counter)."""
-    key = f"{day:%Y%m%d}"
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(TicketNumberSequence).values(day=key, last_value=0).on_conflict_do_nothing())
-    value = session.scalar(
-        update(TicketNumberSequence)
-        .where(TicketNumberSequence.day == key)
-        .values(last_value=TicketNumberSequence.last_value + 1)
-        .returning(TicketNumberSequence.last_value)
-    )
-    assert value is not None
-    return rules.format_number(prefix, day, value)
+def create_ticket(
+    session: Session, *, clock: Clock, actor: Actor, data: NewTicket, number_prefix: str = "SH", notify: bool = True
+) -> Ticket:
+    """Register a work order and return it loaded (see ``intake.register`` for the lean path)."""
+    registered = intake.register(session, clock=clock, actor=actor, data=data, number_prefix=number_prefix)
+    ticket = session.get(Ticket, registered.id)
+    assert ticket is not None
+    if registered.needs_sla_refresh:
+        sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)
+        session.flush()
+    return ticket
 
 
 def find_by_external_id(session: Session, external_id: str) -> Ticket | None:
     """The ticket created with this external id, if any."""
     return session.scalar(select(Ticket).where(Ticket.external_id == external_id))
-
-
-def create_ticket(
-    session: Session,
-    *,
-    clock: Clock,
-    actor: Actor,
-    data: NewTicket,
-    number_prefix: str = "SH",
-    notify: bool = True,
-) -> Ticket:
-    """Register a work order: customer recognised by phone, address parsed, SLA clocks started."""
-    now = clock.now()
-    reported_at = data.reported_at or now
-    if reported_at > now + FUTURE_SKEW:
-        raise InvalidTicketError("登记时间不能晚于当前时间", fields={"reported_at": "登记时间不能晚于当前时间"})
-    customer, _ = customers_service.find_or_create_customer(
-        session, clock=clock, name=data.customer_name, phone=data.phone
-    )
-    address = (
-        customers_service.add_address(session, clock=clock, customer=customer, raw=data.address)
-        if data.address and data.address.strip()
-        else None
-    )
-    product = (
-        customers_service.register_product(
-            session,
-            clock=clock,
-            customer=customer,
-            model=data.product_model,
-            serial_number=data.serial_number,
-            purchase_date=data.purchase_date,
-        )
-        if data.product_model
-        else None
-    )
-    number = next_number(session, prefix=number_prefix, day=reported_at.astimezone(SHANGHAI).date())
-    ticket = Ticket(
-        number=number,
-        kind=data.kind,
-        priority=data.priority,
-        status=TicketStatus.REGISTERED,
-        channel=data.channel,
-        customer_id=customer.id,
-        address_id=address.id if address else None,
-        installed_product_id=product.id if product else None,
-        product_model=data.product_model,
-        description=data.description,
-        external_id=data.external_id,
-        reported_at=reported_at,
-        created_at=now,
-        updated_at=now,
-        created_by_id=actor.user_id,
-        sla_state=SlaState.ON_TRACK,
-        reopen_count=0,
-        triage=data.triage,
-    )
-    ticket.customer = customer
-    ticket.address = address
-    ticket.installed_product = product
-    session.add(ticket)
-    session.flush()
-    _add_event(
-        session,
-        ticket,
-        EventType.REGISTER,
-        at=reported_at,
-        now=now,
-        actor=actor,
-        note=None,
-        from_status=None,
-        to_status=TicketStatus.REGISTERED,
-        data={"channel": data.channel.value, "triage": data.triage} if data.triage else None,
-    )
-    sla_service.start_targets(
-        session,
-        ticket_id=ticket.id,
-        priority=data.priority.value,
-        ticket_kind=data.kind.value,
-        start=reported_at,
-    )
-    sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)
-    accounts_service.record_audit(
-        session,
-        clock=clock,
-        actor=actor,
-        action="ticket.created",
-        entity_type="ticket",
-        entity_id=ticket.id,
-        after={
-            "number": number,
-            "status": ticket.status.value,
-            "kind": data.kind.value,
-            "priority": data.priority.value,
-            "customer_id": customer.id,
-        },
-    )
-    session.flush()
-    return ticket
 
 
 def _add_event(
@@ -457,29 +329,13 @@ def update_ticket(
 
 def _replan_targets(session: Session, ticket: Ticket, *, now: datetime) -> None:
     """After a kind/priority change, unmet targets follow the new policy (counted from registration)."""
-    for target in sla_service.targets_of(session, ticket.id):
-        if target.met_at is None and target.breached_at is None:
-            session.delete(target)
-    session.flush()
-    kept = {target.kind for target in sla_service.targets_of(session, ticket.id)}
-    for target in sla_service.start_targets(
-        session,
-        ticket_id=ticket.id,
-        priority=ticket.priority,
-        ticket_kind=ticket.kind,
-        start=ticket.reported_at,
-    ):
-        if target.kind in kept:
-            session.delete(target)
-    session.flush()
+    sla_service.replan_targets(
+        session, ticket_id=ticket.id, priority=ticket.priority, ticket_kind=ticket.kind, start=ticket.reported_at
+    )
     session.expire(ticket, ["sla_targets"])
     if ticket.status != TicketStatus.REGISTERED:
         sla_service.meet_target(
-            session,
-            ticket_id=ticket.id,
-            kind=TargetKind.FIRST_RESPONSE,
-            at=ticket.first_contact_at or now,
-            now=now,
+            session, ticket_id=ticket.id, kind=TargetKind.FIRST_RESPONSE, at=ticket.first_contact_at or now, now=now
         )
 
 

@@ -5,15 +5,22 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.core.db import table_of
 from aftersales.triage import rules
 from aftersales.triage.errors import InvalidRuleError, RuleExistsError, RuleNotFoundError
 from aftersales.triage.models import IntakeRule
+
+_rules_table = table_of(IntakeRule)
+# Built once: it runs on every intake that lacks a kind or priority.
+_ACTIVE_RULES = select(
+    _rules_table.c.name, _rules_table.c.keywords, _rules_table.c.kind, _rules_table.c.priority, _rules_table.c.position
+).where(_rules_table.c.is_active.is_(True))
 
 
 def _specs(session: Session) -> list[rules.RuleSpec]:
     return [
         rules.RuleSpec(name=r.name, keywords=tuple(r.keywords), kind=r.kind, priority=r.priority, position=r.position)
-        for r in session.scalars(select(IntakeRule).where(IntakeRule.is_active.is_(True)))
+        for r in session.execute(_ACTIVE_RULES)
     ]
 
 
