@@ -69,3 +69,11 @@ def create_app(
     app.include_router(customers_router)
     app.include_router(accounts_router)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and multi-process serving: settings from the environment."""
+    from aftersales.config import get_settings
+
+    settings = get_settings()
+    return create_app(settings, run_jobs=settings.run_jobs_in_process)

@@ -55,15 +55,32 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     jobs: Annotated[bool, typer.Option(help="run background jobs in-process")] = True,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="server processes (uses every core)")] = 1,
     access_log: Annotated[bool, typer.Option()] = False,
 ) -> None:
     """Serve the API (and the background jobs, unless --no-jobs)."""
+    import os
+
     import uvicorn
 
     from aftersales.app import create_app
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
+    if workers > 1:
+        # Each process builds its app from the environment; jobs are safe to run in several (row locks,
+        # SKIP LOCKED on PostgreSQL, the write lock on SQLite, dedupe keys on notices).
+        os.environ["AFTERSALES_RUN_JOBS_IN_PROCESS"] = "true" if jobs and settings.run_jobs_in_process else "false"
+        uvicorn.run(
+            "aftersales.app:create_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            log_level=settings.log_level.lower(),
+        )
+        return
     application = create_app(settings, run_jobs=jobs and settings.run_jobs_in_process)
     uvicorn.run(application, host=host, port=port, access_log=access_log, log_level=settings.log_level.lower())
 

@@ -25,7 +25,7 @@ from aftersales.tickets.schemas import (
     TicketRead,
     TicketUpdate,
 )
-from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, SettingsDep, commit, require
+from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, SettingsDep, commit, json_response, require
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
@@ -48,25 +48,19 @@ def _detail(session: Session, clock: Clock, ticket: Ticket, *, include_internal:
     responses={200: {"model": TicketRead, "description": "replayed external_id: the existing ticket"}},
 )
 def create_ticket(
-    body: TicketCreate,
-    session: SessionDep,
-    clock: ClockDep,
-    actor: CurrentActor,
-    settings: SettingsDep,
-    response: Response,
-) -> TicketRead:
+    body: TicketCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor, settings: SettingsDep
+) -> Response:
     """Open a work order; kind and priority are filled by triage when left out."""
     require(actor, Permission.TICKET_CREATE)
     ticket, created = flows.open_ticket(
         session, clock=clock, actor=actor, request=body, number_prefix=settings.ticket_number_prefix
     )
     commit(session)
-    if not created:
-        response.status_code = 200
     names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
-    return presenters.ticket_read(
+    read = presenters.ticket_read(
         ticket, today=to_local(clock.now()).date(), assignee=names.get(ticket.assignee_id or 0)
     )
+    return json_response(read, status_code=201 if created else 200)
 
 
 @router.get("", response_model=TicketPage)
@@ -81,7 +75,7 @@ def list_tickets(
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> TicketPage:
+) -> Response:
     """Tickets the caller may see, newest first; ``q`` searches number, phone and description."""
     page = tickets_service.list_tickets(
         session,
@@ -96,32 +90,34 @@ def list_tickets(
     )
     names = tickets_service.assignee_names(session, {t.assignee_id for t in page.items if t.assignee_id})
     today = to_local(clock.now()).date()
-    return TicketPage(
-        items=[presenters.ticket_read(t, today=today, assignee=names.get(t.assignee_id or 0)) for t in page.items],
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
+    return json_response(
+        TicketPage(
+            items=[presenters.ticket_read(t, today=today, assignee=names.get(t.assignee_id or 0)) for t in page.items],
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+        )
     )
 
 
 @router.get("/by-number/{number}", response_model=TicketDetail)
-def get_ticket_by_number(number: str, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> TicketDetail:
+def get_ticket_by_number(number: str, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
     """A ticket by its number (SH20261122-000123)."""
     ticket = tickets_service.get_by_number(session, number, actor=actor)
-    return _detail(session, clock, ticket)
+    return json_response(_detail(session, clock, ticket))
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
-def get_ticket(ticket_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> TicketDetail:
+def get_ticket(ticket_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
     """A ticket with its timeline (``events``) and comments."""
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
-    return _detail(session, clock, ticket)
+    return json_response(_detail(session, clock, ticket))
 
 
 @router.post("/{ticket_id}/events", response_model=TicketDetail)
 def post_event(
     ticket_id: int, body: EventCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor
-) -> TicketDetail:
+) -> Response:
     """Move the ticket along its lifecycle; a forbidden move is 409 ticket.invalid_transition."""
     require(actor, Permission.TICKET_TRANSITION)
     ticket = tickets_service.apply_event(
@@ -135,13 +131,13 @@ def post_event(
         expected_version=body.version,
     )
     commit(session)
-    return _detail(session, clock, ticket)
+    return json_response(_detail(session, clock, ticket))
 
 
 @router.patch("/{ticket_id}", response_model=TicketDetail)
 def patch_ticket(
     ticket_id: int, body: TicketUpdate, session: SessionDep, clock: ClockDep, actor: CurrentActor
-) -> TicketDetail:
+) -> Response:
     """Edit kind, priority, description or assignee; ``version`` must be current (else 409)."""
     require(actor, Permission.TICKET_UPDATE)
     ticket = tickets_service.update_ticket(
@@ -156,7 +152,7 @@ def patch_ticket(
         assignee_username=body.assignee_username,
     )
     commit(session)
-    return _detail(session, clock, ticket)
+    return json_response(_detail(session, clock, ticket))
 
 
 @router.post("/{ticket_id}/comments", response_model=CommentRead, status_code=201)
