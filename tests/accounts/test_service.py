@@ -173,3 +173,18 @@ def test_every_role_of_the_design_exists() -> None:
         "provider",
         "customer",
     }
+
+
+def test_a_manager_never_escalates_to_themselves(db: Session, clock: FrozenClock) -> None:
+    service.create_organisation(db, clock=clock, actor=SYSTEM_ACTOR, code="HQ", name="总部", kind=OrganisationKind.HQ)
+    director = service.create_user(
+        db, clock=clock, actor=SYSTEM_ACTOR, username="director", role=Role.MANAGER, organisation_code="HQ"
+    )
+    deputy = service.create_user(
+        db, clock=clock, actor=SYSTEM_ACTOR, username="deputy", role=Role.MANAGER, organisation_code="HQ"
+    )
+    admin = service.create_user(db, clock=clock, actor=SYSTEM_ACTOR, username="root1", role=Role.ADMIN)
+    assert service.supervisors_for(db, user_id=director.id, organisation_id=None) == [deputy]
+    db.delete(deputy)
+    db.flush()
+    assert service.supervisors_for(db, user_id=director.id, organisation_id=None) == [admin]

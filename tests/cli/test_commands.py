@@ -152,3 +152,28 @@ def test_import_refuses_a_file_with_a_bad_header(cli_db: Engine, runner: CliRunn
     file.write_text("name,phone\n张三,13800138000\n", encoding="utf-8")
     result = runner.invoke(app, ["import", "tickets", str(file)])
     assert result.exit_code == 1 and "line 1:" in result.output
+
+
+def test_worker_once_runs_the_sweep(cli_db: Engine, runner: CliRunner) -> None:
+    _upgrade(runner)
+    result = runner.invoke(app, ["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert (
+        result.output.strip() == "sla_sweep: SweepReport(targets_checked=0, warnings=0, breaches=0, tickets_changed=0)"
+    )
+
+
+def test_worker_loop_stops_when_told(cli_db: Engine, runner: CliRunner) -> None:
+    import threading
+
+    from aftersales.config import Settings
+    from aftersales.core.clock import SystemClock
+    from aftersales.worker import start_in_thread
+
+    _upgrade(runner)
+    settings = Settings(database_url=str(cli_db.url), sweep_interval_seconds=0.05)
+    thread, stop = start_in_thread(make_session_factory(cli_db), SystemClock(), settings)
+    assert isinstance(thread, threading.Thread) and thread.is_alive()
+    stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive()

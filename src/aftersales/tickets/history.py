@@ -74,6 +74,7 @@ def replay(
                 ticket_id=ticket.id,
                 version=ticket.version,
                 assignee_username=assignee_username,
+                notify=False,
             )
         tickets_service.apply_event(
             session,

@@ -254,6 +254,7 @@ def update_ticket(
     priority: Priority | None = None,
     description: str | None = None,
     assignee_username: str | None = None,
+    notify: bool = True,
 ) -> Ticket:
     """Edit a ticket; a stale ``version`` is refused with nothing changed."""
     ticket = get_ticket(session, ticket_id, actor=actor, for_update=True)
@@ -312,7 +313,7 @@ def update_ticket(
             to_status=None,
             data={"before": before, "after": after},
         )
-    sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket)
+    sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)
     session.flush()
     accounts_service.record_audit(
         session,
