@@ -24,13 +24,17 @@ def test_demo_loads_once_and_is_realistic(cli_db: Engine, runner: CliRunner) -> 
     assert (again["tickets_created"], again["tickets_skipped"]) == (0, 120)
     with unit_of_work(make_session_factory(cli_db)) as session:
         for username in ("admin", "agent", "dispatcher", "tech01", "manager", "inspector"):
-            assert accounts_service.verify_password(session, username=username, password="demo1234").username == username
+            assert (
+                accounts_service.verify_password(session, username=username, password="demo1234").username == username
+            )
         assert session.scalar(select(func.count()).select_from(Ticket)) == 120
         statuses = set(session.scalars(select(Ticket.status).distinct()))
         assert {"closed", "in_progress", "registered"} <= statuses and len(statuses) >= 5
         assert len(set(session.scalars(select(Ticket.sla_state).distinct()))) >= 3
         cities = set(session.scalars(select(Ticket.address_id)))
         assert len(cities) > 20
-        assert session.scalar(select(func.count()).select_from(TicketEvent).where(TicketEvent.type == "sla_breached")) > 0
+        assert (
+            session.scalar(select(func.count()).select_from(TicketEvent).where(TicketEvent.type == "sla_breached")) > 0
+        )
         # History is replayed without paging anyone.
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
