@@ -8,7 +8,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, true
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import rules
@@ -293,7 +293,7 @@ def supervisors_for(session: Session, *, user_id: int | None, organisation_id: i
             managers = session.scalars(
                 select(User)
                 .where(User.organisation_id == org.id, User.role == Role.MANAGER, User.is_active.is_(True))
-                .where(User.id != user_id if user_id is not None else True)
+                .where(User.id != user_id if user_id is not None else true())
                 .order_by(User.id)
             ).all()
             if managers:
@@ -302,7 +302,7 @@ def supervisors_for(session: Session, *, user_id: int | None, organisation_id: i
         session.scalars(
             select(User)
             .where(User.role.in_([Role.MANAGER, Role.ADMIN]), User.is_active.is_(True))
-            .where(User.id != user_id if user_id is not None else True)
+            .where(User.id != user_id if user_id is not None else true())
             .order_by(User.role.desc(), User.id)
             .limit(1)
         ).all()
