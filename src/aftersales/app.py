@@ -12,6 +12,7 @@ from aftersales.accounts.api import router as accounts_router
 from aftersales.config import Settings
 from aftersales.core.clock import Clock, SystemClock
 from aftersales.core.db import make_engine, make_session_factory
+from aftersales.core.write_queue import WriteQueue
 from aftersales.customers.api import router as customers_router
 from aftersales.tickets.api import router as tickets_router
 from aftersales.triage.api import router as triage_router
@@ -48,6 +49,7 @@ def create_app(
         finally:
             if stop is not None:
                 stop.set()
+            write_queue.stop()
 
     app = FastAPI(
         title="Aftersales 售后服务闭环管理系统",
@@ -58,6 +60,8 @@ def create_app(
     app.state.settings = settings
     app.state.clock = app_clock
     app.state.session_factory = session_factory
+    write_queue = WriteQueue(session_factory)
+    app.state.write_queue = write_queue
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["health"])

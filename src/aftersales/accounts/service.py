@@ -23,7 +23,7 @@ from aftersales.accounts.errors import (
 from aftersales.accounts.models import ApiToken, AuditEntry, Organisation, User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
-from aftersales.core.db import table_of
+from aftersales.core.db import core_connection, table_of
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "as_"
@@ -255,7 +255,7 @@ _TOKEN_LOOKUP = (
 
 def authenticate_token(session: Session, token: str) -> Actor:
     """Resolve a bearer token to its actor, or raise InvalidCredentialsError."""
-    row = session.execute(_TOKEN_LOOKUP, {"token_hash": _digest(token)}).first()
+    row = core_connection(session).execute(_TOKEN_LOOKUP, {"token_hash": _digest(token)}).first()
     if row is None or not row.is_active:
         raise InvalidCredentialsError("令牌无效或已吊销")
     return Actor(

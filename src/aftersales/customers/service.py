@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.core.clock import Clock
-from aftersales.core.db import dialect_insert, dialect_of, table_of
+from aftersales.core.db import core_connection, dialect_insert, dialect_of, table_of
 from aftersales.customers import rules
 from aftersales.customers.errors import CustomerNotFoundError, InvalidAddressError, InvalidPhoneError
 from aftersales.customers.geo import parse_address
@@ -108,14 +108,18 @@ def ensure_customer(session: Session, *, clock: Clock, name: str, phone: str) ->
     """The customer with this phone (a repeat caller keeps the stored name), created if new."""
     parsed = _normalise_phone(phone)
     statements = _statements(dialect_of(session))
-    existing = session.execute(statements["customer_by_phone"], {"phone": parsed.number}).first()
+    existing = core_connection(session).execute(statements["customer_by_phone"], {"phone": parsed.number}).first()
     if existing is not None:
         return CustomerRef(existing.id, existing.name, parsed.number), False
     # ON CONFLICT covers a concurrent first call from the same new caller.
-    row = session.execute(
-        statements["customer_upsert"],
-        {"name": name.strip(), "phone": parsed.number, "phone_kind": parsed.kind.value, "created_at": clock.now()},
-    ).one()
+    row = (
+        session.connection()
+        .execute(
+            statements["customer_upsert"],
+            {"name": name.strip(), "phone": parsed.number, "phone_kind": parsed.kind.value, "created_at": clock.now()},
+        )
+        .one()
+    )
     return CustomerRef(row.id, row.name, parsed.number), True
 
 
@@ -125,21 +129,25 @@ def ensure_address(session: Session, *, clock: Clock, customer_id: int, raw: str
     if not text:
         raise InvalidAddressError("地址不能为空", fields={"address": "地址不能为空"})
     parsed = parse_address(text)
-    row = session.execute(
-        _statements(dialect_of(session))["address_upsert"],
-        {
-            "customer_id": customer_id,
-            "raw": text,
-            "province": parsed.province,
-            "city": parsed.city,
-            "district": parsed.district,
-            "adcode": parsed.adcode,
-            "detail": parsed.detail,
-            "longitude": parsed.longitude,
-            "latitude": parsed.latitude,
-            "created_at": clock.now(),
-        },
-    ).one()
+    row = (
+        session.connection()
+        .execute(
+            _statements(dialect_of(session))["address_upsert"],
+            {
+                "customer_id": customer_id,
+                "raw": text,
+                "province": parsed.province,
+                "city": parsed.city,
+                "district": parsed.district,
+                "adcode": parsed.adcode,
+                "detail": parsed.detail,
+                "longitude": parsed.longitude,
+                "latitude": parsed.latitude,
+                "created_at": clock.now(),
+            },
+        )
+        .one()
+    )
     return AddressRef(
         row.id, text, row.province, row.city, row.district, row.adcode, row.detail, row.longitude, row.latitude
     )
@@ -168,13 +176,15 @@ def ensure_product(
     }
     row: Any
     if serial is not None:
-        row = session.execute(statements["product_upsert"], values).one()
+        row = core_connection(session).execute(statements["product_upsert"], values).one()
     else:
-        row = session.execute(
-            statements["product_without_serial"], {"customer_id": customer_id, "model": model}
-        ).first()
+        row = (
+            session.connection()
+            .execute(statements["product_without_serial"], {"customer_id": customer_id, "model": model})
+            .first()
+        )
         if row is None:
-            row = session.execute(statements["product_insert"], values).one()
+            row = core_connection(session).execute(statements["product_insert"], values).one()
     product = ProductRef(row.id, row.model, row.serial_number, row.purchase_date, row.warranty_end)
     if purchase_date is not None and product.purchase_date is None:
         # A purchase date learned later completes the record (and its warranty).
@@ -261,5 +271,7 @@ def upsert_product_model(
 
 
 def _warranty_end(session: Session, model: str, purchase_date: date) -> date:
-    months = session.execute(_statements(dialect_of(session))["warranty_months"], {"code": model}).scalar()
+    months = (
+        core_connection(session).execute(_statements(dialect_of(session))["warranty_months"], {"code": model}).scalar()
+    )
     return rules.default_warranty_end(purchase_date, months if months is not None else 12)

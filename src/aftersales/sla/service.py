@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from aftersales.core.db import table_of
+from aftersales.core.db import core_connection, table_of
 from aftersales.sla import rules
 from aftersales.sla.enums import CalendarKind, OutcomeKind, SlaState, TargetKind
 from aftersales.sla.errors import CalendarNotFoundError, InvalidCalendarError, PolicyNotFoundError
@@ -57,7 +57,7 @@ def _statements() -> dict[str, Any]:
 
 def calendar_spec(session: Session, calendar_id: int) -> rules.CalendarSpec:
     """The pure spec of a stored calendar (cached per calendar revision)."""
-    revision = session.execute(_statements()["revision"], {"calendar_id": calendar_id}).scalar()
+    revision = core_connection(session).execute(_statements()["revision"], {"calendar_id": calendar_id}).scalar()
     if revision is None:
         raise CalendarNotFoundError(f"日历 {calendar_id} 不存在")
     key = (calendar_id, revision)
@@ -186,16 +186,20 @@ class TargetRow:
 
 def plan_for_ticket(session: Session, *, priority: str, ticket_kind: str, start: datetime) -> PlannedTargets:
     """Plan a ticket's targets under the policy of its priority, counted from ``start``."""
-    row = session.execute(
-        select(
-            Policy.first_response_minutes,
-            Policy.onsite_minutes,
-            Policy.resolution_minutes,
-            Policy.onsite_kinds,
-            Policy.warning_ratio,
-            Policy.calendar_id,
-        ).where(Policy.priority == priority)
-    ).first()
+    row = (
+        session.connection()
+        .execute(
+            select(
+                Policy.first_response_minutes,
+                Policy.onsite_minutes,
+                Policy.resolution_minutes,
+                Policy.onsite_kinds,
+                Policy.warning_ratio,
+                Policy.calendar_id,
+            ).where(Policy.priority == priority)
+        )
+        .first()
+    )
     if row is None:
         raise PolicyNotFoundError(f"优先级 {priority} 没有 SLA 策略", fields={"priority": priority})
     spec = calendar_spec(session, row.calendar_id)
@@ -218,7 +222,7 @@ def insert_targets(
     chosen = [plan for plan in planned.plans if kinds is None or plan.kind.value in kinds]
     if not chosen:
         return []
-    session.execute(
+    core_connection(session).execute(
         _statements()["targets"],
         [
             {

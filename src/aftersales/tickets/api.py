@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Permission
@@ -47,19 +48,22 @@ def _detail(session: Session, clock: Clock, ticket: Ticket, *, include_internal:
     status_code=201,
     responses={200: {"model": TicketRead, "description": "replayed external_id: the existing ticket"}},
 )
-def create_ticket(
-    body: TicketCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor, settings: SettingsDep
+async def create_ticket(
+    body: TicketCreate, request: Request, clock: ClockDep, actor: CurrentActor, settings: SettingsDep
 ) -> Response:
     """Open a work order; kind and priority are filled by triage when left out."""
     require(actor, Permission.TICKET_CREATE)
-    ticket, created = flows.open_ticket(
-        session, clock=clock, actor=actor, request=body, number_prefix=settings.ticket_number_prefix
-    )
-    commit(session)
-    names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
-    read = presenters.ticket_read(
-        ticket, today=to_local(clock.now()).date(), assignee=names.get(ticket.assignee_id or 0)
-    )
+
+    def register(session: Session) -> tuple[TicketRead, bool]:
+        ticket, created = flows.open_ticket(
+            session, clock=clock, actor=actor, request=body, number_prefix=settings.ticket_number_prefix
+        )
+        names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
+        today = to_local(clock.now()).date()
+        return presenters.ticket_read(ticket, today=today, assignee=names.get(ticket.assignee_id or 0)), created
+
+    # Group commit: the writer thread answers once the transaction holding this ticket is durable.
+    read, created = await asyncio.wrap_future(request.app.state.write_queue.submit(register))
     return json_response(read, status_code=201 if created else 200)
 
 

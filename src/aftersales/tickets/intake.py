@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.models import AuditEntry
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
-from aftersales.core.db import dialect_insert, dialect_of, table_of
+from aftersales.core.db import core_connection, dialect_insert, dialect_of, table_of
 from aftersales.core.timeutil import SHANGHAI
 from aftersales.customers import service as customers_service
 from aftersales.sla import rules as sla_rules
@@ -103,9 +103,11 @@ def _statements(dialect: str) -> dict[str, Any]:
 
 def next_number(session: Session, *, prefix: str, day: date) -> str:
     """Hand out the next number of the day in one upsert (row lock on the day's counter)."""
-    value = session.execute(
-        _statements(dialect_of(session))["next_number"], {"day": f"{day:%Y%m%d}", "last_value": 1}
-    ).scalar_one()
+    value = (
+        session.connection()
+        .execute(_statements(dialect_of(session))["next_number"], {"day": f"{day:%Y%m%d}", "last_value": 1})
+        .scalar_one()
+    )
     return rules.format_number(prefix, day, value)
 
 
@@ -142,36 +144,40 @@ def register(
     )
     number = next_number(session, prefix=number_prefix, day=reported_at.astimezone(SHANGHAI).date())
     statements = _statements(dialect_of(session))
-    ticket_id = session.execute(
-        statements["ticket"],
-        {
-            "number": number,
-            "kind": data.kind.value,
-            "priority": data.priority.value,
-            "status": TicketStatus.REGISTERED.value,
-            "channel": data.channel.value,
-            "customer_id": customer.id,
-            "address_id": address.id if address else None,
-            "installed_product_id": product.id if product else None,
-            "product_model": data.product_model,
-            "description": data.description,
-            "external_id": data.external_id,
-            "reported_at": reported_at,
-            "created_at": now,
-            "updated_at": now,
-            "created_by_id": actor.user_id,
-            "assignee_id": None,
-            "organisation_id": None,
-            "sla_state": SlaState.ON_TRACK.value,
-            "first_contact_at": None,
-            "resolved_at": None,
-            "closed_at": None,
-            "reopen_count": 0,
-            "triage": data.triage,
-            "version": 1,
-        },
-    ).scalar_one()
-    session.execute(
+    ticket_id = (
+        session.connection()
+        .execute(
+            statements["ticket"],
+            {
+                "number": number,
+                "kind": data.kind.value,
+                "priority": data.priority.value,
+                "status": TicketStatus.REGISTERED.value,
+                "channel": data.channel.value,
+                "customer_id": customer.id,
+                "address_id": address.id if address else None,
+                "installed_product_id": product.id if product else None,
+                "product_model": data.product_model,
+                "description": data.description,
+                "external_id": data.external_id,
+                "reported_at": reported_at,
+                "created_at": now,
+                "updated_at": now,
+                "created_by_id": actor.user_id,
+                "assignee_id": None,
+                "organisation_id": None,
+                "sla_state": SlaState.ON_TRACK.value,
+                "first_contact_at": None,
+                "resolved_at": None,
+                "closed_at": None,
+                "reopen_count": 0,
+                "triage": data.triage,
+                "version": 1,
+            },
+        )
+        .scalar_one()
+    )
+    core_connection(session).execute(
         statements["event"],
         {
             "ticket_id": ticket_id,
@@ -187,7 +193,7 @@ def register(
         },
     )
     targets = sla_service.insert_targets(session, ticket_id=ticket_id, planned=planned)
-    session.execute(
+    core_connection(session).execute(
         statements["audit"],
         {
             "at": now,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 DEFAULT_KIND = "consultation"
 DEFAULT_PRIORITY = "routine"
@@ -31,6 +32,11 @@ def normalise(text: str) -> str:
     """Lower-case, full-width to half-width, no spaces: keywords match however the text was typed."""
     half = "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in text)
     return "".join(half.lower().split())
+
+
+@lru_cache(maxsize=4096)
+def _normalised_keyword(keyword: str) -> str:
+    return normalise(keyword)
 
 
 def classify(text: str, rules: Sequence[RuleSpec]) -> Classification:

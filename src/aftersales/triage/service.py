@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftersales.core.db import table_of
+from aftersales.core.db import core_connection, table_of
 from aftersales.triage import rules
 from aftersales.triage.errors import InvalidRuleError, RuleExistsError, RuleNotFoundError
 from aftersales.triage.models import IntakeRule
@@ -20,7 +20,7 @@ _ACTIVE_RULES = select(
 def _specs(session: Session) -> list[rules.RuleSpec]:
     return [
         rules.RuleSpec(name=r.name, keywords=tuple(r.keywords), kind=r.kind, priority=r.priority, position=r.position)
-        for r in session.execute(_ACTIVE_RULES)
+        for r in core_connection(session).execute(_ACTIVE_RULES)
     ]
 
 

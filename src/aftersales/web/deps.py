@@ -60,11 +60,11 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-async def get_current_actor(request: Request, session: SessionDep) -> Actor:
+def get_current_actor(request: Request, session: SessionDep) -> Actor:
     """The actor behind the ``Authorization: Bearer`` token.
 
-    Async on purpose: the lookup is one indexed read that never waits for a lock (a deferred WAL read
-    on SQLite), cheaper inline than a hand-off to the thread pool.
+    Sync on purpose (run in the thread pool): checking a connection out of a busy pool may wait, and
+    the event loop must stay free to run the teardowns that give connections back.
     """
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
