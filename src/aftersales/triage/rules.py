@@ -47,7 +47,7 @@ def classify(text: str, rules: Sequence[RuleSpec]) -> Classification:
     reasons: list[str] = []
     for rule in sorted(rules, key=lambda r: (r.position, r.name)):
         hit = next(
-            (keyword for keyword in rule.keywords if normalise(keyword) and normalise(keyword) in normalised),
+            (keyword for keyword in rule.keywords if (key := _normalised_keyword(keyword)) and key in normalised),
             None,
         )
         if hit is None:
