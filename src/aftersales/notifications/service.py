@@ -2,14 +2,75 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from aftersales.core.clock import Clock
+from aftersales.core.db import core_connection, table_of
 from aftersales.notifications.enums import Channel, OutboxStatus
 from aftersales.notifications.models import OutboxMessage
+
+_outbox = table_of(OutboxMessage)
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to put in the outbox; ``dedupe_key`` makes putting it there twice a no-op."""
+
+    kind: str
+    dedupe_key: str
+    subject: str
+    body: str
+    recipient_user_id: int | None = None
+    recipient_address: str | None = None
+    channel: Channel = Channel.INTERNAL
+    ticket_id: int | None = None
+    payload: dict[str, Any] | None = field(default=None)
+
+
+def enqueue_many(session: Session, *, clock: Clock, messages: Sequence[NewMessage]) -> int:
+    """Write the messages whose dedupe key is new, in one statement; returns how many were written."""
+    unique = {message.dedupe_key: message for message in messages}
+    if not unique:
+        return 0
+    connection = core_connection(session)
+    existing: set[str] = set()
+    keys = list(unique)
+    for start in range(0, len(keys), 500):
+        existing.update(
+            connection.execute(select(_outbox.c.dedupe_key).where(_outbox.c.dedupe_key.in_(keys[start : start + 500])))
+            .scalars()
+            .all()
+        )
+    now = clock.now()
+    rows = [
+        {
+            "created_at": now,
+            "kind": m.kind,
+            "channel": m.channel.value,
+            "recipient_user_id": m.recipient_user_id,
+            "recipient_address": m.recipient_address,
+            "subject": m.subject,
+            "body": m.body,
+            "payload": m.payload,
+            "ticket_id": m.ticket_id,
+            "dedupe_key": key,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "sent_at": None,
+            "last_error": None,
+        }
+        for key, m in unique.items()
+        if key not in existing
+    ]
+    if rows:
+        connection.execute(insert(_outbox), rows)
+    return len(rows)
 
 
 def enqueue(
@@ -25,27 +86,20 @@ def enqueue(
     channel: Channel = Channel.INTERNAL,
     ticket_id: int | None = None,
     payload: dict[str, Any] | None = None,
-) -> OutboxMessage | None:
-    """Write a message to the outbox unless one with the same dedupe key exists; returns the new row."""
-    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None:
-        return None
-    message = OutboxMessage(
-        created_at=clock.now(),
+) -> bool:
+    """Write one message unless one with the same dedupe key exists; True when written."""
+    message = NewMessage(
         kind=kind,
-        channel=channel,
-        recipient_user_id=recipient_user_id,
-        recipient_address=recipient_address,
+        dedupe_key=dedupe_key,
         subject=subject,
         body=body,
-        payload=payload,
+        recipient_user_id=recipient_user_id,
+        recipient_address=recipient_address,
+        channel=channel,
         ticket_id=ticket_id,
-        dedupe_key=dedupe_key,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        next_attempt_at=clock.now(),
+        payload=payload,
     )
-    session.add(message)
-    return message
+    return enqueue_many(session, clock=clock, messages=[message]) == 1
 
 
 def list_outbox(

@@ -12,19 +12,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts.models import AuditEntry
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import Clock
+from aftersales.core.db import core_connection, table_of
 from aftersales.core.timeutil import to_local
 from aftersales.notifications import service as notifications_service
 from aftersales.sla import rules as sla_rules
 from aftersales.sla import service as sla_service
 from aftersales.sla.enums import OutcomeKind, SlaState, TargetKind
 from aftersales.sla.models import Target
-from aftersales.tickets.enums import EventType
 from aftersales.tickets.models import Ticket, TicketEvent
 
 TARGET_LABELS = {
@@ -120,21 +121,27 @@ def _update_ticket_states(session: Session, *, clock: Clock, tickets: Mapping[in
         ).all():
             states[ticket_id].append(SlaState(state))
     by_new_state: dict[SlaState, list[int]] = defaultdict(list)
+    audit: list[dict[str, object]] = []
     for ticket_id, ticket in tickets.items():
         new_state = sla_rules.combine_states(states[ticket_id])
         old_state = SlaState(ticket.sla_state)
         if new_state != old_state:
             by_new_state[new_state].append(ticket_id)
-            accounts_service.record_audit(
-                session,
-                clock=clock,
-                actor=SYSTEM_ACTOR,
-                action="ticket.sla_state",
-                entity_type="ticket",
-                entity_id=ticket_id,
-                before={"sla_state": old_state.value},
-                after={"sla_state": new_state.value},
+            audit.append(
+                {
+                    "at": clock.now(),
+                    "actor_id": None,
+                    "actor_name": SYSTEM_ACTOR.username,
+                    "action": "ticket.sla_state",
+                    "entity_type": "ticket",
+                    "entity_id": str(ticket_id),
+                    "before": {"sla_state": old_state.value},
+                    "after": {"sla_state": new_state.value},
+                    "note": None,
+                }
             )
+    if audit:
+        core_connection(session).execute(insert(table_of(AuditEntry)), audit)
     # The sweep's own bookkeeping does not bump the ticket version: no agent edit is invalidated by it.
     for state, ids in by_new_state.items():
         for chunk in _chunks(ids, 500):
@@ -153,78 +160,73 @@ def _record_outcomes(
     outcomes: Sequence[sla_service.Outcome],
     notify: bool = True,
 ) -> None:
+    """Timeline events for every outcome, then the notices, each written in one statement."""
     now = clock.now()
     by_ticket: dict[int, list[sla_service.Outcome]] = defaultdict(list)
+    events = []
     for outcome in outcomes:
         by_ticket[outcome.ticket_id].append(outcome)
         label = TARGET_LABELS[outcome.target]
         verb = "即将超时（已用 80% 时限）" if outcome.kind == OutcomeKind.WARNING else "已超时"
-        session.add(
-            TicketEvent(
-                ticket_id=outcome.ticket_id,
-                type=EventType(outcome.kind.value),
-                at=outcome.at,
-                recorded_at=now,
-                actor_id=None,
-                actor_name="system",
-                note=f"{label}{verb}，时限 {to_local(outcome.due_at):%Y-%m-%d %H:%M}",
-                data={"target": outcome.target.value, "due_at": outcome.due_at.isoformat()},
-            )
+        events.append(
+            {
+                "ticket_id": outcome.ticket_id,
+                "type": outcome.kind.value,
+                "at": outcome.at,
+                "recorded_at": now,
+                "actor_id": None,
+                "actor_name": "system",
+                "from_status": None,
+                "to_status": None,
+                "note": f"{label}{verb}，时限 {to_local(outcome.due_at):%Y-%m-%d %H:%M}",
+                "data": {"target": outcome.target.value, "due_at": outcome.due_at.isoformat()},
+            }
         )
+    if events:
+        core_connection(session).execute(insert(table_of(TicketEvent)), events)
     if not notify:
         return
     recipients_cache: dict[tuple[int | None, int | None], list[int]] = {}
+    messages: list[notifications_service.NewMessage] = []
     for ticket_id, found in by_ticket.items():
         ticket = tickets[ticket_id]
-        assignee_id, organisation_id, number = ticket.assignee_id, ticket.organisation_id, ticket.number
-        key = (assignee_id, organisation_id)
+        key = (ticket.assignee_id, ticket.organisation_id)
         if key not in recipients_cache:
             recipients_cache[key] = [
                 user.id
                 for user in accounts_service.supervisors_for(
-                    session, user_id=assignee_id, organisation_id=organisation_id
+                    session, user_id=ticket.assignee_id, organisation_id=ticket.organisation_id
                 )
             ]
-        supervisors = recipients_cache[key]
         for kind in (OutcomeKind.WARNING, OutcomeKind.BREACHED):
             batch = [outcome for outcome in found if outcome.kind == kind]
             if batch:
-                _notify(
-                    session,
-                    clock=clock,
-                    ticket_id=ticket_id,
-                    number=number,
-                    kind=kind,
-                    batch=batch,
-                    assignee_id=assignee_id,
-                    supervisors=supervisors,
-                )
+                messages.extend(_notices(ticket_id, ticket, kind, batch, recipients_cache[key]))
+    notifications_service.enqueue_many(session, clock=clock, messages=messages)
 
 
-def _notify(
-    session: Session,
-    *,
-    clock: Clock,
+def _notices(
     ticket_id: int,
-    number: str,
+    ticket: TicketRef,
     kind: OutcomeKind,
     batch: Sequence[sla_service.Outcome],
-    assignee_id: int | None,
     supervisors: list[int],
-) -> None:
+) -> list[notifications_service.NewMessage]:
+    """Warning: to the assignee and the supervisors. Breach: to the assignee, and exactly one escalation
+    to the first supervisor with the others copied in the payload."""
+    number, assignee_id = ticket.number, ticket.assignee_id
     targets = sorted(outcome.target.value for outcome in batch)
     labels = "、".join(TARGET_LABELS[TargetKind(target)] for target in targets)
     due = min(outcome.due_at for outcome in batch)
     tag = f"{ticket_id}:{'+'.join(targets)}:{due.isoformat()}"
     payload = {"ticket_id": ticket_id, "number": number, "targets": targets, "due_at": due.isoformat()}
+    message = notifications_service.NewMessage
     if kind == OutcomeKind.WARNING:
         subject = f"【SLA 预警】工单 {number} {labels}即将超时"
         body = f"工单 {number} 的{labels}时限为 {to_local(due):%Y-%m-%d %H:%M}，已用 80% 时限，请尽快处理。"
         recipients: list[int | None] = [r for r in dict.fromkeys([assignee_id, *supervisors]) if r is not None]
-        for recipient in recipients or [None]:
-            notifications_service.enqueue(
-                session,
-                clock=clock,
+        return [
+            message(
                 kind="sla_warning",
                 dedupe_key=f"sla_warning:{tag}:{recipient}",
                 subject=subject,
@@ -233,30 +235,32 @@ def _notify(
                 ticket_id=ticket_id,
                 payload=payload,
             )
-        return
+            for recipient in recipients or [None]
+        ]
     subject = f"【SLA 超时】工单 {number} {labels}已超时"
     body = f"工单 {number} 的{labels}时限 {to_local(due):%Y-%m-%d %H:%M} 已过，请立即处理。"
+    notices = []
     if assignee_id is not None:
-        notifications_service.enqueue(
-            session,
-            clock=clock,
-            kind="sla_breached",
-            dedupe_key=f"sla_breached:{tag}",
-            subject=subject,
-            body=body,
-            recipient_user_id=assignee_id,
-            ticket_id=ticket_id,
-            payload=payload,
+        notices.append(
+            message(
+                kind="sla_breached",
+                dedupe_key=f"sla_breached:{tag}",
+                subject=subject,
+                body=body,
+                recipient_user_id=assignee_id,
+                ticket_id=ticket_id,
+                payload=payload,
+            )
         )
-    # Exactly one escalation per breach: to the first supervisor, the others copied in the payload.
-    notifications_service.enqueue(
-        session,
-        clock=clock,
-        kind="sla_escalation",
-        dedupe_key=f"sla_escalation:{tag}",
-        subject=f"【升级】{subject}",
-        body=body + " 已升级至主管。",
-        recipient_user_id=supervisors[0] if supervisors else None,
-        ticket_id=ticket_id,
-        payload={**payload, "cc_user_ids": supervisors[1:]},
+    notices.append(
+        message(
+            kind="sla_escalation",
+            dedupe_key=f"sla_escalation:{tag}",
+            subject=f"【升级】{subject}",
+            body=body + " 已升级至主管。",
+            recipient_user_id=supervisors[0] if supervisors else None,
+            ticket_id=ticket_id,
+            payload={**payload, "cc_user_ids": supervisors[1:]},
+        )
     )
+    return notices
