@@ -3,6 +3,7 @@ the immutable timeline, comments, per-day numbering, optimistic locking, idempot
 external_id, listing and search, and SLA tracking on tickets (events, escalation notices).
 
 Depends on: sla, customers, accounts, notifications, core.
-Entry points: ``flows.open_ticket`` (intake: triage + customer + SLA), ``service.apply_event``,
-``sla_tracking.sweep``; API under ``/api/v1/tickets``; CLI ``aftersales import tickets``.
+Entry points: ``flows.open_ticket`` (intake: triage + ``intake.register``), ``service.apply_event``,
+``sla_tracking.sweep``, ``history.replay`` / ``history.import_csv``; API under ``/api/v1/tickets``
+(creation goes through the group-commit write queue); CLI ``aftersales import tickets``.
 """
