@@ -150,8 +150,12 @@ def _flag_unknown_years(
     session: Session, calendar_id: int, spec: rules.CalendarSpec, start: datetime, end: datetime
 ) -> None:
     unknown = rules.unknown_years_between(spec, start, end)
-    if not unknown:
-        return
+    if unknown:
+        _flag_years(session, calendar_id, unknown)
+
+
+def _flag_years(session: Session, calendar_id: int, unknown: Iterable[int]) -> None:
+    unknown = set(unknown)
     calendar = session.get(Calendar, calendar_id)
     if calendar is not None and not unknown.issubset(calendar.flagged_years or []):
         # The revision is left alone: the spec itself did not change.
@@ -169,6 +173,8 @@ class PlannedTargets:
     warning_ratio: float
     start: datetime
     plans: list[rules.TargetPlan]
+    # Years the plan crossed that a statutory calendar has no holidays for (flagged when stored).
+    unknown_years: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -211,8 +217,14 @@ def plan_for_ticket(session: Session, *, priority: str, ticket_kind: str, start:
         warning_ratio=row.warning_ratio,
     )
     plans = rules.plan_targets(policy, spec, start=start, ticket_kind=ticket_kind)
-    _flag_unknown_years(session, row.calendar_id, spec, start, max(plan.due_at for plan in plans))
-    return PlannedTargets(calendar_id=row.calendar_id, warning_ratio=row.warning_ratio, start=start, plans=plans)
+    unknown = rules.unknown_years_between(spec, start, max(plan.due_at for plan in plans))
+    return PlannedTargets(
+        calendar_id=row.calendar_id,
+        warning_ratio=row.warning_ratio,
+        start=start,
+        plans=plans,
+        unknown_years=frozenset(unknown),
+    )
 
 
 def insert_targets(
@@ -220,6 +232,8 @@ def insert_targets(
 ) -> list[TargetRow]:
     """Store planned targets (optionally only some kinds) in one statement; they start on track."""
     chosen = [plan for plan in planned.plans if kinds is None or plan.kind.value in kinds]
+    if planned.unknown_years:
+        _flag_years(session, planned.calendar_id, planned.unknown_years)
     if not chosen:
         return []
     core_connection(session).execute(

@@ -7,9 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from aftersales.accounts.enums import Permission
 from aftersales.core.clock import Clock
+from aftersales.core.db import mark_read_only
 from aftersales.core.timeutil import to_local
 from aftersales.sla.enums import SlaState
 from aftersales.tickets import flows, presenters
@@ -53,10 +55,13 @@ async def create_ticket(
 ) -> Response:
     """Open a work order; kind and priority are filled by triage when left out."""
     require(actor, Permission.TICKET_CREATE)
+    # Reading half (triage, SLA plan) in the thread pool, in parallel with other requests; only the
+    # writing half runs in the writer thread, inside the shared transaction.
+    prepared = await run_in_threadpool(_prepare, request, clock, body)
 
     def register(session: Session) -> tuple[TicketRead, bool]:
-        ticket, created = flows.open_ticket(
-            session, clock=clock, actor=actor, request=body, number_prefix=settings.ticket_number_prefix
+        ticket, created = flows.open_prepared(
+            session, clock=clock, actor=actor, prepared=prepared, number_prefix=settings.ticket_number_prefix
         )
         names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
         today = to_local(clock.now()).date()
@@ -65,6 +70,16 @@ async def create_ticket(
     # Group commit: the writer thread answers once the transaction holding this ticket is durable.
     read, created = await asyncio.wrap_future(request.app.state.write_queue.submit(register))
     return json_response(read, status_code=201 if created else 200)
+
+
+def _prepare(request: Request, clock: Clock, body: TicketCreate) -> flows.PreparedTicket:
+    session: Session = request.app.state.session_factory()
+    try:
+        mark_read_only(session)
+        return flows.prepare_ticket(session, clock=clock, request=body)
+    finally:
+        session.rollback()
+        session.close()
 
 
 @router.get("", response_model=TicketPage)

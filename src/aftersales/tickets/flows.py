@@ -3,11 +3,14 @@ its SLA clocks. Idempotent by ``external_id``: a replay returns the ticket made 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.sla import service as sla_service
 from aftersales.tickets import intake, sla_tracking
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Priority, TicketKind
@@ -17,24 +20,22 @@ from aftersales.tickets.schemas import TicketCreate
 from aftersales.triage import service as triage_service
 
 
-def open_ticket(
-    session: Session,
-    *,
-    clock: Clock,
-    actor: Actor,
-    request: TicketCreate,
-    number_prefix: str = "SH",
-    notify: bool = True,
-) -> tuple[Ticket | RegisteredTicket, bool]:
-    """Register a work order from a request; returns (ticket, created). Nothing is written on error.
+@dataclass(frozen=True)
+class PreparedTicket:
+    """What intake decided before writing: the triaged request and its SLA plan, or a replayed ticket."""
 
-    A new ticket comes back as the intake snapshot (no read-back), unless it was reported so long ago
-    that SLA events were due at once, in which case it is refreshed and returned loaded.
-    """
+    request: TicketCreate
+    data: NewTicket | None
+    planned: sla_service.PlannedTargets | None
+    existing_id: int | None = None
+
+
+def prepare_ticket(session: Session, *, clock: Clock, request: TicketCreate) -> PreparedTicket:
+    """The reading half of intake: replayed external id?, triage, SLA plan. Writes nothing."""
     if request.external_id:
-        existing = tickets_service.find_by_external_id(session, request.external_id)
-        if existing is not None:
-            return existing, False
+        existing_id = tickets_service.id_by_external_id(session, request.external_id)
+        if existing_id is not None:
+            return PreparedTicket(request=request, data=None, planned=None, existing_id=existing_id)
     triage: dict[str, object] | None = None
     kind, priority = request.kind, request.priority
     if kind is None or priority is None:
@@ -63,12 +64,37 @@ def open_ticket(
         external_id=request.external_id,
         triage=triage,
     )
+    planned = intake.plan(session, clock=clock, data=data)
+    return PreparedTicket(request=request, data=data, planned=planned)
+
+
+def open_prepared(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    prepared: PreparedTicket,
+    number_prefix: str = "SH",
+    notify: bool = True,
+) -> tuple[Ticket | RegisteredTicket, bool]:
+    """The writing half of intake; returns (ticket, created). Nothing is written on error."""
+    if prepared.existing_id is not None:
+        return tickets_service.get_ticket(session, prepared.existing_id), False
+    assert prepared.data is not None
+    external_id = prepared.request.external_id
     try:
         with session.begin_nested():
-            registered = intake.register(session, clock=clock, actor=actor, data=data, number_prefix=number_prefix)
+            registered = intake.register(
+                session,
+                clock=clock,
+                actor=actor,
+                data=prepared.data,
+                number_prefix=number_prefix,
+                planned=prepared.planned,
+            )
     except IntegrityError:
         # A concurrent request with the same external id won the race: answer with its ticket.
-        existing = tickets_service.find_by_external_id(session, request.external_id) if request.external_id else None
+        existing = tickets_service.find_by_external_id(session, external_id) if external_id else None
         if existing is None:
             raise
         return existing, False
@@ -78,3 +104,23 @@ def open_ticket(
         session.flush()
         return ticket, True
     return registered, True
+
+
+def open_ticket(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    request: TicketCreate,
+    number_prefix: str = "SH",
+    notify: bool = True,
+) -> tuple[Ticket | RegisteredTicket, bool]:
+    """Register a work order from a request; returns (ticket, created). Nothing is written on error.
+
+    A new ticket comes back as the intake snapshot (no read-back), unless it was reported so long ago
+    that SLA events were due at once, in which case it is refreshed and returned loaded.
+    """
+    prepared = prepare_ticket(session, clock=clock, request=request)
+    return open_prepared(
+        session, clock=clock, actor=actor, prepared=prepared, number_prefix=number_prefix, notify=notify
+    )

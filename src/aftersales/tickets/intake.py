@@ -111,14 +111,34 @@ def next_number(session: Session, *, prefix: str, day: date) -> str:
     return rules.format_number(prefix, day, value)
 
 
-def register(
-    session: Session, *, clock: Clock, actor: Actor, data: NewTicket, number_prefix: str = "SH"
-) -> RegisteredTicket:
-    """Register a work order: customer recognised by phone, address parsed, SLA clocks started."""
+def plan(session: Session, *, clock: Clock, data: NewTicket) -> sla_service.PlannedTargets:
+    """The ticket's SLA targets (reads only: may run before, and outside, the write transaction)."""
     now = clock.now()
     reported_at = data.reported_at or now
     if reported_at > now + FUTURE_SKEW:
         raise InvalidTicketError("登记时间不能晚于当前时间", fields={"reported_at": "登记时间不能晚于当前时间"})
+    return sla_service.plan_for_ticket(
+        session, priority=data.priority.value, ticket_kind=data.kind.value, start=reported_at
+    )
+
+
+def register(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    data: NewTicket,
+    number_prefix: str = "SH",
+    planned: sla_service.PlannedTargets | None = None,
+) -> RegisteredTicket:
+    """Register a work order: customer recognised by phone, address parsed, SLA clocks started.
+
+    ``planned`` (from :func:`plan`) lets the caller do the reading part before the write transaction.
+    """
+    now = clock.now()
+    if planned is None:
+        planned = plan(session, clock=clock, data=data)
+    reported_at = planned.start
     customer, is_new_customer = customers_service.ensure_customer(
         session, clock=clock, name=data.customer_name, phone=data.phone
     )
@@ -138,9 +158,6 @@ def register(
         )
         if data.product_model
         else None
-    )
-    planned = sla_service.plan_for_ticket(
-        session, priority=data.priority.value, ticket_kind=data.kind.value, start=reported_at
     )
     number = next_number(session, prefix=number_prefix, day=reported_at.astimezone(SHANGHAI).date())
     statements = _statements(dialect_of(session))

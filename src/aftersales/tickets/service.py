@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import rules as account_rules
@@ -14,6 +14,7 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.db import core_connection
 from aftersales.core.pagination import MAX_LIMIT, Page
 from aftersales.customers.models import Customer
 from aftersales.sla import service as sla_service
@@ -41,6 +42,14 @@ def create_ticket(
         sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)
         session.flush()
     return ticket
+
+
+_ID_BY_EXTERNAL_ID = select(Ticket.id).where(Ticket.external_id == bindparam("external_id"))
+
+
+def id_by_external_id(session: Session, external_id: str) -> int | None:
+    """The id of the ticket created with this external id, if any (one indexed read)."""
+    return core_connection(session).execute(_ID_BY_EXTERNAL_ID, {"external_id": external_id}).scalar()
 
 
 def find_by_external_id(session: Session, external_id: str) -> Ticket | None:
