@@ -173,3 +173,13 @@ def ticket_body(**overrides: object) -> dict[str, object]:
 @pytest.fixture
 def tmp_sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rule_cache() -> Iterator[None]:
+    """Each test starts with the intake rules read from its own database state."""
+    from aftersales.triage.service import invalidate_rules_cache
+
+    invalidate_rules_cache()
+    yield
+    invalidate_rules_cache()

@@ -192,20 +192,7 @@ class TargetRow:
 
 def plan_for_ticket(session: Session, *, priority: str, ticket_kind: str, start: datetime) -> PlannedTargets:
     """Plan a ticket's targets under the policy of its priority, counted from ``start``."""
-    row = (
-        session.connection()
-        .execute(
-            select(
-                Policy.first_response_minutes,
-                Policy.onsite_minutes,
-                Policy.resolution_minutes,
-                Policy.onsite_kinds,
-                Policy.warning_ratio,
-                Policy.calendar_id,
-            ).where(Policy.priority == priority)
-        )
-        .first()
-    )
+    row = core_connection(session).execute(_statements()["policy"], {"priority": priority}).first()
     if row is None:
         raise PolicyNotFoundError(f"优先级 {priority} 没有 SLA 策略", fields={"priority": priority})
     spec = calendar_spec(session, row.calendar_id)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from aftersales.accounts.enums import Permission
+from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import mark_read_only
 from aftersales.core.timeutil import to_local
@@ -28,7 +29,16 @@ from aftersales.tickets.schemas import (
     TicketRead,
     TicketUpdate,
 )
-from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, SettingsDep, commit, json_response, require
+from aftersales.web.deps import (
+    ClockDep,
+    CurrentActor,
+    SessionDep,
+    SettingsDep,
+    authenticate,
+    commit,
+    json_response,
+    require,
+)
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
@@ -51,13 +61,12 @@ def _detail(session: Session, clock: Clock, ticket: Ticket, *, include_internal:
     responses={200: {"model": TicketRead, "description": "replayed external_id: the existing ticket"}},
 )
 async def create_ticket(
-    body: TicketCreate, request: Request, clock: ClockDep, actor: CurrentActor, settings: SettingsDep
+    body: TicketCreate, request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
 ) -> Response:
     """Open a work order; kind and priority are filled by triage when left out."""
-    require(actor, Permission.TICKET_CREATE)
-    # Reading half (triage, SLA plan) in the thread pool, in parallel with other requests; only the
-    # writing half runs in the writer thread, inside the shared transaction.
-    prepared = await run_in_threadpool(_prepare, request, clock, body)
+    # Reading half (token, triage, SLA plan) in one thread-pool call, in parallel with other requests;
+    # only the writing half runs in the writer thread, inside the shared transaction.
+    actor, prepared = await run_in_threadpool(_authenticate_and_prepare, request, session, clock, body)
 
     def register(session: Session) -> tuple[TicketRead, bool]:
         ticket, created = flows.open_prepared(
@@ -72,14 +81,16 @@ async def create_ticket(
     return json_response(read, status_code=201 if created else 200)
 
 
-def _prepare(request: Request, clock: Clock, body: TicketCreate) -> flows.PreparedTicket:
-    session: Session = request.app.state.session_factory()
+def _authenticate_and_prepare(
+    request: Request, session: Session, clock: Clock, body: TicketCreate
+) -> tuple[Actor, flows.PreparedTicket]:
+    mark_read_only(session)
     try:
-        mark_read_only(session)
-        return flows.prepare_ticket(session, clock=clock, request=body)
+        actor = authenticate(request, session)
+        require(actor, Permission.TICKET_CREATE)
+        return actor, flows.prepare_ticket(session, clock=clock, request=body)
     finally:
         session.rollback()
-        session.close()
 
 
 @router.get("", response_model=TicketPage)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,11 +20,34 @@ _ACTIVE_RULES = select(
 ).where(_rules_table.c.is_active.is_(True))
 
 
+# The rules are read on every intake that lacks a kind or priority; they change rarely. A process keeps
+# them for RULES_TTL_SECONDS; edits made through this module take effect at once in this process and
+# within that time in the others.
+RULES_TTL_SECONDS = 5.0
+_cache_lock = threading.Lock()
+_cache: tuple[float, list[rules.RuleSpec]] | None = None
+
+
+def invalidate_rules_cache() -> None:
+    """Forget the cached rules (after an edit)."""
+    global _cache
+    with _cache_lock:
+        _cache = None
+
+
 def _specs(session: Session) -> list[rules.RuleSpec]:
-    return [
+    global _cache
+    now = time.monotonic()
+    with _cache_lock:
+        if _cache is not None and now - _cache[0] < RULES_TTL_SECONDS:
+            return _cache[1]
+    specs = [
         rules.RuleSpec(name=r.name, keywords=tuple(r.keywords), kind=r.kind, priority=r.priority, position=r.position)
         for r in core_connection(session).execute(_ACTIVE_RULES)
     ]
+    with _cache_lock:
+        _cache = (now, specs)
+    return specs
 
 
 def classify(session: Session, text: str) -> rules.Classification:
@@ -56,6 +82,7 @@ def add_rule(
     rule = IntakeRule(name=name, keywords=cleaned, kind=kind, priority=priority, position=position, is_active=True)
     session.add(rule)
     session.flush()
+    invalidate_rules_cache()
     return rule
 
 
@@ -66,3 +93,4 @@ def delete_rule(session: Session, *, name: str) -> None:
         raise RuleNotFoundError(f"规则 {name} 不存在", fields={"name": name})
     session.delete(rule)
     session.flush()
+    invalidate_rules_cache()

@@ -66,19 +66,24 @@ def get_current_actor(request: Request, session: SessionDep) -> Actor:
     Sync on purpose (run in the thread pool): checking a connection out of a busy pool may wait, and
     the event loop must stay free to run the teardowns that give connections back.
     """
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationError("缺少访问令牌（Authorization: Bearer <token>）")
     if request.method in ("GET", "HEAD"):
-        return accounts_service.authenticate_token(session, token.strip())
+        return authenticate(request, session)
     # The lookup only reads, and its transaction ends here: FastAPI runs the route in another worker
     # thread, and a write lock held across that hand-off would queue every writer behind a busy pool.
     mark_read_only(session)
     try:
-        return accounts_service.authenticate_token(session, token.strip())
+        return authenticate(request, session)
     finally:
         session.rollback()
+
+
+def authenticate(request: Request, session: Session) -> Actor:
+    """Resolve the request's bearer token in the session's current (read) transaction."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("缺少访问令牌（Authorization: Bearer <token>）")
+    return accounts_service.authenticate_token(session, token.strip())
 
 
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
