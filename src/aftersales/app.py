@@ -77,10 +77,8 @@ def create_app(
 
 def create_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` and multi-process serving: settings from the environment."""
-    import sys
 
     from aftersales.config import get_settings
 
     settings = get_settings()
-    sys.setswitchinterval(settings.gil_switch_interval_s)
     return create_app(settings, run_jobs=settings.run_jobs_in_process)

@@ -60,7 +60,6 @@ def serve(
 ) -> None:
     """Serve the API (and the background jobs, unless --no-jobs)."""
     import os
-    import sys
 
     import uvicorn
 
@@ -82,7 +81,6 @@ def serve(
             log_level=settings.log_level.lower(),
         )
         return
-    sys.setswitchinterval(settings.gil_switch_interval_s)
     application = create_app(settings, run_jobs=jobs and settings.run_jobs_in_process)
     uvicorn.run(application, host=host, port=port, access_log=access_log, log_level=settings.log_level.lower())
 

@@ -27,10 +27,6 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = 30.0
     sweep_batch_size: int = 5_000
     run_jobs_in_process: bool = True
-    # How often Python hands the GIL between threads (seconds). The writer thread gives up the GIL in
-    # every SQLite call and, with the default 5 ms, may wait that long to get it back from the event
-    # loop while it holds SQLite's write lock; a short interval keeps the lock's hold time short.
-    gil_switch_interval_s: float = 0.0005
     log_level: str = "INFO"
 
 
