@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
@@ -60,15 +59,13 @@ def _detail(session: Session, clock: Clock, ticket: Ticket, *, include_internal:
     status_code=201,
     responses={200: {"model": TicketRead, "description": "replayed external_id: the existing ticket"}},
 )
-async def create_ticket(
-    body: TicketCreate, request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
-) -> Response:
+async def create_ticket(body: TicketCreate, request: Request, clock: ClockDep, settings: SettingsDep) -> Response:
     """Open a work order; kind and priority are filled by triage when left out."""
-    # Reading half (token, triage, SLA plan) in one thread-pool call, in parallel with other requests;
-    # only the writing half runs in the writer thread, inside the shared transaction.
-    actor, prepared = await run_in_threadpool(_authenticate_and_prepare, request, session, clock, body)
 
     def register(session: Session) -> tuple[TicketRead, bool]:
+        actor = authenticate(request, session)
+        require(actor, Permission.TICKET_CREATE)
+        prepared = flows.prepare_ticket(session, clock=clock, request=body)
         ticket, created = flows.open_prepared(
             session, clock=clock, actor=actor, prepared=prepared, number_prefix=settings.ticket_number_prefix
         )
