@@ -9,9 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Permission
-from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
-from aftersales.core.db import mark_read_only
 from aftersales.core.timeutil import to_local
 from aftersales.sla.enums import SlaState
 from aftersales.tickets import flows, presenters
@@ -76,18 +74,6 @@ async def create_ticket(body: TicketCreate, request: Request, clock: ClockDep, s
     # Group commit: the writer thread answers once the transaction holding this ticket is durable.
     read, created = await asyncio.wrap_future(request.app.state.write_queue.submit(register))
     return json_response(read, status_code=201 if created else 200)
-
-
-def _authenticate_and_prepare(
-    request: Request, session: Session, clock: Clock, body: TicketCreate
-) -> tuple[Actor, flows.PreparedTicket]:
-    mark_read_only(session)
-    try:
-        actor = authenticate(request, session)
-        require(actor, Permission.TICKET_CREATE)
-        return actor, flows.prepare_ticket(session, clock=clock, request=body)
-    finally:
-        session.rollback()
 
 
 @router.get("", response_model=TicketPage)
