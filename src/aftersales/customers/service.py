@@ -69,9 +69,9 @@ def _statements(dialect: str) -> dict[str, Any]:
     returning_product = [_products.c[name] for name in _PRODUCT_COLUMNS]
     return {
         "customer_by_phone": select(_customers.c.id, _customers.c.name).where(_customers.c.phone == bindparam("phone")),
-        "customer_upsert": customer.on_conflict_do_update(
-            index_elements=[_customers.c.phone], set_={"phone": customer.excluded.phone}
-        ).returning(_customers.c.id, _customers.c.name),
+        "customer_insert": customer.on_conflict_do_nothing(index_elements=[_customers.c.phone]).returning(
+            _customers.c.id, _customers.c.name
+        ),
         "address_upsert": address.on_conflict_do_update(
             index_elements=[_addresses.c.customer_id, _addresses.c.raw], set_={"raw": address.excluded.raw}
         ).returning(
@@ -107,20 +107,18 @@ def _normalise_phone(phone: str) -> rules.Phone:
 def ensure_customer(session: Session, *, clock: Clock, name: str, phone: str) -> tuple[CustomerRef, bool]:
     """The customer with this phone (a repeat caller keeps the stored name), created if new."""
     parsed = _normalise_phone(phone)
+    connection = core_connection(session)
     statements = _statements(dialect_of(session))
-    existing = core_connection(session).execute(statements["customer_by_phone"], {"phone": parsed.number}).first()
-    if existing is not None:
-        return CustomerRef(existing.id, existing.name, parsed.number), False
-    # ON CONFLICT covers a concurrent first call from the same new caller.
-    row = (
-        session.connection()
-        .execute(
-            statements["customer_upsert"],
-            {"name": name.strip(), "phone": parsed.number, "phone_kind": parsed.kind.value, "created_at": clock.now()},
-        )
-        .one()
-    )
-    return CustomerRef(row.id, row.name, parsed.number), True
+    # Insert first (most callers are new); a repeat caller's phone conflicts and is then read, keeping
+    # the stored name. Either way one statement for the common case, two for the other.
+    row = connection.execute(
+        statements["customer_insert"],
+        {"name": name.strip(), "phone": parsed.number, "phone_kind": parsed.kind.value, "created_at": clock.now()},
+    ).first()
+    if row is not None:
+        return CustomerRef(row.id, row.name, parsed.number), True
+    existing = connection.execute(statements["customer_by_phone"], {"phone": parsed.number}).one()
+    return CustomerRef(existing.id, existing.name, parsed.number), False
 
 
 def ensure_address(session: Session, *, clock: Clock, customer_id: int, raw: str) -> AddressRef:
