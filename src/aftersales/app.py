@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.accounts.api import router as accounts_router
 from aftersales.config import Settings
 from aftersales.core.clock import Clock, SystemClock
-from aftersales.core.db import make_engine, make_session_factory
+from aftersales.core.db import WalCheckpointer, make_engine, make_session_factory
 from aftersales.core.write_queue import WriteQueue
 from aftersales.customers.api import router as customers_router
 from aftersales.tickets.api import router as tickets_router
@@ -28,6 +28,7 @@ def create_app(
     run_jobs: bool = False,
 ) -> FastAPI:
     """Build the FastAPI app. Tests pass their own session factory and a frozen clock."""
+    checkpointer: WalCheckpointer | None = None
     if session_factory is None:
         engine = make_engine(
             settings.database_url,
@@ -36,6 +37,7 @@ def create_app(
             pool_size=settings.db_pool_size,
         )
         session_factory = make_session_factory(engine)
+        checkpointer = WalCheckpointer(engine)
     app_clock: Clock = clock or SystemClock()
 
     @asynccontextmanager
@@ -44,6 +46,8 @@ def create_app(
         # collector's full passes, which otherwise pause every request for tens of milliseconds.
         gc.collect()
         gc.freeze()
+        if checkpointer is not None:
+            checkpointer.start()
         stop = None
         if run_jobs:
             from aftersales.worker import start_in_thread
@@ -55,6 +59,8 @@ def create_app(
             if stop is not None:
                 stop.set()
             write_queue.stop()
+            if checkpointer is not None:
+                checkpointer.stop()
 
     app = FastAPI(
         title="Aftersales 售后服务闭环管理系统",

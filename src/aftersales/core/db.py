@@ -157,6 +157,10 @@ def _configure_sqlite(engine: Engine, *, synchronous: str, busy_timeout_ms: int)
         cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # The automatic checkpoint runs inside whichever commit crosses the threshold and stalls that
+        # writer (with the lock held) for a long fsync; a server checkpoints in the background instead
+        # (``WalCheckpointer``), and this higher threshold remains the bound for short-lived processes.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -181,6 +185,40 @@ def _configure_sqlite(engine: Engine, *, synchronous: str, busy_timeout_ms: int)
 
 
 _GATE_KEY = "aftersales_sqlite_write_gate"
+WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+
+class WalCheckpointer:
+    """Copies the WAL back into the database file every ``interval_s`` (PASSIVE: never blocks writers)."""
+
+    def __init__(self, engine: Engine, interval_s: float = 1.0) -> None:
+        self._engine = engine
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> WalCheckpointer:
+        if self._engine.dialect.name == "sqlite" and self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="aftersales-wal-checkpoint", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _run(self) -> None:
+        raw = self._engine.raw_connection()
+        try:
+            while not self._stop.wait(self._interval_s):
+                try:
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+                except sqlite3.Error:
+                    continue  # busy or locked: the next round will do it
+        finally:
+            raw.close()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
