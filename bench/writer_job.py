@@ -77,7 +77,10 @@ def main() -> None:
     profile.enable()
     run(1800, 2600)
     profile.disable()
-    pstats.Stats(profile).sort_stats("cumulative").print_stats("aftersales", 25)
+    stats = pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative"))
+    stats.print_stats(*([] if os.environ.get("SORT") else ["aftersales"]), 25)
+    if os.environ.get("CALLERS"):
+        stats.print_callers(os.environ["CALLERS"])
 
 
 if __name__ == "__main__":

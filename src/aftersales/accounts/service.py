@@ -24,6 +24,7 @@ from aftersales.accounts.models import ApiToken, AuditEntry, Organisation, User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection, table_of
+from aftersales.core.prepared import Prepared
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "as_"
@@ -246,7 +247,7 @@ def revoke_token(session: Session, *, clock: Clock, actor: Actor, prefix: str) -
 
 _users, _tokens = table_of(User), table_of(ApiToken)
 # Built once: every API request runs it.
-_TOKEN_LOOKUP = (
+_TOKEN_LOOKUP = Prepared(
     select(_users.c.id, _users.c.username, _users.c.role, _users.c.organisation_id, _users.c.phone, _users.c.is_active)
     .join(_tokens, _tokens.c.user_id == _users.c.id)
     .where(_tokens.c.token_hash == bindparam("token_hash"), _tokens.c.revoked_at.is_(None))
@@ -255,7 +256,7 @@ _TOKEN_LOOKUP = (
 
 def authenticate_token(session: Session, token: str) -> Actor:
     """Resolve a bearer token to its actor, or raise InvalidCredentialsError."""
-    row = core_connection(session).execute(_TOKEN_LOOKUP, {"token_hash": _digest(token)}).first()
+    row = _TOKEN_LOOKUP.first(core_connection(session), {"token_hash": _digest(token)})
     if row is None or not row.is_active:
         raise InvalidCredentialsError("令牌无效或已吊销")
     return Actor(

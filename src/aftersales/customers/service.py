@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection, dialect_insert, dialect_of, table_of
+from aftersales.core.prepared import Prepared
 from aftersales.customers import rules
 from aftersales.customers.errors import CustomerNotFoundError, InvalidAddressError, InvalidPhoneError
 from aftersales.customers.geo import parse_address
@@ -68,33 +69,61 @@ def _statements(dialect: str) -> dict[str, Any]:
     product = insert(_products)
     returning_product = [_products.c[name] for name in _PRODUCT_COLUMNS]
     return {
-        "customer_by_phone": select(_customers.c.id, _customers.c.name).where(_customers.c.phone == bindparam("phone")),
-        "customer_insert": customer.on_conflict_do_nothing(index_elements=[_customers.c.phone]).returning(
-            _customers.c.id, _customers.c.name
+        "customer_by_phone": Prepared(
+            select(_customers.c.id, _customers.c.name).where(_customers.c.phone == bindparam("phone"))
         ),
-        "address_upsert": address.on_conflict_do_update(
-            index_elements=[_addresses.c.customer_id, _addresses.c.raw], set_={"raw": address.excluded.raw}
-        ).returning(
-            *(
-                _addresses.c[name]
-                for name in ("id", "province", "city", "district", "adcode", "detail", "longitude", "latitude")
+        "customer_insert": Prepared(
+            customer.on_conflict_do_nothing(index_elements=[_customers.c.phone]).returning(
+                _customers.c.id, _customers.c.name
+            ),
+            keys=("name", "phone", "phone_kind", "created_at"),
+        ),
+        "address_upsert": Prepared(
+            address.on_conflict_do_update(
+                index_elements=[_addresses.c.customer_id, _addresses.c.raw], set_={"raw": address.excluded.raw}
+            ).returning(
+                *(
+                    _addresses.c[name]
+                    for name in ("id", "province", "city", "district", "adcode", "detail", "longitude", "latitude")
+                )
+            ),
+            keys=_ADDRESS_KEYS,
+        ),
+        "product_upsert": Prepared(
+            product.on_conflict_do_update(
+                index_elements=[_products.c.model, _products.c.serial_number], set_={"model": product.excluded.model}
+            ).returning(*returning_product),
+            keys=_PRODUCT_KEYS,
+        ),
+        "product_insert": Prepared(insert(_products).returning(*returning_product), keys=_PRODUCT_KEYS),
+        "product_without_serial": Prepared(
+            select(*returning_product)
+            .where(
+                _products.c.customer_id == bindparam("customer_id"),
+                _products.c.model == bindparam("model"),
+                _products.c.serial_number.is_(None),
             )
+            .limit(1)
         ),
-        "product_upsert": product.on_conflict_do_update(
-            index_elements=[_products.c.model, _products.c.serial_number], set_={"model": product.excluded.model}
-        ).returning(*returning_product),
-        "product_insert": insert(_products).returning(*returning_product),
-        "product_without_serial": select(*returning_product)
-        .where(
-            _products.c.customer_id == bindparam("customer_id"),
-            _products.c.model == bindparam("model"),
-            _products.c.serial_number.is_(None),
-        )
-        .limit(1),
-        "warranty_months": select(table_of(ProductModel).c.warranty_months).where(
-            table_of(ProductModel).c.code == bindparam("code")
+        "warranty_months": Prepared(
+            select(table_of(ProductModel).c.warranty_months).where(table_of(ProductModel).c.code == bindparam("code"))
         ),
     }
+
+
+_ADDRESS_KEYS = (
+    "customer_id",
+    "raw",
+    "province",
+    "city",
+    "district",
+    "adcode",
+    "detail",
+    "longitude",
+    "latitude",
+    "created_at",
+)
+_PRODUCT_KEYS = ("customer_id", "model", "serial_number", "purchase_date", "warranty_end", "created_at")
 
 
 def _normalise_phone(phone: str) -> rules.Phone:
@@ -111,13 +140,13 @@ def ensure_customer(session: Session, *, clock: Clock, name: str, phone: str) ->
     statements = _statements(dialect_of(session))
     # Insert first (most callers are new); a repeat caller's phone conflicts and is then read, keeping
     # the stored name. Either way one statement for the common case, two for the other.
-    row = connection.execute(
-        statements["customer_insert"],
+    row = statements["customer_insert"].first(
+        connection,
         {"name": name.strip(), "phone": parsed.number, "phone_kind": parsed.kind.value, "created_at": clock.now()},
-    ).first()
+    )
     if row is not None:
         return CustomerRef(row.id, row.name, parsed.number), True
-    existing = connection.execute(statements["customer_by_phone"], {"phone": parsed.number}).one()
+    existing = statements["customer_by_phone"].one(connection, {"phone": parsed.number})
     return CustomerRef(existing.id, existing.name, parsed.number), False
 
 
@@ -127,24 +156,20 @@ def ensure_address(session: Session, *, clock: Clock, customer_id: int, raw: str
     if not text:
         raise InvalidAddressError("地址不能为空", fields={"address": "地址不能为空"})
     parsed = parse_address(text)
-    row = (
-        session.connection()
-        .execute(
-            _statements(dialect_of(session))["address_upsert"],
-            {
-                "customer_id": customer_id,
-                "raw": text,
-                "province": parsed.province,
-                "city": parsed.city,
-                "district": parsed.district,
-                "adcode": parsed.adcode,
-                "detail": parsed.detail,
-                "longitude": parsed.longitude,
-                "latitude": parsed.latitude,
-                "created_at": clock.now(),
-            },
-        )
-        .one()
+    row = _statements(dialect_of(session))["address_upsert"].one(
+        core_connection(session),
+        {
+            "customer_id": customer_id,
+            "raw": text,
+            "province": parsed.province,
+            "city": parsed.city,
+            "district": parsed.district,
+            "adcode": parsed.adcode,
+            "detail": parsed.detail,
+            "longitude": parsed.longitude,
+            "latitude": parsed.latitude,
+            "created_at": clock.now(),
+        },
     )
     return AddressRef(
         row.id, text, row.province, row.city, row.district, row.adcode, row.detail, row.longitude, row.latitude
@@ -174,15 +199,13 @@ def ensure_product(
     }
     row: Any
     if serial is not None:
-        row = core_connection(session).execute(statements["product_upsert"], values).one()
+        row = statements["product_upsert"].one(core_connection(session), values)
     else:
-        row = (
-            session.connection()
-            .execute(statements["product_without_serial"], {"customer_id": customer_id, "model": model})
-            .first()
+        row = statements["product_without_serial"].first(
+            core_connection(session), {"customer_id": customer_id, "model": model}
         )
         if row is None:
-            row = core_connection(session).execute(statements["product_insert"], values).one()
+            row = statements["product_insert"].one(core_connection(session), values)
     product = ProductRef(row.id, row.model, row.serial_number, row.purchase_date, row.warranty_end)
     if purchase_date is not None and product.purchase_date is None:
         # A purchase date learned later completes the record (and its warranty).
@@ -269,7 +292,5 @@ def upsert_product_model(
 
 
 def _warranty_end(session: Session, model: str, purchase_date: date) -> date:
-    months = (
-        core_connection(session).execute(_statements(dialect_of(session))["warranty_months"], {"code": model}).scalar()
-    )
+    months = _statements(dialect_of(session))["warranty_months"].scalar(core_connection(session), {"code": model})
     return rules.default_warranty_end(purchase_date, months if months is not None else 12)

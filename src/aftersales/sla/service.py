@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from aftersales.core.db import core_connection, table_of
+from aftersales.core.prepared import Prepared
 from aftersales.sla import rules
 from aftersales.sla.enums import CalendarKind, OutcomeKind, SlaState, TargetKind
 from aftersales.sla.errors import CalendarNotFoundError, InvalidCalendarError, PolicyNotFoundError
@@ -39,17 +40,34 @@ def _statements() -> dict[str, Any]:
     """Statements of the intake path, built once (building one costs more than running it)."""
     policies, calendars, targets = table_of(Policy), table_of(Calendar), table_of(Target)
     return {
-        "policy": select(
-            policies.c.first_response_minutes,
-            policies.c.onsite_minutes,
-            policies.c.resolution_minutes,
-            policies.c.onsite_kinds,
-            policies.c.warning_ratio,
-            policies.c.calendar_id,
-        ).where(policies.c.priority == bindparam("priority")),
-        "revision": select(calendars.c.revision).where(calendars.c.id == bindparam("calendar_id")),
-        "targets": insert(targets),
+        "policy": Prepared(
+            select(
+                policies.c.first_response_minutes,
+                policies.c.onsite_minutes,
+                policies.c.resolution_minutes,
+                policies.c.onsite_kinds,
+                policies.c.warning_ratio,
+                policies.c.calendar_id,
+            ).where(policies.c.priority == bindparam("priority"))
+        ),
+        "revision": Prepared(select(calendars.c.revision).where(calendars.c.id == bindparam("calendar_id"))),
+        "targets": Prepared(insert(targets), keys=_TARGET_KEYS),
     }
+
+
+_TARGET_KEYS = (
+    "ticket_id",
+    "kind",
+    "calendar_id",
+    "started_at",
+    "duration_seconds",
+    "warning_ratio",
+    "paused_seconds",
+    "warn_at",
+    "due_at",
+    "state",
+    "next_check_at",
+)
 
 
 # --- calendars and policies -------------------------------------------------------------------------
@@ -57,7 +75,7 @@ def _statements() -> dict[str, Any]:
 
 def calendar_spec(session: Session, calendar_id: int) -> rules.CalendarSpec:
     """The pure spec of a stored calendar (cached per calendar revision)."""
-    revision = core_connection(session).execute(_statements()["revision"], {"calendar_id": calendar_id}).scalar()
+    revision = _statements()["revision"].scalar(core_connection(session), {"calendar_id": calendar_id})
     if revision is None:
         raise CalendarNotFoundError(f"日历 {calendar_id} 不存在")
     key = (calendar_id, revision)
@@ -192,7 +210,7 @@ class TargetRow:
 
 def plan_for_ticket(session: Session, *, priority: str, ticket_kind: str, start: datetime) -> PlannedTargets:
     """Plan a ticket's targets under the policy of its priority, counted from ``start``."""
-    row = core_connection(session).execute(_statements()["policy"], {"priority": priority}).first()
+    row = _statements()["policy"].first(core_connection(session), {"priority": priority})
     if row is None:
         raise PolicyNotFoundError(f"优先级 {priority} 没有 SLA 策略", fields={"priority": priority})
     spec = calendar_spec(session, row.calendar_id)
@@ -223,8 +241,8 @@ def insert_targets(
         _flag_years(session, planned.calendar_id, planned.unknown_years)
     if not chosen:
         return []
-    core_connection(session).execute(
-        _statements()["targets"],
+    _statements()["targets"].execute(
+        core_connection(session),
         [
             {
                 "ticket_id": ticket_id,

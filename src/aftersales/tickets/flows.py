@@ -3,6 +3,7 @@ its SLA clocks. Idempotent by ``external_id``: a replay returns the ticket made 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -82,22 +83,23 @@ def open_prepared(
         return tickets_service.get_ticket(session, prepared.existing_id), False
     assert prepared.data is not None
     external_id = prepared.request.external_id
-    try:
-        with session.begin_nested():
-            registered = intake.register(
-                session,
-                clock=clock,
-                actor=actor,
-                data=prepared.data,
-                number_prefix=number_prefix,
-                planned=prepared.planned,
-            )
-    except IntegrityError:
-        # A concurrent request with the same external id won the race: answer with its ticket.
-        existing = tickets_service.find_by_external_id(session, external_id) if external_id else None
-        if existing is None:
-            raise
-        return existing, False
+    register = functools.partial(
+        intake.register, session, clock=clock, actor=actor, data=prepared.data, number_prefix=number_prefix
+    )
+    if not external_id:
+        # Nothing to recover from, so no SAVEPOINT of our own (it costs a round of session bookkeeping):
+        # any error propagates and the caller's unit of work (or the writer's per-job SAVEPOINT) undoes it.
+        registered = register(planned=prepared.planned)
+    else:
+        try:
+            with session.begin_nested():
+                registered = register(planned=prepared.planned)
+        except IntegrityError:
+            # A concurrent request with the same external id won the race: answer with its ticket.
+            existing = tickets_service.find_by_external_id(session, external_id)
+            if existing is None:
+                raise
+            return existing, False
     if registered.needs_sla_refresh:
         ticket = tickets_service.get_ticket(session, registered.id)
         sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)

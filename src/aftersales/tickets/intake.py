@@ -19,6 +19,7 @@ from aftersales.accounts.models import AuditEntry
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection, dialect_insert, dialect_of, table_of
+from aftersales.core.prepared import Prepared
 from aftersales.core.timeutil import SHANGHAI
 from aftersales.customers import service as customers_service
 from aftersales.sla import rules as sla_rules
@@ -92,22 +93,64 @@ def _statements(dialect: str) -> dict[str, Any]:
     """The intake's statements, built once per dialect (building one costs more than running it)."""
     sequence = dialect_insert(dialect)(_sequences)
     return {
-        "next_number": sequence.on_conflict_do_update(
-            index_elements=[_sequences.c.day], set_={"last_value": _sequences.c.last_value + 1}
-        ).returning(_sequences.c.last_value),
-        "ticket": insert(_tickets).returning(_tickets.c.id),
-        "event": insert(_events),
-        "audit": insert(_audit),
+        "next_number": Prepared(
+            sequence.on_conflict_do_update(
+                index_elements=[_sequences.c.day], set_={"last_value": _sequences.c.last_value + 1}
+            ).returning(_sequences.c.last_value),
+            keys=("day", "last_value"),
+        ),
+        "ticket": Prepared(insert(_tickets).returning(_tickets.c.id), keys=_TICKET_KEYS),
+        "event": Prepared(insert(_events), keys=_EVENT_KEYS),
+        "audit": Prepared(insert(_audit), keys=_AUDIT_KEYS),
     }
+
+
+_TICKET_KEYS = (
+    "number",
+    "kind",
+    "priority",
+    "status",
+    "channel",
+    "customer_id",
+    "address_id",
+    "installed_product_id",
+    "product_model",
+    "description",
+    "external_id",
+    "reported_at",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+    "assignee_id",
+    "organisation_id",
+    "sla_state",
+    "first_contact_at",
+    "resolved_at",
+    "closed_at",
+    "reopen_count",
+    "triage",
+    "version",
+)
+_EVENT_KEYS = (
+    "ticket_id",
+    "type",
+    "at",
+    "recorded_at",
+    "actor_id",
+    "actor_name",
+    "note",
+    "from_status",
+    "to_status",
+    "data",
+)
+_AUDIT_KEYS = ("at", "actor_id", "actor_name", "action", "entity_type", "entity_id", "before", "note", "after")
 
 
 def next_number(session: Session, *, prefix: str, day: date) -> str:
     """Hand out the next number of the day in one upsert (row lock on the day's counter)."""
-    value = (
-        session.connection()
-        .execute(_statements(dialect_of(session))["next_number"], {"day": f"{day:%Y%m%d}", "last_value": 1})
-        .scalar_one()
-    )
+    value = _statements(dialect_of(session))["next_number"].one(
+        core_connection(session), {"day": f"{day:%Y%m%d}", "last_value": 1}
+    )[0]
     return rules.format_number(prefix, day, value)
 
 
@@ -161,41 +204,38 @@ def register(
     )
     number = next_number(session, prefix=number_prefix, day=reported_at.astimezone(SHANGHAI).date())
     statements = _statements(dialect_of(session))
-    ticket_id = (
-        session.connection()
-        .execute(
-            statements["ticket"],
-            {
-                "number": number,
-                "kind": data.kind.value,
-                "priority": data.priority.value,
-                "status": TicketStatus.REGISTERED.value,
-                "channel": data.channel.value,
-                "customer_id": customer.id,
-                "address_id": address.id if address else None,
-                "installed_product_id": product.id if product else None,
-                "product_model": data.product_model,
-                "description": data.description,
-                "external_id": data.external_id,
-                "reported_at": reported_at,
-                "created_at": now,
-                "updated_at": now,
-                "created_by_id": actor.user_id,
-                "assignee_id": None,
-                "organisation_id": None,
-                "sla_state": SlaState.ON_TRACK.value,
-                "first_contact_at": None,
-                "resolved_at": None,
-                "closed_at": None,
-                "reopen_count": 0,
-                "triage": data.triage,
-                "version": 1,
-            },
-        )
-        .scalar_one()
-    )
-    core_connection(session).execute(
-        statements["event"],
+    connection = core_connection(session)
+    ticket_id = statements["ticket"].one(
+        connection,
+        {
+            "number": number,
+            "kind": data.kind.value,
+            "priority": data.priority.value,
+            "status": TicketStatus.REGISTERED.value,
+            "channel": data.channel.value,
+            "customer_id": customer.id,
+            "address_id": address.id if address else None,
+            "installed_product_id": product.id if product else None,
+            "product_model": data.product_model,
+            "description": data.description,
+            "external_id": data.external_id,
+            "reported_at": reported_at,
+            "created_at": now,
+            "updated_at": now,
+            "created_by_id": actor.user_id,
+            "assignee_id": None,
+            "organisation_id": None,
+            "sla_state": SlaState.ON_TRACK.value,
+            "first_contact_at": None,
+            "resolved_at": None,
+            "closed_at": None,
+            "reopen_count": 0,
+            "triage": data.triage,
+            "version": 1,
+        },
+    )[0]
+    statements["event"].execute(
+        connection,
         {
             "ticket_id": ticket_id,
             "type": EventType.REGISTER.value,
@@ -210,8 +250,8 @@ def register(
         },
     )
     targets = sla_service.insert_targets(session, ticket_id=ticket_id, planned=planned)
-    core_connection(session).execute(
-        statements["audit"],
+    statements["audit"].execute(
+        connection,
         {
             "at": now,
             "actor_id": actor.user_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection
 from aftersales.core.pagination import MAX_LIMIT, Page
+from aftersales.core.prepared import Prepared
 from aftersales.customers.models import Customer
 from aftersales.sla import service as sla_service
 from aftersales.sla.enums import SlaState, TargetKind
@@ -44,12 +45,12 @@ def create_ticket(
     return ticket
 
 
-_ID_BY_EXTERNAL_ID = select(Ticket.id).where(Ticket.external_id == bindparam("external_id"))
+_ID_BY_EXTERNAL_ID = Prepared(select(Ticket.id).where(Ticket.external_id == bindparam("external_id")))
 
 
 def id_by_external_id(session: Session, external_id: str) -> int | None:
     """The id of the ticket created with this external id, if any (one indexed read)."""
-    return core_connection(session).execute(_ID_BY_EXTERNAL_ID, {"external_id": external_id}).scalar()
+    return cast(int | None, _ID_BY_EXTERNAL_ID.scalar(core_connection(session), {"external_id": external_id}))
 
 
 def find_by_external_id(session: Session, external_id: str) -> Ticket | None:
