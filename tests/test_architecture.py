@@ -17,6 +17,7 @@ CORE_MODULES = {
     "geo",
     "sla_tracking",
     "presenters",
+    "sessions",
 }
 EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs"}
 # The web edge, the app factory and the process entry points sit above every core.

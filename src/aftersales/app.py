@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.accounts.api import router as accounts_router
+from aftersales.accounts.console import router as accounts_console_router
 from aftersales.config import Settings
 from aftersales.core.clock import Clock, SystemClock
 from aftersales.core.db import WalCheckpointer, make_engine, make_session_factory
@@ -17,6 +19,7 @@ from aftersales.core.write_queue import WriteQueue
 from aftersales.customers.api import router as customers_router
 from aftersales.tickets.api import router as tickets_router
 from aftersales.triage.api import router as triage_router
+from aftersales.web.console import install_console_handlers
 from aftersales.web.errors import install_error_handlers
 
 
@@ -74,6 +77,8 @@ def create_app(
     write_queue = WriteQueue(session_factory)
     app.state.write_queue = write_queue
     install_error_handlers(app)
+    install_console_handlers(app)
+    app.mount("/static", StaticFiles(packages=[("aftersales.web", "static")]), name="static")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -83,6 +88,7 @@ def create_app(
     app.include_router(triage_router)
     app.include_router(customers_router)
     app.include_router(accounts_router)
+    app.include_router(accounts_console_router)
     return app
 
 

@@ -21,3 +21,7 @@ class InvalidCredentialsError(AuthenticationError):
 
 class InvalidAccountInputError(InvalidInputError):
     code = "user.invalid"
+
+
+class AccountLockedError(AuthenticationError):
+    code = "auth.locked"

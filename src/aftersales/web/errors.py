@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm.exc import StaleDataError
 
 from aftersales.core.errors import (
@@ -17,6 +17,7 @@ from aftersales.core.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from aftersales.web.console import error_page, is_html_path
 
 STATUS_BY_CLASS: list[tuple[type[DomainError], int]] = [
     (InvalidInputError, 422),
@@ -49,8 +50,10 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on the app."""
 
     @app.exception_handler(DomainError)
-    async def _domain(_request: Request, error: DomainError) -> JSONResponse:
+    async def _domain(request: Request, error: DomainError) -> Response:
         status = next((code for cls, code in STATUS_BY_CLASS if isinstance(error, cls)), 400)
+        if is_html_path(request.url.path):
+            return error_page(request, error, status)
         return problem(status, error.code, error.detail, error.fields)
 
     @app.exception_handler(RequestValidationError)

@@ -1,0 +1,78 @@
+"""Chinese labels of stored enum values, marked for the English catalog (translated at render time)."""
+
+from __future__ import annotations
+
+from aftersales.web.i18n import N_
+
+STATUS = {
+    "registered": N_("已登记"),
+    "in_progress": N_("处理中"),
+    "on_hold": N_("挂起"),
+    "resolved": N_("已反馈结果"),
+    "visited": N_("已回访"),
+    "closed": N_("已闭环"),
+    "cancelled": N_("已取消"),
+}
+KIND = {"consultation": N_("咨询"), "installation": N_("安装"), "repair": N_("报修"), "complaint": N_("投诉")}
+PRIORITY = {"urgent": N_("紧急"), "routine": N_("常规"), "complex": N_("复杂")}
+SLA_STATE = {
+    "on_track": N_("正常"),
+    "warning": N_("预警"),
+    "breached": N_("超时"),
+    "met": N_("已达成"),
+    "paused": N_("已暂停"),
+}
+SLA_TARGET = {"first_response": N_("首次联系"), "onsite": N_("上门到达"), "resolution": N_("解决")}
+CHANNEL = {
+    "hotline": N_("热线电话"),
+    "web": N_("网页"),
+    "app": N_("App"),
+    "api": N_("接口"),
+    "wechat": N_("微信"),
+    "email": N_("邮件"),
+    "walk_in": N_("到店"),
+    "import": N_("历史导入"),
+}
+EVENT = {
+    "register": N_("登记"),
+    "contact": N_("联系处理"),
+    "progress": N_("过程反馈"),
+    "result": N_("结果反馈"),
+    "return_visit": N_("回访"),
+    "close": N_("闭环"),
+    "reopen": N_("重新打开"),
+    "hold": N_("挂起"),
+    "resume": N_("恢复"),
+    "cancel": N_("取消"),
+    "check_in": N_("上门签到"),
+    "assign": N_("派单"),
+    "update": N_("修改"),
+    "sla_warning": N_("时限预警"),
+    "sla_breached": N_("时限超时"),
+}
+ROLE = {
+    "admin": N_("管理员"),
+    "agent": N_("客服坐席"),
+    "dispatcher": N_("调度员"),
+    "technician": N_("技术员"),
+    "manager": N_("经理"),
+    "inspector": N_("质检员"),
+    "provider": N_("服务商"),
+    "customer": N_("客户"),
+}
+GROUPS = {
+    "status": STATUS,
+    "kind": KIND,
+    "priority": PRIORITY,
+    "sla_state": SLA_STATE,
+    "sla_target": SLA_TARGET,
+    "channel": CHANNEL,
+    "event": EVENT,
+    "role": ROLE,
+}
+
+
+def label(group: str, value: object) -> str:
+    """The Chinese label of a stored value (the value itself when unknown)."""
+    key = getattr(value, "value", value)
+    return GROUPS[group].get(str(key), str(key))
