@@ -19,8 +19,8 @@ from aftersales.core.write_queue import WriteQueue
 from aftersales.customers.api import router as customers_router
 from aftersales.tickets.api import router as tickets_router
 from aftersales.triage.api import router as triage_router
-from aftersales.web.console import install_console_handlers
 from aftersales.web.errors import install_error_handlers
+from aftersales.web.pages import install_console_handlers
 
 
 def create_app(

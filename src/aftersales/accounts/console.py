@@ -11,9 +11,9 @@ from fastapi.responses import Response
 from aftersales.accounts import sessions
 from aftersales.accounts.enums import Role
 from aftersales.accounts.errors import AccountLockedError, InvalidCredentialsError
-from aftersales.web.console import SESSION_COOKIE, ConsoleUser, redirect
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.i18n import normalise_locale
+from aftersales.web.pages import SESSION_COOKIE, ConsoleUser, redirect
 from aftersales.web.templating import LOCALE_COOKIE, gettext_for, render, request_locale
 
 router = APIRouter(prefix="/console", include_in_schema=False)

@@ -17,7 +17,7 @@ from aftersales.core.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from aftersales.web.console import error_page, is_html_path
+from aftersales.web.pages import error_page, is_html_path
 
 STATUS_BY_CLASS: list[tuple[type[DomainError], int]] = [
     (InvalidInputError, 422),
