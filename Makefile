@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint typecheck unit bench clean
+.PHONY: install run serve test lint typecheck unit bench clean messages screenshots
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,16 @@ unit: install
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# Re-extract the console's strings and merge them into the English catalog (then translate the new ones).
+messages: install
+	mkdir -p var
+	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _ -k N_ -o var/messages.pot src/aftersales
+	$(BIN)/pybabel update --no-location --omit-header --ignore-obsolete -i var/messages.pot -d src/aftersales/locale -l en
+
+# Browser tests that also write the screenshots of docs/console.md.
+screenshots: install
+	AFTERSALES_SCREENSHOTS=docs/console $(BIN)/pytest -m browser tests/browser
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -183,3 +183,27 @@ def _fresh_rule_cache() -> Iterator[None]:
     invalidate_rules_cache()
     yield
     invalidate_rules_cache()
+
+
+def console_login(client: TestClient, db: Session, username: str, password: str = "secret-pass-1") -> str:
+    """Sign in through the console's login form; returns the session's CSRF token (for POSTs)."""
+    import hashlib
+    import re
+
+    from sqlalchemy import select
+
+    from aftersales.accounts.models import ConsoleSession
+
+    page = client.get("/console/login")
+    match = re.search(r'name="login_csrf" value="([^"]+)"', page.text)
+    assert match is not None, page.text
+    response = client.post(
+        "/console/login",
+        data={"username": username, "password": password, "login_csrf": match.group(1)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    digest = hashlib.sha256(client.cookies["as_session"].encode()).hexdigest()
+    csrf = db.scalar(select(ConsoleSession.csrf_token).where(ConsoleSession.token_hash == digest))
+    assert csrf is not None
+    return csrf

@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.accounts.api import router as accounts_router
 from aftersales.accounts.console import router as accounts_console_router
+from aftersales.analytics.console import router as analytics_console_router
 from aftersales.config import Settings
 from aftersales.core.clock import Clock, SystemClock
 from aftersales.core.db import WalCheckpointer, make_engine, make_session_factory
 from aftersales.core.write_queue import WriteQueue
 from aftersales.customers.api import router as customers_router
 from aftersales.tickets.api import router as tickets_router
+from aftersales.tickets.console import router as tickets_console_router
 from aftersales.triage.api import router as triage_router
 from aftersales.web.errors import install_error_handlers
 from aftersales.web.pages import install_console_handlers
@@ -89,6 +91,8 @@ def create_app(
     app.include_router(customers_router)
     app.include_router(accounts_router)
     app.include_router(accounts_console_router)
+    app.include_router(tickets_console_router)
+    app.include_router(analytics_console_router)
     return app
 
 

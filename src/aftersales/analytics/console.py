@@ -1,0 +1,7 @@
+"""Manager dashboard page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/console")

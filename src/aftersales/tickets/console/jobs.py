@@ -1,0 +1,7 @@
+"""Console pages: jobs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/console")

@@ -1,0 +1,7 @@
+"""Console pages: workbench."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/console")
