@@ -54,7 +54,7 @@ def login(
     now = clock.now()
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is not None and user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        minutes = max(1, -int(-(user.locked_until - now).total_seconds() // 60))
         raise AccountLockedError(f"登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试")
     try:
         user = accounts_service.verify_password(session, username=username.strip(), password=password)
