@@ -18,6 +18,7 @@ CORE_MODULES = {
     "sla_tracking",
     "presenters",
     "sessions",
+    "queries",
 }
 EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs"}
 # The web edge, the app factory and the process entry points sit above every core.

@@ -87,7 +87,9 @@ def test_bad_phone_is_shown_next_to_the_field_and_nothing_is_saved(
     )
     assert response.status_code == 422
     assert re.search(r'id="f-phone"[^>]*aria-invalid="true" aria-describedby="phone-error"', response.text)
-    assert '<p class="field-error" id="phone-error">请输入有效的手机号（11 位，1 开头）或带区号的固定电话' in response.text
+    assert (
+        '<p class="field-error" id="phone-error">请输入有效的手机号（11 位，1 开头）或带区号的固定电话' in response.text
+    )
     assert 'value="赵六"' in response.text  # what was typed is kept
     assert (_count(db, Ticket), _count(db, Customer)) == before
 

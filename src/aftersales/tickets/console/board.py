@@ -1,7 +1,91 @@
-"""Console pages: board."""
+"""Dispatcher board: unassigned and at-risk work orders by city and district; assign or reassign."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections import defaultdict
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from aftersales.accounts.enums import Role
+from aftersales.core.errors import DomainError
+from aftersales.tickets import queries
+from aftersales.tickets import service as tickets_service
+from aftersales.tickets.console.common import next_due
+from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.pages import ConsoleUser, is_htmx, redirect, require_role
+from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
+DISPATCH_ROLES = (Role.DISPATCHER, Role.MANAGER, Role.PROVIDER)
+
+
+@router.get("/board")
+def board(
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, city: str | None = None
+) -> Response:
+    """Work orders waiting for a technician or about to miss their SLA, grouped by city and district."""
+    require_role(signed, *DISPATCH_ROLES)
+    _ = gettext_for(request)
+    now = clock.now()
+    tickets = queries.board_tickets(session, actor=signed.actor, city=city or None)
+    names = tickets_service.assignee_names(session, {t.assignee_id for t in tickets if t.assignee_id})
+    groups: dict[tuple[str, str], list[dict[str, object]]] = defaultdict(list)
+    for ticket in tickets:
+        address = ticket.address
+        key = (
+            (address.city or _("未识别城市")) if address else _("无地址"),
+            (address.district or "") if address else "",
+        )
+        groups[key].append(
+            {"ticket": ticket, "due": next_due(ticket, now, _), "assignee": names.get(ticket.assignee_id or 0)}
+        )
+    return render(
+        request,
+        "tickets/board.html",
+        {
+            "groups": sorted(groups.items()),
+            "count": len(tickets),
+            "unassigned": sum(1 for t in tickets if t.assignee_id is None),
+            "cities": queries.board_cities(session),
+            "city": city or "",
+            "people": queries.assignable_people(session, actor=signed.actor),
+        },
+    )
+
+
+@router.post("/tickets/{ticket_id}/assign")
+def assign(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: ConsoleUser,
+    ticket_id: int,
+    assignee: Annotated[str, Form(max_length=64)],
+    version: Annotated[int, Form()],
+) -> Response:
+    """Give the work order to a technician or provider (reassigning is the same action)."""
+    require_role(signed, *DISPATCH_ROLES)
+    _ = gettext_for(request)
+    allowed = {person.username for person in queries.assignable_people(session, actor=signed.actor)}
+    try:
+        if assignee not in allowed:
+            raise DomainError(_("请选择可派单的技术员或服务商"))
+        ticket = tickets_service.update_ticket(
+            session, clock=clock, actor=signed.actor, ticket_id=ticket_id, version=version, assignee_username=assignee
+        )
+    except DomainError as error:
+        session.rollback()
+        message = _(error.detail)
+        if is_htmx(request):
+            return render(request, "web/error_fragment.html", {"status": 409, "message": message})
+        return render(request, "web/error.html", {"status": 409, "message": message}, status_code=409)
+    commit(session)
+    if is_htmx(request):
+        return render(
+            request,
+            "tickets/_assigned.html",
+            {"ticket": ticket, "assignee": assignee, "message": _("已派给 %(name)s") % {"name": assignee}},
+        )
+    return redirect(request, "/console/board")
