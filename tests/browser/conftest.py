@@ -1,0 +1,119 @@
+"""Browser tests: a real server on a demo database, driven by Playwright through Debian's Chromium.
+
+Skipped when no Chromium is installed, unless AFTERSALES_REQUIRE_BROWSER=1 (set by .ci/run), in which
+case a missing browser fails the run. With AFTERSALES_SCREENSHOTS=DIR the tests also save the
+screenshots used in docs/console.md (`make screenshots`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+
+from aftersales.app import create_app
+from aftersales.config import Settings
+from aftersales.core.db import make_engine
+
+DEMO_TICKETS = 150
+DEMO_DAYS = 14
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+    if _chromium() is None:
+        if os.environ.get("AFTERSALES_REQUIRE_BROWSER") == "1":
+            raise pytest.UsageError(
+                "AFTERSALES_REQUIRE_BROWSER=1 but no chromium is installed (apt-get install chromium)"
+            )
+        skip = pytest.mark.skip(reason="chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+        for item in items:
+            if "tests/browser" in str(item.fspath):
+                item.add_marker(skip)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite database with the demo data set (a smaller one), loaded by the real CLI."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'demo.db'}"
+    env = os.environ | {"AFTERSALES_DATABASE_URL": url}
+    cli = [str(Path(sys.executable).parent / "aftersales")]
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*cli, "demo", "--tickets", str(DEMO_TICKETS), "--days", str(DEMO_DAYS)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_url: str) -> Iterator[Engine]:
+    """For checking what the browser did."""
+    engine = make_engine(demo_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def server(demo_url: str) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port (jobs off: the tests control time-dependent state)."""
+    app = create_app(Settings(database_url=demo_url, run_jobs_in_process=False))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def screenshot() -> object:
+    """save(page, name): writes DIR/name.png when AFTERSALES_SCREENSHOTS is set."""
+    target = os.environ.get("AFTERSALES_SCREENSHOTS")
+
+    def save(page: object, name: str, *, full_page: bool = False) -> None:
+        if target:
+            Path(target).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=full_page)  # type: ignore[attr-defined]
+
+    return save

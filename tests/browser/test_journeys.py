@@ -1,0 +1,192 @@
+"""The console's main journeys in a real browser (Chromium, headless) against a demo database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, func, select, text
+
+from aftersales.customers.models import Customer
+from aftersales.tickets.models import Ticket
+
+PASSWORD = "demo1234"
+
+
+def _login(browser: Any, server: str, username: str, **context: Any) -> Any:
+    page = browser.new_page(**context)
+    page.goto(f"{server}/console/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/console/login" not in url)
+    return page
+
+
+def _repeat_caller_phone(engine: Engine) -> str:
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(Customer.phone)
+            .join(Ticket, Ticket.customer_id == Customer.id)
+            .where(Customer.phone.like("1%"))
+            .group_by(Customer.phone)
+            .having(func.count(Ticket.id) >= 1)
+            .order_by(Customer.phone)
+            .limit(1)
+        ).scalar_one()
+    return str(row)
+
+
+def test_demo_users_can_sign_in(browser: Any, server: str) -> None:
+    homes = {
+        "agent": "/console/tickets",
+        "dispatcher": "/console/board",
+        "tech01": "/console/jobs",
+        "manager": "/console/dashboard",
+    }
+    for username, home in {**homes, "admin": "/console/tickets", "inspector": "/console/tickets"}.items():
+        page = _login(browser, server, username)
+        assert page.url.endswith(home), (username, page.url)
+        page.close()
+
+
+def test_agent_opens_a_ticket_for_a_repeat_caller_and_walks_it_to_closed(
+    browser: Any, server: str, demo_engine: Engine, screenshot: Any
+) -> None:
+    phone = _repeat_caller_phone(demo_engine)
+    page = _login(browser, server, "agent")
+    screenshot(page, "agent-ticket-list")
+    page.get_by_role("link", name="新建工单").click()
+    page.get_by_label("来电号码").fill(phone)
+    banner = page.locator("#repeat-caller")
+    banner.wait_for()
+    assert "回头客" in banner.inner_text()
+    page.locator("#use-caller").click()
+    assert page.get_by_label("客户姓名").input_value() != ""
+    page.get_by_label("问题描述").fill("指纹识别失败，已经第二次报修了")
+    screenshot(page, "agent-new-ticket")
+    page.get_by_role("button", name="登记工单").click()
+    page.wait_for_url("**/console/tickets/*?created=1")
+    assert "工单已创建" in page.locator("#ticket").inner_text()
+    number = page.locator("h1").first.inner_text().split()[0]
+    for action, status in (
+        ("联系处理", "处理中"),
+        ("过程反馈", "处理中"),
+        ("结果反馈", "已反馈结果"),
+        ("回访", "已回访"),
+        ("闭环", "已闭环"),
+    ):
+        page.get_by_label("处理说明").fill(f"{action}：已与客户确认")
+        page.get_by_role("button", name=action, exact=True).click()
+        page.locator("#ticket .flash").filter(has_text=action).wait_for()
+        assert page.locator("#ticket [data-status]").first.inner_text() == status
+    screenshot(page, "agent-ticket-closed", full_page=True)
+    timeline = page.locator("#timeline li").all_inner_texts()
+    assert [line.split()[2] for line in timeline] == ["登记", "联系处理", "过程反馈", "结果反馈", "回访", "闭环"]
+    with demo_engine.connect() as connection:
+        assert connection.execute(select(Ticket.status).where(Ticket.number == number)).scalar_one() == "closed"
+
+
+def test_dispatcher_assigns_a_waiting_ticket(browser: Any, server: str, demo_engine: Engine, screenshot: Any) -> None:
+    page = _login(browser, server, "dispatcher")
+    card = page.locator("article[data-ticket]").filter(has=page.locator("option[value='tech01']")).first
+    number = card.get_attribute("data-ticket")
+    card.get_by_role("combobox").select_option("tech01")
+    screenshot(page, "dispatcher-board")
+    card.get_by_role("button", name="派单").click()
+    card.locator("[data-assigned='tech01']").wait_for()
+    with demo_engine.connect() as connection:
+        assignee = connection.execute(
+            text("SELECT u.username FROM tickets t JOIN users u ON u.id = t.assignee_id WHERE t.number = :n"),
+            {"n": number},
+        ).scalar_one()
+    assert assignee == "tech01"
+
+
+def test_technician_completes_a_job_on_a_phone(browser: Any, server: str, demo_engine: Engine, screenshot: Any) -> None:
+    page = _login(browser, server, "tech01", viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "technician-jobs")
+    jobs = page.locator("#jobs li[data-ticket]")
+    assert jobs.count() > 0
+    # Take the first job that can still be worked on, and finish it.
+    for index in range(jobs.count()):
+        page.locator("#jobs li[data-ticket] a").nth(index).click()
+        if page.locator(
+            "#job-form button[value='result'], #job-form button[value='contact'], #job-form button[value='resume']"
+        ).count():
+            break
+        page.go_back()
+    number = page.locator("h1").inner_text().split()[0]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "technician-job-card", full_page=True)
+    for step in ("resume", "contact", "check_in", "progress", "result"):
+        button = page.locator(f"#job-form button[value='{step}']")
+        if button.count():
+            page.get_by_label("说明").fill(f"{step} ok")
+            button.click()
+            page.locator(".flash").wait_for()
+    with demo_engine.connect() as connection:
+        status = connection.execute(select(Ticket.status).where(Ticket.number == number)).scalar_one()
+    assert status == "resolved"
+    assert "该任务已完成" in page.content()
+
+
+def test_manager_dashboard_draws_charts_with_data(browser: Any, server: str, screenshot: Any) -> None:
+    page = _login(browser, server, "manager")
+    charts = page.locator("[data-chart]")
+    charts.first.locator("canvas").wait_for()
+    assert charts.count() >= 4
+    points = page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-chart]')).map(el => {
+            const chart = echarts.getInstanceByDom(el);
+            if (!chart) return 0;
+            return chart.getOption().series.reduce((n, s) => n + (s.data || []).length, 0);
+        })"""
+    )
+    assert all(count > 0 for count in points), points
+    screenshot(page, "manager-dashboard", full_page=True)
+
+
+def test_customer_checks_a_ticket_status(browser: Any, server: str, demo_engine: Engine, screenshot: Any) -> None:
+    with demo_engine.connect() as connection:
+        number, phone = connection.execute(
+            select(Ticket.number, Customer.phone)
+            .join(Customer, Customer.id == Ticket.customer_id)
+            .where(Customer.phone.like("1%"))
+            .limit(1)
+        ).one()
+    page = browser.new_page(viewport={"width": 375, "height": 812})
+    page.goto(f"{server}/self-service/status")
+    page.get_by_label("工单号").fill(number)
+    page.get_by_label("手机号").fill(phone)
+    page.get_by_role("button", name="查询").click()
+    page.get_by_text(number).first.wait_for()
+    assert phone not in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "customer-status", full_page=True)
+
+
+def test_a_bad_phone_shows_a_chinese_error_next_to_the_field_and_saves_nothing(
+    browser: Any, server: str, demo_engine: Engine, screenshot: Any
+) -> None:
+    def counts() -> tuple[int, int]:
+        with demo_engine.connect() as connection:
+            return (
+                connection.execute(select(func.count()).select_from(Ticket)).scalar_one(),
+                connection.execute(select(func.count()).select_from(Customer)).scalar_one(),
+            )
+
+    before = counts()
+    page = browser.new_page()
+    page.goto(f"{server}/self-service/request")
+    page.get_by_label("姓名").fill("周九")
+    page.get_by_label("手机号").fill("12345")
+    page.get_by_label("地址").fill("北京市朝阳区建国路1号")
+    page.get_by_label("问题描述").fill("门锁电池很快就没电了")
+    page.get_by_role("button", name="提交").click()
+    field = page.get_by_label("手机号")
+    assert field.get_attribute("aria-invalid") == "true"
+    error = page.locator(f"#{field.get_attribute('aria-describedby')}")
+    assert "手机号" in error.inner_text() and error.is_visible()
+    screenshot(page, "customer-request-error")
+    assert counts() == before
