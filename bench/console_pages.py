@@ -1,0 +1,178 @@
+"""Server time of every console page on the full demo data set (target: ≤ 200 ms each).
+
+Builds a SQLite database with ``aftersales demo`` (2,000 tickets over 90 days, the same as ``make run``),
+starts ``aftersales serve``, signs in as each demo role and requests every page ``--repeat`` times, one
+request at a time. The server time is the ``Server-Timing: app;dur=…`` header that the app adds to
+console and self-service responses (request in → response headers out, inside the server process);
+the client-side round trip is recorded too.
+
+    .venv/bin/python bench/console_pages.py                 # builds the demo DB (~1 min), then measures
+    .venv/bin/python bench/console_pages.py --db PATH       # reuse a demo database built before
+    .venv/bin/python bench/console_pages.py --commit REV    # measure src/ as committed at REV
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import VENV_BIN, latency_summary_ms, machine_info, run_at_commit, write_result
+
+TARGET_MS = 200.0
+
+
+def _pages(ids: dict[str, Any]) -> list[tuple[str, str]]:
+    """(role user, path) for every console page; ids come from the demo database."""
+    return [
+        ("anonymous", "/console/login"),
+        ("agent", "/console/tickets"),
+        ("agent", "/console/tickets?status=in_progress&priority=urgent"),
+        ("agent", "/console/tickets?q=1380"),
+        ("agent", "/console/tickets?page=20"),
+        ("agent", "/console/tickets/new"),
+        ("agent", f"/console/callers?phone={ids['phone']}"),
+        ("agent", f"/console/tickets/{ids['ticket']}"),
+        ("agent", f"/console/tickets/{ids['ticket']}/sla"),
+        ("agent", f"/console/tickets/{ids['ticket']}/print"),
+        ("dispatcher", "/console/board"),
+        ("dispatcher", "/console/board?city=深圳市"),
+        ("tech01", "/console/jobs"),
+        ("tech01", f"/console/jobs/{ids['job']}"),
+        ("manager", "/console/dashboard"),
+        ("manager", "/console/dashboard?region=广东省"),
+        ("anonymous", "/self-service/request"),
+        ("anonymous", "/self-service/status"),
+        ("anonymous", f"/self-service/status?number={ids['number']}&phone={ids['phone']}"),
+    ]
+
+
+def _demo_ids(url: str) -> dict[str, Any]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        ticket, number, phone = connection.execute(
+            text(
+                "SELECT t.id, t.number, c.phone FROM tickets t JOIN customers c ON c.id = t.customer_id "
+                "WHERE c.phone LIKE '1%' ORDER BY t.id LIMIT 1"
+            )
+        ).one()
+        job = connection.execute(
+            text(
+                "SELECT t.id FROM tickets t JOIN users u ON u.id = t.assignee_id WHERE u.username = 'tech01' "
+                "ORDER BY t.id DESC LIMIT 1"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return {"ticket": ticket, "number": number, "phone": phone, "job": job}
+
+
+def _login(client: Any, username: str) -> None:
+    page = client.get("/console/login")
+    token = re.search(r'name="login_csrf" value="([^"]+)"', page.text)
+    assert token is not None
+    reply = client.post(
+        "/console/login", data={"username": username, "password": "demo1234", "login_csrf": token.group(1)}
+    )
+    assert reply.status_code in (200, 303), reply.status_code
+
+
+def main() -> None:
+    run_at_commit()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="existing demo SQLite file to reuse")
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--port", type=int, default=8767)
+    parser.add_argument("--commit")
+    args = parser.parse_args()
+
+    import httpx2
+
+    path = Path(args.db) if args.db else Path(tempfile.mkdtemp(prefix="aftersales-console-")) / "demo.db"
+    url = f"sqlite:///{path}"
+    env = {**os.environ, "AFTERSALES_DATABASE_URL": url}
+    cli = str(VENV_BIN / "aftersales")
+    build_s = None
+    if not path.exists():
+        began = time.perf_counter()
+        subprocess.run([cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+        subprocess.run([cli, "demo"], env=env, check=True, capture_output=True)
+        build_s = round(time.perf_counter() - began, 1)
+    ids = _demo_ids(url)
+    server = subprocess.Popen(
+        [cli, "serve", "--host", "127.0.0.1", "--port", str(args.port), "--no-jobs"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx2.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("server did not start")
+            time.sleep(0.2)
+        clients: dict[str, Any] = {}
+        results = []
+        for user, page in _pages(ids):
+            if user not in clients:
+                clients[user] = httpx2.Client(base_url=base, timeout=30, follow_redirects=False)
+                if user != "anonymous":
+                    _login(clients[user], user)
+            client = clients[user]
+            statuses: set[int] = set()
+            server_s: list[float] = []
+            round_trip_s: list[float] = []
+            for attempt in range(args.repeat + 2):
+                began = time.perf_counter()
+                reply = client.get(page)
+                elapsed = time.perf_counter() - began
+                statuses.add(reply.status_code)
+                timing = re.search(r"app;dur=([\d.]+)", reply.headers.get("server-timing", ""))
+                if attempt >= 2 and timing:  # the first two warm caches and templates
+                    server_s.append(float(timing.group(1)) / 1000)
+                    round_trip_s.append(elapsed)
+            summary = latency_summary_ms(server_s)
+            results.append(
+                {
+                    "user": user,
+                    "page": page,
+                    "statuses": sorted(statuses),
+                    "server": summary,
+                    "round_trip": latency_summary_ms(round_trip_s),
+                    "meets_target": bool(server_s) and (summary["max_ms"] or 0) <= TARGET_MS and statuses == {200},
+                }
+            )
+            print(
+                f"{user:10} {page:70} {sorted(statuses)} p50 {summary['p50_ms']} ms  p95 {summary['p95_ms']} ms  max {summary['max_ms']} ms",
+                file=sys.stderr,
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    result = {
+        "benchmark": "console_pages",
+        "machine": machine_info(),
+        "config": {"database": url, "demo_build_s": build_s, "repeat": args.repeat, "target_ms": TARGET_MS},
+        "pages": results,
+        "all_meet_target": all(entry["meets_target"] for entry in results),
+    }
+    print(write_result("console_pages", result))
+
+
+if __name__ == "__main__":
+    main()
