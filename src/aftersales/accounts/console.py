@@ -30,8 +30,8 @@ HOME_BY_ROLE = {
 
 
 def _safe_next(value: str | None) -> str | None:
-    """Only same-site console paths are followed after login (no open redirect)."""
-    if value and value.startswith("/console") and not value.startswith("//"):
+    """Only same-site console and self-service paths are followed (no open redirect)."""
+    if value and value.startswith(("/console", "/self-service")) and not value.startswith("//"):
         return value
     return None
 

@@ -22,7 +22,7 @@ class Phone:
     kind: PhoneKind
 
 
-PHONE_ERROR = "请输入有效的手机号（11 位，1 开头）或带区号的固定电话，如 010-12345678"
+PHONE_ERROR = "请输入有效的手机号（11 位，1 开头）或带区号的固定电话，如 010-62345678"
 
 
 def parse_phone(raw: str) -> Phone | None:

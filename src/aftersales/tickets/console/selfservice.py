@@ -176,7 +176,10 @@ def validate_request(form: RequestForm, _: Callable[[str], str]) -> tuple[Ticket
             field = FIELD_BY_LOCATION.get(tuple(str(part) for part in item["loc"]), "form")
             text = str(item["msg"])
             # Our own validators speak Chinese; pydantic's built-in messages do not.
-            message = _(text.removeprefix("Value error, ")) if item["type"] == "value_error" else _("请检查此项")
+            if item["type"] == "value_error":
+                message = _(text.removeprefix("Value error, "))
+            else:
+                message = _("请检查此项") if field != "form" else _("提交的内容有误，请检查后重试")
             errors.setdefault(field, message)
         return None, errors
 
