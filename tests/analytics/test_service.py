@@ -1,0 +1,279 @@
+"""Dashboard figures on real tickets: a small timeline of tickets in three cities, moved through their
+lifecycle with the frozen clock, then counted by ``analytics.service`` with exact expectations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
+
+from aftersales.analytics import rules, service
+from aftersales.analytics.schemas import Region, SlaCompliance
+from aftersales.core.clock import FrozenClock
+from aftersales.tickets import sla_tracking
+from aftersales.tickets.models import Ticket
+from tests.conftest import local, ticket_body
+
+SHENZHEN = "广东省深圳市南山区科技园南区高新南七道1号"
+GUANGZHOU = "广东省广州市天河区体育西路1号"
+SHANGHAI = "上海市浦东新区世纪大道100号"
+BEIJING = "北京市朝阳区建国路88号"
+NOW = local(2026, 11, 22, 10, 0)
+PERIOD = {"start": date(2026, 11, 20), "end": date(2026, 11, 22)}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Ticket ids by letter (see ``build_scenario``)."""
+
+    ids: dict[str, int]
+
+
+def _open(
+    client: TestClient,
+    auth: dict[str, str],
+    clock: FrozenClock,
+    at: datetime,
+    *,
+    address: str,
+    kind: str,
+    priority: str,
+    description: str,
+    phone: str,
+) -> int:
+    clock.set(at)
+    body = ticket_body(
+        kind=kind,
+        priority=priority,
+        description=description,
+        customer={"name": "测试客户", "phone": phone, "address": address},
+        product={"model": "YL-S7", "serial_number": f"SN-{phone}"},
+    )
+    response = client.post("/api/v1/tickets", json=body, headers=auth)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def _move(
+    client: TestClient, auth: dict[str, str], clock: FrozenClock, ticket_id: int, at: datetime, move: str
+) -> None:
+    clock.set(at)
+    response = client.post(f"/api/v1/tickets/{ticket_id}/events", json={"type": move}, headers=auth)
+    assert response.status_code == 200, response.text
+
+
+def build_scenario(client: TestClient, db: Session, clock: FrozenClock, auth: dict[str, str]) -> Scenario:
+    """Nine tickets from 2026-11-19 to 2026-11-22 (local), ending at NOW with an SLA sweep.
+
+    Guangdong (深圳/广州): A before the period (open), B closed with every target met, H cancelled, C and I
+    open and untouched (C's urgent targets all breached, the last one today), D a complaint contacted in
+    time, E contacted then on hold, with a fault type from triage. F in Shanghai breaches today too;
+    G in Beijing is a consultation.
+    """
+    ids: dict[str, int] = {}
+
+    def open_(letter: str, at: datetime, address: str, kind: str, priority: str, description: str) -> None:
+        phone = f"1380013{8000 + len(ids):04d}"
+        ids[letter] = _open(
+            client,
+            auth,
+            clock,
+            at,
+            address=address,
+            kind=kind,
+            priority=priority,
+            description=description,
+            phone=phone,
+        )
+
+    def move(letter: str, at: datetime, *moves: str) -> None:
+        for name in moves:
+            _move(client, auth, clock, ids[letter], at, name)
+
+    open_("A", local(2026, 11, 19, 23, 30), SHENZHEN, "repair", "routine", "指纹识别失败，现在只能用密码开门")
+    open_("B", local(2026, 11, 20, 9), SHENZHEN, "repair", "urgent", "被锁门外了！密码和指纹都打不开")
+    move("B", local(2026, 11, 20, 9, 10), "contact")
+    open_("H", local(2026, 11, 20, 10), GUANGZHOU, "repair", "routine", "净水器接头漏水，橱柜里面都湿了")
+    move("B", local(2026, 11, 20, 10, 30), "check_in")
+    move("H", local(2026, 11, 20, 11), "cancel")
+    move("B", local(2026, 11, 20, 15), "result", "return_visit", "close")
+    open_(
+        "C", local(2026, 11, 21, 8, 30), GUANGZHOU, "repair", "urgent", "门锁一直提示电量低，换了新电池还是提示低电量"
+    )
+    open_("F", local(2026, 11, 21, 9), SHANGHAI, "repair", "urgent", "指纹头按上去没反应，指纹开门完全用不了")
+    open_("I", local(2026, 11, 21, 14), GUANGZHOU, "repair", "routine", "电池没电了，低电量提醒响了好几天")
+    open_(
+        "D", local(2026, 11, 21, 23, 30), SHENZHEN, "complaint", "routine", "投诉：师傅约好下午两点上门，等到五点都没来"
+    )
+    open_("E", local(2026, 11, 22, 0, 30), SHENZHEN, "repair", "complex", "门锁把手松动下垂，锁舌有时候不回弹")
+    move("D", local(2026, 11, 22, 8, 5), "contact")
+    move("E", local(2026, 11, 22, 8, 10), "contact")
+    move("E", local(2026, 11, 22, 8, 30), "hold")
+    open_(
+        "G", local(2026, 11, 22, 9), BEIJING, "consultation", "routine", "怎么添加临时密码？想给保洁阿姨开个一次性密码"
+    )
+    db.execute(update(Ticket).where(Ticket.id == ids["E"]).values(triage={"fault_type": "锁体松动"}))
+    clock.set(NOW)
+    sla_tracking.sweep(db, clock=clock)
+    db.commit()
+    return Scenario(ids=ids)
+
+
+@pytest.fixture
+def scenario(client: TestClient, db: Session, clock: FrozenClock, auth: dict[str, str]) -> Scenario:
+    return build_scenario(client, db, clock, auth)
+
+
+def _hours(*indices: int) -> list[int]:
+    values = [0] * 24
+    for index in indices:
+        values[index] += 1
+    return values
+
+
+def test_dashboard_for_a_province_counts_only_its_tickets_of_the_period(db: Session, scenario: Scenario) -> None:
+    board = service.dashboard(db, now=NOW, region="广东省", **PERIOD)
+    assert (board.start, board.end, board.today, board.region) == (*PERIOD.values(), date(2026, 11, 22), "广东省")
+    # B 09h, H 10h on the 20th; C 08h, I 14h, D 23h on the 21st; E at 00:30 on the 22nd (16:30 UTC on the 21st).
+    assert board.volume_by_hour == _hours(9, 10, 8, 14, 23, 0)
+    assert board.volume_by_day == [(date(2026, 11, 20), 2), (date(2026, 11, 21), 3), (date(2026, 11, 22), 1)]
+    assert board.total == 6
+    assert board.sla_compliance == {
+        "urgent": SlaCompliance(met=3, breached=3, running=0),  # B all met, C all breached
+        "routine": SlaCompliance(met=1, breached=0, running=3),  # D contacted; I untouched (H cancelled: left out)
+        "complex": SlaCompliance(met=1, breached=0, running=1),  # E contacted, resolution paused
+    }
+    assert [item.rate for item in board.sla_compliance.values()] == [0.5, 1.0, 1.0]
+    assert (board.compliance.met, board.compliance.breached, board.compliance.rate) == (5, 3, 0.625)
+    assert (board.breached_tickets, board.breached_share) == (1, 0.1667)
+    # The backlog is now's, whatever the period: A (reported before it) is still open.
+    assert board.backlog_by_status == {"registered": 3, "in_progress": 1, "on_hold": 1, "resolved": 0, "visited": 0}
+    assert board.open == 5
+    assert board.breaches_today == 1  # C's resolution at 08:30; its other breaches were yesterday
+    assert board.top_fault_types == [
+        ("电池/电量", 2),
+        ("其他投诉", 1),
+        ("漏水/进水", 1),
+        ("被锁门外/无法开门", 1),
+        ("锁体松动", 1),  # from triage, not from the description
+    ]
+
+
+def test_dashboard_for_a_city(db: Session, scenario: Scenario) -> None:
+    board = service.dashboard(db, now=NOW, region="深圳市", **PERIOD)
+    assert board.volume_by_day == [(date(2026, 11, 20), 1), (date(2026, 11, 21), 1), (date(2026, 11, 22), 1)]
+    assert board.backlog_by_status == {"registered": 1, "in_progress": 1, "on_hold": 1, "resolved": 0, "visited": 0}
+    assert (board.breaches_today, board.breached_tickets) == (0, 0)
+    assert board.sla_compliance["urgent"] == SlaCompliance(met=3, breached=0, running=0)
+    assert board.top_fault_types == [("其他投诉", 1), ("被锁门外/无法开门", 1), ("锁体松动", 1)]
+
+
+def test_dashboard_for_all_regions(db: Session, scenario: Scenario) -> None:
+    board = service.dashboard(db, now=NOW, **PERIOD)
+    assert board.total == 8
+    assert board.volume_by_hour == _hours(9, 10, 8, 14, 23, 0, 9, 9)  # + F and G at 09h
+    assert board.sla_compliance["urgent"] == SlaCompliance(met=3, breached=6, running=0)
+    assert (board.breached_tickets, board.breached_share) == (2, 0.25)
+    assert board.breaches_today == 2  # C at 08:30 and F at 09:00
+    assert board.backlog_by_status["registered"] == 5
+    assert ("指纹识别", 1) in board.top_fault_types  # F; G is a consultation, not a fault
+    assert sum(count for _name, count in board.top_fault_types) == 7
+
+
+def test_period_bounds_are_local_dates(db: Session, scenario: Scenario) -> None:
+    board = service.dashboard(db, now=NOW, start=date(2026, 11, 22), end=date(2026, 11, 22), region="广东省")
+    assert board.volume_by_day == [(date(2026, 11, 22), 1)]  # only E (00:30 local, still the 21st in UTC)
+    assert board.volume_by_hour == _hours(0)
+    earlier = service.dashboard(db, now=NOW, start=date(2026, 11, 19), end=date(2026, 11, 19), region="广东省")
+    assert earlier.total == 1  # A at 23:30 local
+    assert earlier.sla_compliance["routine"] == SlaCompliance(met=0, breached=2, running=0)
+    assert earlier.top_fault_types == [("指纹识别", 1)]
+
+
+def test_an_empty_period_gives_zeros_not_errors(db: Session, scenario: Scenario) -> None:
+    board = service.dashboard(db, now=NOW, start=date(2026, 1, 1), end=date(2026, 1, 2), region="北京市")
+    assert (board.total, board.volume_by_day) == (0, [(date(2026, 1, 1), 0), (date(2026, 1, 2), 0)])
+    assert board.sla_compliance == dict.fromkeys(("urgent", "routine", "complex"), SlaCompliance(0, 0, 0))
+    assert (board.breached_share, board.compliance.rate, board.top_fault_types) == (None, None, [])
+    assert board.backlog_by_status["registered"] == 1  # G, reported today
+
+
+def test_regions_list_provinces_with_their_cities(db: Session, scenario: Scenario) -> None:
+    found = service.regions(db)
+    assert found == [
+        Region(province="上海市", cities=()),
+        Region(province="北京市", cities=()),
+        Region(province="广东省", cities=("广州市", "深圳市")),
+    ]
+    assert service.region_names(found) == {"上海市", "北京市", "广东省", "广州市", "深圳市"}
+
+
+@contextmanager
+def _statements(db: Session) -> Iterator[list[str]]:
+    seen: list[str] = []
+    connection = db.connection()
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+
+
+def test_the_dashboard_is_six_aggregate_queries_whatever_the_ticket_count(db: Session, scenario: Scenario) -> None:
+    with _statements(db) as seen:
+        service.dashboard(db, now=NOW, region="广东省", **PERIOD)
+    assert len(seen) == 6
+    assert all("GROUP BY" in statement or "count(" in statement.lower() for statement in seen)
+
+
+def test_keyword_classification_in_sql_matches_the_rules(
+    client: TestClient, db: Session, clock: FrozenClock, auth: dict[str, str]
+) -> None:
+    texts = [
+        "YL-S7指纹识别失败，现在只能用密码开门",
+        "门锁一直提示电量低，换了新电池还是提示低电量",
+        "被锁门外了！密码和指纹都打不开",
+        "门锁半夜突然防撬报警，拆下电池才停",
+        "管理员密码忘记了，没法添加新指纹",
+        "猫眼黑屏，门铃也不响",
+        "在 APP 上一直显示离线，临时密码发不了",
+        "换了路由器以后门锁连不上WiFi了",
+        "门锁把手松动下垂，锁舌有时候不回弹",
+        "开门的时候电机声音很大，咔咔响",
+        "孩子的手表进水了，屏幕有雾气，开不了机",
+        "平板屏幕摔碎了，触摸失灵",
+        "手表打不了电话，一直显示无服务",
+        "净水器不出水了",
+        "晾衣机升降卡住了，遥控没反应",
+        "客服电话一直打不通，等了二十多分钟",
+    ]
+    for number, text in enumerate(texts):
+        _open(
+            client,
+            auth,
+            clock,
+            NOW,
+            address=SHENZHEN,
+            kind="repair",
+            priority="routine",
+            description=text,
+            phone=f"1390013{9000 + number:04d}",
+        )
+    expected = Counter(
+        rules.fault_name(fault.code if (fault := rules.classify_fault(text)) else None, "repair") for text in texts
+    )
+    got = service.top_fault_types(db, service._reported_between(date(2026, 11, 22), date(2026, 11, 22)), limit=100)
+    assert dict(got) == dict(expected)
+    assert expected["网络/App 连接"] == 2 and expected["其他报修"] == 1
