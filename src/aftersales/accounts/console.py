@@ -13,6 +13,7 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.errors import AccountLockedError, InvalidCredentialsError
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.i18n import normalise_locale
+from aftersales.web.messages import domain_message
 from aftersales.web.pages import SESSION_COOKIE, ConsoleUser, redirect
 from aftersales.web.templating import LOCALE_COOKIE, gettext_for, render, request_locale
 
@@ -81,10 +82,10 @@ def login(
             session, clock=clock, username=username, password=password, locale=request_locale(request)
         )
     except AccountLockedError as error:
-        return _login_page(request, next_path=next, error=_(error.detail), username=username, status=423)
+        return _login_page(request, next_path=next, error=domain_message(error, _), username=username, status=423)
     except InvalidCredentialsError as error:
         commit(session)  # the failed attempt counts toward the lockout
-        return _login_page(request, next_path=next, error=_(error.detail), username=username, status=401)
+        return _login_page(request, next_path=next, error=domain_message(error, _), username=username, status=401)
     commit(session)
     response = redirect(request, _safe_next(next) or HOME_BY_ROLE.get(signed.actor.role, "/console/tickets"))
     response.set_cookie(

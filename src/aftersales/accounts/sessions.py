@@ -55,7 +55,7 @@ def login(
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is not None and user.locked_until is not None and user.locked_until > now:
         minutes = max(1, -int(-(user.locked_until - now).total_seconds() // 60))
-        raise AccountLockedError(f"登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试")
+        raise AccountLockedError(f"登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试", fields={"minutes": minutes})
     try:
         user = accounts_service.verify_password(session, username=username.strip(), password=password)
     except InvalidCredentialsError:

@@ -15,6 +15,7 @@ from aftersales.accounts import sessions
 from aftersales.accounts.enums import Role
 from aftersales.core.errors import DomainError, PermissionDeniedError
 from aftersales.web.deps import ClockDep, SessionDep
+from aftersales.web.messages import domain_message
 from aftersales.web.templating import gettext_for, render
 
 SESSION_COOKIE = "as_session"
@@ -84,7 +85,7 @@ def error_page(request: Request, error: DomainError, status: int) -> HTMLRespons
     """A domain error as a page (or as a fragment for HTMX, shown in the page's message area)."""
     _ = gettext_for(request)
     template = "web/error_fragment.html" if is_htmx(request) else "web/error.html"
-    return render(request, template, {"status": status, "message": _(error.detail)}, status_code=status)
+    return render(request, template, {"status": status, "message": domain_message(error, _)}, status_code=status)
 
 
 def install_console_handlers(app: FastAPI) -> None:

@@ -14,6 +14,7 @@ from aftersales.tickets import queries
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.console.common import next_due
 from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.messages import domain_message
 from aftersales.web.pages import ConsoleUser, is_htmx, redirect, require_role
 from aftersales.web.templating import gettext_for, render
 
@@ -77,7 +78,7 @@ def assign(
         )
     except DomainError as error:
         session.rollback()
-        message = _(error.detail)
+        message = domain_message(error, _)
         if is_htmx(request):
             return render(request, "web/error_fragment.html", {"status": 409, "message": message})
         return render(request, "web/error.html", {"status": 409, "message": message}, status_code=409)

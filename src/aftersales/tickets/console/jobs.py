@@ -15,6 +15,7 @@ from aftersales.tickets import service as tickets_service
 from aftersales.tickets.console.common import next_due, sla_badges
 from aftersales.tickets.enums import EventType, TicketStatus
 from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.messages import domain_message
 from aftersales.web.pages import ConsoleUser, redirect, require_role
 from aftersales.web.templating import gettext_for, render
 
@@ -100,7 +101,7 @@ def job_event(
         )
     except DomainError as error:
         session.rollback()
-        return render(request, "web/error.html", {"status": 409, "message": _(error.detail)}, status_code=409)
+        return render(request, "web/error.html", {"status": 409, "message": domain_message(error, _)}, status_code=409)
     commit(session)
     from aftersales.web.labels import label
 

@@ -35,6 +35,7 @@ from aftersales.tickets.models import Ticket
 from aftersales.tickets.schemas import TicketCreate
 from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
 from aftersales.web.i18n import N_
+from aftersales.web.messages import domain_message
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/self-service")
@@ -232,7 +233,7 @@ def submit_request(
             session,
             form=form,
             errors=known,
-            message=None if known else _(error.detail),
+            message=None if known else domain_message(error, _),
             status=422,
         )
     commit(session)

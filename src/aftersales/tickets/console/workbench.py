@@ -24,6 +24,7 @@ from aftersales.tickets.console.common import caller_history, next_due, pydantic
 from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind, TicketStatus
 from aftersales.tickets.schemas import TicketCreate
 from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.messages import domain_message
 from aftersales.web.pages import ConsoleUser, is_htmx, redirect, require_role
 from aftersales.web.templating import gettext_for, render
 
@@ -214,7 +215,9 @@ def create_ticket(
     except DomainError as error:
         session.rollback()
         fields = {FORM_FIELDS.get(f"customer.{key}", key): _(str(message)) for key, message in error.fields.items()}
-        return _new_form(request, signed, values=values, errors=fields or {"form": _(error.detail)}, status=422)
+        return _new_form(
+            request, signed, values=values, errors=fields or {"form": domain_message(error, _)}, status=422
+        )
     commit(session)
     return redirect(request, f"/console/tickets/{ticket.id}?created=1")
 
@@ -306,7 +309,9 @@ def ticket_event(
         )
     except DomainError as error:
         session.rollback()
-        return _panel(request, session, clock, signed, ticket_id, flash=None, error=_(error.detail), status=409)
+        return _panel(
+            request, session, clock, signed, ticket_id, flash=None, error=domain_message(error, _), status=409
+        )
     commit(session)
     done = _("已记录：%(action)s") % {"action": _(_event_label(event))}
     if not is_htmx(request):
@@ -338,7 +343,9 @@ def ticket_comment(
         )
     except DomainError as error:
         session.rollback()
-        return _panel(request, session, clock, signed, ticket_id, flash=None, error=_(error.detail), status=422)
+        return _panel(
+            request, session, clock, signed, ticket_id, flash=None, error=domain_message(error, _), status=422
+        )
     commit(session)
     if not is_htmx(request):
         return redirect(request, f"/console/tickets/{ticket_id}")
