@@ -36,7 +36,11 @@ def _repeat_caller_phone(engine: Engine) -> str:
     return str(row)
 
 
-def test_demo_users_can_sign_in(browser: Any, server: str) -> None:
+def test_demo_users_can_sign_in(browser: Any, server: str, screenshot: Any) -> None:
+    login = browser.new_page()
+    login.goto(f"{server}/console/login")
+    screenshot(login, "login")
+    login.close()
     homes = {
         "agent": "/console/tickets",
         "dispatcher": "/console/board",
@@ -80,6 +84,15 @@ def test_agent_opens_a_ticket_for_a_repeat_caller_and_walks_it_to_closed(
         page.locator("#ticket .flash").filter(has_text=action).wait_for()
         assert page.locator("#ticket [data-status]").first.inner_text() == status
     screenshot(page, "agent-ticket-closed", full_page=True)
+    ticket_url = page.url.split("?")[0]
+    slip = browser.new_page()
+    slip.context.add_cookies(page.context.cookies())
+    slip.goto(f"{ticket_url}/print")
+    assert number in slip.locator(".slip").inner_text()
+    slip.emulate_media(media="print")
+    assert slip.locator("header.top").is_hidden()  # only the slip prints
+    screenshot(slip, "agent-print-slip", full_page=True)
+    slip.close()
     timeline = page.locator("#timeline li").all_inner_texts()
     assert [line.split()[2] for line in timeline] == ["登记", "联系处理", "过程反馈", "结果反馈", "回访", "闭环"]
     with demo_engine.connect() as connection:
