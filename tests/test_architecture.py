@@ -19,6 +19,9 @@ CORE_MODULES = {
     "presenters",
     "sessions",
     "queries",
+    "tokens",
+    "index",
+    "embedder",
 }
 EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs"}
 # The web edge, the app factory and the process entry points sit above every core.

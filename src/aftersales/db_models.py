@@ -3,6 +3,7 @@
 from aftersales.accounts import models as accounts_models
 from aftersales.core.db import Base
 from aftersales.customers import models as customers_models
+from aftersales.knowledge import models as knowledge_models
 from aftersales.notifications import models as notifications_models
 from aftersales.sla import models as sla_models
 from aftersales.tickets import models as tickets_models
@@ -12,6 +13,7 @@ __all__ = [
     "Base",
     "accounts_models",
     "customers_models",
+    "knowledge_models",
     "notifications_models",
     "sla_models",
     "tickets_models",

@@ -38,3 +38,4 @@ class Permission(StrEnum):
     USERS_MANAGE = "users.manage"
     AUDIT_READ = "audit.read"
     SLA_MANAGE = "sla.manage"
+    KNOWLEDGE_MANAGE = "knowledge.manage"

@@ -18,9 +18,10 @@ _STAFF_TICKETS = frozenset(
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: _ALL,
-    Role.AGENT: _STAFF_TICKETS | {Permission.TICKET_IMPORT},
+    Role.AGENT: _STAFF_TICKETS | {Permission.TICKET_IMPORT, Permission.KNOWLEDGE_MANAGE},
     Role.DISPATCHER: _STAFF_TICKETS,
-    Role.MANAGER: _STAFF_TICKETS | {Permission.AUDIT_READ, Permission.RULES_MANAGE, Permission.SLA_MANAGE},
+    Role.MANAGER: _STAFF_TICKETS
+    | {Permission.AUDIT_READ, Permission.RULES_MANAGE, Permission.SLA_MANAGE, Permission.KNOWLEDGE_MANAGE},
     Role.INSPECTOR: frozenset({Permission.TICKET_READ_ALL, Permission.AUDIT_READ}),
     Role.TECHNICIAN: frozenset({Permission.TICKET_READ_OWN, Permission.TICKET_TRANSITION}),
     Role.PROVIDER: frozenset({Permission.TICKET_READ_OWN, Permission.TICKET_TRANSITION}),

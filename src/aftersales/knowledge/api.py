@@ -1,0 +1,164 @@
+"""JSON API for the 售后辞典 (/api/v1/knowledge) and article suggestions on a ticket."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from aftersales.accounts.enums import Permission, Role
+from aftersales.knowledge import service
+from aftersales.knowledge.enums import ArticleStatus, Audience
+from aftersales.knowledge.models import Article
+from aftersales.knowledge.schemas import (
+    ArticleCreate,
+    ArticleRead,
+    ArticleUpdate,
+    SearchHit,
+    SearchRequest,
+    SolutionCreate,
+)
+from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit, require
+
+router = APIRouter(prefix="/api/v1", tags=["knowledge"])
+
+
+def _read(article: Article) -> ArticleRead:
+    return ArticleRead.model_validate(
+        {
+            **{name: getattr(article, name) for name in ArticleRead.model_fields if name != "questions"},
+            "questions": [question.text for question in article.questions],
+        }
+    )
+
+
+@router.post("/knowledge/articles", response_model=ArticleRead, status_code=201)
+def create_article(body: ArticleCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> ArticleRead:
+    """Create an article with its question phrasings (draft unless ``status`` says published)."""
+    require(actor, Permission.KNOWLEDGE_MANAGE)
+    article = service.create_article(session, clock=clock, actor=actor, data=body)
+    commit(session)
+    return _read(article)
+
+
+@router.get("/knowledge/articles", response_model=list[ArticleRead])
+def list_articles(
+    session: SessionDep,
+    actor: CurrentActor,
+    status: ArticleStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ArticleRead]:
+    """Articles, newest change first (staff only)."""
+    require(actor, Permission.TICKET_READ_ALL)
+    return [_read(article) for article in service.list_articles(session, status=status, limit=limit, offset=offset)]
+
+
+@router.get("/knowledge/articles/{article_id}", response_model=ArticleRead)
+def get_article(article_id: int, session: SessionDep, actor: CurrentActor) -> ArticleRead:
+    """One article."""
+    require(actor, Permission.TICKET_READ_ALL)
+    return _read(service.get_article(session, article_id))
+
+
+@router.patch("/knowledge/articles/{article_id}", response_model=ArticleRead)
+def update_article(
+    article_id: int, body: ArticleUpdate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> ArticleRead:
+    """Change an article (optimistic locking by ``version``; history kept)."""
+    require(actor, Permission.KNOWLEDGE_MANAGE)
+    article = service.update_article(session, clock=clock, actor=actor, article_id=article_id, data=body)
+    commit(session)
+    return _read(article)
+
+
+@router.delete("/knowledge/articles/{article_id}", status_code=204)
+def archive_article(article_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+    """Archive (never delete) an article."""
+    require(actor, Permission.KNOWLEDGE_MANAGE)
+    service.archive_article(session, clock=clock, actor=actor, article_id=article_id)
+    commit(session)
+    return Response(status_code=204)
+
+
+class VersionRead(BaseModel):
+    version: int
+    changed_by: str
+    changed_at: str
+    snapshot: dict[str, object]
+
+
+@router.get("/knowledge/articles/{article_id}/versions", response_model=list[VersionRead])
+def article_versions(article_id: int, session: SessionDep, actor: CurrentActor) -> list[VersionRead]:
+    """The article's history."""
+    require(actor, Permission.TICKET_READ_ALL)
+    return [
+        VersionRead(
+            version=v.version, changed_by=v.changed_by, changed_at=v.changed_at.isoformat(), snapshot=v.snapshot
+        )
+        for v in service.versions_of(session, article_id)
+    ]
+
+
+@router.post("/knowledge/search", response_model=list[SearchHit])
+def search(body: SearchRequest, session: SessionDep, actor: CurrentActor) -> list[SearchHit]:
+    """Published articles for a question; customers only ever see customer articles."""
+    audience = Audience.CUSTOMER if actor.role == Role.CUSTOMER else body.audience
+    hits = service.search(
+        session,
+        query=body.query,
+        product_model=body.product_model,
+        audience=audience.value if audience else None,
+        limit=body.limit,
+    )
+    return [
+        SearchHit(article_id=h.article_id, title=h.title, score=h.score, matched_question=h.matched_question)
+        for h in hits
+    ]
+
+
+class SynonymWrite(BaseModel):
+    term: str
+    synonyms: list[str]
+
+
+@router.put("/knowledge/synonyms", status_code=204)
+def put_synonyms(body: SynonymWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+    """Create or replace a synonym entry used to expand queries."""
+    require(actor, Permission.KNOWLEDGE_MANAGE)
+    service.set_synonyms(session, clock=clock, term=body.term, synonyms=body.synonyms)
+    commit(session)
+    return Response(status_code=204)
+
+
+@router.get("/tickets/{ticket_id}/suggestions", response_model=list[SearchHit])
+def ticket_suggestions(ticket_id: int, session: SessionDep, actor: CurrentActor) -> list[SearchHit]:
+    """Top articles for the ticket's text."""
+    require(actor, Permission.TICKET_READ_ALL)
+    hits = service.suggestions_for_ticket(session, actor=actor, ticket_id=ticket_id)
+    return [
+        SearchHit(article_id=h.article_id, title=h.title, score=h.score, matched_question=h.matched_question)
+        for h in hits
+    ]
+
+
+class SolutionRead(BaseModel):
+    ticket_id: int
+    article_id: int
+    first_contact: bool
+
+
+@router.post("/tickets/{ticket_id}/solutions", response_model=SolutionRead, status_code=201)
+def record_solution(
+    ticket_id: int, body: SolutionCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> SolutionRead:
+    """Record that an article solved the ticket (idempotent)."""
+    require(actor, Permission.TICKET_UPDATE)
+    solution = service.record_solution(
+        session, clock=clock, actor=actor, ticket_id=ticket_id, article_id=body.article_id
+    )
+    commit(session)
+    return SolutionRead(
+        ticket_id=solution.ticket_id, article_id=solution.article_id, first_contact=solution.first_contact
+    )

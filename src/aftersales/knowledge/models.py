@@ -1,0 +1,104 @@
+"""Knowledge tables: articles, their question phrasings (with embeddings), versions, synonyms, and
+which article solved which ticket."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from aftersales.core.db import Base, JSONType, UTCDateTime
+from aftersales.knowledge.enums import ArticleStatus, ArticleType, Audience
+
+
+class Article(Base):
+    """One entry of the 售后辞典."""
+
+    __tablename__ = "knowledge_articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    type: Mapped[ArticleType] = mapped_column(String(16))
+    audience: Mapped[Audience] = mapped_column(String(16))
+    status: Mapped[ArticleStatus] = mapped_column(String(16), index=True)
+    product_models: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    fault_types: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    version: Mapped[int] = mapped_column(default=1)
+    # Bumped from a shared counter on every change: search indexes catch up from the last one they saw.
+    index_seq: Mapped[int] = mapped_column(index=True)
+    solved_count: Mapped[int] = mapped_column(default=0)
+    title_embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+    questions: Mapped[list[ArticleQuestion]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="ArticleQuestion.position"
+    )
+
+
+class ArticleQuestion(Base):
+    """A way a customer or agent asks for the article, with its precomputed sentence embedding."""
+
+    __tablename__ = "knowledge_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("knowledge_articles.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(String(500))
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+
+    article: Mapped[Article] = relationship(back_populates="questions")
+
+
+class ArticleVersion(Base):
+    """The article as it was after each change (append-only history)."""
+
+    __tablename__ = "knowledge_article_versions"
+    __table_args__ = (UniqueConstraint("article_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("knowledge_articles.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_by: Mapped[str] = mapped_column(String(64))
+
+
+class IndexCounter(Base):
+    """The one-row counter behind ``Article.index_seq``."""
+
+    __tablename__ = "knowledge_index_counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class Synonym(Base):
+    """A search term and the words that mean the same (editable; applied to queries)."""
+
+    __tablename__ = "knowledge_synonyms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), unique=True)
+    synonyms: Mapped[list[str]] = mapped_column(JSONType)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ArticleSolution(Base):
+    """ "Solved by this article": counts toward first-contact resolution and the article's usefulness."""
+
+    __tablename__ = "knowledge_solutions"
+    __table_args__ = (UniqueConstraint("ticket_id", "article_id"), Index("ix_knowledge_solutions_at", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("knowledge_articles.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_name: Mapped[str] = mapped_column(String(64))
+    first_contact: Mapped[bool] = mapped_column(default=False)
