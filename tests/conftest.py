@@ -179,12 +179,15 @@ def tmp_sqlite_url(tmp_path: Path) -> str:
 def _fresh_rule_cache() -> Iterator[None]:
     """Each test starts with the intake rules read from its own database state."""
     from aftersales.knowledge.service import reset_index
+    from aftersales.triage.learning import invalidate_model_cache
     from aftersales.triage.service import invalidate_rules_cache
 
+    invalidate_model_cache()
     invalidate_rules_cache()
     reset_index()  # each test's rolled-back articles must not linger in the in-memory search index
     yield
     invalidate_rules_cache()
+    invalidate_model_cache()
     reset_index()
 
 

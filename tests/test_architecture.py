@@ -22,6 +22,9 @@ CORE_MODULES = {
     "tokens",
     "index",
     "embedder",
+    "classifier",
+    "evaluation",
+    "learning",
 }
 EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs"}
 # The web edge, the app factory and the process entry points sit above every core.

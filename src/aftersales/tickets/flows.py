@@ -18,7 +18,7 @@ from aftersales.tickets.enums import Priority, TicketKind
 from aftersales.tickets.intake import NewTicket, RegisteredTicket
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.schemas import TicketCreate
-from aftersales.triage import service as triage_service
+from aftersales.triage import learning as triage_learning
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,17 @@ def prepare_ticket(session: Session, *, clock: Clock, request: TicketCreate) -> 
     triage: dict[str, object] | None = None
     kind, priority = request.kind, request.priority
     if kind is None or priority is None:
-        proposal = triage_service.classify(session, request.description)
+        proposal = triage_learning.analyse(session, request.description)
         triage = {
-            "source": "rules",
+            "source": "model" if triage_learning.active_model(session) is not None else "rules",
             "kind": proposal.kind,
             "priority": proposal.priority,
+            "fault_type": proposal.fault_type,
+            "product_model": proposal.product_model,
+            "confidence": proposal.confidence,
+            "sentiment": proposal.sentiment,
+            "anger": proposal.anger,
+            "handoff": proposal.handoff,
             "reasons": proposal.reasons,
             "filled": [name for name, value in (("kind", kind), ("priority", priority)) if value is None],
         }

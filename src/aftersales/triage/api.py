@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from aftersales.accounts.enums import Permission
+from aftersales.triage import learning
 from aftersales.triage import service as triage_service
 from aftersales.triage.schemas import RuleCreate, RuleRead
 from aftersales.web.deps import CurrentActor, SessionDep, commit, require
@@ -21,6 +22,39 @@ class ClassifyResult(BaseModel):
     kind: str
     priority: str
     reasons: list[str]
+
+
+class TriageRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class TriageResult(BaseModel):
+    kind: str
+    priority: str
+    product_model: str | None
+    fault_type: str | None
+    confidence: float
+    sentiment: float = Field(description="-1..1, > 0 positive")
+    anger: float = Field(description="0..1")
+    handoff: bool
+    reasons: list[str]
+
+
+@router.post("", response_model=TriageResult)
+def triage(body: TriageRequest, session: SessionDep, actor: CurrentActor) -> TriageResult:
+    """Kind, priority, product model, fault type, sentiment and anger for a message (trained model + rules)."""
+    result = learning.analyse(session, body.text)
+    return TriageResult(
+        kind=result.kind,
+        priority=result.priority,
+        product_model=result.product_model,
+        fault_type=result.fault_type,
+        confidence=result.confidence,
+        sentiment=result.sentiment,
+        anger=result.anger,
+        handoff=result.handoff,
+        reasons=result.reasons,
+    )
 
 
 @router.post("/classify", response_model=ClassifyResult)

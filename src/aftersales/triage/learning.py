@@ -1,0 +1,194 @@
+"""Trained triage in use: versioned models in the database (train, evaluate, activate, roll back), the
+active one cached per process, and ``analyse`` — the model's answer with the editable rules as overrides.
+Flushes, never commits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from aftersales.core.clock import Clock
+from aftersales.triage import classifier, evaluation
+from aftersales.triage import rules as triage_rules
+from aftersales.triage import service as triage_service
+from aftersales.triage.errors import InvalidRuleError
+from aftersales.triage.models import TriageModelVersion
+
+MODEL_TTL_SECONDS = 5.0
+HISTORY_LIMIT = 50_000
+_lock = threading.Lock()
+_cached: tuple[float, int | None, classifier.TriageModel | None] | None = None
+
+
+def invalidate_model_cache() -> None:
+    """Forget the cached active model (after training or activation)."""
+    global _cached
+    with _lock:
+        _cached = None
+
+
+def active_model(session: Session) -> classifier.TriageModel | None:
+    """The active trained model (None before the first training); re-read at most every few seconds."""
+    global _cached
+    now = time.monotonic()
+    with _lock:
+        if _cached is not None and now - _cached[0] < MODEL_TTL_SECONDS:
+            return _cached[2]
+    active_id = session.scalar(select(TriageModelVersion.id).where(TriageModelVersion.is_active.is_(True)))
+    with _lock:
+        if _cached is not None and _cached[1] == active_id:
+            _cached = (now, active_id, _cached[2])
+            return _cached[2]
+    model = None
+    if active_id is not None:
+        blob = session.scalar(select(TriageModelVersion.blob).where(TriageModelVersion.id == active_id))
+        model = classifier.TriageModel.loads(blob) if blob is not None else None
+    with _lock:
+        _cached = (now, active_id, model)
+    return model
+
+
+def history_examples(session: Session) -> list[classifier.Example]:
+    """Closed tickets as training examples: their final kind and priority are the labels people settled on."""
+    from aftersales.tickets.models import Ticket
+
+    rows = session.execute(
+        select(Ticket.id, Ticket.description, Ticket.kind, Ticket.priority, Ticket.product_model, Ticket.triage)
+        .where(Ticket.status == "closed")
+        .order_by(Ticket.id.desc())
+        .limit(HISTORY_LIMIT)
+    )
+    return [
+        classifier.Example(
+            text=description,
+            kind=str(kind),
+            priority=str(priority),
+            fault_type=(triage or {}).get("fault_type"),
+            product_model=product_model,
+            group=f"ticket-{ticket_id}",
+        )
+        for ticket_id, description, kind, priority, product_model, triage in rows
+    ]
+
+
+def train_and_store(
+    session: Session,
+    *,
+    clock: Clock,
+    actor_name: str,
+    include_history: bool = False,
+    activate: bool = True,
+    reviews: int = 4000,
+) -> TriageModelVersion:
+    """Evaluate on a held-out split, train on everything, store as the next version (active by default)."""
+    examples = evaluation.load_corpus()
+    source = "corpus"
+    if include_history:
+        history = history_examples(session)
+        examples = examples + history
+        source = f"corpus+history({len(history)})"
+    review_rows = evaluation.review_corpus(limit_per_class=reviews // 2) if reviews else []
+    report = evaluation.evaluate(examples, reviews=review_rows)
+    model = evaluation.fitted(examples, review_rows)
+    version = (session.scalar(select(func.max(TriageModelVersion.version))) or 0) + 1
+    record = TriageModelVersion(
+        version=version,
+        created_at=clock.now(),
+        created_by=actor_name,
+        source=source,
+        trained_on=len(examples),
+        metrics=report.metrics,
+        blob=model.dumps(),
+        is_active=False,
+    )
+    session.add(record)
+    session.flush()
+    if activate:
+        activate_version(session, version=version)
+    return record
+
+
+def activate_version(session: Session, *, version: int) -> TriageModelVersion:
+    """Make one stored version the active model (rolling back is activating an older one)."""
+    record = session.scalar(select(TriageModelVersion).where(TriageModelVersion.version == version))
+    if record is None:
+        raise InvalidRuleError(f"模型版本 {version} 不存在", code="triage.model_not_found", fields={"version": version})
+    session.execute(update(TriageModelVersion).values(is_active=False))
+    session.execute(update(TriageModelVersion).where(TriageModelVersion.id == record.id).values(is_active=True))
+    session.flush()
+    invalidate_model_cache()
+    return record
+
+
+def list_versions(session: Session) -> list[TriageModelVersion]:
+    """Stored models, newest first."""
+    return list(session.scalars(select(TriageModelVersion).order_by(TriageModelVersion.version.desc())))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Triage's answer for a text, as the API shows it."""
+
+    kind: str
+    priority: str
+    product_model: str | None
+    fault_type: str | None
+    confidence: float
+    sentiment: float
+    anger: float
+    handoff: bool
+    reasons: list[str] = field(default_factory=list)
+    anger_cues: list[str] = field(default_factory=list)
+
+
+def analyse(session: Session, text: str) -> Analysis:
+    """The trained model's prediction, with matching intake rules overriding kind and priority."""
+    rules_result = triage_service.classify(session, text)
+    model = active_model(session)
+    if model is None:
+        anger_cues = classifier.find_cues(text, classifier.ANGER_CUES)
+        anger = classifier.cue_score(anger_cues)
+        return Analysis(
+            kind=rules_result.kind,
+            priority=rules_result.priority,
+            product_model=None,
+            fault_type=None,
+            confidence=0.5 if rules_result.kind_matched else 0.3,
+            sentiment=round(-anger, 4),
+            anger=round(anger, 4),
+            handoff=anger >= classifier.HANDOFF_ANGER,
+            reasons=["尚未训练模型，仅按规则分诊", *rules_result.reasons],
+            anger_cues=[cue for cue, _ in anger_cues],
+        )
+    prediction = model.predict(text)
+    reasons = [
+        f"模型：类型 {prediction.kind}（{prediction.kind_confidence:.2f}），优先级 {prediction.priority}（{prediction.priority_confidence:.2f}）"
+    ]
+    kind, priority = prediction.kind, prediction.priority
+    if rules_result.kind_matched and rules_result.kind != kind:
+        kind = rules_result.kind
+        reasons.append(f"规则覆盖类型 → {kind}")
+    if rules_result.priority_matched and triage_rules.PRIORITY_RANK[
+        rules_result.priority
+    ] > triage_rules.PRIORITY_RANK.get(priority, 0):
+        priority = rules_result.priority
+        reasons.append(f"规则覆盖优先级 → {priority}")
+    reasons += [reason for reason in rules_result.reasons if "规则" in reason and "默认" not in reason]
+    if prediction.anger_cues:
+        reasons.append("情绪线索：" + "、".join(prediction.anger_cues))
+    return Analysis(
+        kind=kind,
+        priority=priority,
+        product_model=prediction.product_model,
+        fault_type=prediction.fault_type,
+        confidence=prediction.confidence,
+        sentiment=prediction.sentiment,
+        anger=prediction.anger,
+        handoff=prediction.handoff,
+        reasons=reasons,
+        anger_cues=prediction.anger_cues,
+    )
