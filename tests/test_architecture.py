@@ -25,6 +25,7 @@ CORE_MODULES = {
     "classifier",
     "evaluation",
     "learning",
+    "transfer",
 }
 EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs"}
 # The web edge, the app factory and the process entry points sit above every core.
