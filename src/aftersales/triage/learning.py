@@ -83,9 +83,12 @@ def train_and_store(
     include_history: bool = False,
     activate: bool = True,
     reviews: int = 4000,
+    corpus: list[classifier.Example] | None = None,
 ) -> TriageModelVersion:
-    """Evaluate on a held-out split, train on everything, store as the next version (active by default)."""
-    examples = evaluation.load_corpus()
+    """Evaluate on a held-out split, train on everything, store as the next version (active by default).
+
+    ``corpus`` replaces the shipped corpus (tests use a small one)."""
+    examples = list(corpus) if corpus is not None else evaluation.load_corpus()
     source = "corpus"
     if include_history:
         history = history_examples(session)
@@ -152,13 +155,14 @@ def analyse(session: Session, text: str) -> Analysis:
     if model is None:
         anger_cues = classifier.find_cues(text, classifier.ANGER_CUES)
         anger = classifier.cue_score(anger_cues)
+        pleased = classifier.cue_score(classifier.find_cues(text, classifier.POSITIVE_CUES))
         return Analysis(
             kind=rules_result.kind,
             priority=rules_result.priority,
             product_model=None,
             fault_type=None,
             confidence=0.5 if rules_result.kind_matched else 0.3,
-            sentiment=round(-anger, 4),
+            sentiment=round(max(-1.0, min(1.0, 0.5 * pleased - anger)), 4),
             anger=round(anger, 4),
             handoff=anger >= classifier.HANDOFF_ANGER,
             reasons=["尚未训练模型，仅按规则分诊", *rules_result.reasons],

@@ -1,0 +1,184 @@
+"""Knowledge search: recall@5 on the test queries, and latency with 10,000 articles / 50,000 questions.
+
+1. Recall: a fresh SQLite database with the shipped seed articles (``aftersales knowledge seed``), then
+   every query of ``bench/data/knowledge_queries.jsonl`` through ``knowledge.service.search`` with its
+   product model and audience; a hit is the expected article among the first 5.
+2. Scale: the same database grown to ``--articles`` articles / ``--questions`` questions. The extra
+   articles are synthetic: each copies a seed article's tokens-bearing text with a numbered suffix and
+   takes a seed question's stored vector plus noise (encoding 50,000 sentences would take ~10 minutes
+   and is not what is measured). Then ``--repeat`` searches with the test queries, timed one by one
+   (query encoding, BM25, cosine, fusion, filters: everything ``search`` does), after the index is built.
+
+    .venv/bin/python bench/knowledge_search.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import latency_summary_ms, machine_info, run_at_commit, write_result
+
+QUERIES = Path(__file__).resolve().parent / "data" / "knowledge_queries.jsonl"
+
+
+def main() -> None:
+    run_at_commit()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--questions", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=500)
+    parser.add_argument("--commit")
+    args = parser.parse_args()
+
+    path = Path(tempfile.mkdtemp(prefix="aftersales-knowledge-")) / "kb.db"
+    os.environ["AFTERSALES_DATABASE_URL"] = f"sqlite:///{path}"
+    from sqlalchemy import func, insert, select
+
+    from aftersales.core import migrate
+    from aftersales.core.db import table_of, unit_of_work
+    from aftersales.core.runtime import engine, session_factory
+    from aftersales.knowledge import cli as knowledge_cli
+    from aftersales.knowledge import embedder, service
+    from aftersales.knowledge.models import Article, ArticleQuestion
+
+    migrate.upgrade(engine())
+    began = time.perf_counter()
+    seeded = knowledge_cli.load_seed()
+    seed_s = time.perf_counter() - began
+    queries = [json.loads(line) for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    embedder.warm_up()
+
+    def run_queries(session) -> tuple[float, list[dict[str, object]]]:  # type: ignore[no-untyped-def]
+        keys = dict(session.execute(select(Article.id, Article.key)).all())
+        misses = []
+        found = 0
+        for query in queries:
+            hits = service.search(
+                session,
+                query=query["query"],
+                product_model=query.get("product_model"),
+                audience=query.get("audience"),
+                limit=5,
+            )
+            got = [keys[hit.article_id] for hit in hits]
+            if query["expected_key"] in got:
+                found += 1
+            else:
+                misses.append({"query": query["query"], "expected": query["expected_key"], "got": got[:3]})
+        return found / len(queries), misses
+
+    factory = session_factory()
+    with unit_of_work(factory) as session:
+        recall, misses = run_queries(session)
+        seed_articles = session.scalar(select(func.count()).select_from(Article))
+        seed_questions = session.scalar(select(func.count()).select_from(ArticleQuestion))
+    print(f"recall@5 {recall:.4f} on {len(queries)} queries ({len(misses)} misses)", file=sys.stderr)
+
+    # --- grow to the target size -------------------------------------------------------------------
+    rng = np.random.default_rng(7)
+    random.seed(7)
+    with unit_of_work(factory) as session:
+        seeds = list(session.scalars(select(Article)))
+        seed_questions_rows = session.execute(select(ArticleQuestion.text, ArticleQuestion.embedding)).all()
+        extra_articles = args.articles - len(seeds)
+        per_article = max(1, round((args.questions - len(seed_questions_rows)) / max(1, extra_articles)))
+        counter = session.scalar(select(func.max(Article.index_seq))) or 0
+        article_rows, question_rows = [], []
+        base_id = (session.scalar(select(func.max(Article.id))) or 0) + 1
+        for offset in range(extra_articles):
+            template = random.choice(seeds)
+            article_id = base_id + offset
+            article_rows.append(
+                {
+                    "id": article_id,
+                    "key": f"synthetic-{offset}",
+                    "title": f"{template.title}（型号批次 {offset}）",
+                    "body": template.body,
+                    "type": str(template.type),
+                    "audience": str(template.audience),
+                    "status": "published",
+                    "product_models": list(template.product_models),
+                    "fault_types": list(template.fault_types),
+                    "tags": [],
+                    "version": 1,
+                    "index_seq": counter,
+                    "solved_count": 0,
+                    "created_at": template.created_at,
+                    "updated_at": template.updated_at,
+                    "updated_by": "bench",
+                    "title_embedding": template.title_embedding,
+                }
+            )
+            for position in range(per_article):
+                text, blob = random.choice(seed_questions_rows)
+                vector = embedder.from_bytes(blob) + rng.normal(0, 0.02, 512).astype(np.float32)
+                vector /= np.linalg.norm(vector)
+                question_rows.append(
+                    {
+                        "article_id": article_id,
+                        "position": position,
+                        "text": f"{text} {offset}",
+                        "embedding": embedder.to_bytes(vector),
+                    }
+                )
+        connection = session.connection()
+        for start in range(0, len(article_rows), 1000):
+            connection.execute(insert(table_of(Article)), article_rows[start : start + 1000])
+        for start in range(0, len(question_rows), 5000):
+            connection.execute(insert(table_of(ArticleQuestion)), question_rows[start : start + 5000])
+    service.reset_index()
+    with unit_of_work(factory) as session:
+        total_articles = session.scalar(select(func.count()).select_from(Article))
+        total_questions = session.scalar(select(func.count()).select_from(ArticleQuestion))
+        began = time.perf_counter()
+        service.refresh_index(session)
+        build_s = time.perf_counter() - began
+        timings = []
+        for index in range(args.repeat):
+            query = queries[index % len(queries)]
+            started = time.perf_counter()
+            service.search(
+                session,
+                query=query["query"],
+                product_model=query.get("product_model"),
+                audience=query.get("audience"),
+                limit=5,
+            )
+            timings.append(time.perf_counter() - started)
+        large_recall, _ = run_queries(session)
+    latency = latency_summary_ms(timings)
+    print(
+        f"{total_articles} articles / {total_questions} questions: p50 {latency['p50_ms']} p95 {latency['p95_ms']} ms",
+        file=sys.stderr,
+    )
+    result = {
+        "benchmark": "knowledge_search",
+        "machine": machine_info(),
+        "seed": {"articles": seed_articles, "questions": seed_questions, "load_s": round(seed_s, 1), **seeded},
+        "queries": len(queries),
+        "recall_at_5": round(recall, 4),
+        "misses": misses,
+        "scale": {
+            "articles": total_articles,
+            "questions": total_questions,
+            "index_build_s": round(build_s, 1),
+            "search_latency": latency,
+            "recall_at_5_among_synthetic": round(large_recall, 4),
+        },
+    }
+    print(write_result("knowledge_search", result))
+
+
+if __name__ == "__main__":
+    main()
