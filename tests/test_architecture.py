@@ -26,6 +26,7 @@ CORE_MODULES = {
     "evaluation",
     "learning",
     "transfer",
+    "hot_issues",
 }
 EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs"}
 # The web edge, the app factory and the process entry points sit above every core.

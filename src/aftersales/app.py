@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.accounts.api import router as accounts_router
 from aftersales.accounts.console import router as accounts_console_router
+from aftersales.analytics.api import router as analytics_router
 from aftersales.analytics.console import router as analytics_console_router
 from aftersales.config import Settings
 from aftersales.core.clock import Clock, SystemClock
@@ -92,6 +93,7 @@ def create_app(
     app.include_router(customers_router)
     app.include_router(accounts_router)
     app.include_router(knowledge_router)
+    app.include_router(analytics_router)
     app.include_router(accounts_console_router)
     app.include_router(tickets_console_router)
     app.include_router(analytics_console_router)

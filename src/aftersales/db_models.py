@@ -1,6 +1,7 @@
 """Imports every package's models so the metadata is complete (for Alembic and the test schema)."""
 
 from aftersales.accounts import models as accounts_models
+from aftersales.analytics import models as analytics_models
 from aftersales.core.db import Base
 from aftersales.customers import models as customers_models
 from aftersales.knowledge import models as knowledge_models
@@ -12,6 +13,7 @@ from aftersales.triage import models as triage_models
 __all__ = [
     "Base",
     "accounts_models",
+    "analytics_models",
     "customers_models",
     "knowledge_models",
     "notifications_models",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from aftersales.analytics.jobs import hot_issue_job
 from aftersales.config import Settings
 from aftersales.core.clock import Clock
 from aftersales.sla.jobs import sweep_job
@@ -25,7 +26,7 @@ class Job:
 
 def jobs(settings: Settings) -> list[Job]:
     """Every periodic job, with its interval."""
-    return [Job("sla_sweep", settings.sweep_interval_seconds, sweep_job)]
+    return [Job("sla_sweep", settings.sweep_interval_seconds, sweep_job), Job("hot_issues", 300.0, hot_issue_job)]
 
 
 def run_forever(

@@ -1,0 +1,54 @@
+"""JSON API for insights: hot issues."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from aftersales.accounts.enums import Permission
+from aftersales.analytics import hot_issues
+from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, require
+
+router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
+
+
+class HotIssueRead(BaseModel):
+    topic: str
+    label: str
+    count: int
+    share: float
+    baseline: float
+    is_hot: bool
+    is_surging: bool
+    examples: list[str]
+
+
+class HotIssues(BaseModel):
+    window_hours: float
+    share_threshold: float
+    total: int
+    issues: list[HotIssueRead]
+
+
+@router.get("/hot-issues", response_model=HotIssues)
+def get_hot_issues(
+    session: SessionDep,
+    clock: ClockDep,
+    actor: CurrentActor,
+    window_hours: Annotated[float, Query(gt=0, le=24 * 31)] = 24,
+    threshold: Annotated[float, Query(gt=0, lt=1)] = hot_issues.DEFAULT_SHARE,
+) -> HotIssues:
+    """Topics of the requests in the window, largest first; ``is_hot`` above the share threshold."""
+    require(actor, Permission.TICKET_READ_ALL)
+    total, issues = hot_issues.hot_issues(
+        session, now=clock.now(), window=timedelta(hours=window_hours), share_threshold=threshold
+    )
+    return HotIssues(
+        window_hours=window_hours,
+        share_threshold=threshold,
+        total=total,
+        issues=[HotIssueRead(**issue.__dict__) for issue in issues],
+    )
