@@ -28,7 +28,7 @@ CORE_MODULES = {
     "transfer",
     "hot_issues",
 }
-EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs"}
+EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs", "assist"}
 # The web edge, the app factory and the process entry points sit above every core.
 TOP_MODULES = ("web", "app", "cli", "worker", "demo")
 # Lower packages never import higher ones (cores only). Same level = same number, no imports between them.

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Permission
 from aftersales.core.clock import Clock
 from aftersales.core.timeutil import to_local
 from aftersales.sla.enums import SlaState
+from aftersales.tickets import assist as assist_flow
 from aftersales.tickets import flows, presenters
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Priority, TicketKind, TicketStatus
@@ -184,3 +186,47 @@ def post_comment(
         is_internal=comment.is_internal,
         created_at=comment.created_at,
     )
+
+
+assist_router = APIRouter(prefix="/api/v1/assist", tags=["assist"])
+
+
+class AssistCustomer(BaseModel):
+    name: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class AssistRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: str = Field(min_length=1, max_length=64)
+    message: str = Field(min_length=1, max_length=2000)
+    customer: AssistCustomer | None = None
+
+
+class AssistResponse(BaseModel):
+    action: str
+    message: str
+    session_id: str
+    article_id: int | None
+    options: list[dict[str, Any]]
+    ticket_id: int | None
+    ticket_number: str | None
+    emotion_report: dict[str, Any] | None
+
+
+@assist_router.post("", response_model=AssistResponse)
+def assist(body: AssistRequest, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> AssistResponse:
+    """The self-service widget: an answer, a clarifying question, or a hand-off (ticket + emotion report)."""
+    require(actor, Permission.TICKET_CREATE)
+    reply = assist_flow.assist(
+        session,
+        clock=clock,
+        actor=actor,
+        session_id=body.session_id,
+        message=body.message,
+        customer_name=body.customer.name if body.customer else None,
+        customer_phone=body.customer.phone if body.customer else None,
+    )
+    commit(session)
+    return AssistResponse(**reply.__dict__)

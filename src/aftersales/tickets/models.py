@@ -117,3 +117,16 @@ class TicketComment(Base):
 @event.listens_for(TicketEvent, "before_update")
 def _events_are_immutable(_mapper: Any, _connection: Any, target: TicketEvent) -> None:
     raise RuntimeError(f"timeline event {target.id} is immutable")
+
+
+class AssistSession(Base):
+    """A self-service chat (app/web widget): its messages and the ticket it opened, if any."""
+
+    __tablename__ = "assist_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_phone: Mapped[str | None] = mapped_column(String(32))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    messages: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,156 @@
+"""Self-service assistant (app/web widget): answer from published customer articles when confident, ask
+which one when two compete, otherwise open (or update) a ticket and hand off to a person with an emotion
+report. A use case across packages (knowledge, triage, tickets), so it lives with the intake flows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aftersales.accounts.schemas import Actor
+from aftersales.core.clock import Clock
+from aftersales.customers import rules as customer_rules
+from aftersales.customers import service as customers_service
+from aftersales.knowledge import service as knowledge_service
+from aftersales.knowledge.enums import ArticleType
+from aftersales.tickets import flows
+from aftersales.tickets import service as tickets_service
+from aftersales.tickets.enums import Channel
+from aftersales.tickets.models import AssistSession, Ticket
+from aftersales.tickets.rules import OPEN_STATUSES
+from aftersales.tickets.schemas import TicketCreate
+from aftersales.triage import learning
+
+ANSWER_SCORE = 0.6  # fused score (0..1) of the best article to answer with it
+COMPETING_MARGIN = 0.08  # a second article this close to the first makes the answer ambiguous
+
+
+@dataclass(frozen=True)
+class AssistReply:
+    """What the widget shows."""
+
+    action: str  # answer | clarify | handoff
+    message: str
+    session_id: str
+    article_id: int | None = None
+    options: list[dict[str, Any]] = field(default_factory=list)
+    ticket_id: int | None = None
+    ticket_number: str | None = None
+    emotion_report: dict[str, Any] | None = None
+
+
+def _session(session: Session, *, clock: Clock, session_id: str) -> AssistSession:
+    record = session.get(AssistSession, session_id)
+    if record is None:
+        record = AssistSession(session_id=session_id, messages=[], created_at=clock.now(), updated_at=clock.now())
+        session.add(record)
+    return record
+
+
+def _log(record: AssistSession, clock: Clock, role: str, text: str, **extra: Any) -> None:
+    record.messages = [*record.messages, {"at": clock.now().isoformat(), "role": role, "text": text, **extra}]
+    record.updated_at = clock.now()
+
+
+def emotion_report(session: Session, *, text: str, phone: str | None) -> dict[str, Any]:
+    """Scores, cue phrases, the customer's history and a suggested script for the agent taking over."""
+    analysis = learning.analyse(session, text)
+    history: dict[str, Any] = {"tickets": 0, "open": 0, "reopened": 0}
+    if phone:
+        customer = customers_service.find_by_phone(session, phone)
+        if customer is not None:
+            total, open_count, reopened = session.execute(
+                select(
+                    func.count(Ticket.id),
+                    func.count(Ticket.id).filter(Ticket.status.in_(OPEN_STATUSES)),
+                    func.coalesce(func.sum(Ticket.reopen_count), 0),
+                ).where(Ticket.customer_id == customer.id)
+            ).one()
+            history = {"tickets": total, "open": open_count, "reopened": int(reopened)}
+    script = None
+    for hit in knowledge_service.search(session, query=text, audience="agent", limit=10):
+        article = knowledge_service.get_article(session, hit.article_id)
+        if article.type == ArticleType.SCRIPT:
+            script = {"article_id": article.id, "title": article.title, "body": article.body}
+            break
+    return {
+        "sentiment": analysis.sentiment,
+        "anger": analysis.anger,
+        "cues": analysis.anger_cues,
+        "kind": analysis.kind,
+        "priority": analysis.priority,
+        "confidence": analysis.confidence,
+        "customer_history": history,
+        "suggested_script": script,
+    }
+
+
+def assist(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    session_id: str,
+    message: str,
+    customer_name: str | None = None,
+    customer_phone: str | None = None,
+) -> AssistReply:
+    """One turn of the conversation."""
+    text = message.strip()
+    record = _session(session, clock=clock, session_id=session_id)
+    phone = customer_phone or actor.phone or record.customer_phone
+    if phone and customer_rules.parse_phone(phone) is not None:
+        record.customer_phone = phone
+    _log(record, clock, "customer", text)
+    analysis = learning.analyse(session, text)
+    hits = knowledge_service.search(session, query=text, audience="customer", limit=3)
+    if not analysis.handoff and record.ticket_id is None and hits and hits[0].score >= ANSWER_SCORE:
+        competing = [hit for hit in hits[1:] if hits[0].score - hit.score < COMPETING_MARGIN]
+        if competing:
+            options = [{"article_id": hit.article_id, "title": hit.title} for hit in [hits[0], *competing]]
+            reply = "您想咨询的是以下哪个问题？" + "；".join(f"{i + 1}. {o['title']}" for i, o in enumerate(options))
+            _log(record, clock, "assistant", reply, action="clarify")
+            session.flush()
+            return AssistReply("clarify", reply, session_id, options=options)
+        article = knowledge_service.get_article(session, hits[0].article_id)
+        _log(record, clock, "assistant", article.title, action="answer", article_id=article.id)
+        session.flush()
+        return AssistReply("answer", f"{article.title}\n\n{article.body}", session_id, article_id=article.id)
+    report = emotion_report(session, text=text, phone=record.customer_phone)
+    ticket = _open_or_update(session, clock=clock, actor=actor, record=record, text=text, name=customer_name)
+    reply = "已为您转接人工客服，请稍候。" + (f"工单号：{ticket.number}" if ticket is not None else "")
+    _log(record, clock, "assistant", reply, action="handoff", ticket_id=ticket.id if ticket else None)
+    session.flush()
+    return AssistReply(
+        "handoff",
+        reply,
+        session_id,
+        ticket_id=ticket.id if ticket else None,
+        ticket_number=ticket.number if ticket else None,
+        emotion_report=report,
+    )
+
+
+def _open_or_update(
+    session: Session, *, clock: Clock, actor: Actor, record: AssistSession, text: str, name: str | None
+) -> Any:
+    if record.ticket_id is not None:
+        tickets_service.add_comment(
+            session, clock=clock, actor=actor, ticket_id=record.ticket_id, body=f"客户补充：{text}", is_internal=False
+        )
+        return tickets_service.get_ticket(session, record.ticket_id)
+    if not record.customer_phone:
+        return None  # no way to reach the customer yet: the agent picks the chat up as it is
+    conversation = "\n".join(entry["text"] for entry in record.messages if entry["role"] == "customer")
+    request = TicketCreate(
+        channel=Channel.APP,
+        customer={"name": name or "App 用户", "phone": record.customer_phone},  # type: ignore[arg-type]
+        description=conversation[-4000:],
+        external_id=f"assist:{record.session_id}",
+    )
+    ticket, _ = flows.open_ticket(session, clock=clock, actor=actor, request=request)
+    record.ticket_id = ticket.id
+    return ticket
