@@ -156,3 +156,34 @@ def test_technicians_do_not_get_the_agent_list(client: TestClient, db: Session, 
     console_login(client, db, "tech9")
     assert client.get("/console/tickets").status_code == 403
     assert client.get("/console/tickets/new").status_code == 403
+
+
+def test_ticket_page_suggests_articles_and_records_a_solution(
+    client: TestClient, db: Session, clock: object, make_user: UserFactory
+) -> None:
+    from aftersales.accounts.schemas import SYSTEM_ACTOR
+    from aftersales.knowledge import service as knowledge_service
+    from aftersales.knowledge.models import ArticleSolution
+    from aftersales.knowledge.schemas import ArticleCreate
+
+    article = knowledge_service.create_article(
+        db,
+        clock=clock,  # type: ignore[arg-type]
+        actor=SYSTEM_ACTOR,
+        data=ArticleCreate(
+            title="指纹识别失败的处理", body="清洁指纹头。", questions=["指纹识别不了"], status="published"
+        ),
+    )
+    db.commit()
+    _, token = make_user(Role.AGENT, username="agent8")
+    created = _api_ticket(client, token)
+    csrf = console_login(client, db, "agent8")
+    page = client.get(f"/console/tickets/{created['id']}")
+    assert f'hx-get="/console/tickets/{created["id"]}/suggestions"' in page.text
+    fragment = client.get(f"/console/tickets/{created['id']}/suggestions").text
+    assert f'data-article="{article.id}"' in fragment and "指纹识别失败的处理" in fragment
+    reply = client.post(
+        f"/console/tickets/{created['id']}/solutions", data={"csrf_token": csrf, "article_id": article.id}
+    )
+    assert reply.status_code == 200 and "此文章解决了问题" in reply.text
+    assert db.scalar(select(func.count()).select_from(ArticleSolution)) == 1

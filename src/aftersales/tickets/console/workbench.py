@@ -16,6 +16,7 @@ from aftersales.core.clock import Clock
 from aftersales.core.errors import DomainError
 from aftersales.core.pagination import MAX_LIMIT
 from aftersales.customers import rules as customer_rules
+from aftersales.knowledge import service as knowledge_service
 from aftersales.sla.enums import SlaState
 from aftersales.tickets import flows
 from aftersales.tickets import rules as ticket_rules
@@ -359,3 +360,35 @@ def ticket_slip(
     """The A4 work-order slip handed to the customer."""
     context = _ticket_context(session, clock, signed, ticket_id, request)
     return render(request, "tickets/slip.html", context)
+
+
+@router.get("/tickets/{ticket_id}/suggestions")
+def ticket_suggestions(request: Request, session: SessionDep, signed: ConsoleUser, ticket_id: int) -> Response:
+    """Fragment: the 售后辞典 articles that best match the ticket, each with "solved by this article"."""
+    require_role(signed, *STAFF)
+    hits = knowledge_service.suggestions_for_ticket(session, actor=signed.actor, ticket_id=ticket_id)
+    articles = {hit.article_id: knowledge_service.get_article(session, hit.article_id) for hit in hits}
+    return render(request, "tickets/_suggestions.html", {"hits": hits, "articles": articles, "ticket_id": ticket_id})
+
+
+@router.post("/tickets/{ticket_id}/solutions")
+def ticket_solution(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: ConsoleUser,
+    ticket_id: int,
+    article_id: Annotated[int, Form()],
+) -> Response:
+    """Record that an article solved the ticket."""
+    require_role(signed, Role.AGENT)
+    _ = gettext_for(request)
+    try:
+        knowledge_service.record_solution(
+            session, clock=clock, actor=signed.actor, ticket_id=ticket_id, article_id=article_id
+        )
+    except DomainError as error:
+        session.rollback()
+        return render(request, "web/error_fragment.html", {"status": 422, "message": domain_message(error, _)})
+    commit(session)
+    return render(request, "web/flash_fragment.html", {"message": _("已记录：此文章解决了问题")})
