@@ -48,9 +48,13 @@ def load_demo(ticket_count: int = 2000, days: int = 90, seed: int = 20261122) ->
         organisations = _load_organisations(session, clock=clock)
         users = _load_users(session, clock=clock)
     created, skipped = _load_tickets(factory, clock=clock, ticket_count=ticket_count, days=days, seed=seed)
+    from aftersales.knowledge.cli import load_seed
+
+    knowledge = load_seed()  # the 售后辞典 seed articles (idempotent by key)
     with unit_of_work(factory) as session:
         summary = _summary(session)
     return {
+        "knowledge_articles": knowledge,
         "products": products,
         "organisations": organisations,
         "users": users,

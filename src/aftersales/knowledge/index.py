@@ -85,25 +85,20 @@ class _Segment:
         """(score, article, text) of the best documents by BM25 and by cosine, where ``mask`` allows."""
         if not len(self) or not mask.any():
             return [], []
-        k = min(CANDIDATES, int(mask.sum()))
+        allowed = np.flatnonzero(mask)
+        k = min(CANDIDATES, len(allowed))
         lexical: list[tuple[float, int, str]] = []
         if self.bm25 is not None and query_tokens:
-            docs, scores = self.bm25.retrieve(
-                [query_tokens], k=k, show_progress=False, weight_mask=mask.astype(np.float32)
-            )
-            lexical = [
-                (float(score), int(self.article_ids[doc]), self.texts[doc])
-                for doc, score in zip(docs[0], scores[0], strict=True)
-                if score > 0
-            ]
+            scores = self.bm25.get_scores(query_tokens)
+            hits = allowed[scores[allowed] > 0]
+            # Select among allowed documents only: partitioning an array full of equal (masked-out)
+            # values is the slow case of introselect.
+            top = hits[np.argpartition(-scores[hits], k - 1)[:k]] if len(hits) > k else hits
+            lexical = [(float(scores[doc]), int(self.article_ids[doc]), self.texts[doc]) for doc in top]
         similarity = self.vectors @ query_vector
-        similarity[~mask] = -np.inf
-        top = np.argpartition(-similarity, k - 1)[:k] if k < len(similarity) else np.arange(len(similarity))
-        dense = [
-            (float(similarity[doc]), int(self.article_ids[doc]), self.texts[doc])
-            for doc in top
-            if np.isfinite(similarity[doc])
-        ]
+        candidates = similarity[allowed]
+        top = allowed[np.argpartition(-candidates, k - 1)[:k]] if len(allowed) > k else allowed
+        dense = [(float(similarity[doc]), int(self.article_ids[doc]), self.texts[doc]) for doc in top]
         return lexical, dense
 
 
@@ -117,6 +112,7 @@ class SearchIndex:
     delta: _Segment = field(default_factory=lambda: _Segment.build([]))
     tombstoned: set[int] = field(default_factory=set)
     delta_ids: set[int] = field(default_factory=set)
+    _masks: dict[tuple[str | None, str | None], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def rebuild(self, articles: Sequence[ArticleDoc], seq: int) -> None:
         """Index everything from scratch."""
@@ -124,6 +120,7 @@ class SearchIndex:
         self.main = _Segment.build(articles)
         self.delta = _Segment.build([])
         self.tombstoned, self.delta_ids = set(), set()
+        self._masks = {}
         self.seq = seq
 
     def apply(self, changed: Sequence[ArticleDoc], removed: Iterable[int], seq: int) -> None:
@@ -137,6 +134,7 @@ class SearchIndex:
             self.tombstoned.add(article.article_id)
             self.delta_ids.add(article.article_id)
         self.delta = _Segment.build(self.articles[article_id] for article_id in sorted(self.delta_ids))
+        self._masks = {}
         self.seq = seq
 
     @property
@@ -174,15 +172,18 @@ class SearchIndex:
         limit: int = 5,
     ) -> list[Hit]:
         """Best articles first: reciprocal-rank fusion of BM25 and cosine, an article's best document."""
-        allowed = self.allowed(audience=audience, product_model=product_model)
-        if not allowed:
-            return []
+        key = (audience, product_model)
+        masks = self._masks.get(key)
+        if masks is None:
+            allowed = self.allowed(audience=audience, product_model=product_model)
+            masks = (self._mask(self.main, allowed, is_main=True), self._mask(self.delta, allowed, is_main=False))
+            if len(self._masks) > 256:  # bounded: one entry per audience and product model in practice
+                self._masks.clear()
+            self._masks[key] = masks
         lexical: list[tuple[float, int, str]] = []
         dense: list[tuple[float, int, str]] = []
-        for segment, is_main in ((self.main, True), (self.delta, False)):
-            segment_lexical, segment_dense = segment.scored(
-                query_tokens, query_vector, self._mask(segment, allowed, is_main=is_main)
-            )
+        for segment, mask in ((self.main, masks[0]), (self.delta, masks[1])):
+            segment_lexical, segment_dense = segment.scored(query_tokens, query_vector, mask)
             lexical += segment_lexical
             dense += segment_dense
         fused: dict[int, float] = {}

@@ -61,8 +61,8 @@ def _tokenizer() -> Any:
     tokenizer = jieba.Tokenizer()
     userdict = resources.files("aftersales.knowledge") / "data" / "userdict.txt"
     if userdict.is_file():
-        with resources.as_file(userdict) as path:
-            tokenizer.load_userdict(str(path))
+        with userdict.open("rb") as handle:  # a handle we close (jieba leaves a path's file open)
+            tokenizer.load_userdict(handle)
     tokenizer.initialize()
     return tokenizer
 
