@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from aftersales.accounts.enums import Role
-from aftersales.analytics import rules
+from aftersales.analytics import hot_issues, rules
 from aftersales.analytics import service as analytics_service
 from aftersales.analytics.rules import RangeProblem
 from aftersales.analytics.schemas import Dashboard
@@ -64,6 +64,7 @@ def dashboard_page(
         errors["region"].append(_("没有“{region}”的工单，已显示全部地区").format(region=chosen))
         chosen = None
     data = analytics_service.dashboard(session, now=now, start=period.start, end=period.end, region=chosen)
+    hot_total, hot = hot_issues.hot_issues(session, now=now)
     return render(
         request,
         "analytics/dashboard.html",
@@ -73,6 +74,9 @@ def dashboard_page(
             "errors": errors,
             "charts": chart_data(data, _),
             "fault_rows": [(_(name), count) for name, count in data.top_fault_types],
+            "hot_total": hot_total,
+            "hot_issues": hot[:8],
+            "hot_threshold": hot_issues.DEFAULT_SHARE,
         },
     )
 
