@@ -40,7 +40,7 @@ test: lint typecheck unit
 messages: install
 	mkdir -p var
 	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _ -k N_ -o var/messages.pot src/aftersales
-	$(BIN)/pybabel update --omit-header --ignore-obsolete --no-wrap -i var/messages.pot -d src/aftersales/locale -l en
+	$(BIN)/pybabel update --omit-header --ignore-obsolete --no-wrap --no-fuzzy-matching -i var/messages.pot -d src/aftersales/locale -l en
 
 # Browser tests that also write the screenshots of docs/console.md.
 screenshots: install
