@@ -56,14 +56,19 @@ def read_file(path: Path) -> list[ArticleCreate]:
     if suffix == ".xlsx":
         from openpyxl import load_workbook
 
-        sheet = load_workbook(path, read_only=True).active
-        rows_iter = sheet.iter_rows(values_only=True)
-        header = [str(cell) for cell in next(rows_iter)]
-        return [
-            _row_to_article(dict(zip(header, ["" if cell is None else cell for cell in cells], strict=False)), number)
-            for number, cells in enumerate(rows_iter, start=2)
-            if any(cell not in (None, "") for cell in cells)
-        ]
+        book = load_workbook(path, read_only=True)
+        try:  # a read-only workbook keeps its file open until closed
+            rows_iter = book.active.iter_rows(values_only=True)
+            header = [str(cell) for cell in next(rows_iter)]
+            return [
+                _row_to_article(
+                    dict(zip(header, ["" if cell is None else cell for cell in cells], strict=False)), number
+                )
+                for number, cells in enumerate(rows_iter, start=2)
+                if any(cell not in (None, "") for cell in cells)
+            ]
+        finally:
+            book.close()
     if suffix in (".md", ".markdown"):
         return [
             _row_to_article(row, number)
