@@ -27,6 +27,8 @@ CORE_MODULES = {
     "learning",
     "transfer",
     "hot_issues",
+    "solomon",
+    "routing",
 }
 EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs", "assist"}
 # The web edge, the app factory and the process entry points sit above every core.

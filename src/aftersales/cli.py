@@ -10,6 +10,7 @@ import typer
 
 from aftersales.accounts.cli import orgs_app, tokens_app, users_app
 from aftersales.config import get_settings
+from aftersales.dispatch.cli import app as dispatch_app
 from aftersales.knowledge.cli import app as knowledge_app
 from aftersales.sla.cli import app as sla_app
 from aftersales.tickets.cli import import_app
@@ -24,6 +25,7 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(sla_app, name="sla")
 app.add_typer(triage_app, name="triage")
 app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(dispatch_app, name="dispatch")
 app.add_typer(import_app, name="import")
 
 

@@ -1,0 +1,117 @@
+"""The routing core: a VRPTW-shaped problem solved with VROOM (pyvroom), used by the Solomon benchmark
+and, with skills, priorities and breaks, by the day plans.
+
+Inputs are integer matrices and windows (any unit, e.g. seconds or tenths of a distance unit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import vroom
+
+from aftersales.dispatch.solomon import Instance, matrix_tenths
+
+
+@dataclass(frozen=True)
+class VehicleSpec:
+    id: int
+    start: int  # matrix index
+    end: int
+    window: tuple[int, int]
+    capacity: int | None = None
+    skills: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: int
+    location: int
+    service: int = 0
+    windows: tuple[tuple[int, int], ...] = ()
+    demand: int | None = None
+    skills: frozenset[int] = frozenset()
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Routes as job ids per vehicle id, the travel cost, and the jobs left unassigned."""
+
+    routes: dict[int, list[int]]
+    cost: int
+    unassigned: list[int] = field(default_factory=list)
+
+
+def solve(
+    matrix: Sequence[Sequence[int]],
+    vehicles: Sequence[VehicleSpec],
+    jobs: Sequence[JobSpec],
+    *,
+    seconds: float | None = None,
+    exploration_level: int = 5,
+    threads: int = 2,
+) -> Plan:
+    """Assign and sequence jobs over vehicles, minimising travel cost within every constraint."""
+    problem = vroom.Input()
+    problem.set_durations_matrix(profile="car", matrix_input=[list(row) for row in matrix])
+    for vehicle in vehicles:
+        problem.add_vehicle(
+            vroom.Vehicle(
+                vehicle.id,
+                start=vehicle.start,
+                end=vehicle.end,
+                capacity=[vehicle.capacity] if vehicle.capacity is not None else (),
+                skills=set(vehicle.skills) or None,
+                time_window=vroom.TimeWindow(*vehicle.window),
+            )
+        )
+    for job in jobs:
+        problem.add_job(
+            vroom.Job(
+                job.id,
+                location=job.location,
+                default_service=job.service,
+                delivery=vroom.Amount([job.demand]) if job.demand is not None else vroom.Amount([]),
+                skills=set(job.skills) or None,
+                priority=job.priority,
+                time_windows=[vroom.TimeWindow(*window) for window in job.windows],
+            )
+        )
+    solution = problem.solve(
+        exploration_level=exploration_level,
+        nb_threads=threads,
+        timeout=timedelta(seconds=seconds) if seconds is not None else None,
+    )
+    routes: dict[int, list[int]] = {}
+    frame = solution.routes
+    for vehicle_id, job_id, kind in zip(frame["vehicle_id"], frame["id"], frame["type"], strict=True):
+        if kind == "job":
+            routes.setdefault(int(vehicle_id), []).append(int(job_id))
+    unassigned = [int(job_id) for job_id in solution.unassigned["id"]] if len(solution.unassigned) else []
+    return Plan(routes=routes, cost=int(solution.summary.cost), unassigned=unassigned)
+
+
+def solve_solomon(instance: Instance, *, seconds: float, threads: int = 2) -> list[list[int]]:
+    """Routes (customer numbers) for a Solomon instance, distance in tenths as the cost."""
+    matrix = matrix_tenths(instance)
+    horizon = (0, instance.depot.due * 10)
+    vehicles = [
+        VehicleSpec(id=v, start=0, end=0, window=horizon, capacity=instance.capacity) for v in range(instance.vehicles)
+    ]
+    jobs = [
+        JobSpec(
+            id=customer.number,
+            location=index,
+            service=customer.service * 10,
+            windows=((customer.ready * 10, customer.due * 10),),
+            demand=customer.demand,
+        )
+        for index, customer in enumerate(instance.customers, start=1)
+    ]
+    plan = solve(matrix, vehicles, jobs, seconds=seconds, threads=threads)
+    if plan.unassigned:
+        raise RuntimeError(f"{len(plan.unassigned)} customers could not be routed")
+    return [route for _, route in sorted(plan.routes.items()) if route]

@@ -1,0 +1,70 @@
+"""Solomon parsing, the independent feasibility check (it must be able to fail), and the solver on C101."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aftersales.cli import app
+from aftersales.dispatch import routing, solomon
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "solomon"
+SMALL = """TINY
+
+VEHICLE
+NUMBER     CAPACITY
+  2         10
+
+CUSTOMER
+CUST NO.   XCOORD.   YCOORD.    DEMAND   READY TIME   DUE DATE   SERVICE TIME
+
+    0          0       0           0       0         100           0
+    1          3       4           6       0          20           1
+    2          6       8           6       0          40           1
+    3          0       5           3      30          50           1
+"""
+
+
+def test_parse_and_truncated_distances() -> None:
+    instance = solomon.parse(SMALL)
+    assert (instance.name, instance.vehicles, instance.capacity, len(instance.customers)) == ("TINY", 2, 10, 3)
+    depot, first, _second, third = instance.nodes
+    assert solomon.arc_tenths(depot, first) == 50 and solomon.arc_tenths(first, third) == 31  # 3.162… → 3.1
+    assert solomon.route_distance(instance, [1, 2]) == 5.0 + 5.0 + 10.0
+
+
+def test_the_check_catches_every_kind_of_violation() -> None:
+    instance = solomon.parse(SMALL)
+    assert solomon.check(instance, [[1, 3], [2]]) == []
+    assert any("capacity" in p for p in solomon.check(instance, [[1, 2, 3]]))  # 15 > 10
+    assert any("missing [3]" in p for p in solomon.check(instance, [[1], [2]]))
+    assert any("repeated [1]" in p for p in solomon.check(instance, [[1, 3], [1, 2]]))
+    assert any("after due" in p for p in solomon.check(instance, [[3, 1], [2]]))  # 1 after its window
+    assert any("routes for a fleet" in p for p in solomon.check(instance, [[1], [2], [3]]))
+
+
+def test_bad_file_is_refused() -> None:
+    with pytest.raises(solomon.InstanceError, match="not a Solomon VRPTW instance"):
+        solomon.parse("hello\nworld")
+
+
+def test_solver_is_feasible_and_optimal_on_the_tiny_case() -> None:
+    instance = solomon.parse(SMALL)
+    routes = routing.solve_solomon(instance, seconds=1)
+    assert solomon.check(instance, routes) == []
+    assert (
+        sorted(sorted(route) for route in routes) == [[1, 3], [2]]
+        or sum(solomon.route_distance(instance, r) for r in routes) <= 30.0
+    )
+
+
+@pytest.mark.skipif(not (DATA / "C101.txt").exists(), reason="shared Solomon data not present")
+def test_cli_solves_c101_to_the_best_known_distance() -> None:
+    result = CliRunner().invoke(app, ["dispatch", "solve-vrptw", str(DATA / "C101.txt"), "--seconds", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert (body["instance"], body["vehicles"], body["distance"]) == ("C101", 10, 827.3)
+    assert solomon.check(solomon.load(DATA / "C101.txt"), body["routes"]) == []
