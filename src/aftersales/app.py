@@ -19,6 +19,7 @@ from aftersales.core.clock import Clock, SystemClock
 from aftersales.core.db import WalCheckpointer, make_engine, make_session_factory
 from aftersales.core.write_queue import WriteQueue
 from aftersales.customers.api import router as customers_router
+from aftersales.dispatch.api import router as dispatch_router
 from aftersales.knowledge.api import router as knowledge_router
 from aftersales.knowledge.console import router as knowledge_console_router
 from aftersales.tickets.api import assist_router
@@ -97,6 +98,7 @@ def create_app(
     app.include_router(knowledge_router)
     app.include_router(analytics_router)
     app.include_router(assist_router)
+    app.include_router(dispatch_router)
     app.include_router(accounts_console_router)
     app.include_router(tickets_console_router)
     app.include_router(analytics_console_router)

@@ -4,6 +4,7 @@ from aftersales.accounts import models as accounts_models
 from aftersales.analytics import models as analytics_models
 from aftersales.core.db import Base
 from aftersales.customers import models as customers_models
+from aftersales.dispatch import models as dispatch_models
 from aftersales.knowledge import models as knowledge_models
 from aftersales.notifications import models as notifications_models
 from aftersales.sla import models as sla_models
@@ -15,6 +16,7 @@ __all__ = [
     "accounts_models",
     "analytics_models",
     "customers_models",
+    "dispatch_models",
     "knowledge_models",
     "notifications_models",
     "sla_models",

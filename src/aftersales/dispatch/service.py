@@ -1,0 +1,211 @@
+"""Dispatch use cases: service network profiles, candidates for a ticket, auto-dispatch with the reason
+on the timeline. Flushes, never commits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aftersales.accounts.enums import Role
+from aftersales.accounts.models import User
+from aftersales.accounts.schemas import Actor
+from aftersales.core.clock import Clock
+from aftersales.core.timeutil import to_local
+from aftersales.dispatch import rules
+from aftersales.dispatch.errors import InvalidDispatchInputError
+from aftersales.dispatch.models import ServicePoint, Technician
+from aftersales.sla.enums import TargetKind
+from aftersales.tickets import service as tickets_service
+from aftersales.tickets.models import Ticket
+from aftersales.tickets.rules import OPEN_STATUSES
+
+_SKILL = re.compile(r"^(\*|lock|tablet|watch|purifier|airer|any):(repair|installation|consultation|complaint)$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _point(longitude: float | None, latitude: float | None, field: str) -> tuple[float, float]:
+    try:
+        return rules.validate_point(longitude, latitude)
+    except ValueError as error:
+        raise InvalidDispatchInputError(str(error), fields={field: str(error)}) from None
+
+
+def set_service_point(
+    session: Session,
+    *,
+    organisation_id: int,
+    kind: str,
+    longitude: float,
+    latitude: float,
+    adcodes: list[str] | None = None,
+    radius_km: float | None = None,
+    capacity_per_day: int = 50,
+    city_type: str = "urban",
+) -> ServicePoint:
+    """Create or replace an organisation's service point."""
+    _point(longitude, latitude, "longitude")
+    if kind not in {"hq_tech_center", "regional_provider", "quick_repair_point", "service_center"}:
+        raise InvalidDispatchInputError(f"未知的网点类型 {kind}", fields={"kind": kind})
+    if not adcodes and not radius_km:
+        raise InvalidDispatchInputError("服务区域需要区县编码或服务半径", fields={"adcodes": "需要区县编码或服务半径"})
+    if city_type not in rules.SPEED_KMH:
+        raise InvalidDispatchInputError(f"未知的城市类型 {city_type}", fields={"city_type": city_type})
+    point = session.get(ServicePoint, organisation_id) or ServicePoint(organisation_id=organisation_id)
+    point.kind, point.longitude, point.latitude = kind, longitude, latitude
+    point.adcodes, point.radius_km, point.capacity_per_day, point.city_type = (
+        list(adcodes or []),
+        radius_km,
+        capacity_per_day,
+        city_type,
+    )
+    session.add(point)
+    session.flush()
+    return point
+
+
+def set_technician(
+    session: Session,
+    *,
+    user_id: int,
+    longitude: float,
+    latitude: float,
+    skills: list[str],
+    shift: tuple[str, str] = ("08:00", "18:00"),
+    days_off: list[date] | None = None,
+    max_jobs_per_day: int = 8,
+) -> Technician:
+    """Create or replace a technician profile; bad coordinates, skills or shifts are refused."""
+    _point(longitude, latitude, "home")
+    bad = [skill for skill in skills if not _SKILL.match(skill)]
+    if bad or not skills:
+        raise InvalidDispatchInputError(
+            f"技能格式应为 产品线:类型，如 lock:repair（{', '.join(bad) or '为空'}）", fields={"skills": bad}
+        )
+    if not all(_HHMM.match(value) for value in shift) or shift[0] >= shift[1]:
+        raise InvalidDispatchInputError("班次应为 HH:MM-HH:MM 且开始早于结束", fields={"shift": list(shift)})
+    if not 1 <= max_jobs_per_day <= 50:
+        raise InvalidDispatchInputError(
+            "每日最多接单数应在 1 到 50 之间", fields={"max_jobs_per_day": max_jobs_per_day}
+        )
+    profile = session.get(Technician, user_id) or Technician(user_id=user_id)
+    profile.home_longitude, profile.home_latitude = longitude, latitude
+    profile.skills, profile.shift_start, profile.shift_end = list(skills), shift[0], shift[1]
+    profile.days_off = [day.isoformat() for day in days_off or []]
+    profile.max_jobs_per_day = max_jobs_per_day
+    session.add(profile)
+    session.flush()
+    return profile
+
+
+def _view(
+    session: Session, profile: Technician, user: User, point: ServicePoint | None, load: int
+) -> rules.TechnicianView:
+    position = (
+        (profile.last_longitude, profile.last_latitude)
+        if profile.last_longitude is not None and profile.last_latitude is not None
+        else (profile.home_longitude, profile.home_latitude)
+    )
+    return rules.TechnicianView(
+        user_id=user.id,
+        username=user.username,
+        skills=frozenset(profile.skills),
+        position=position,
+        shift_start=time.fromisoformat(profile.shift_start),
+        shift_end=time.fromisoformat(profile.shift_end),
+        days_off=frozenset(date.fromisoformat(day) for day in profile.days_off),
+        max_jobs=profile.max_jobs_per_day,
+        jobs_today=load,
+        area_adcodes=frozenset(point.adcodes) if point else frozenset(),
+        area_center=(point.longitude, point.latitude) if point else None,
+        area_radius_km=point.radius_km if point else None,
+        is_provider=user.role == Role.PROVIDER,
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    username: str
+    eligible: bool
+    reason: str
+    eta_minutes: float
+    km: float
+    is_provider: bool
+
+
+def candidates(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) -> list[Candidate]:
+    """Every profiled technician judged for the ticket, best first (ineligible ones with the reason)."""
+    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
+    address = ticket.address
+    if address is None:
+        raise InvalidDispatchInputError("工单没有地址，无法派单", fields={"address": "缺少地址"})
+    position = _point(address.longitude, address.latitude, "address")
+    onsite = next((t for t in ticket.sla_targets if t.kind == TargetKind.ONSITE and t.met_at is None), None)
+    job = rules.JobView(
+        kind=str(ticket.kind),
+        product_model=ticket.product_model,
+        adcode=address.adcode,
+        position=position,
+        onsite_due_at=onsite.due_at if onsite is not None else None,
+    )
+    loads = dict(
+        session.execute(
+            select(Ticket.assignee_id, func.count())
+            .where(Ticket.status.in_(OPEN_STATUSES), Ticket.assignee_id.is_not(None))
+            .group_by(Ticket.assignee_id)
+        ).all()
+    )
+    rows = session.execute(
+        select(Technician, User, ServicePoint)
+        .join(User, User.id == Technician.user_id)
+        .outerjoin(ServicePoint, ServicePoint.organisation_id == User.organisation_id)
+        .where(User.is_active.is_(True))
+    ).all()
+    now = clock.now()
+    judged = []
+    for profile, user, point in rows:
+        view = _view(session, profile, user, point, int(loads.get(user.id, 0)))
+        travel = rules.StraightLineTravel(point.city_type if point else "urban")
+        judged.append(
+            (view, rules.judge(view, job, now_local=to_local(now).replace(tzinfo=None), now_utc=now, travel=travel))
+        )
+    return [
+        Candidate(
+            view.username,
+            verdict.eligible,
+            verdict.reason,
+            round(verdict.eta_minutes, 1),
+            round(verdict.km, 2),
+            view.is_provider,
+        )
+        for view, verdict in rules.rank(judged)
+    ]
+
+
+@dataclass(frozen=True)
+class DispatchResult:
+    assigned_to: str | None
+    reason: str
+    candidates: list[Candidate]
+
+
+def auto_dispatch(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) -> DispatchResult:
+    """Give the ticket to the best eligible technician (a provider when no in-house one fits);
+    otherwise leave it in the dispatcher queue. The reason goes on the ticket either way."""
+    found = candidates(session, clock=clock, actor=actor, ticket_id=ticket_id)
+    best = next((candidate for candidate in found if candidate.eligible), None)
+    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
+    if best is None:
+        reasons = "；".join(f"{c.username}：{c.reason}" for c in found[:5]) or "没有登记技术员档案"
+        note = f"自动派单未找到合适人选，转调度台：{reasons}"
+        tickets_service.add_comment(session, clock=clock, actor=actor, ticket_id=ticket_id, body=note)
+        return DispatchResult(None, note, found)
+    tickets_service.update_ticket(
+        session, clock=clock, actor=actor, ticket_id=ticket_id, version=ticket.version, assignee_username=best.username
+    )
+    note = f"自动派单给 {best.username}{'（合作服务商）' if best.is_provider else ''}：{best.reason}，距离约 {best.km} 公里"
+    tickets_service.add_comment(session, clock=clock, actor=actor, ticket_id=ticket_id, body=note)
+    return DispatchResult(best.username, note, found)
