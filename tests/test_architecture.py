@@ -29,6 +29,7 @@ CORE_MODULES = {
     "hot_issues",
     "solomon",
     "routing",
+    "simulation",
 }
 EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs", "assist"}
 # The web edge, the app factory and the process entry points sit above every core.

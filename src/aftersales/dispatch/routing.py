@@ -90,7 +90,8 @@ def solve(
     for vehicle_id, job_id, kind in zip(frame["vehicle_id"], frame["id"], frame["type"], strict=True):
         if kind == "job":
             routes.setdefault(int(vehicle_id), []).append(int(job_id))
-    unassigned = [int(job_id) for job_id in solution.unassigned["id"]] if len(solution.unassigned) else []
+    # pyvroom lists unassigned jobs as its Job objects (the id only as the private ``_id``).
+    unassigned = [int(job._id) for job in solution.unassigned]
     return Plan(routes=routes, cost=int(solution.summary.cost), unassigned=unassigned)
 
 
