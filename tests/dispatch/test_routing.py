@@ -71,6 +71,9 @@ def test_cli_solves_c101_to_the_best_known_distance() -> None:
 
 def test_unreachable_jobs_are_reported_unassigned() -> None:
     vehicles = [routing.VehicleSpec(id=1, start=0, end=0, window=(0, 100))]
-    jobs = [routing.JobSpec(id=7, location=1, windows=((0, 10),)), routing.JobSpec(id=8, location=1, windows=((0, 2000),))]
+    jobs = [
+        routing.JobSpec(id=7, location=1, windows=((0, 10),)),
+        routing.JobSpec(id=8, location=1, windows=((0, 2000),)),
+    ]
     plan = routing.solve([[0, 40], [40, 0]], vehicles, jobs, seconds=1)
     assert (plan.unassigned, plan.routes, plan.cost) == ([7], {1: [8]}, 80)
