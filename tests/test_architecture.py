@@ -30,6 +30,7 @@ CORE_MODULES = {
     "solomon",
     "routing",
     "simulation",
+    "appointments",
 }
 EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs", "assist"}
 # The web edge, the app factory and the process entry points sit above every core.

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import Permission
-from aftersales.dispatch import service
+from aftersales.core.timeutil import ensure_utc, to_local
+from aftersales.dispatch import appointments, service
 from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit, require
 
 router = APIRouter(prefix="/api/v1", tags=["dispatch"])
@@ -103,3 +105,54 @@ def dispatch_ticket(ticket_id: int, session: SessionDep, clock: ClockDep, actor:
         reason=result.reason,
         candidates=[CandidateRead(**c.__dict__) for c in result.candidates],
     )
+
+
+class AppointmentWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: datetime
+    end: datetime
+    note: str | None = Field(default=None, max_length=500)
+
+
+class AppointmentRead(BaseModel):
+    id: int
+    start: datetime
+    end: datetime
+    status: str
+    booked_by: str
+
+
+def _appointment(record: Any) -> AppointmentRead:
+    return AppointmentRead(
+        id=record.id,
+        start=to_local(record.window_start),
+        end=to_local(record.window_end),
+        status=record.status,
+        booked_by=record.booked_by,
+    )
+
+
+@router.post("/tickets/{ticket_id}/appointments", response_model=AppointmentRead, status_code=201)
+def book_appointment(
+    ticket_id: int, body: AppointmentWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> AppointmentRead:
+    """Book or reschedule the visit window (history kept; the customer is notified)."""
+    require(actor, Permission.TICKET_TRANSITION)
+    record = appointments.book(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        start=ensure_utc(body.start),
+        end=ensure_utc(body.end),
+        note=body.note,
+    )
+    commit(session)
+    return _appointment(record)
+
+
+@router.get("/tickets/{ticket_id}/appointments", response_model=list[AppointmentRead])
+def list_appointments(ticket_id: int, session: SessionDep, actor: CurrentActor) -> list[AppointmentRead]:
+    """The ticket's bookings, oldest first (rescheduled ones included)."""
+    return [_appointment(record) for record in appointments.history(session, actor=actor, ticket_id=ticket_id)]

@@ -45,3 +45,18 @@ class Technician(Base):
     last_longitude: Mapped[float | None]
     last_latitude: Mapped[float | None]
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Appointment(Base):
+    """A visit window agreed with the customer; rescheduling adds a row and keeps the old one."""
+
+    __tablename__ = "dispatch_appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))  # booked | rescheduled | cancelled
+    booked_by: Mapped[str] = mapped_column(String(64))
+    booked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(String(500))

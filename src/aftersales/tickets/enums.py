@@ -56,6 +56,7 @@ class EventType(StrEnum):
     ASSIGN = "assign"
     SLA_WARNING = "sla_warning"
     SLA_BREACHED = "sla_breached"
+    APPOINTMENT = "appointment"
 
 
 LABELS: dict[str, str] = {

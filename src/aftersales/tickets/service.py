@@ -87,6 +87,32 @@ def _add_event(
     return event
 
 
+def add_timeline_event(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket: Ticket,
+    event_type: EventType,
+    note: str | None,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    """Record a non-lifecycle event (an appointment, a dispatch decision) on the ticket's timeline."""
+    now = clock.now()
+    return _add_event(
+        session,
+        ticket,
+        event_type,
+        at=now,
+        now=now,
+        actor=actor,
+        note=note,
+        from_status=None,
+        to_status=None,
+        data=data,
+    )
+
+
 def get_ticket(session: Session, ticket_id: int, *, actor: Actor | None = None, for_update: bool = False) -> Ticket:
     """Load a ticket the actor may see."""
     query = select(Ticket).where(Ticket.id == ticket_id)

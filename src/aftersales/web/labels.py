@@ -35,6 +35,7 @@ CHANNEL = {
 }
 EVENT = {
     "register": N_("登记"),
+    "appointment": N_("预约上门"),
     "contact": N_("联系处理"),
     "progress": N_("过程反馈"),
     "result": N_("结果反馈"),

@@ -1,0 +1,63 @@
+"""Appointments: booking, rescheduling keeps history and notifies the customer, bad windows change nothing."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aftersales.accounts.enums import Role
+from aftersales.dispatch.models import Appointment
+from aftersales.notifications.models import OutboxMessage
+from aftersales.tickets.models import TicketEvent
+from tests.conftest import UserFactory, ticket_body
+
+
+def test_book_and_reschedule(client: TestClient, db: Session, make_user: UserFactory) -> None:
+    _, token = make_user(Role.AGENT, username="appt")
+    headers = {"Authorization": f"Bearer {token}"}
+    ticket = client.post("/api/v1/tickets", json=ticket_body(kind="repair"), headers=headers).json()
+    url = f"/api/v1/tickets/{ticket['id']}/appointments"
+    first = client.post(
+        url, json={"start": "2026-11-23T14:00:00+08:00", "end": "2026-11-23T16:00:00+08:00"}, headers=headers
+    )
+    assert first.status_code == 201 and first.json()["status"] == "booked"
+    second = client.post(
+        url,
+        json={"start": "2026-11-24T09:00:00+08:00", "end": "2026-11-24T11:00:00+08:00", "note": "客户改时间"},
+        headers=headers,
+    )
+    assert second.status_code == 201
+    history = client.get(url, headers=headers).json()
+    assert [(row["status"], row["start"]) for row in history] == [
+        ("rescheduled", "2026-11-23T14:00:00+08:00"),
+        ("booked", "2026-11-24T09:00:00+08:00"),
+    ]
+    notes = list(
+        db.scalars(
+            select(TicketEvent.note)
+            .where(TicketEvent.ticket_id == ticket["id"], TicketEvent.type == "appointment")
+            .order_by(TicketEvent.id)
+        )
+    )
+    assert notes == ["预约上门时间：11月23日 14:00–16:00", "改约上门时间：11月24日 09:00–11:00（客户改时间）"]
+    sms = list(
+        db.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "appointment").order_by(OutboxMessage.id))
+    )
+    assert sms[1] == f"您好，您的工单 {ticket['number']} 上门时间已改为 11月24日 09:00–11:00，师傅出发前会与您联系。"
+
+
+def test_bad_windows_are_refused_and_nothing_changes(client: TestClient, db: Session, make_user: UserFactory) -> None:
+    _, token = make_user(Role.AGENT, username="appt2")
+    headers = {"Authorization": f"Bearer {token}"}
+    ticket = client.post("/api/v1/tickets", json=ticket_body(kind="repair"), headers=headers).json()
+    url = f"/api/v1/tickets/{ticket['id']}/appointments"
+    for start, end, field in (
+        ("2026-11-22T08:00:00+08:00", "2026-11-22T09:00:00+08:00", "start"),  # in the past (clock: 10:00)
+        ("2026-11-23T09:00:00+08:00", "2026-11-23T15:00:00+08:00", "end"),  # 6 hours
+        ("2026-11-23T06:00:00+08:00", "2026-11-23T07:00:00+08:00", "start"),  # before 08:00
+    ):
+        reply = client.post(url, json={"start": start, "end": end}, headers=headers)
+        assert reply.status_code == 422 and field in reply.json()["fields"], reply.text
+    assert db.scalar(select(func.count()).select_from(Appointment)) == 0
+    assert db.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "appointment")) == 0
