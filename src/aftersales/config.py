@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = 30.0
     sweep_batch_size: int = 5_000
     run_jobs_in_process: bool = True
+    auto_dispatch: bool = True  # dispatch new installation/repair tickets at intake
     log_level: str = "INFO"
 
 

@@ -16,7 +16,7 @@ from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import FrozenClock
 from aftersales.core.errors import InvalidInputError
 from aftersales.dispatch import service
-from aftersales.tickets.models import Ticket, TicketComment
+from aftersales.tickets.models import Ticket, TicketComment, TicketEvent
 from tests.conftest import UserFactory, ticket_body
 
 NANSHAN = (113.93, 22.53)
@@ -96,8 +96,19 @@ def test_the_fitting_technician_is_chosen_and_the_reason_recorded(
     result = service.auto_dispatch(db, clock=clock, actor=dispatcher, ticket_id=ticket_id)
     assert result.assigned_to == "tech_ok"  # in-house before the partner
     assert db.scalar(select(Ticket.assignee_id).where(Ticket.id == ticket_id)) == network["tech_ok"]
-    note = db.scalars(select(TicketComment.body).where(TicketComment.ticket_id == ticket_id)).one()
-    assert note.startswith("自动派单给 tech_ok：可在约")
+    # Dispatched once at intake (by the system) and once on request; each decision is on the timeline.
+    decisions = db.execute(
+        select(TicketEvent.actor_name, TicketEvent.note, TicketEvent.data)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.type == "dispatch")
+        .order_by(TicketEvent.id)
+    ).all()
+    assert [(actor, note) for actor, note, _ in decisions] == [
+        ("system", "自动派单给 tech_ok：可在约 1 分钟内到达，今日已有 0 单，距离约 0.5 公里"),
+        ("disp", "自动派单给 tech_ok：可在约 1 分钟内到达，今日已有 1 单，距离约 0.5 公里"),
+    ]
+    assert decisions[0].data["assigned_to"] == "tech_ok"
+    assert [c["username"] for c in decisions[0].data["candidates"]][:2] == ["tech_ok", "partner1"]
+    assert db.scalars(select(TicketComment.body).where(TicketComment.ticket_id == ticket_id)).all() == []
 
 
 def test_a_provider_takes_it_when_no_in_house_technician_fits_and_the_queue_otherwise(
@@ -165,11 +176,14 @@ def test_dispatch_api_and_provider_visibility(
         external_id="y-1",
         customer={"name": "赵六", "phone": "13600136000", "address": "广东省深圳市南山区科技园9号"},
     )
-    client.patch(
+    version = client.get(f"/api/v1/tickets/{other}", headers={"Authorization": f"Bearer {token}"}).json()["version"]
+    assert version == 2  # auto-dispatched at intake
+    moved = client.patch(
         f"/api/v1/tickets/{other}",
-        json={"version": 1, "assignee_username": "partner1"},
+        json={"version": version, "assignee_username": "partner1"},
         headers={"Authorization": f"Bearer {token}"},
     )
+    assert moved.status_code == 200
     partner_token = accounts_service.create_token(
         db, clock=FrozenClock(db.get(Ticket, other).created_at), actor=SYSTEM_ACTOR, username="partner1"
     )[1]  # type: ignore[union-attr]

@@ -7,11 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import Permission
 from aftersales.core.timeutil import ensure_utc, to_local
-from aftersales.dispatch import appointments, service
+from aftersales.dispatch import appointments, dayplans, service
+from aftersales.dispatch.models import DayPlan
 from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit, require
 
 router = APIRouter(prefix="/api/v1", tags=["dispatch"])
@@ -156,3 +158,115 @@ def book_appointment(
 def list_appointments(ticket_id: int, session: SessionDep, actor: CurrentActor) -> list[AppointmentRead]:
     """The ticket's bookings, oldest first (rescheduled ones included)."""
     return [_appointment(record) for record in appointments.history(session, actor=actor, ticket_id=ticket_id)]
+
+
+class PlanWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    area: str = Field(min_length=1, max_length=64, description="city, e.g. 深圳市")
+    day: date | None = None
+    seconds: float = Field(default=5.0, ge=0.5, le=60)
+
+
+class StopRead(BaseModel):
+    sequence: int
+    ticket_id: int
+    number: str
+    priority: str
+    address: str | None
+    eta: datetime
+    etd: datetime
+    travel_km: float
+
+
+class RouteRead(BaseModel):
+    technician: str
+    display_name: str
+    total_km: float
+    stops: list[StopRead]
+
+
+class PlanRead(BaseModel):
+    id: int
+    area: str
+    day: str
+    status: str
+    created_at: datetime
+    created_by: str
+    summary: dict[str, Any]
+    routes: list[RouteRead]
+
+
+class EmergencyRead(BaseModel):
+    assigned_to: str | None
+    reason: str
+    method: str
+    eta: datetime | None
+    plan_id: int | None
+    elapsed_ms: float
+
+
+def _plan(session: Session, plan: DayPlan) -> PlanRead:
+    return PlanRead(
+        id=plan.id,
+        area=plan.area,
+        day=plan.day,
+        status=plan.status,
+        created_at=to_local(plan.created_at),
+        created_by=plan.created_by,
+        summary=plan.summary,
+        routes=[
+            RouteRead(
+                technician=route.username,
+                display_name=route.display_name,
+                total_km=route.total_km,
+                stops=[
+                    StopRead(
+                        sequence=stop.sequence,
+                        ticket_id=ticket.id,
+                        number=ticket.number,
+                        priority=str(ticket.priority),
+                        address=ticket.address.raw if ticket.address else None,
+                        eta=to_local(stop.arrival_at),
+                        etd=to_local(stop.departure_at),
+                        travel_km=stop.travel_km,
+                    )
+                    for stop, ticket in route.stops
+                ],
+            )
+            for route in dayplans.plan_routes(session, plan)
+        ],
+    )
+
+
+@router.post("/dispatch/plans", response_model=PlanRead, status_code=201)
+def build_plan(body: PlanWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> PlanRead:
+    """Optimise an area's day (VROOM): assign and sequence its open installation and repair jobs."""
+    require(actor, Permission.TICKET_UPDATE)
+    plan = dayplans.build_plan(session, clock=clock, actor=actor, area=body.area, day=body.day, seconds=body.seconds)
+    read = _plan(session, plan)
+    commit(session)
+    return read
+
+
+@router.get("/dispatch/plans", response_model=PlanRead)
+def get_plan(session: SessionDep, clock: ClockDep, actor: CurrentActor, area: str, day: date | None = None) -> PlanRead:
+    """The active plan of an area and day (today by default)."""
+    require(actor, Permission.TICKET_READ_ALL)
+    return _plan(session, dayplans.get_plan(session, area=area, day=day or to_local(clock.now()).date()))
+
+
+@router.post("/tickets/{ticket_id}/dispatch/emergency", response_model=EmergencyRead)
+def insert_emergency(ticket_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> EmergencyRead:
+    """Re-plan today so the urgent job is reached before its on-site deadline, else escalate with the reason."""
+    require(actor, Permission.TICKET_UPDATE)
+    result = dayplans.insert_emergency(session, clock=clock, actor=actor, ticket_id=ticket_id)
+    commit(session)
+    return EmergencyRead(
+        assigned_to=result.assigned_to,
+        reason=result.reason,
+        method=result.method,
+        eta=to_local(result.eta) if result.eta else None,
+        plan_id=result.plan_id,
+        elapsed_ms=result.elapsed_ms,
+    )

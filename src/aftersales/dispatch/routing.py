@@ -16,6 +16,15 @@ from aftersales.dispatch.solomon import Instance, matrix_tenths
 
 
 @dataclass(frozen=True)
+class BreakSpec:
+    """A break of ``service`` length that must start inside one of ``windows``."""
+
+    id: int
+    windows: tuple[tuple[int, int], ...]
+    service: int
+
+
+@dataclass(frozen=True)
 class VehicleSpec:
     id: int
     start: int  # matrix index
@@ -23,6 +32,8 @@ class VehicleSpec:
     window: tuple[int, int]
     capacity: int | None = None
     skills: frozenset[int] = frozenset()
+    breaks: tuple[BreakSpec, ...] = ()
+    max_tasks: int | None = None
 
 
 @dataclass(frozen=True)
@@ -37,12 +48,28 @@ class JobSpec:
 
 
 @dataclass(frozen=True)
+class Visit:
+    """When a vehicle reaches a job: arrival, then waiting for the window, then service."""
+
+    job_id: int
+    arrival: int
+    waiting: int
+    service: int
+
+    @property
+    def departure(self) -> int:
+        return self.arrival + self.waiting + self.service
+
+
+@dataclass(frozen=True)
 class Plan:
-    """Routes as job ids per vehicle id, the travel cost, and the jobs left unassigned."""
+    """Routes as job ids per vehicle id, the travel cost, the jobs left unassigned, and the timing of
+    every visit."""
 
     routes: dict[int, list[int]]
     cost: int
     unassigned: list[int] = field(default_factory=list)
+    visits: dict[int, list[Visit]] = field(default_factory=dict)
 
 
 def solve(
@@ -66,6 +93,15 @@ def solve(
                 capacity=[vehicle.capacity] if vehicle.capacity is not None else (),
                 skills=set(vehicle.skills) or None,
                 time_window=vroom.TimeWindow(*vehicle.window),
+                breaks=[
+                    vroom.Break(
+                        item.id,
+                        time_windows=[vroom.TimeWindow(*window) for window in item.windows],
+                        service=item.service,
+                    )
+                    for item in vehicle.breaks
+                ],
+                max_tasks=vehicle.max_tasks,
             )
         )
     for job in jobs:
@@ -86,13 +122,16 @@ def solve(
         timeout=timedelta(seconds=seconds) if seconds is not None else None,
     )
     routes: dict[int, list[int]] = {}
+    visits: dict[int, list[Visit]] = {}
     frame = solution.routes
-    for vehicle_id, job_id, kind in zip(frame["vehicle_id"], frame["id"], frame["type"], strict=True):
+    columns = ("vehicle_id", "id", "type", "arrival", "waiting_time", "service")
+    for vehicle_id, job_id, kind, arrival, waiting, service in zip(*(frame[c] for c in columns), strict=True):
         if kind == "job":
             routes.setdefault(int(vehicle_id), []).append(int(job_id))
+            visits.setdefault(int(vehicle_id), []).append(Visit(int(job_id), int(arrival), int(waiting), int(service)))
     # pyvroom lists unassigned jobs as its Job objects (the id only as the private ``_id``).
     unassigned = [int(job._id) for job in solution.unassigned]
-    return Plan(routes=routes, cost=int(solution.summary.cost), unassigned=unassigned)
+    return Plan(routes=routes, cost=int(solution.summary.cost), unassigned=unassigned, visits=visits)
 
 
 def solve_solomon(instance: Instance, *, seconds: float, threads: int = 2) -> list[list[int]]:

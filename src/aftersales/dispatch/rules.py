@@ -14,6 +14,7 @@ from typing import Protocol
 EARTH_RADIUS_KM = 6371.0088
 ROAD_FACTOR = 1.35
 SPEED_KMH = {"urban": 22.0, "suburban": 35.0, "rural": 45.0}
+SERVICE_MINUTES = {"installation": 60, "repair": 45}  # planned time on site per job kind
 PRODUCT_LINES = {
     "YL-S7": "lock",
     "YL-F3": "lock",

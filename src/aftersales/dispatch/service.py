@@ -20,6 +20,7 @@ from aftersales.dispatch.errors import InvalidDispatchInputError
 from aftersales.dispatch.models import ServicePoint, Technician
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets import service as tickets_service
+from aftersales.tickets.enums import EventType
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.rules import OPEN_STATUSES
 
@@ -201,11 +202,37 @@ def auto_dispatch(session: Session, *, clock: Clock, actor: Actor, ticket_id: in
     if best is None:
         reasons = "；".join(f"{c.username}：{c.reason}" for c in found[:5]) or "没有登记技术员档案"
         note = f"自动派单未找到合适人选，转调度台：{reasons}"
-        tickets_service.add_comment(session, clock=clock, actor=actor, ticket_id=ticket_id, body=note)
+        tickets_service.add_timeline_event(
+            session,
+            clock=clock,
+            actor=actor,
+            ticket=ticket,
+            event_type=EventType.DISPATCH,
+            note=note,
+            data={"assigned_to": None, "candidates": _top(found)},
+        )
+        session.flush()
         return DispatchResult(None, note, found)
     tickets_service.update_ticket(
         session, clock=clock, actor=actor, ticket_id=ticket_id, version=ticket.version, assignee_username=best.username
     )
     note = f"自动派单给 {best.username}{'（合作服务商）' if best.is_provider else ''}：{best.reason}，距离约 {best.km} 公里"
-    tickets_service.add_comment(session, clock=clock, actor=actor, ticket_id=ticket_id, body=note)
+    tickets_service.add_timeline_event(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket=ticket,
+        event_type=EventType.DISPATCH,
+        note=note,
+        data={"assigned_to": best.username, "candidates": _top(found)},
+    )
+    session.flush()
     return DispatchResult(best.username, note, found)
+
+
+def _top(found: list[Candidate]) -> list[dict[str, object]]:
+    """The first five candidates as the timeline keeps them (who, whether eligible, why)."""
+    return [
+        {"username": c.username, "eligible": c.eligible, "reason": c.reason, "eta_minutes": c.eta_minutes}
+        for c in found[:5]
+    ]

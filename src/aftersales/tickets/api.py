@@ -67,7 +67,12 @@ async def create_ticket(body: TicketCreate, request: Request, clock: ClockDep, s
         require(actor, Permission.TICKET_CREATE)
         prepared = flows.prepare_ticket(session, clock=clock, request=body)
         ticket, created = flows.open_prepared(
-            session, clock=clock, actor=actor, prepared=prepared, number_prefix=settings.ticket_number_prefix
+            session,
+            clock=clock,
+            actor=actor,
+            prepared=prepared,
+            number_prefix=settings.ticket_number_prefix,
+            auto_dispatch=settings.auto_dispatch,
         )
         names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
         today = to_local(clock.now()).date()

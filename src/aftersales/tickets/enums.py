@@ -57,6 +57,17 @@ class EventType(StrEnum):
     SLA_WARNING = "sla_warning"
     SLA_BREACHED = "sla_breached"
     APPOINTMENT = "appointment"
+    DISPATCH = "dispatch"  # an auto-dispatch or day-plan decision, with the reason
+    ESCALATION = "escalation"  # no one can meet the on-site target: the dispatcher's supervisor is told
+    # The technician's job flow (see dispatch.fieldwork); check_in above is also a lifecycle step.
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    ON_THE_WAY = "on_the_way"
+    DIAGNOSIS = "diagnosis"
+    PARTS_USED = "parts_used"
+    PHOTO = "photo"
+    CONFIRMATION = "confirmation"
+    CHECK_OUT = "check_out"
 
 
 LABELS: dict[str, str] = {

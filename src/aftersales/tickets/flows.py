@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from aftersales.accounts.schemas import Actor
+from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.core.clock import Clock
+from aftersales.dispatch import dayplans
 from aftersales.sla import service as sla_service
 from aftersales.tickets import intake, sla_tracking
 from aftersales.tickets import service as tickets_service
@@ -83,8 +84,12 @@ def open_prepared(
     prepared: PreparedTicket,
     number_prefix: str = "SH",
     notify: bool = True,
+    auto_dispatch: bool = False,
 ) -> tuple[Ticket | RegisteredTicket, bool]:
-    """The writing half of intake; returns (ticket, created). Nothing is written on error."""
+    """The writing half of intake; returns (ticket, created). Nothing is written on error.
+
+    With ``auto_dispatch`` a new installation or repair job is dispatched at once (emergency insertion
+    into today's plan for urgent ones, else the best eligible technician) or queued with the reason."""
     if prepared.existing_id is not None:
         return tickets_service.get_ticket(session, prepared.existing_id), False
     assert prepared.data is not None
@@ -111,6 +116,10 @@ def open_prepared(
         sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)
         session.flush()
         return ticket, True
+    if auto_dispatch and prepared.data.kind in dayplans.FIELD_KINDS:
+        # The dispatch decision is the system's, whoever registered the ticket.
+        dayplans.dispatch_at_intake(session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=registered.id)
+        return tickets_service.get_ticket(session, registered.id), True
     return registered, True
 
 
@@ -122,6 +131,7 @@ def open_ticket(
     request: TicketCreate,
     number_prefix: str = "SH",
     notify: bool = True,
+    auto_dispatch: bool = False,
 ) -> tuple[Ticket | RegisteredTicket, bool]:
     """Register a work order from a request; returns (ticket, created). Nothing is written on error.
 
@@ -130,5 +140,11 @@ def open_ticket(
     """
     prepared = prepare_ticket(session, clock=clock, request=request)
     return open_prepared(
-        session, clock=clock, actor=actor, prepared=prepared, number_prefix=number_prefix, notify=notify
+        session,
+        clock=clock,
+        actor=actor,
+        prepared=prepared,
+        number_prefix=number_prefix,
+        notify=notify,
+        auto_dispatch=auto_dispatch,
     )

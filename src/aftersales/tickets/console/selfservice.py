@@ -223,6 +223,7 @@ def submit_request(
             actor=SELF_SERVICE_ACTOR,
             request=ticket_request,
             number_prefix=settings.ticket_number_prefix,
+            auto_dispatch=settings.auto_dispatch,
         )
     except InvalidInputError as error:
         session.rollback()

@@ -24,7 +24,7 @@ from aftersales.tickets import service as tickets_service
 from aftersales.tickets.console.common import caller_history, next_due, pydantic_fields, sla_badges, under_warranty
 from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind, TicketStatus
 from aftersales.tickets.schemas import TicketCreate
-from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
 from aftersales.web.messages import domain_message
 from aftersales.web.pages import ConsoleUser, is_htmx, redirect, require_role
 from aftersales.web.templating import gettext_for, render
@@ -166,6 +166,7 @@ def create_ticket(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     signed: ConsoleUser,
     name: Annotated[str, Form(max_length=200)] = "",
     phone: Annotated[str, Form(max_length=60)] = "",
@@ -212,7 +213,14 @@ def create_ticket(
     if errors:
         return _new_form(request, signed, values=values, errors=errors, status=422)
     try:
-        ticket, _created = flows.open_ticket(session, clock=clock, actor=signed.actor, request=request_body)
+        ticket, _created = flows.open_ticket(
+            session,
+            clock=clock,
+            actor=signed.actor,
+            request=request_body,
+            number_prefix=settings.ticket_number_prefix,
+            auto_dispatch=settings.auto_dispatch,
+        )
     except DomainError as error:
         session.rollback()
         fields = {FORM_FIELDS.get(f"customer.{key}", key): _(str(message)) for key, message in error.fields.items()}
