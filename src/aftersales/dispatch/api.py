@@ -29,6 +29,10 @@ class TechnicianWrite(BaseModel):
     shift_end: str = "18:00"
     days_off: list[date] = Field(default_factory=list)
     max_jobs_per_day: int = 8
+    break_start: str | None = None
+    break_end: str | None = None
+    certificates: list[str] = Field(default_factory=list, max_length=20)
+    van_code: str | None = Field(default=None, max_length=32)
 
 
 class ServicePointWrite(BaseModel):
@@ -72,6 +76,9 @@ def put_technician(username: str, body: TechnicianWrite, session: SessionDep, ac
         shift=(body.shift_start, body.shift_end),
         days_off=body.days_off,
         max_jobs_per_day=body.max_jobs_per_day,
+        lunch_break=(body.break_start or "", body.break_end or "") if body.break_start or body.break_end else None,
+        certificates=body.certificates,
+        van_code=body.van_code,
     )
     commit(session)
 

@@ -125,7 +125,8 @@ def solve(
     visits: dict[int, list[Visit]] = {}
     frame = solution.routes
     columns = ("vehicle_id", "id", "type", "arrival", "waiting_time", "service")
-    for vehicle_id, job_id, kind, arrival, waiting, service in zip(*(frame[c] for c in columns), strict=True):
+    rows = zip(*(frame[c] for c in columns), strict=True) if "id" in frame.columns else iter(())
+    for vehicle_id, job_id, kind, arrival, waiting, service in rows:
         if kind == "job":
             routes.setdefault(int(vehicle_id), []).append(int(job_id))
             visits.setdefault(int(vehicle_id), []).append(Visit(int(job_id), int(arrival), int(waiting), int(service)))

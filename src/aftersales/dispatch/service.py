@@ -78,8 +78,11 @@ def set_technician(
     shift: tuple[str, str] = ("08:00", "18:00"),
     days_off: list[date] | None = None,
     max_jobs_per_day: int = 8,
+    lunch_break: tuple[str, str] | None = None,
+    certificates: list[str] | None = None,
+    van_code: str | None = None,
 ) -> Technician:
-    """Create or replace a technician profile; bad coordinates, skills or shifts are refused."""
+    """Create or replace a technician profile; bad coordinates, skills, shifts or breaks are refused."""
     _point(longitude, latitude, "home")
     bad = [skill for skill in skills if not _SKILL.match(skill)]
     if bad or not skills:
@@ -92,7 +95,18 @@ def set_technician(
         raise InvalidDispatchInputError(
             "每日最多接单数应在 1 到 50 之间", fields={"max_jobs_per_day": max_jobs_per_day}
         )
+    if lunch_break is not None and (
+        not all(_HHMM.match(value) for value in lunch_break)
+        or not shift[0] <= lunch_break[0] < lunch_break[1] <= shift[1]
+    ):
+        raise InvalidDispatchInputError("午休应为 HH:MM-HH:MM，且在班次之内", fields={"lunch_break": list(lunch_break)})
+    cleaned = [item.strip() for item in certificates or [] if item.strip()]
+    if any(len(item) > 64 for item in cleaned):
+        raise InvalidDispatchInputError("证书名称不能超过 64 个字", fields={"certificates": cleaned})
     profile = session.get(Technician, user_id) or Technician(user_id=user_id)
+    profile.break_start, profile.break_end = lunch_break if lunch_break is not None else (None, None)
+    profile.certificates = cleaned
+    profile.van_code = (van_code or "").strip() or None
     profile.home_longitude, profile.home_latitude = longitude, latitude
     profile.skills, profile.shift_start, profile.shift_end = list(skills), shift[0], shift[1]
     profile.days_off = [day.isoformat() for day in days_off or []]

@@ -1,0 +1,219 @@
+"""Day plans on a real database: built over the area's crews, superseding the previous plan, assigning
+tickets with the ETA on the timeline; emergencies inserted at intake or escalated with the reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aftersales.accounts import service as accounts_service
+from aftersales.accounts.enums import OrganisationKind, Role
+from aftersales.accounts.schemas import SYSTEM_ACTOR
+from aftersales.core.clock import FrozenClock
+from aftersales.dispatch import dayplans, service
+from aftersales.dispatch.models import DayPlan, PlanStop
+from aftersales.notifications.models import OutboxMessage
+from aftersales.tickets.models import Ticket, TicketEvent
+from tests.conftest import UserFactory, ticket_body
+
+# Nanshan (southwest) and Futian (centre) bases; the test addresses are all in Nanshan.
+BASES = {"west1": (113.93, 22.53), "west2": (113.94, 22.52), "east1": (114.05, 22.54)}
+STREETS = ["科技园1号", "科技园2号", "后海大道3号", "蛇口工业区4号", "西丽街道5号", "粤海街道6号"]
+
+
+@pytest.fixture
+def area(db: Session, clock: FrozenClock, make_user: UserFactory) -> dict[str, int]:
+    accounts_service.create_organisation(
+        db, clock=clock, actor=SYSTEM_ACTOR, code="HQ", name="总部", kind=OrganisationKind.HQ
+    )
+    center = accounts_service.create_organisation(
+        db,
+        clock=clock,
+        actor=SYSTEM_ACTOR,
+        code="SZ",
+        name="深圳服务中心",
+        kind=OrganisationKind.SERVICE_CENTER,
+        parent_code="HQ",
+        city="深圳市",
+    )
+    service.set_service_point(
+        db, organisation_id=center.id, kind="service_center", longitude=113.95, latitude=22.54, radius_km=40
+    )
+    users = {}
+    for username, home in BASES.items():
+        actor, _ = make_user(Role.TECHNICIAN, username=username, organisation_code="SZ")
+        users[username] = actor.user_id or 0
+        service.set_technician(
+            db,
+            user_id=users[username],
+            longitude=home[0],
+            latitude=home[1],
+            skills=["lock:repair", "lock:installation"],
+            shift=("08:00", "18:00"),
+            lunch_break=("12:00", "13:00"),
+            max_jobs_per_day=6,
+        )
+    return users
+
+
+def _open(client: TestClient, token: str, index: int, **overrides: object) -> dict[str, object]:
+    body = ticket_body(
+        kind="repair",
+        priority="routine",
+        external_id=f"plan-{index}",
+        customer={
+            "name": f"客户{index}",
+            "phone": f"1390000{index:04d}",
+            "address": f"广东省深圳市南山区{STREETS[index % 6]}",
+        },
+    )
+    body.update(overrides)
+    reply = client.post("/api/v1/tickets", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert reply.status_code == 201, reply.text
+    return dict(reply.json())
+
+
+def test_a_plan_assigns_and_sequences_the_area_jobs_and_supersedes_the_last(
+    client: TestClient, db: Session, area: dict[str, int], make_user: UserFactory
+) -> None:
+    _, token = make_user(Role.DISPATCHER, username="planner")
+    headers = {"Authorization": f"Bearer {token}"}
+    tickets = [_open(client, token, i) for i in range(9)]
+    reply = client.post("/api/v1/dispatch/plans", json={"area": "深圳市", "seconds": 1}, headers=headers)
+    assert reply.status_code == 201, reply.text
+    plan = reply.json()
+    assert plan["summary"]["jobs"] == 9 and plan["summary"]["assigned"] == 9 and plan["summary"]["unassigned"] == []
+    planned = {stop["ticket_id"]: route["technician"] for route in plan["routes"] for stop in route["stops"]}
+    assert sorted(planned) == sorted(int(str(t["id"])) for t in tickets)
+    for route in plan["routes"]:
+        etas = [stop["eta"] for stop in route["stops"]]
+        assert etas == sorted(etas) and all(eta >= "2026-11-22T10:00:00+08:00" for eta in etas)
+        assert [stop["sequence"] for stop in route["stops"]] == list(range(1, len(etas) + 1))
+        assert len(etas) <= 6
+    # Every ticket now belongs to its planned technician, and its timeline says when they will come.
+    for ticket_id, username in planned.items():
+        assert db.scalar(select(Ticket.assignee_id).where(Ticket.id == ticket_id)) == area[username]
+        note = db.scalar(
+            select(TicketEvent.note)
+            .where(TicketEvent.ticket_id == ticket_id, TicketEvent.type == "dispatch")
+            .order_by(TicketEvent.id.desc())
+        )
+        assert note is not None and note.startswith(f"11月22日计划：{username} 第 ")
+    again = client.post("/api/v1/dispatch/plans", json={"area": "深圳市", "seconds": 1}, headers=headers)
+    assert again.status_code == 201
+    statuses = db.execute(select(DayPlan.id, DayPlan.status).order_by(DayPlan.id)).all()
+    assert [status for _, status in statuses] == ["superseded", "active"]
+    current = client.get("/api/v1/dispatch/plans", params={"area": "深圳市"}, headers=headers).json()
+    assert current["id"] == again.json()["id"] == statuses[1][0]
+
+
+def test_plan_input_errors_change_nothing(
+    client: TestClient, db: Session, area: dict[str, int], make_user: UserFactory
+) -> None:
+    _, token = make_user(Role.DISPATCHER, username="planner2")
+    headers = {"Authorization": f"Bearer {token}"}
+    for body, code in (
+        ({"area": "拉萨市"}, "dispatch.invalid"),  # no crews there
+        ({"area": "深圳市", "day": "2026-11-21"}, "dispatch.invalid"),  # the past
+        ({"area": "深圳市", "day": "2026-12-31"}, "dispatch.invalid"),  # too far ahead
+    ):
+        reply = client.post("/api/v1/dispatch/plans", json=body, headers=headers)
+        assert reply.status_code == 422 and reply.json()["code"] == code, reply.text
+    assert client.post("/api/v1/dispatch/plans", json={"area": ""}, headers=headers).status_code == 422
+    missing = client.get("/api/v1/dispatch/plans", params={"area": "深圳市"}, headers=headers)
+    assert missing.status_code == 404 and missing.json()["code"] == "dispatch.plan_not_found"
+    assert db.scalar(select(func.count()).select_from(DayPlan)) == 0
+    _, tech_token = make_user(Role.TECHNICIAN, username="nosy")
+    denied = client.post(
+        "/api/v1/dispatch/plans", json={"area": "深圳市"}, headers={"Authorization": f"Bearer {tech_token}"}
+    )
+    assert denied.status_code == 403
+
+
+def test_an_urgent_job_is_inserted_into_todays_plan_at_intake(
+    client: TestClient, db: Session, area: dict[str, int], make_user: UserFactory
+) -> None:
+    _, token = make_user(Role.DISPATCHER, username="planner3")
+    for i in range(6):
+        _open(client, token, i)
+    client.post(
+        "/api/v1/dispatch/plans", json={"area": "深圳市", "seconds": 1}, headers={"Authorization": f"Bearer {token}"}
+    )
+    urgent = _open(client, token, 50, priority="urgent", description="被锁在门外，指纹锁打不开")
+    assert urgent["assignee"] in {"west1", "west2", "east1"}
+    note = db.scalar(
+        select(TicketEvent.note).where(TicketEvent.ticket_id == urgent["id"], TicketEvent.type == "dispatch")
+    )
+    assert note is not None and note.startswith(f"紧急插单：插入 {urgent['assignee']} 的行程，预计 ")
+    stop = db.scalar(select(PlanStop).where(PlanStop.ticket_id == urgent["id"]))
+    assert stop is not None and stop.technician_id == area[str(urgent["assignee"])]
+    assert stop.arrival_at <= datetime.fromisoformat(str(urgent["sla"]["onsite_due_at"]))  # type: ignore[index]
+    told = db.scalar(select(OutboxMessage.recipient_user_id).where(OutboxMessage.kind == "emergency_dispatch"))
+    assert told == area[str(urgent["assignee"])]
+
+
+def test_an_emergency_nobody_can_reach_in_time_is_escalated_with_the_reason(
+    client: TestClient, db: Session, clock: FrozenClock, area: dict[str, int], make_user: UserFactory
+) -> None:
+    dispatcher, token = make_user(Role.DISPATCHER, username="planner4")
+    make_user(Role.MANAGER, username="boss", organisation_code="SZ")
+    for username, user_id in area.items():  # everyone goes home at 10:30
+        home = BASES[username]
+        service.set_technician(
+            db, user_id=user_id, longitude=home[0], latitude=home[1], skills=["lock:repair"], shift=("08:00", "10:30")
+        )
+    urgent = _open(client, token, 60, priority="urgent")
+    result = dayplans.insert_emergency(db, clock=clock, actor=dispatcher, ticket_id=int(str(urgent["id"])))
+    assert result.assigned_to is None and result.method == "none"
+    # Nobody can squeeze 45 minutes on site into their last half hour, even after re-planning.
+    assert result.reason == "重新优化后仍无法在时限 12:00 前安排"
+    escalation = db.scalar(
+        select(TicketEvent.note).where(TicketEvent.ticket_id == urgent["id"], TicketEvent.type == "escalation")
+    )
+    assert escalation == f"紧急工单无法按时上门，已升级：{result.reason}"
+    notice = db.execute(
+        select(OutboxMessage.recipient_user_id, OutboxMessage.kind).where(OutboxMessage.kind == "dispatch_escalation")
+    ).all()
+    assert len(notice) == 1
+    # Asking again does not notify twice.
+    dayplans.insert_emergency(db, clock=clock, actor=dispatcher, ticket_id=int(str(urgent["id"])))
+    assert db.scalar(select(func.count()).where(OutboxMessage.kind == "dispatch_escalation")) == 1
+
+
+def test_emergency_input_errors(client: TestClient, db: Session, area: dict[str, int], make_user: UserFactory) -> None:
+    _, token = make_user(Role.DISPATCHER, username="planner5")
+    headers = {"Authorization": f"Bearer {token}"}
+    routine = _open(client, token, 70)
+    reply = client.post(f"/api/v1/tickets/{routine['id']}/dispatch/emergency", headers=headers)
+    assert reply.status_code == 422 and reply.json()["detail"] == "工单没有待达成的上门时限"
+    consultation = _open(client, token, 71, kind="consultation", priority="urgent")
+    reply = client.post(f"/api/v1/tickets/{consultation['id']}/dispatch/emergency", headers=headers)
+    assert reply.status_code == 422 and reply.json()["code"] == "dispatch.invalid"
+    assert db.scalar(select(func.count()).select_from(DayPlan)) == 0
+
+
+def test_a_technician_profile_with_a_bad_lunch_break_is_refused(db: Session, area: dict[str, int]) -> None:
+    from aftersales.core.errors import InvalidInputError
+    from aftersales.dispatch.models import Technician
+
+    for lunch in (("13:00", "12:00"), ("07:00", "08:00"), ("12:00", "25:00")):
+        with pytest.raises(InvalidInputError, match="午休"):
+            service.set_technician(
+                db,
+                user_id=area["west1"],
+                longitude=113.9,
+                latitude=22.5,
+                skills=["lock:repair"],
+                lunch_break=lunch,
+                van_code="粤B-12345",
+            )
+    profile = db.get(Technician, area["west1"])
+    assert profile is not None and (profile.break_start, profile.break_end, profile.van_code) == (
+        "12:00",
+        "13:00",
+        None,
+    )
