@@ -20,6 +20,7 @@ from aftersales.core.db import WalCheckpointer, make_engine, make_session_factor
 from aftersales.core.write_queue import WriteQueue
 from aftersales.customers.api import router as customers_router
 from aftersales.dispatch.api import router as dispatch_router
+from aftersales.dispatch.console import router as dispatch_console_router
 from aftersales.knowledge.api import router as knowledge_router
 from aftersales.knowledge.console import router as knowledge_console_router
 from aftersales.tickets.api import assist_router
@@ -103,6 +104,7 @@ def create_app(
     app.include_router(tickets_console_router)
     app.include_router(analytics_console_router)
     app.include_router(knowledge_console_router)
+    app.include_router(dispatch_console_router)
     return app
 
 

@@ -217,3 +217,37 @@ def test_a_technician_profile_with_a_bad_lunch_break_is_refused(db: Session, are
         "13:00",
         None,
     )
+
+
+def test_console_plan_page_and_the_technicians_ordered_jobs_with_etas(
+    client: TestClient, db: Session, area: dict[str, int], make_user: UserFactory
+) -> None:
+    from tests.conftest import console_login
+
+    _, token = make_user(Role.DISPATCHER, username="planner6")
+    numbers = [str(_open(client, token, i)["number"]) for i in range(4)]
+    csrf = console_login(client, db, "planner6")
+    empty = client.get("/console/plans?area=深圳市")
+    assert empty.status_code == 200 and "还没有这一天的计划" in empty.text
+    made = client.post("/console/plans", data={"csrf_token": csrf, "area": "深圳市", "day": "2026-11-22"})
+    assert made.status_code in (200, 303)
+    page = client.get("/console/plans?area=深圳市&day=2026-11-22")
+    assert "任务 4 个，已安排 4 个，技术员 3 名" in page.text
+    assert all(f'data-ticket="{number}"' in page.text for number in numbers)
+    refused = client.post("/console/plans", data={"csrf_token": csrf, "area": "深圳市", "day": "2026-11-01"})
+    assert refused.status_code == 422 and "不能为过去的日期制定计划" in refused.text
+    # The technician with the first stop sees it first, with its ETA.
+    first = db.execute(select(PlanStop.technician_id, PlanStop.ticket_id).where(PlanStop.sequence == 1)).first()
+    assert first is not None
+    username = next(name for name, user_id in area.items() if user_id == first.technician_id)
+    client.cookies.clear()
+    console_login(client, db, username)
+    jobs = client.get("/console/jobs").text
+    number = db.scalar(select(Ticket.number).where(Ticket.id == first.ticket_id))
+    first_item = jobs.index("<li data-ticket=")
+    assert jobs.index(f'<li data-ticket="{number}">') == first_item
+    assert (
+        first_item < jobs.index("第 1 站 · 预计") < jobs.index("<li data-ticket=", first_item + 1)
+        if jobs.count("<li data-ticket=") > 1
+        else first_item < jobs.index("第 1 站 · 预计")
+    )

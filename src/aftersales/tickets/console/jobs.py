@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from aftersales.accounts.enums import Role
 from aftersales.core.errors import DomainError, PermissionDeniedError
+from aftersales.dispatch import dayplans
 from aftersales.tickets import queries
 from aftersales.tickets import rules as ticket_rules
 from aftersales.tickets import service as tickets_service
@@ -38,10 +39,15 @@ def jobs(request: Request, session: SessionDep, clock: ClockDep, signed: Console
     require_role(signed, *FIELD_ROLES)
     _ = gettext_for(request)
     now = clock.now()
-    rows = [
-        {"ticket": ticket, "due": next_due(ticket, now, _)}
-        for ticket in queries.jobs_of(session, user_id=signed.actor.user_id or 0)
-    ]
+    user_id = signed.actor.user_id or 0
+    # Today's plan decides the order and gives the ETAs; jobs outside it follow, most pressing first.
+    planned = {
+        stop.ticket_id: stop for stop in dayplans.today_stops_of_technician(session, clock=clock, user_id=user_id)
+    }
+    tickets = queries.jobs_of(session, user_id=user_id)
+    order = {ticket_id: index for index, ticket_id in enumerate(planned)}
+    tickets.sort(key=lambda ticket: order.get(ticket.id, len(order)))
+    rows = [{"ticket": ticket, "due": next_due(ticket, now, _), "stop": planned.get(ticket.id)} for ticket in tickets]
     return render(request, "tickets/jobs.html", {"rows": rows})
 
 

@@ -1,0 +1,91 @@
+"""Day plans in the console: each technician's ordered stops with ETAs for a city and day, the jobs
+left unassigned with the reason, and (re-)optimising the day."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from aftersales.accounts.enums import Role
+from aftersales.accounts.models import Organisation
+from aftersales.core.errors import DomainError
+from aftersales.core.timeutil import to_local
+from aftersales.dispatch import dayplans
+from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.messages import domain_message
+from aftersales.web.pages import ConsoleUser, redirect, require_role
+from aftersales.web.templating import gettext_for, render
+
+router = APIRouter(prefix="/console")
+PLAN_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.MANAGER)
+
+
+def _areas(session: SessionDep) -> list[str]:
+    rows = session.scalars(select(Organisation.city).where(Organisation.city.is_not(None)).distinct())
+    return sorted(city for city in rows if city)
+
+
+@router.get("/plans")
+def plans(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: ConsoleUser,
+    area: str | None = None,
+    day: date | None = None,
+) -> Response:
+    """The active plan of a city and day: routes with ETAs, unassigned jobs with reasons."""
+    require_role(signed, *PLAN_ROLES)
+    areas = _areas(session)
+    area = area or (areas[0] if areas else "")
+    day = day or to_local(clock.now()).date()
+    plan = dayplans.active_plan(session, area=area, day=day) if area else None
+    return render(
+        request,
+        "dispatch/plan.html",
+        {
+            "areas": areas,
+            "area": area,
+            "day": day.isoformat(),
+            "plan": plan,
+            "routes": dayplans.plan_routes(session, plan) if plan else [],
+            "error": request.query_params.get("error"),
+        },
+    )
+
+
+@router.post("/plans")
+def build(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: ConsoleUser,
+    area: Annotated[str, Form(max_length=64)],
+    day: Annotated[date, Form()],
+) -> Response:
+    """Optimise the day again (the previous plan is kept as superseded)."""
+    require_role(signed, *PLAN_ROLES)
+    _ = gettext_for(request)
+    try:
+        dayplans.build_plan(session, clock=clock, actor=signed.actor, area=area, day=day, seconds=5.0)
+    except DomainError as error:
+        session.rollback()
+        return render(
+            request,
+            "dispatch/plan.html",
+            {
+                "areas": _areas(session),
+                "area": area,
+                "day": day.isoformat(),
+                "plan": None,
+                "routes": [],
+                "error": domain_message(error, _),
+            },
+            status_code=422,
+        )
+    commit(session)
+    return redirect(request, f"/console/plans?area={area}&day={day.isoformat()}")
