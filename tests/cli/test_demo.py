@@ -8,8 +8,11 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.cli import app
+from aftersales.core.clock import SystemClock
 from aftersales.core.db import make_session_factory, unit_of_work
+from aftersales.dispatch import dayplans
 from aftersales.notifications.models import OutboxMessage
 from aftersales.tickets.models import Ticket, TicketEvent
 
@@ -38,3 +41,9 @@ def test_demo_loads_once_and_is_realistic(cli_db: Engine, runner: CliRunner) -> 
         )
         # History is replayed without paging anyone.
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    assert summary["field_network"] == {"service_points": 7, "technicians": 13}
+    with unit_of_work(make_session_factory(cli_db)) as session:
+        # The demo's field network can plan a day: Shenzhen's three technicians and its partner provider.
+        plan = dayplans.build_plan(session, clock=SystemClock(), actor=SYSTEM_ACTOR, area="深圳", seconds=1)
+        assert (plan.area, plan.summary["technicians"]) == ("深圳市", 4)
+        assert plan.summary["assigned"] + len(plan.summary["unassigned"]) == plan.summary["jobs"]

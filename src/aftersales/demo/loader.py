@@ -22,6 +22,7 @@ from aftersales.core.db import unit_of_work
 from aftersales.customers import service as customers_service
 from aftersales.demo import people, workload
 from aftersales.demo.data import AGENT_USERNAME, DEMO_PASSWORD, EXTERNAL_ID_PREFIX, ORGANISATIONS, PRODUCTS, USERS
+from aftersales.demo.network import load_network
 from aftersales.demo.timeline import Clocks
 from aftersales.sla import service as sla_service
 from aftersales.sla.defaults import seed_defaults
@@ -47,6 +48,7 @@ def load_demo(ticket_count: int = 2000, days: int = 90, seed: int = 20261122) ->
         products = _load_products(session)
         organisations = _load_organisations(session, clock=clock)
         users = _load_users(session, clock=clock)
+        network = load_network(session)
     created, skipped = _load_tickets(factory, clock=clock, ticket_count=ticket_count, days=days, seed=seed)
     from aftersales.knowledge.cli import load_seed
 
@@ -58,6 +60,7 @@ def load_demo(ticket_count: int = 2000, days: int = 90, seed: int = 20261122) ->
         "products": products,
         "organisations": organisations,
         "users": users,
+        "field_network": network,
         "tickets_created": created,
         "tickets_skipped": skipped,
         **summary,

@@ -14,7 +14,7 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.models import Organisation
 from aftersales.core.errors import DomainError
 from aftersales.core.timeutil import to_local
-from aftersales.dispatch import dayplans
+from aftersales.dispatch import dayplans, rules
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.messages import domain_message
 from aftersales.web.pages import ConsoleUser, redirect, require_role
@@ -26,7 +26,7 @@ PLAN_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.MANAGER)
 
 def _areas(session: SessionDep) -> list[str]:
     rows = session.scalars(select(Organisation.city).where(Organisation.city.is_not(None)).distinct())
-    return sorted(city for city in rows if city)
+    return sorted({rules.canonical_city(city) for city in rows if city})
 
 
 @router.get("/plans")
@@ -41,7 +41,7 @@ def plans(
     """The active plan of a city and day: routes with ETAs, unassigned jobs with reasons."""
     require_role(signed, *PLAN_ROLES)
     areas = _areas(session)
-    area = area or (areas[0] if areas else "")
+    area = rules.canonical_city(area or (areas[0] if areas else ""))
     day = day or to_local(clock.now()).date()
     plan = dayplans.active_plan(session, area=area, day=day) if area else None
     return render(

@@ -71,7 +71,11 @@ def _crews(session: Session, *, area: str, day: date, now: datetime) -> tuple[li
         .join(User, User.id == Technician.user_id)
         .join(Organisation, Organisation.id == User.organisation_id)
         .outerjoin(ServicePoint, ServicePoint.organisation_id == User.organisation_id)
-        .where(User.is_active.is_(True), User.role.in_([Role.TECHNICIAN, Role.PROVIDER]), Organisation.city == area)
+        .where(
+            User.is_active.is_(True),
+            User.role.in_([Role.TECHNICIAN, Role.PROVIDER]),
+            Organisation.city.in_(rules.city_spellings(area)),
+        )
         .order_by(User.id)
     ).all()
     crews, profiles = [], {}
@@ -198,7 +202,11 @@ def _area_tickets(session: Session, area: str) -> list[Ticket]:
         session.scalars(
             select(Ticket)
             .join(Address, Address.id == Ticket.address_id)
-            .where(Ticket.status.in_(PLANNABLE_STATUSES), Ticket.kind.in_(FIELD_KINDS), Address.city == area)
+            .where(
+                Ticket.status.in_(PLANNABLE_STATUSES),
+                Ticket.kind.in_(FIELD_KINDS),
+                Address.city.in_(rules.city_spellings(area)),
+            )
             .order_by(Ticket.id)
         ).unique()
     )
@@ -238,6 +246,7 @@ def _parse_day(clock: Clock, day: date | None) -> date:
 
 def active_plan(session: Session, *, area: str, day: date) -> DayPlan | None:
     """The current plan of an area and day, if any."""
+    area = rules.canonical_city(area)
     return session.scalar(
         select(DayPlan)
         .where(DayPlan.area == area, DayPlan.day == day.isoformat(), DayPlan.status == "active")
@@ -303,7 +312,7 @@ def build_plan(
     session: Session, *, clock: Clock, actor: Actor, area: str, day: date | None = None, seconds: float = 5.0
 ) -> DayPlan:
     """Optimise the area's day, keep it as the active plan and assign its tickets."""
-    area = area.strip()
+    area = rules.canonical_city(area)
     if not area:
         raise InvalidDispatchInputError("请指定城市", fields={"area": "必填"})
     day = _parse_day(clock, day)
@@ -396,7 +405,7 @@ def insert_emergency(
         raise InvalidDispatchInputError("工单没有待达成的上门时限", fields={"priority": str(ticket.priority)})
     now = clock.now()
     day = to_local(now).date()
-    origin, area = _origin(day), ticket.address.city
+    origin, area = _origin(day), rules.canonical_city(ticket.address.city)
     crews, profiles = _crews(session, area=area, day=day, now=now)
     try:
         emergency = _stop(ticket, origin=origin, now=now, profiles=profiles, booking=None, pinned=False)

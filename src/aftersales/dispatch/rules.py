@@ -27,6 +27,23 @@ PRODUCT_LINES = {
 }
 
 
+CITY_SUFFIXES = ("市", "州", "盟", "地区", "区", "县")
+
+
+def canonical_city(name: str) -> str:
+    """One spelling per city as the address parser writes it: '深圳' and '深圳市' are both '深圳市'."""
+    name = name.strip()
+    if not name or name.endswith(CITY_SUFFIXES):
+        return name
+    return name + "市"
+
+
+def city_spellings(name: str) -> list[str]:
+    """The spellings a city may be stored under (organisations may leave out the 市)."""
+    canonical = canonical_city(name)
+    return sorted({canonical, canonical.removesuffix("市")} - {""})
+
+
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance between two (longitude, latitude) points."""
     lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
