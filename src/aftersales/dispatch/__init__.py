@@ -1,7 +1,11 @@
-"""dispatch: the routing core (VROOM via pyvroom) and, next, the service network, auto-dispatch,
-appointments and day plans.
+"""dispatch: the field side of after-sales — service network, auto-dispatch, appointments, optimised day
+plans with emergency insertion, and the technician's job flow.
 
-Depends on core only so far. Entry points: ``routing.solve`` (a routing problem → routes),
-``solomon`` (the standard VRPTW benchmark format and a feasibility check), ``cli``
-(``aftersales dispatch solve-vrptw``).
+Owns service points, technician profiles, appointments, day plans and their stops, confirmation codes.
+Depends on the cores of tickets, sla, customers, accounts and notifications.
+
+Entry points: ``service.auto_dispatch`` / ``service.candidates`` (who may take a job, with reasons),
+``dayplans.build_plan`` / ``dayplans.insert_emergency`` / ``dayplans.dispatch_at_intake`` (VROOM day
+plans through ``planning`` and ``routing``), ``appointments.book``, ``fieldwork`` (the technician's
+steps), ``simulation`` and ``solomon`` (benchmarks), ``api``/``field_api``/``console``/``cli`` edges.
 """

@@ -233,12 +233,18 @@ def crew_state(crew: Crew, legs: Sequence[Leg], *, now: int) -> CrewState:
 
 
 def schedule(
-    state: CrewState, sequence: Sequence[Stop], *, travel: TravelModel, deadline: dict[int, int] | None = None
+    state: CrewState,
+    sequence: Sequence[Stop],
+    *,
+    travel: TravelModel,
+    deadline: dict[int, int] | None = None,
+    over_limit: int = 0,
 ) -> list[Leg] | None:
     """Drive the sequence from the crew's state; None when a window, a deadline, the shift or the daily
-    job limit would be broken. The lunch break is taken at the first gap after it is due."""
+    job limit (plus ``over_limit``) would be broken. The lunch break is taken at the first gap after it
+    is due."""
     crew = state.crew
-    if crew.jobs_done + state.done + len(sequence) > crew.max_jobs:
+    if crew.jobs_done + state.done + len(sequence) > crew.max_jobs + over_limit:
         return None
     clock, position, legs = state.free_at, state.position, []
     lunch_pending = not state.break_taken and crew.break_window is not None
@@ -300,7 +306,8 @@ def insert_emergency(
         base = _route_seconds(state, state.remaining, travel)
         for index in range(len(state.remaining) + 1):
             sequence = [*state.remaining[:index], emergency, *state.remaining[index:]]
-            legs = schedule(state, sequence, travel=travel, deadline={emergency.ticket_id: due})
+            # The daily limit is a planning target: an emergency may take a crew one job over it.
+            legs = schedule(state, sequence, travel=travel, deadline={emergency.ticket_id: due}, over_limit=1)
             if legs is None:
                 continue
             extra = _route_seconds(state, sequence, travel) - base
@@ -333,9 +340,16 @@ def _replan_nearest(
         replace(state.crew, start=state.position, jobs_done=state.crew.jobs_done + state.done) for state in nearest
     ]
     urgent = replace(emergency, windows=((now, due),), priority=URGENT_PRIORITY)
-    stops = [urgent, *(stop for state in nearest for stop in state.remaining)]
     free_at = {state.crew.user_id: state.free_at for state in nearest}
-    routes, unassigned = solve_routes(crews, stops, travel=travel, seconds=seconds, not_before=now, free_at=free_at)
+    # First try giving up at most one planned job (each weighs almost as much as the emergency), then as
+    # many as it takes.
+    for weight in (URGENT_PRIORITY - 1, 1):
+        stops = [urgent, *(replace(stop, priority=weight) for state in nearest for stop in state.remaining)]
+        routes, unassigned = solve_routes(
+            crews, stops, travel=travel, seconds=seconds / 2, not_before=now, free_at=free_at
+        )
+        if urgent.ticket_id not in unassigned:
+            break
     done = {state.crew.user_id: state.done for state in nearest}
     routes = {
         crew_id: [replace(leg, sequence=leg.sequence + done[crew_id]) for leg in legs]
@@ -343,10 +357,12 @@ def _replan_nearest(
     }
     for state in nearest:
         routes.setdefault(state.crew.user_id, [])
-    owner = next((crew_id for crew_id, legs in routes.items() for leg in legs if leg.stop is urgent), None)
+    owner = next(
+        (crew_id for crew_id, legs in routes.items() for leg in legs if leg.stop.ticket_id == urgent.ticket_id), None
+    )
     if owner is None:
         return Insertion(None, None, f"重新优化后仍无法在时限 {_hhmm(due)} 前安排", "none")
-    arrival = next(leg.arrival for leg in routes[owner] if leg.stop is urgent)
+    arrival = next(leg.arrival for leg in routes[owner] if leg.stop.ticket_id == urgent.ticket_id)
     dropped = [ticket_id for ticket_id in unassigned if ticket_id != emergency.ticket_id]
     name = next(state.crew.username for state in nearest if state.crew.user_id == owner)
     reason = f"重新优化附近 {len(nearest)} 名技术员的行程：{name} 预计 {_hhmm(arrival)} 到达（时限 {_hhmm(due)}）"
