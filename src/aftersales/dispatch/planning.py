@@ -336,8 +336,16 @@ def _replan_nearest(
             f"无人能在时限 {_hhmm(due)} 前到达：最早为 {soonest.crew.username} 约 {_hhmm(earliest)}",
             "none",
         )
+    # Nobody loses a job to their daily limit here: each crew keeps room for what it already has, plus
+    # the emergency (one over the limit at most, as for an insertion).
     crews = [
-        replace(state.crew, start=state.position, jobs_done=state.crew.jobs_done + state.done) for state in nearest
+        replace(
+            state.crew,
+            start=state.position,
+            jobs_done=state.crew.jobs_done + state.done,
+            max_jobs=max(state.crew.max_jobs, state.crew.jobs_done + state.done + len(state.remaining)) + 1,
+        )
+        for state in nearest
     ]
     urgent = replace(emergency, windows=((now, due),), priority=URGENT_PRIORITY)
     free_at = {state.crew.user_id: state.free_at for state in nearest}
