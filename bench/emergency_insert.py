@@ -144,7 +144,14 @@ def main() -> None:
         plan = dayplans.build_plan(session, clock=clock, actor=SYSTEM_ACTOR, area="深圳市", seconds=10)
         summary = dict(plan.summary)
     plan_s = time.perf_counter() - began
-    print({"setup_s": round(setup_s, 1), "plan_s": round(plan_s, 1), **{k: summary[k] for k in ("jobs", "assigned", "total_km")}}, file=sys.stderr)
+    print(
+        {
+            "setup_s": round(setup_s, 1),
+            "plan_s": round(plan_s, 1),
+            **{k: summary[k] for k in ("jobs", "assigned", "total_km")},
+        },
+        file=sys.stderr,
+    )
 
     timings, methods, on_time = [], {"insertion": 0, "replan": 0, "none": 0}, 0
     arrivals = sorted(rng.uniform(8.25, 16.0) for _ in range(args.emergencies))

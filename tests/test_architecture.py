@@ -114,7 +114,13 @@ def test_rules_are_pure_and_services_have_no_web(graph: grimp.ImportGraph) -> No
     problems = []
     for module in sorted(graph.modules):
         _, leaf = _split(module)
-        forbidden = FORBIDDEN_IN_RULES if leaf in ("rules", "field_rules") else FORBIDDEN_IN_SERVICE if leaf == "service" else ()
+        forbidden = (
+            FORBIDDEN_IN_RULES
+            if leaf in ("rules", "field_rules")
+            else FORBIDDEN_IN_SERVICE
+            if leaf == "service"
+            else ()
+        )
         for imported in _imports(graph, module):
             if imported.split(".")[0] in forbidden:
                 problems.append(f"{module} -> {imported}")
