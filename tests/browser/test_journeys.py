@@ -94,7 +94,17 @@ def test_agent_opens_a_ticket_for_a_repeat_caller_and_walks_it_to_closed(
     screenshot(slip, "agent-print-slip", full_page=True)
     slip.close()
     timeline = page.locator("#timeline li").all_inner_texts()
-    assert [line.split()[2] for line in timeline] == ["登记", "联系处理", "过程反馈", "结果反馈", "回访", "闭环"]
+    # The demo's field network dispatches the new repair at intake: assignment, then the reason.
+    assert [line.split()[2] for line in timeline] == [
+        "登记",
+        "派单",
+        "派单说明",
+        "联系处理",
+        "过程反馈",
+        "结果反馈",
+        "回访",
+        "闭环",
+    ]
     with demo_engine.connect() as connection:
         assert connection.execute(select(Ticket.status).where(Ticket.number == number)).scalar_one() == "closed"
 

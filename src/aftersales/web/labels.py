@@ -50,6 +50,8 @@ EVENT = {
     "update": N_("修改"),
     "sla_warning": N_("时限预警"),
     "sla_breached": N_("时限超时"),
+    "dispatch": N_("派单说明"),
+    "escalation": N_("升级"),
 }
 ROLE = {
     "admin": N_("管理员"),
