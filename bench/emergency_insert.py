@@ -4,7 +4,7 @@ A Shenzhen-sized area (SQLite file, migrated): 50 technicians with home bases sp
 (08:00-18:00, lunch 12:00-13:00, at most 9 jobs), ``--jobs`` open repair tickets whose addresses are
 scattered over the city, booked into two-hour windows (the rest unbooked). The day is planned with
 ``dayplans.build_plan`` (VROOM), then ``--emergencies`` urgent tickets arrive through the day; each is
-inserted with ``dayplans.insert_emergency`` and committed, and the time of that call is recorded, with
+inserted with ``emergencies.insert_emergency`` and committed, and the time of that call is recorded, with
 the method (insertion, re-plan, none) and whether the ETA meets the 2-hour on-site deadline.
 
     .venv/bin/python bench/emergency_insert.py [--jobs 420] [--emergencies 40]
@@ -47,7 +47,7 @@ def main() -> None:
     from aftersales.core.clock import FrozenClock
     from aftersales.core.db import make_engine, make_session_factory, unit_of_work
     from aftersales.customers.models import Address
-    from aftersales.dispatch import appointments, dayplans
+    from aftersales.dispatch import appointments, dayplans, emergencies
     from aftersales.dispatch import service as dispatch_service
     from aftersales.sla.defaults import seed_defaults
     from aftersales.tickets import flows
@@ -161,7 +161,7 @@ def main() -> None:
             ticket_id = open_ticket(session, 100_000 + number, Priority.URGENT)
         with unit_of_work(factory) as session:
             started = time.perf_counter()
-            result = dayplans.insert_emergency(session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=ticket_id)
+            result = emergencies.insert_emergency(session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=ticket_id)
             session.commit()
             timings.append(time.perf_counter() - started)
         methods[result.method] += 1

@@ -35,6 +35,7 @@ CORE_MODULES = {
     "field_rules",
     "planning",
     "dayplans",
+    "emergencies",
 }
 EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs", "assist", "field_api", "plans_console"}
 # The web edge, the app factory and the process entry points sit above every core.

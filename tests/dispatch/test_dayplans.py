@@ -14,7 +14,7 @@ from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import FrozenClock
-from aftersales.dispatch import dayplans, service
+from aftersales.dispatch import emergencies, service
 from aftersales.dispatch.models import DayPlan, PlanStop
 from aftersales.notifications.models import OutboxMessage
 from aftersales.tickets.models import Ticket, TicketEvent
@@ -167,7 +167,7 @@ def test_an_emergency_nobody_can_reach_in_time_is_escalated_with_the_reason(
             db, user_id=user_id, longitude=home[0], latitude=home[1], skills=["lock:repair"], shift=("08:00", "10:30")
         )
     urgent = _open(client, token, 60, priority="urgent")
-    result = dayplans.insert_emergency(db, clock=clock, actor=dispatcher, ticket_id=int(str(urgent["id"])))
+    result = emergencies.insert_emergency(db, clock=clock, actor=dispatcher, ticket_id=int(str(urgent["id"])))
     assert result.assigned_to is None and result.method == "none"
     # Nobody can squeeze 45 minutes on site into their last half hour, even after re-planning.
     assert result.reason == "重新优化后仍无法在时限 12:00 前安排"
@@ -180,7 +180,7 @@ def test_an_emergency_nobody_can_reach_in_time_is_escalated_with_the_reason(
     ).all()
     assert len(notice) == 1
     # Asking again does not notify twice.
-    dayplans.insert_emergency(db, clock=clock, actor=dispatcher, ticket_id=int(str(urgent["id"])))
+    emergencies.insert_emergency(db, clock=clock, actor=dispatcher, ticket_id=int(str(urgent["id"])))
     assert db.scalar(select(func.count()).where(OutboxMessage.kind == "dispatch_escalation")) == 1
 
 

@@ -160,3 +160,23 @@ def test_schedule_refuses_a_missed_window_and_an_overrun_shift() -> None:
     assert planning.schedule(state, [stop(2, NEAR_EAST, {1})], travel=TRAVEL) is None  # cannot be home by 10:00
     legs = planning.schedule(state, [stop(3, WEST, {1})], travel=TRAVEL)
     assert legs is not None and (legs[0].arrival, legs[0].departure) == (9 * H, 9 * H + 45 * 60)
+
+
+def test_one_planned_job_moves_to_another_crew_to_make_room() -> None:
+    # t1 (west, off at 12:00) has two 55-minute jobs at 10-12; t2 is 76 minutes away in the east. The
+    # emergency next to t1 is due by 10:30: t2 cannot make it and t1 has no room, unless t2 takes one job.
+    crews = [crew(1, WEST, shift=(8 * H, 12 * H)), crew(2, NEAR_EAST)]
+    booked = [stop(90 + i, WEST, {1, 2}, service=55 * 60, windows=((10 * H, 12 * H),), label=f"J{i}") for i in range(2)]
+    plan = planning.plan_day(crews, booked, travel=TRAVEL, seconds=1)
+    assert {leg.technician_id for leg in plan.legs} == {1}
+    now = 9 * H + 30 * 60
+    result = planning.insert_emergency(
+        crews, _routes(plan), stop(89, WEST, {1, 2}), due=now + H, now=now, travel=TRAVEL
+    )
+    assert (result.method, result.technician_id, result.arrival, result.dropped) == ("move", 1, now, [])
+    mine = [leg.stop.ticket_id for leg in result.routes[1]]
+    theirs = [leg.stop.ticket_id for leg in result.routes[2]]
+    assert mine[0] == 89 and len(mine) == 2 and len(theirs) == 1 and sorted(mine[1:] + theirs) == [90, 91]
+    moved = result.routes[2][0]
+    assert 10 * H <= moved.arrival <= 12 * H
+    assert result.reason == f"t1 预计 09:30 到达（时限 10:30），其原计划的 J{theirs[0] - 90} 改由 t2 上门"

@@ -5,7 +5,7 @@ Owns service points, technician profiles, appointments, day plans and their stop
 Depends on the cores of tickets, sla, customers, accounts and notifications.
 
 Entry points: ``service.auto_dispatch`` / ``service.candidates`` (who may take a job, with reasons),
-``dayplans.build_plan`` / ``dayplans.insert_emergency`` / ``dayplans.dispatch_at_intake`` (VROOM day
+``dayplans.build_plan``, ``emergencies.insert_emergency`` and ``emergencies.dispatch_at_intake`` (VROOM day
 plans through ``planning`` and ``routing``), ``appointments.book``, ``fieldwork`` (the technician's
 steps), ``simulation`` and ``solomon`` (benchmarks), ``api``/``field_api``/``console``/``cli`` edges.
 """

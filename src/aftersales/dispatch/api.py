@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import Permission
 from aftersales.core.timeutil import ensure_utc, to_local
-from aftersales.dispatch import appointments, dayplans, service
+from aftersales.dispatch import appointments, dayplans, emergencies, service
 from aftersales.dispatch.models import DayPlan
 from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit, require
 
@@ -267,7 +267,7 @@ def get_plan(session: SessionDep, clock: ClockDep, actor: CurrentActor, area: st
 def insert_emergency(ticket_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> EmergencyRead:
     """Re-plan today so the urgent job is reached before its on-site deadline, else escalate with the reason."""
     require(actor, Permission.TICKET_UPDATE)
-    result = dayplans.insert_emergency(session, clock=clock, actor=actor, ticket_id=ticket_id)
+    result = emergencies.insert_emergency(session, clock=clock, actor=actor, ticket_id=ticket_id)
     commit(session)
     return EmergencyRead(
         assigned_to=result.assigned_to,

@@ -85,7 +85,7 @@ class Insertion:
     technician_id: int | None
     arrival: int | None
     reason: str
-    method: str  # insertion | replan | none
+    method: str  # insertion | move | replan | none
     routes: dict[int, list[Leg]] = field(default_factory=dict)
     dropped: list[int] = field(default_factory=list)  # stops that no longer fit anywhere
 
@@ -241,24 +241,22 @@ def schedule(
     over_limit: int = 0,
 ) -> list[Leg] | None:
     """Drive the sequence from the crew's state; None when a window, a deadline, the shift or the daily
-    job limit (plus ``over_limit``) would be broken. The lunch break is taken at the first gap after it
-    is due."""
+    job limit (plus ``over_limit``) would be broken. Lunch is taken between two jobs, as late as its
+    window allows: before the next job only when that job would not end before lunch must start."""
     crew = state.crew
     if crew.jobs_done + state.done + len(sequence) > crew.max_jobs + over_limit:
         return None
     clock, position, legs = state.free_at, state.position, []
-    lunch_pending = not state.break_taken and crew.break_window is not None
+    lunch = crew.break_window if not state.break_taken else None
     for number, stop in enumerate(sequence, start=1):
-        if lunch_pending and crew.break_window is not None and clock >= crew.break_window[0] - BREAK_FLEX:
-            clock += crew.break_window[1] - crew.break_window[0]
-            lunch_pending = False
         minutes = travel.minutes(position, stop.position)
-        arrival = clock + round(minutes * 60)
-        if stop.windows:
-            opening = min((window for window in stop.windows if window[1] >= arrival), default=None)
-            if opening is None:
-                return None
-            arrival = max(arrival, opening[0])
+        arrival = _arrival(clock + round(minutes * 60), stop)
+        if lunch is not None and (arrival is None or arrival + stop.service > lunch[0] + BREAK_FLEX):
+            clock = max(clock, lunch[0] - BREAK_FLEX) + lunch[1] - lunch[0]
+            arrival = _arrival(clock + round(minutes * 60), stop)
+            lunch = None
+        if arrival is None:
+            return None
         if deadline and stop.ticket_id in deadline and arrival > deadline[stop.ticket_id]:
             return None
         departure = arrival + stop.service
@@ -277,6 +275,14 @@ def schedule(
     if clock + _seconds(travel, position, crew.home) > crew.shift[1]:
         return None
     return legs
+
+
+def _arrival(reached: int, stop: Stop) -> int | None:
+    """When work can start at a stop reached at ``reached``: the window's opening if early, None if late."""
+    if not stop.windows:
+        return reached
+    opening = min((window for window in stop.windows if window[1] >= reached), default=None)
+    return None if opening is None else max(reached, opening[0])
 
 
 def _route_seconds(state: CrewState, sequence: Sequence[Stop], travel: TravelModel) -> int:
@@ -318,7 +324,77 @@ def insert_emergency(
         extra, arrival, crew_id, legs = best
         reason = f"插入 {states[crew_id].crew.username} 的行程，预计 {_hhmm(arrival)} 到达（时限 {_hhmm(due)}），多行驶约 {extra // 60} 分钟"
         return Insertion(crew_id, arrival, reason, "insertion", {crew_id: legs})
+    moved = _insert_with_one_move(states, eligible, emergency, due=due, travel=travel)
+    if moved is not None:
+        return moved
     return _replan_nearest(eligible, emergency, due=due, now=now, travel=travel, seconds=replan_seconds)
+
+
+def _cheapest_insertion(
+    state: CrewState, stop: Stop, *, travel: TravelModel, deadline: dict[int, int] | None = None, over_limit: int = 0
+) -> tuple[int, list[Leg]] | None:
+    """The least extra driving (seconds) at which ``stop`` fits into the crew's remaining route."""
+    base = _route_seconds(state, state.remaining, travel)
+    best: tuple[int, list[Leg]] | None = None
+    for index in range(len(state.remaining) + 1):
+        sequence = [*state.remaining[:index], stop, *state.remaining[index:]]
+        legs = schedule(state, sequence, travel=travel, deadline=deadline, over_limit=over_limit)
+        if legs is not None:
+            extra = _route_seconds(state, sequence, travel) - base
+            if best is None or extra < best[0]:
+                best = (extra, legs)
+    return best
+
+
+def _insert_with_one_move(
+    states: dict[int, CrewState], eligible: Sequence[CrewState], emergency: Stop, *, due: int, travel: TravelModel
+) -> Insertion | None:
+    """Make room on one of the nearest crews by moving one of its planned jobs to another crew (which
+    must still keep every window), then put the emergency in the gap."""
+    nearest = sorted(eligible, key=lambda s: s.free_at + _seconds(travel, s.position, emergency.position))
+    best: tuple[int, int, CrewState, list[Leg], CrewState, list[Leg]] | None = None
+    rehomed: dict[int, tuple[int, CrewState, list[Leg]] | None] = {}
+    for state in nearest[:NEIGHBOURS_FOR_REPLAN]:
+        for index, moved in enumerate(state.remaining):
+            rest = replace(state, remaining=[*state.remaining[:index], *state.remaining[index + 1 :]])
+            placed = _cheapest_insertion(
+                rest, emergency, travel=travel, deadline={emergency.ticket_id: due}, over_limit=1
+            )
+            if placed is None:
+                continue
+            if moved.ticket_id not in rehomed:
+                rehomed[moved.ticket_id] = _rehome(states, moved, exclude=state.crew.user_id, travel=travel)
+            target = rehomed[moved.ticket_id]
+            if target is None:
+                continue
+            extra = placed[0] + target[0]
+            arrival = next(leg.arrival for leg in placed[1] if leg.stop.ticket_id == emergency.ticket_id)
+            if best is None or (extra, arrival) < best[:2]:
+                best = (extra, arrival, state, placed[1], target[1], target[2])
+    if best is None:
+        return None
+    extra, arrival, state, legs, other, other_legs = best
+    moved_stop = next(stop for stop in state.remaining if stop not in [leg.stop for leg in legs])
+    reason = (
+        f"{state.crew.username} 预计 {_hhmm(arrival)} 到达（时限 {_hhmm(due)}），"
+        f"其原计划的 {moved_stop.label or moved_stop.ticket_id} 改由 {other.crew.username} 上门"
+    )
+    routes = {state.crew.user_id: legs, other.crew.user_id: other_legs}
+    return Insertion(state.crew.user_id, arrival, reason, "move", routes)
+
+
+def _rehome(
+    states: dict[int, CrewState], stop: Stop, *, exclude: int, travel: TravelModel
+) -> tuple[int, CrewState, list[Leg]] | None:
+    """The cheapest other crew (among the nearest allowed ones) that can take the stop within its window."""
+    allowed = [s for s in states.values() if s.crew.user_id != exclude and s.crew.user_id in stop.candidates]
+    allowed.sort(key=lambda s: _seconds(travel, s.position, stop.position))
+    best: tuple[int, CrewState, list[Leg]] | None = None
+    for other in allowed[: NEIGHBOURS_FOR_REPLAN + 5]:
+        placed = _cheapest_insertion(other, stop, travel=travel)
+        if placed is not None and (best is None or placed[0] < best[0]):
+            best = (placed[0], other, placed[1])
+    return best
 
 
 def _replan_nearest(

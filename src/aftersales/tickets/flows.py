@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.core.clock import Clock
-from aftersales.dispatch import dayplans
+from aftersales.dispatch import dayplans, emergencies
 from aftersales.sla import service as sla_service
 from aftersales.tickets import intake, sla_tracking
 from aftersales.tickets import service as tickets_service
@@ -118,7 +118,7 @@ def open_prepared(
         return ticket, True
     if auto_dispatch and prepared.data.kind in dayplans.FIELD_KINDS:
         # The dispatch decision is the system's, whoever registered the ticket.
-        dayplans.dispatch_at_intake(session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=registered.id)
+        emergencies.dispatch_at_intake(session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=registered.id)
         return tickets_service.get_ticket(session, registered.id), True
     return registered, True
 

@@ -1,0 +1,283 @@
+"""Emergencies: an urgent job put into today's plan of its city so that it is reached before its on-site
+deadline (see ``planning.insert_emergency``), escalated with the reason when nobody can make it; and the
+dispatch of a new ticket at intake. Flushes, never commits."""
+
+from __future__ import annotations
+
+import time as timer
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
+
+from aftersales.accounts import service as accounts_service
+from aftersales.accounts.schemas import Actor
+from aftersales.core.clock import Clock
+from aftersales.core.errors import DomainError
+from aftersales.core.timeutil import to_local
+from aftersales.dispatch import dayplans, planning, rules
+from aftersales.dispatch import service as dispatch_service
+from aftersales.dispatch.errors import InvalidDispatchInputError
+from aftersales.dispatch.models import DayPlan, PlanStop, Technician
+from aftersales.notifications import service as notifications_service
+from aftersales.sla.enums import TargetKind
+from aftersales.tickets import service as tickets_service
+from aftersales.tickets.enums import EventType, Priority
+from aftersales.tickets.models import Ticket
+
+
+@dataclass(frozen=True)
+class EmergencyResult:
+    assigned_to: str | None
+    reason: str
+    method: str
+    eta: datetime | None
+    plan_id: int | None
+    elapsed_ms: float
+
+
+def insert_emergency(
+    session: Session, *, clock: Clock, actor: Actor, ticket_id: int, seconds: float = 1.0
+) -> EmergencyResult:
+    """Re-plan today's routes so an urgent job is reached before its on-site deadline, else escalate."""
+    started = timer.perf_counter()
+    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
+    if ticket.status not in dayplans.PLANNABLE_STATUSES or ticket.kind not in dayplans.FIELD_KINDS:
+        raise InvalidDispatchInputError("只有未完成的安装或维修工单可以紧急插单", fields={"status": str(ticket.status)})
+    if ticket.address is None or ticket.address.city is None:
+        raise InvalidDispatchInputError("工单没有可识别的城市地址", fields={"address": "缺少地址"})
+    onsite = next((t for t in ticket.sla_targets if t.kind == TargetKind.ONSITE and t.met_at is None), None)
+    if onsite is None:
+        raise InvalidDispatchInputError("工单没有待达成的上门时限", fields={"priority": str(ticket.priority)})
+    now = clock.now()
+    day = to_local(now).date()
+    origin, area = dayplans.origin_of(day), rules.canonical_city(ticket.address.city)
+    crews, profiles = dayplans.crews_of(session, area=area, day=day, now=now)
+    names = {crew.user_id: crew.username for crew in crews}
+    try:
+        emergency = dayplans.stop_for(ticket, origin=origin, now=now, profiles=profiles, booking=None, pinned=False)
+    except ValueError as error:
+        raise InvalidDispatchInputError(str(error), fields={"address": str(error)}) from None
+    plan = dayplans.active_plan(session, area=area, day=day)
+    travel = rules.StraightLineTravel(dayplans.city_type(profiles))
+    routes = _plan_routes(session, plan, origin=origin, now=now, profiles=profiles, exclude=ticket.id)
+    outcome = planning.insert_emergency(
+        crews,
+        routes,
+        emergency,
+        due=dayplans.offset(origin, onsite.due_at),
+        now=dayplans.offset(origin, now),
+        travel=travel,
+        replan_seconds=seconds,
+    )
+    if outcome.technician_id is None or outcome.arrival is None:
+        _escalate(session, clock=clock, actor=actor, ticket=ticket, reason=outcome.reason)
+        return EmergencyResult(None, outcome.reason, outcome.method, None, plan.id if plan else None, _ms(started))
+    if plan is None:
+        plan = dayplans.new_plan(
+            session, area=area, day=day, now=now, actor=actor, reason="emergency", technicians=len(crews)
+        )
+    session.execute(delete(PlanStop).where(PlanStop.plan_id == plan.id, PlanStop.ticket_id == ticket.id))
+    for crew_id, legs in outcome.routes.items():
+        session.execute(
+            delete(PlanStop).where(
+                PlanStop.plan_id == plan.id,
+                PlanStop.technician_id == crew_id,
+                PlanStop.arrival_at > now,
+            )
+        )
+        dayplans.write_legs(session, plan, origin, legs)
+        _follow_moves(
+            session, clock=clock, actor=actor, plan=plan, origin=origin, legs=legs, names=names, skip=ticket.id
+        )
+    for dropped_id in outcome.dropped:
+        session.execute(delete(PlanStop).where(PlanStop.plan_id == plan.id, PlanStop.ticket_id == dropped_id))
+        dropped = tickets_service.get_ticket(session, dropped_id)
+        tickets_service.add_timeline_event(
+            session,
+            clock=clock,
+            actor=actor,
+            ticket=dropped,
+            event_type=EventType.DISPATCH,
+            note=f"因紧急工单 {ticket.number} 插单，原计划的上门无法保持，请调度重新安排",
+            data={"plan_id": plan.id, "dropped_for": ticket.id},
+        )
+    owner = names[outcome.technician_id]
+    eta = origin + timedelta(seconds=outcome.arrival)
+    summary = dict(plan.summary)
+    summary["emergencies"] = [
+        *summary.get("emergencies", []),
+        {
+            "ticket_id": ticket.id,
+            "number": ticket.number,
+            "technician": owner,
+            "method": outcome.method,
+            "eta": eta.isoformat(),
+        },
+    ]
+    plan.summary = summary
+    dayplans.assign_with_note(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket=ticket,
+        username=owner,
+        note=f"紧急插单：{outcome.reason}",
+        data={"plan_id": plan.id, "technician": owner, "method": outcome.method, "eta": eta.isoformat()},
+    )
+    notifications_service.enqueue(
+        session,
+        clock=clock,
+        kind="emergency_dispatch",
+        dedupe_key=f"emergency_dispatch:{ticket.id}:{owner}",
+        subject=f"紧急工单 {ticket.number}",
+        body=f"紧急工单 {ticket.number}（{ticket.address.raw}），请完成当前任务后前往，"
+        f"预计 {to_local(eta):%H:%M} 到达，上门时限 {to_local(onsite.due_at):%H:%M}。",
+        recipient_user_id=outcome.technician_id,
+        ticket_id=ticket.id,
+    )
+    session.flush()
+    return EmergencyResult(owner, outcome.reason, outcome.method, eta, plan.id, _ms(started))
+
+
+def _ms(started: float) -> float:
+    return round((timer.perf_counter() - started) * 1000, 1)
+
+
+def _plan_routes(
+    session: Session, plan: DayPlan | None, *, origin: datetime, now: datetime, profiles: dict[int, tuple], exclude: int
+) -> dict[int, list[planning.Leg]]:
+    """The active plan's legs rebuilt as planner values (stops of finished or cancelled tickets that lie
+    ahead are left out)."""
+    if plan is None:
+        return {}
+    rows = [row for row in dayplans.stops_of(session, plan.id) if row.ticket_id != exclude]
+    tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_([r.ticket_id for r in rows])))}
+    bookings = dayplans.bookings_of(session, list(tickets))
+    bound = dayplans.field_marks(session, list(tickets))
+    routes: dict[int, list[planning.Leg]] = {}
+    for row in rows:
+        ticket = tickets[row.ticket_id]
+        if row.arrival_at > now and ticket.status not in dayplans.PLANNABLE_STATUSES:
+            continue
+        try:
+            stop = dayplans.stop_for(
+                ticket,
+                origin=origin,
+                now=now,
+                profiles=profiles,
+                booking=bookings.get(ticket.id),
+                pinned=ticket.id in bound,
+            )
+        except ValueError:
+            continue
+        routes.setdefault(row.technician_id, []).append(
+            planning.Leg(
+                stop,
+                row.technician_id,
+                row.sequence,
+                dayplans.offset(origin, row.arrival_at),
+                dayplans.offset(origin, row.departure_at),
+                row.travel_km,
+                row.travel_minutes,
+            )
+        )
+    return routes
+
+
+def _escalate(session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, reason: str) -> None:
+    """No one can be there in time: the timeline says why and the supervisors are told once."""
+    tickets_service.add_timeline_event(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket=ticket,
+        event_type=EventType.ESCALATION,
+        note=f"紧急工单无法按时上门，已升级：{reason}",
+        data={"reason": reason},
+    )
+    supervisors = accounts_service.supervisors_for(session, user_id=None, organisation_id=ticket.organisation_id)
+    for user in supervisors[:1]:
+        notifications_service.enqueue(
+            session,
+            clock=clock,
+            kind="dispatch_escalation",
+            dedupe_key=f"dispatch_escalation:{ticket.id}",
+            subject=f"紧急工单 {ticket.number} 无法按时上门",
+            body=f"工单 {ticket.number}：{reason}。请人工协调。",
+            recipient_user_id=user.id,
+            ticket_id=ticket.id,
+            payload={"cc_user_ids": [other.id for other in supervisors[1:]]},
+        )
+    session.flush()
+
+
+def dispatch_at_intake(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) -> str | None:
+    """Dispatch a new installation or repair ticket: an urgent one into today's plan of its city when
+    there is one (emergency insertion), otherwise to the best eligible technician now. Never fails the
+    intake: a job that cannot be dispatched stays in the queue with the reason on its timeline.
+    Returns who got it (None: queue)."""
+    if not session.scalar(select(exists().where(Technician.user_id.is_not(None)))):
+        return None  # no field network configured
+    ticket = tickets_service.get_ticket(session, ticket_id)
+    if ticket.kind not in dayplans.FIELD_KINDS or ticket.status not in dayplans.PLANNABLE_STATUSES:
+        return None
+    city = ticket.address.city if ticket.address else None
+    urgent = ticket.priority == Priority.URGENT and any(
+        t.kind == TargetKind.ONSITE and t.met_at is None for t in ticket.sla_targets
+    )
+    try:
+        with session.begin_nested():
+            if (
+                urgent
+                and city
+                and dayplans.active_plan(session, area=city, day=to_local(clock.now()).date()) is not None
+            ):
+                return insert_emergency(session, clock=clock, actor=actor, ticket_id=ticket_id).assigned_to
+            return dispatch_service.auto_dispatch(session, clock=clock, actor=actor, ticket_id=ticket_id).assigned_to
+    except DomainError as error:
+        ticket = tickets_service.get_ticket(session, ticket_id)
+        tickets_service.add_timeline_event(
+            session,
+            clock=clock,
+            actor=actor,
+            ticket=ticket,
+            event_type=EventType.DISPATCH,
+            note=f"未能自动派单，转调度台：{error}",
+            data={"error": getattr(error, "code", "dispatch.invalid")},
+        )
+        session.flush()
+        return None
+
+
+def _follow_moves(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    plan: DayPlan,
+    origin: datetime,
+    legs: list[planning.Leg],
+    names: dict[int, str],
+    skip: int,
+) -> None:
+    """A re-plan may hand a booked job to another crew: the ticket follows, with the new ETA."""
+    tickets = {
+        t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_([leg.stop.ticket_id for leg in legs])))
+    }
+    for leg in legs:
+        ticket = tickets.get(leg.stop.ticket_id)
+        if ticket is None or ticket.id == skip or ticket.assignee_id == leg.technician_id:
+            continue
+        owner = names[leg.technician_id]
+        eta = to_local(origin + timedelta(seconds=leg.arrival))
+        dayplans.assign_with_note(
+            session,
+            clock=clock,
+            actor=actor,
+            ticket=ticket,
+            username=owner,
+            note=f"紧急插单后调整：改由 {owner} 第 {leg.sequence} 站，预计 {eta:%H:%M} 到达",
+            data={"plan_id": plan.id, "technician": owner, "sequence": leg.sequence, "eta": eta.isoformat()},
+        )
