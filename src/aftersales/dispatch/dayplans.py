@@ -22,6 +22,7 @@ from aftersales.core.clock import Clock
 from aftersales.core.timeutil import SHANGHAI, to_local
 from aftersales.customers.models import Address
 from aftersales.dispatch import planning, rules
+from aftersales.dispatch import service as dispatch_service
 from aftersales.dispatch.errors import InvalidDispatchInputError, PlanNotFoundError
 from aftersales.dispatch.models import Appointment, DayPlan, PlanStop, ServicePoint, Technician
 from aftersales.sla.enums import TargetKind
@@ -290,9 +291,7 @@ def assign_with_note(
         tickets_service.update_ticket(
             session, clock=clock, actor=actor, ticket_id=ticket.id, version=ticket.version, assignee_username=username
         )
-    tickets_service.add_timeline_event(
-        session, clock=clock, actor=actor, ticket=ticket, event_type=EventType.DISPATCH, note=note, data=data
-    )
+    dispatch_service.record_decision(session, clock=clock, actor=actor, ticket=ticket, note=note, data=data)
 
 
 def new_plan(

@@ -93,13 +93,11 @@ def insert_emergency(
         )
     for dropped_id in outcome.dropped:
         session.execute(delete(PlanStop).where(PlanStop.plan_id == plan.id, PlanStop.ticket_id == dropped_id))
-        dropped = tickets_service.get_ticket(session, dropped_id)
-        tickets_service.add_timeline_event(
+        dispatch_service.record_decision(
             session,
             clock=clock,
             actor=actor,
-            ticket=dropped,
-            event_type=EventType.DISPATCH,
+            ticket=tickets_service.get_ticket(session, dropped_id),
             note=f"因紧急工单 {ticket.number} 插单，原计划的上门无法保持，请调度重新安排",
             data={"plan_id": plan.id, "dropped_for": ticket.id},
         )
@@ -237,17 +235,14 @@ def dispatch_at_intake(session: Session, *, clock: Clock, actor: Actor, ticket_i
                 return insert_emergency(session, clock=clock, actor=actor, ticket_id=ticket_id).assigned_to
             return dispatch_service.auto_dispatch(session, clock=clock, actor=actor, ticket_id=ticket_id).assigned_to
     except DomainError as error:
-        ticket = tickets_service.get_ticket(session, ticket_id)
-        tickets_service.add_timeline_event(
+        dispatch_service.record_decision(
             session,
             clock=clock,
             actor=actor,
-            ticket=ticket,
-            event_type=EventType.DISPATCH,
+            ticket=tickets_service.get_ticket(session, ticket_id),
             note=f"未能自动派单，转调度台：{error}",
             data={"error": getattr(error, "code", "dispatch.invalid")},
         )
-        session.flush()
         return None
 
 

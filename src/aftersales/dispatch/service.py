@@ -216,32 +216,38 @@ def auto_dispatch(session: Session, *, clock: Clock, actor: Actor, ticket_id: in
     if best is None:
         reasons = "；".join(f"{c.username}：{c.reason}" for c in found[:5]) or "没有登记技术员档案"
         note = f"自动派单未找到合适人选，转调度台：{reasons}"
-        tickets_service.add_timeline_event(
+        record_decision(
             session,
             clock=clock,
             actor=actor,
             ticket=ticket,
-            event_type=EventType.DISPATCH,
             note=note,
             data={"assigned_to": None, "candidates": _top(found)},
         )
-        session.flush()
         return DispatchResult(None, note, found)
     tickets_service.update_ticket(
         session, clock=clock, actor=actor, ticket_id=ticket_id, version=ticket.version, assignee_username=best.username
     )
     note = f"自动派单给 {best.username}{'（合作服务商）' if best.is_provider else ''}：{best.reason}，距离约 {best.km} 公里"
-    tickets_service.add_timeline_event(
+    record_decision(
         session,
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.DISPATCH,
         note=note,
         data={"assigned_to": best.username, "candidates": _top(found)},
     )
-    session.flush()
     return DispatchResult(best.username, note, found)
+
+
+def record_decision(
+    session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, note: str, data: dict[str, object]
+) -> None:
+    """A dispatch decision (who, or why nobody) as a ``dispatch`` event on the ticket's timeline."""
+    tickets_service.add_timeline_event(
+        session, clock=clock, actor=actor, ticket=ticket, event_type=EventType.DISPATCH, note=note, data=data
+    )
+    session.flush()
 
 
 def _top(found: list[Candidate]) -> list[dict[str, object]]:
