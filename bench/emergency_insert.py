@@ -153,7 +153,7 @@ def main() -> None:
         file=sys.stderr,
     )
 
-    timings, methods, on_time = [], {"insertion": 0, "replan": 0, "none": 0}, 0
+    timings, methods, on_time = [], {"insertion": 0, "move": 0, "replan": 0, "none": 0}, 0
     arrivals = sorted(rng.uniform(8.25, 16.0) for _ in range(args.emergencies))
     for number, hour in enumerate(arrivals):
         clock.set(day + timedelta(hours=hour))
@@ -169,6 +169,17 @@ def main() -> None:
             on_time += 1
         print(number, f"{hour:.2f}", result.method, round(timings[-1] * 1000, 1), "ms", result.reason, file=sys.stderr)
 
+    with unit_of_work(factory) as session:
+        from sqlalchemy import func, select
+
+        from aftersales.tickets.models import TicketEvent
+
+        handed_back = session.scalar(
+            select(func.count()).where(TicketEvent.type == "dispatch", TicketEvent.note.like("因紧急工单%"))
+        )
+        moved = session.scalar(
+            select(func.count()).where(TicketEvent.type == "dispatch", TicketEvent.note.like("紧急插单后调整%"))
+        )
     latency = latency_summary_ms(timings)
     print(latency, file=sys.stderr)
     print(
@@ -183,6 +194,8 @@ def main() -> None:
                 "emergencies": args.emergencies,
                 "methods": methods,
                 "eta_within_2h": on_time,
+                "booked_jobs_handed_back": handed_back,
+                "booked_jobs_moved_to_another_crew": moved,
                 "insert_latency_ms": latency,
             },
         )

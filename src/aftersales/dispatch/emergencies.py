@@ -78,21 +78,15 @@ def insert_emergency(
         plan = dayplans.new_plan(
             session, area=area, day=day, now=now, actor=actor, reason="emergency", technicians=len(crews)
         )
-    session.execute(delete(PlanStop).where(PlanStop.plan_id == plan.id, PlanStop.ticket_id == ticket.id))
-    for crew_id, legs in outcome.routes.items():
-        session.execute(
-            delete(PlanStop).where(
-                PlanStop.plan_id == plan.id,
-                PlanStop.technician_id == crew_id,
-                PlanStop.arrival_at > now,
-            )
-        )
+    # Every stop the planner moved, re-timed or gave up is rewritten; the jobs in hand are left alone.
+    rewritten = {ticket.id, *outcome.dropped, *(leg.stop.ticket_id for legs in outcome.routes.values() for leg in legs)}
+    session.execute(delete(PlanStop).where(PlanStop.plan_id == plan.id, PlanStop.ticket_id.in_(rewritten)))
+    for legs in outcome.routes.values():
         dayplans.write_legs(session, plan, origin, legs)
         _follow_moves(
             session, clock=clock, actor=actor, plan=plan, origin=origin, legs=legs, names=names, skip=ticket.id
         )
     for dropped_id in outcome.dropped:
-        session.execute(delete(PlanStop).where(PlanStop.plan_id == plan.id, PlanStop.ticket_id == dropped_id))
         dispatch_service.record_decision(
             session,
             clock=clock,

@@ -220,16 +220,40 @@ class CrewState:
 
 
 def crew_state(crew: Crew, legs: Sequence[Leg], *, now: int) -> CrewState:
-    """Stops already started are finished first (the job in hand); later ones may move."""
+    """Stops already started, or already driven to, are finished first (the job in hand); later ones may
+    move. Lunch counts as taken once its latest start has passed, or when the plan's idle gap for it has
+    begun."""
     position, free_at, done = crew.start, max(now, crew.shift[0]), 0
     remaining: list[Stop] = []
-    for leg in sorted(legs, key=lambda leg: leg.sequence):
-        if leg.arrival <= now:
+    ordered = sorted(legs, key=lambda leg: leg.sequence)
+    for leg in ordered:
+        if leg.arrival - round(leg.minutes * 60) <= now and not remaining:
             position, free_at, done = leg.stop.position, max(leg.departure, now), done + 1
         else:
             remaining.append(leg.stop)
     lunch = crew.break_window
-    return CrewState(crew, position, free_at, remaining, done, lunch is None or lunch[0] + BREAK_FLEX <= now)
+    if lunch is None or lunch[0] + BREAK_FLEX <= now:
+        return CrewState(crew, position, free_at, remaining, done, True)
+    planned = _planned_lunch(crew, ordered)
+    if planned is not None and planned <= now:  # on lunch now (or done with it)
+        return CrewState(crew, position, max(free_at, planned + lunch[1] - lunch[0]), remaining, done, True)
+    return CrewState(crew, position, free_at, remaining, done, False)
+
+
+def _planned_lunch(crew: Crew, legs: Sequence[Leg]) -> int | None:
+    """Where the plan left room for lunch: the start of the first idle gap long enough, inside its window."""
+    assert crew.break_window is not None
+    begin, end = crew.break_window
+    length = end - begin
+    previous = crew.shift[0]
+    for leg in legs:
+        start = max(previous, begin - BREAK_FLEX)
+        # A minute of slack: the stored drive times are rounded to a tenth of a minute.
+        if start <= begin + BREAK_FLEX and start + length + round(leg.minutes * 60) <= leg.arrival + 60:
+            return start
+        previous = leg.departure
+    start = max(previous, begin - BREAK_FLEX)
+    return start if start <= begin + BREAK_FLEX else None
 
 
 def schedule(
@@ -241,30 +265,52 @@ def schedule(
     over_limit: int = 0,
 ) -> list[Leg] | None:
     """Drive the sequence from the crew's state; None when a window, a deadline, the shift or the daily
-    job limit (plus ``over_limit``) would be broken. Lunch is taken between two jobs, as late as its
-    window allows: before the next job only when that job would not end before lunch must start."""
+    job limit (plus ``over_limit``) would be broken. A pending lunch goes into the earliest gap between
+    jobs where everything still fits."""
     crew = state.crew
     if crew.jobs_done + state.done + len(sequence) > crew.max_jobs + over_limit:
         return None
-    clock, position, legs = state.free_at, state.position, []
     lunch = crew.break_window if not state.break_taken else None
-    for number, stop in enumerate(sequence, start=1):
+    if lunch is not None and (crew.shift[1] <= lunch[0] - BREAK_FLEX or crew.shift[0] >= lunch[0] + BREAK_FLEX):
+        lunch = None  # the shift does not span lunch time
+    if lunch is None:
+        return _drive(state, sequence, travel=travel, deadline=deadline)
+    for before in range(len(sequence) + 1):
+        legs = _drive(state, sequence, travel=travel, deadline=deadline, lunch=lunch, lunch_before=before)
+        if legs is not None:
+            return legs
+    return None
+
+
+def _drive(
+    state: CrewState,
+    sequence: Sequence[Stop],
+    *,
+    travel: TravelModel,
+    deadline: dict[int, int] | None,
+    lunch: tuple[int, int] | None = None,
+    lunch_before: int = -1,
+) -> list[Leg] | None:
+    crew = state.crew
+    clock, position, legs = state.free_at, state.position, []
+    for index, stop in enumerate([*sequence, None]):
+        if lunch is not None and index == lunch_before:
+            start = max(clock, lunch[0] - BREAK_FLEX)
+            if start > lunch[0] + BREAK_FLEX:
+                return None
+            clock = start + lunch[1] - lunch[0]
+        if stop is None:
+            break
         minutes = travel.minutes(position, stop.position)
         arrival = _arrival(clock + round(minutes * 60), stop)
-        if lunch is not None and (arrival is None or arrival + stop.service > lunch[0] + BREAK_FLEX):
-            clock = max(clock, lunch[0] - BREAK_FLEX) + lunch[1] - lunch[0]
-            arrival = _arrival(clock + round(minutes * 60), stop)
-            lunch = None
-        if arrival is None:
-            return None
-        if deadline and stop.ticket_id in deadline and arrival > deadline[stop.ticket_id]:
+        if arrival is None or (deadline and stop.ticket_id in deadline and arrival > deadline[stop.ticket_id]):
             return None
         departure = arrival + stop.service
         legs.append(
             Leg(
                 stop,
                 crew.user_id,
-                state.done + number,
+                state.done + index + 1,
                 arrival,
                 departure,
                 round(travel.km(position, stop.position), 2),
@@ -281,7 +327,8 @@ def _arrival(reached: int, stop: Stop) -> int | None:
     """When work can start at a stop reached at ``reached``: the window's opening if early, None if late."""
     if not stop.windows:
         return reached
-    opening = min((window for window in stop.windows if window[1] >= reached), default=None)
+    # A minute of slack, as above: a plan VROOM made must pass this check.
+    opening = min((window for window in stop.windows if window[1] + 60 >= reached), default=None)
     return None if opening is None else max(reached, opening[0])
 
 
@@ -327,7 +374,7 @@ def insert_emergency(
     moved = _insert_with_one_move(states, eligible, emergency, due=due, travel=travel)
     if moved is not None:
         return moved
-    return _replan_nearest(eligible, emergency, due=due, now=now, travel=travel, seconds=replan_seconds)
+    return _replan_nearest(states, eligible, emergency, due=due, now=now, travel=travel, seconds=replan_seconds)
 
 
 def _cheapest_insertion(
@@ -398,9 +445,18 @@ def _rehome(
 
 
 def _replan_nearest(
-    eligible: Sequence[CrewState], emergency: Stop, *, due: int, now: int, travel: TravelModel, seconds: float
+    states: dict[int, CrewState],
+    eligible: Sequence[CrewState],
+    emergency: Stop,
+    *,
+    due: int,
+    now: int,
+    travel: TravelModel,
+    seconds: float,
 ) -> Insertion:
-    """Re-solve the remaining days of the crews nearest to the emergency, the emergency first."""
+    """Re-solve the remaining days of the crews nearest to the emergency, the emergency first. Each keeps
+    its own jobs (re-sequenced); a job one of them must give up goes to a crew outside the re-plan when
+    one can take it in its window, else back to the dispatcher."""
     nearest = sorted(eligible, key=lambda s: s.free_at + _seconds(travel, s.position, emergency.position))
     nearest = nearest[:NEIGHBOURS_FOR_REPLAN]
     soonest = nearest[0]
@@ -428,7 +484,14 @@ def _replan_nearest(
     # First try giving up at most one planned job (each weighs almost as much as the emergency), then as
     # many as it takes.
     for weight in (URGENT_PRIORITY - 1, 1):
-        stops = [urgent, *(replace(stop, priority=weight) for state in nearest for stop in state.remaining)]
+        stops = [
+            urgent,
+            *(
+                replace(stop, priority=weight, candidates=frozenset({state.crew.user_id}))
+                for state in nearest
+                for stop in state.remaining
+            ),
+        ]
         routes, unassigned = solve_routes(
             crews, stops, travel=travel, seconds=seconds / 2, not_before=now, free_at=free_at
         )
@@ -447,9 +510,25 @@ def _replan_nearest(
     if owner is None:
         return Insertion(None, None, f"重新优化后仍无法在时限 {_hhmm(due)} 前安排", "none")
     arrival = next(leg.arrival for leg in routes[owner] if leg.stop.ticket_id == urgent.ticket_id)
-    dropped = [ticket_id for ticket_id in unassigned if ticket_id != emergency.ticket_id]
+    originals = {stop.ticket_id: stop for state in nearest for stop in state.remaining}
+    replanned = {state.crew.user_id for state in nearest}
+    outside = {crew_id: state for crew_id, state in states.items() if crew_id not in replanned}
+    dropped, rehomed = [], 0
+    for ticket_id in unassigned:
+        if ticket_id == emergency.ticket_id:
+            continue
+        target = _rehome(outside, originals[ticket_id], exclude=-1, travel=travel)
+        if target is None:
+            dropped.append(ticket_id)
+            continue
+        _, other, legs = target
+        outside[other.crew.user_id] = replace(other, remaining=[leg.stop for leg in legs])
+        routes[other.crew.user_id] = legs
+        rehomed += 1
     name = next(state.crew.username for state in nearest if state.crew.user_id == owner)
     reason = f"重新优化附近 {len(nearest)} 名技术员的行程：{name} 预计 {_hhmm(arrival)} 到达（时限 {_hhmm(due)}）"
+    if rehomed:
+        reason += f"，{rehomed} 个原计划任务改由其他技术员上门"
     if dropped:
         reason += f"，{len(dropped)} 个原计划任务需重新安排"
     return Insertion(owner, arrival, reason, "replan", routes, dropped)
