@@ -180,3 +180,25 @@ def test_one_planned_job_moves_to_another_crew_to_make_room() -> None:
     moved = result.routes[2][0]
     assert 10 * H <= moved.arrival <= 12 * H
     assert result.reason == f"t1 预计 09:30 到达（时限 10:30），其原计划的 J{theirs[0] - 90} 改由 t2 上门"
+
+
+def _leg(ticket_id: int, arrival: int, departure: int, minutes: float) -> planning.Leg:
+    return planning.Leg(stop(ticket_id, WEST, {1}), 1, ticket_id, arrival, departure, 0.0, minutes)
+
+
+def test_a_crew_already_driving_keeps_the_job_it_drives_to() -> None:
+    legs = [_leg(1, 9 * H + 5 * 60, 9 * H + 50 * 60, 65.0), _leg(2, 10 * H + 30 * 60, 11 * H + 15 * 60, 10.0)]
+    state = planning.crew_state(crew(1, WEST), legs, now=9 * H)  # left at 08:00, arrives 09:05
+    assert (state.done, state.free_at, [s.ticket_id for s in state.remaining]) == (1, 9 * H + 50 * 60, [2])
+
+
+def test_lunch_in_the_plans_idle_gap_counts_as_taken_and_ends_before_the_crew_is_free() -> None:
+    lunch_crew = crew(1, WEST, break_window=(12 * H, 13 * H))
+    legs = [
+        _leg(1, 11 * H, 11 * H + 45 * 60, 2.6),
+        _leg(2, 12 * H + 51 * 60, 13 * H + 36 * 60, 6.3),  # 11:45-12:45 lunch, then 6 minutes' drive
+    ]
+    during = planning.crew_state(lunch_crew, legs, now=12 * H)
+    assert (during.break_taken, during.free_at) == (True, 12 * H + 45 * 60)
+    before = planning.crew_state(lunch_crew, legs, now=11 * H + 20 * 60)
+    assert (before.break_taken, before.free_at) == (False, 11 * H + 45 * 60)
