@@ -21,6 +21,7 @@ from aftersales.core.write_queue import WriteQueue
 from aftersales.customers.api import router as customers_router
 from aftersales.dispatch.api import router as dispatch_router
 from aftersales.dispatch.console import router as dispatch_console_router
+from aftersales.dispatch.field_api import router as field_router
 from aftersales.knowledge.api import router as knowledge_router
 from aftersales.knowledge.console import router as knowledge_console_router
 from aftersales.tickets.api import assist_router
@@ -100,6 +101,7 @@ def create_app(
     app.include_router(analytics_router)
     app.include_router(assist_router)
     app.include_router(dispatch_router)
+    app.include_router(field_router)
     app.include_router(accounts_console_router)
     app.include_router(tickets_console_router)
     app.include_router(analytics_console_router)

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 
 from aftersales.customers.models import Customer
-from aftersales.tickets.models import Ticket
+from aftersales.tickets.models import Ticket, TicketAttachment
+from tests.images import png
 
 PASSWORD = "demo1234"
 
@@ -131,26 +132,59 @@ def test_technician_completes_a_job_on_a_phone(browser: Any, server: str, demo_e
     screenshot(page, "technician-jobs")
     jobs = page.locator("#jobs li[data-ticket]")
     assert jobs.count() > 0
-    # Take the first job that can still be worked on, and finish it.
+    # Take the first job that can still be worked on (not yet resolved), and finish it.
+    workable = "form[data-step='accept'], form[data-step='check_in'], form[data-step='result'], #job-form"
     for index in range(jobs.count()):
         page.locator("#jobs li[data-ticket] a").nth(index).click()
-        if page.locator(
-            "#job-form button[value='result'], #job-form button[value='contact'], #job-form button[value='resume']"
-        ).count():
+        if page.locator(workable).count() and page.locator("[data-status='resolved']").count() == 0:
             break
         page.go_back()
     number = page.locator("h1").inner_text().split()[0]
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "technician-job-card", full_page=True)
-    for step in ("resume", "contact", "check_in", "progress", "result"):
-        button = page.locator(f"#job-form button[value='{step}']")
-        if button.count():
-            page.get_by_label("说明").fill(f"{step} ok")
-            button.click()
-            page.locator(".flash").wait_for()
+
+    def submit(selector: str) -> None:
+        page.locator(selector).locator("button[type=submit]").last.click()
+        page.locator(".flash").first.wait_for()
+
+    if page.locator("form[data-step='accept']").count():
+        submit("form[data-step='accept']")
+    if page.locator("#job-form button[value='resume']").count():
+        page.get_by_label("过程说明").fill("配件已到，恢复处理")
+        page.locator("#job-form button[value='resume']").click()
+        page.locator(".flash").wait_for()
+    if page.locator("form[data-step='check_in']").count():
+        page.get_by_label("经度").fill("113.93")
+        page.get_by_label("纬度").fill("22.53")
+        submit("form[data-step='check_in']")
+    page.get_by_label("处理结果").fill("更换指纹模块，测试正常")
+    page.locator("#result-photos").set_input_files({"name": "done.png", "mimeType": "image/png", "buffer": png()})
+    submit("form[data-step='result']")
+    assert page.locator("#attachments img").count() >= 1
+    pad = page.locator("#signature-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 120, box["y"] + 90, steps=8)
+    page.mouse.move(box["x"] + 220, box["y"] + 30, steps=8)
+    page.mouse.up()
+    submit("form[data-step='signature']")
+    assert page.locator("#confirmed").count() == 1
+    submit("form[data-step='check_out']")
+    screenshot(page, "technician-job-done", full_page=True)
     with demo_engine.connect() as connection:
         status = connection.execute(select(Ticket.status).where(Ticket.number == number)).scalar_one()
-    assert status == "resolved"
+        kinds = (
+            connection.execute(
+                select(TicketAttachment.kind)
+                .join(Ticket, Ticket.id == TicketAttachment.ticket_id)
+                .where(Ticket.number == number)
+            )
+            .scalars()
+            .all()
+        )
+    assert status == "resolved" and sorted(kinds) == ["photo", "signature"]
     assert "该任务已完成" in page.content()
 
 

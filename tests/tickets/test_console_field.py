@@ -12,6 +12,7 @@ from aftersales.accounts.enums import Role
 from aftersales.sla.models import Target
 from aftersales.tickets.models import Ticket, TicketEvent
 from tests.conftest import UserFactory, console_login, ticket_body
+from tests.images import png
 
 
 def _create(client: TestClient, token: str, **overrides: object) -> dict[str, object]:
@@ -106,18 +107,31 @@ def test_technician_does_the_job_and_check_in_meets_the_onsite_target(
     assert order == [urgent["number"], routine["number"]]  # urgent (on site within 2 h) first
     card = client.get(f"/console/jobs/{urgent['id']}").text
     assert 'id="map-link"' in card and "uri.amap.com/marker?position=" in card
-    version = int(re.search(r'name="version" value="(\d+)"', card).group(1))  # type: ignore[union-attr]
-    for step in ("contact", "check_in", "progress", "result"):
+    assert 'data-step="accept"' in card and 'name="version"' not in card  # accept before anything else
+    url = f"/console/jobs/{urgent['id']}"
+    steps: list[tuple[str, dict[str, object], dict[str, object] | None]] = [
+        ("accept", {}, None),
+        ("check_in", {"longitude": "113.93", "latitude": "22.53"}, None),
+        ("result", {"note": "更换指纹模块"}, {"photos": ("done.png", png(), "image/png")}),
+    ]
+    for step, fields, files in steps:
         reply = client.post(
-            f"/console/jobs/{urgent['id']}/events",
-            data={"csrf_token": csrf, "type": step, "version": version},
+            f"{url}/field",
+            data={"csrf_token": csrf, "action": step, **fields},
+            files=files,
             follow_redirects=False,
         )
         assert reply.status_code == 303, reply.text
         card = client.get(reply.headers["location"]).text
         assert "已记录" in card
-        match = re.search(r'name="version" value="(\d+)"', card)
-        version = int(match.group(1)) if match else version
+        if step == "check_in":  # progress is still a lifecycle move on the card
+            version = int(re.search(r'name="version" value="(\d+)"', card).group(1))  # type: ignore[union-attr]
+            progress = client.post(
+                f"{url}/events",
+                data={"csrf_token": csrf, "type": "progress", "version": version},
+                follow_redirects=False,
+            )
+            assert progress.status_code == 303, progress.text
     assert db.scalar(select(Ticket.status).where(Ticket.id == urgent["id"])) == "resolved"
     onsite = db.scalars(select(Target).where(Target.ticket_id == urgent["id"], Target.kind == "onsite")).one()
     assert onsite.state == "met" and onsite.met_at is not None

@@ -173,8 +173,10 @@ def apply_event(
     at: datetime | None = None,
     expected_version: int | None = None,
     notify: bool = True,
+    data: dict[str, Any] | None = None,
 ) -> Ticket:
-    """Move a ticket one step along its lifecycle; a forbidden move changes nothing."""
+    """Move a ticket one step along its lifecycle; a forbidden move changes nothing. ``data`` is kept on
+    the timeline event (a check-in's coordinates)."""
     ticket = get_ticket(session, ticket_id, actor=actor, for_update=True)
     if expected_version is not None and ticket.version != expected_version:
         raise VersionConflictError(
@@ -219,6 +221,7 @@ def apply_event(
         note=note,
         from_status=current,
         to_status=target,
+        data=data,
     )
     sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)
     session.flush()
@@ -360,6 +363,56 @@ def update_ticket(
         entity_id=ticket.id,
         before=before,
         after=after,
+    )
+    return ticket
+
+
+def unassign_ticket(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    note: str,
+    event_type: EventType = EventType.ASSIGN,
+    data: dict[str, Any] | None = None,
+) -> Ticket:
+    """Take the ticket off its assignee (and their organisation): it goes back to the dispatcher queue.
+    The reason is on the timeline (an ``assign`` event, or e.g. the technician's ``decline``)."""
+    ticket = get_ticket(session, ticket_id, actor=actor, for_update=True)
+    if ticket.assignee_id is None:
+        raise InvalidTransitionError("工单尚未指派", fields={"assignee": None})
+    if ticket.status in (TicketStatus.CLOSED, TicketStatus.CANCELLED):
+        raise InvalidTransitionError("已闭环或已取消的工单不能修改", fields={"status": ticket.status})
+    now = clock.now()
+    previous = assignee_names(session, {ticket.assignee_id}).get(ticket.assignee_id)
+    before = {"assignee_id": ticket.assignee_id, "organisation_id": ticket.organisation_id, "version": ticket.version}
+    ticket.assignee_id = None
+    ticket.organisation_id = None
+    ticket.updated_at = now
+    _add_event(
+        session,
+        ticket,
+        event_type,
+        at=now,
+        now=now,
+        actor=actor,
+        note=note,
+        from_status=None,
+        to_status=None,
+        data={"previous_assignee": previous, **(data or {})},
+    )
+    session.flush()
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="ticket.unassigned",
+        entity_type="ticket",
+        entity_id=ticket.id,
+        before=before,
+        after={"assignee_id": None, "organisation_id": None, "version": ticket.version},
+        note=note,
     )
     return ticket
 

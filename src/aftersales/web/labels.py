@@ -52,6 +52,37 @@ EVENT = {
     "sla_breached": N_("时限超时"),
     "dispatch": N_("派单说明"),
     "escalation": N_("升级"),
+    "accept": N_("接单"),
+    "decline": N_("拒单"),
+    "on_the_way": N_("出发"),
+    "diagnosis": N_("检测诊断"),
+    "parts_used": N_("使用配件"),
+    "photo": N_("现场照片"),
+    "confirmation": N_("客户确认"),
+    "check_out": N_("离场签退"),
+}
+# The technician's job flow (dispatch.field_rules): where a job stands, and the steps as buttons.
+FIELD_STATE = {
+    "unassigned": N_("待派单"),
+    "assigned": N_("待接单"),
+    "accepted": N_("已接单"),
+    "on_the_way": N_("在路上"),
+    "on_site": N_("在现场"),
+    "checked_out": N_("已离场"),
+    "declined": N_("已拒单"),
+}
+FIELD_ACTION = {
+    "accept": N_("接单"),
+    "decline": N_("拒单"),
+    "on_the_way": N_("出发"),
+    "check_in": N_("上门签到"),
+    "diagnosis": N_("检测诊断"),
+    "parts": N_("登记配件"),
+    "result": N_("结果反馈"),
+    "photo": N_("补充照片"),
+    "confirmation_code": N_("发送确认码"),
+    "confirmation": N_("客户确认"),
+    "check_out": N_("离场签退"),
 }
 ROLE = {
     "admin": N_("管理员"),
@@ -71,6 +102,8 @@ GROUPS = {
     "sla_target": SLA_TARGET,
     "channel": CHANNEL,
     "event": EVENT,
+    "field_state": FIELD_STATE,
+    "field_action": FIELD_ACTION,
     "role": ROLE,
 }
 

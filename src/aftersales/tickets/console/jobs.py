@@ -1,36 +1,37 @@
-"""Technician's phone view: today's jobs in order, the job card, check-in, progress and result."""
+"""Technician's phone view: today's jobs in order, the job card with the field steps (accept or decline,
+on the way, check-in, diagnosis, parts, result with photos, customer confirmation, check-out)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+from itertools import zip_longest
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from aftersales.accounts.enums import Role
-from aftersales.core.errors import DomainError, PermissionDeniedError
-from aftersales.dispatch import dayplans
+from aftersales.core.errors import DomainError, NotFoundError
+from aftersales.customers import rules as customer_rules
+from aftersales.dispatch import dayplans, field_rules, fieldwork
+from aftersales.dispatch.errors import FieldStepNotAllowedError, InvalidDispatchInputError, WrongConfirmationCodeError
+from aftersales.dispatch.field_rules import FieldAction, FieldState, Upload
 from aftersales.tickets import queries
 from aftersales.tickets import rules as ticket_rules
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.console.common import next_due, sla_badges
 from aftersales.tickets.enums import EventType, TicketStatus
 from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.errors import STATUS_BY_CLASS
+from aftersales.web.files import file_response
+from aftersales.web.labels import label
 from aftersales.web.messages import domain_message
 from aftersales.web.pages import ConsoleUser, redirect, require_role
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
 FIELD_ROLES = (Role.TECHNICIAN, Role.PROVIDER)
-# What a technician does on site, in the order the buttons appear.
-FIELD_EVENTS = (
-    EventType.CONTACT,
-    EventType.CHECK_IN,
-    EventType.PROGRESS,
-    EventType.HOLD,
-    EventType.RESUME,
-    EventType.RESULT,
-)
 
 
 @router.get("/jobs")
@@ -53,25 +54,60 @@ def jobs(request: Request, session: SessionDep, clock: ClockDep, signed: Console
 
 @router.get("/jobs/{ticket_id}")
 def job_card(request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: int) -> Response:
-    """The job card: address with a map link, customer, product, deadlines, what to do next."""
+    """The job card: address with a map link, customer, product, deadlines, the field steps allowed now."""
     require_role(signed, *FIELD_ROLES)
+    return _job_page(request, session, clock, signed, ticket_id)
+
+
+# Lifecycle moves the card still offers next to the field steps (check-in and result are field steps).
+LIFECYCLE_STEPS = (EventType.CONTACT, EventType.PROGRESS, EventType.HOLD, EventType.RESUME)
+# Field states in which the technician works the job (accepted, not handed back).
+WORKING_STATES = frozenset({FieldState.ACCEPTED, FieldState.ON_THE_WAY, FieldState.ON_SITE, FieldState.CHECKED_OUT})
+
+
+def _status_of(error: DomainError) -> int:
+    return next((status for cls, status in STATUS_BY_CLASS if isinstance(error, cls)), 400)
+
+
+def _job_page(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: ConsoleUser,
+    ticket_id: int,
+    *,
+    error: DomainError | None = None,
+) -> Response:
+    """The card, with the error of a refused step shown above the steps (and its status code)."""
     _ = gettext_for(request)
-    ticket = tickets_service.get_ticket(session, ticket_id, actor=signed.actor)
-    if signed.actor.role == Role.TECHNICIAN and ticket.assignee_id != signed.actor.user_id:
-        raise PermissionDeniedError("这不是派给您的工单")
+    card = fieldwork.job_card(session, actor=signed.actor, ticket_id=ticket_id)
+    ticket = card.ticket
     allowed = set(ticket_rules.allowed_events(TicketStatus(ticket.status)))
+    working = card.may_act and card.progress.state in WORKING_STATES
+    photos: dict[int | None, list[object]] = {}
+    for attachment in card.attachments:
+        photos.setdefault(attachment.event_id, []).append(attachment)
+    done = request.query_params.get("done")
     return render(
         request,
         "tickets/job.html",
         {
             "ticket": ticket,
             "badges": sla_badges(ticket, clock.now(), _),
-            "events": tickets_service.events_of(session, ticket.id),
-            "actions": [event for event in FIELD_EVENTS if event in allowed],
-            "flash": _("已记录：%(action)s") % {"action": request.query_params["done"]}
-            if request.query_params.get("done")
-            else None,
+            "events": card.events,
+            "actions": [event for event in LIFECYCLE_STEPS if event in allowed] if working else [],
+            "field_state": card.progress.state.value,
+            "field_actions": [action.value for action in card.allowed_actions],
+            "is_confirmed": card.progress.is_confirmed,
+            "attachments": card.attachments,
+            "attachments_by_event": photos,
+            "phone_masked": customer_rules.mask_phone(ticket.customer.phone),
+            "max_photos": field_rules.MAX_PHOTOS,
+            "flash": _("已记录：%(action)s") % {"action": done} if done else None,
+            "error": domain_message(error, _) if error is not None else None,
+            "error_fields": error.fields if error is not None else {},
         },
+        status_code=_status_of(error) if error is not None else 200,
     )
 
 
@@ -86,16 +122,17 @@ def job_event(
     version: Annotated[int, Form()],
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    """One step on site (check-in meets the on-site SLA at this moment)."""
+    """A lifecycle move on an accepted job (contact, progress, hold, resume); check-in and result are
+    field steps (see ``job_field_step``)."""
     require_role(signed, *FIELD_ROLES)
     _ = gettext_for(request)
     try:
-        event = EventType(type) if type in {e.value for e in FIELD_EVENTS} else None
+        event = EventType(type) if type in {e.value for e in LIFECYCLE_STEPS} else None
         if event is None:
-            raise DomainError(_("未知的操作"))
-        ticket = tickets_service.get_ticket(session, ticket_id, actor=signed.actor)
-        if signed.actor.role == Role.TECHNICIAN and ticket.assignee_id != signed.actor.user_id:
-            raise PermissionDeniedError("这不是派给您的工单")
+            raise InvalidDispatchInputError(_("未知的操作"), fields={"type": type})
+        ticket = fieldwork.load_job(session, actor=signed.actor, ticket_id=ticket_id)
+        if fieldwork.progress_of(session, ticket).state not in WORKING_STATES:
+            raise FieldStepNotAllowedError("请先接单", fields={"type": type})
         tickets_service.apply_event(
             session,
             clock=clock,
@@ -107,8 +144,136 @@ def job_event(
         )
     except DomainError as error:
         session.rollback()
-        return render(request, "web/error.html", {"status": 409, "message": domain_message(error, _)}, status_code=409)
+        if isinstance(error, NotFoundError):
+            raise
+        return _job_page(request, session, clock, signed, ticket_id, error=error)
     commit(session)
-    from aftersales.web.labels import label
-
     return redirect(request, f"/console/jobs/{ticket_id}?done={_(label('event', event))}")
+
+
+def _coordinate(value: str, field: str) -> float | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidDispatchInputError("坐标应为数字，如 113.93", fields={field: "应为数字"}) from None
+
+
+def _uploads(files: list[UploadFile] | None) -> list[Upload]:
+    """The chosen files (a browser sends an empty part when none is chosen); each read up to just past
+    the size limit, so an oversized photo is refused without reading all of it."""
+    uploads = []
+    for file in files or []:
+        data = file.file.read(field_rules.MAX_PHOTO_BYTES + 1)
+        if file.filename or data:
+            uploads.append(Upload(file.filename or "", data))
+    return uploads
+
+
+def _signature(data_url: str) -> bytes:
+    text = data_url.strip()
+    if not text:
+        return b""
+    try:
+        return base64.b64decode(text.split(",", 1)[-1], validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidDispatchInputError("签名图片无效，请重新签名", fields={"signature": "无效"}) from None
+
+
+def _part_lines(codes: list[str], names: list[str], quantities: list[str], serials: list[str]) -> list[dict[str, str]]:
+    rows = zip_longest(codes, names, quantities, serials, fillvalue="")
+    lines = [
+        {"part_code": code, "name": name, "quantity": quantity, "serial_number": serial}
+        for code, name, quantity, serial in rows
+    ]
+    return [line for line in lines if any(value.strip() for value in line.values())]
+
+
+@router.post("/jobs/{ticket_id}/field")
+def job_field_step(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: ConsoleUser,
+    ticket_id: int,
+    action: Annotated[str, Form(max_length=32)],
+    note: Annotated[str, Form(max_length=4000)] = "",
+    reason: Annotated[str, Form(max_length=400)] = "",
+    longitude: Annotated[str, Form(max_length=32)] = "",
+    latitude: Annotated[str, Form(max_length=32)] = "",
+    fault: Annotated[str, Form(max_length=400)] = "",
+    part_code: Annotated[list[str] | None, Form()] = None,
+    part_name: Annotated[list[str] | None, Form()] = None,
+    quantity: Annotated[list[str] | None, Form()] = None,
+    serial_number: Annotated[list[str] | None, Form()] = None,
+    code: Annotated[str, Form(max_length=16)] = "",
+    method: Annotated[str, Form(max_length=16)] = "code",
+    signature_data: Annotated[str, Form()] = "",
+    photos: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
+    """One step of the job flow from the phone (photos as a multipart upload); a refused step shows the
+    card again with the reason, and changes nothing."""
+    require_role(signed, *FIELD_ROLES)
+    _ = gettext_for(request)
+    actor = signed.actor
+    try:
+        step = FieldAction(action) if action in {a.value for a in FieldAction} else None
+        if step is None:
+            raise InvalidDispatchInputError(_("未知的操作"), fields={"action": action})
+        if step == FieldAction.ACCEPT:
+            fieldwork.accept(session, clock=clock, actor=actor, ticket_id=ticket_id, note=note)
+        elif step == FieldAction.DECLINE:
+            fieldwork.decline(session, clock=clock, actor=actor, ticket_id=ticket_id, reason=reason)
+        elif step in (FieldAction.ON_THE_WAY, FieldAction.CHECK_IN):
+            lon, lat = _coordinate(longitude, "longitude"), _coordinate(latitude, "latitude")
+            if step == FieldAction.ON_THE_WAY:
+                fieldwork.on_the_way(
+                    session, clock=clock, actor=actor, ticket_id=ticket_id, longitude=lon, latitude=lat
+                )
+            else:
+                fieldwork.check_in(
+                    session, clock=clock, actor=actor, ticket_id=ticket_id, longitude=lon, latitude=lat, note=note
+                )
+        elif step == FieldAction.DIAGNOSIS:
+            fieldwork.diagnosis(session, clock=clock, actor=actor, ticket_id=ticket_id, fault=fault, note=note)
+        elif step == FieldAction.PARTS:
+            lines = _part_lines(part_code or [], part_name or [], quantity or [], serial_number or [])
+            fieldwork.parts_used(session, clock=clock, actor=actor, ticket_id=ticket_id, lines=lines)
+        elif step == FieldAction.RESULT:
+            uploads = _uploads(photos)
+            fieldwork.result(session, clock=clock, actor=actor, ticket_id=ticket_id, note=note, photos=uploads)
+        elif step == FieldAction.PHOTO:
+            uploads = _uploads(photos)
+            fieldwork.add_photos(session, clock=clock, actor=actor, ticket_id=ticket_id, photos=uploads, note=note)
+        elif step == FieldAction.CONFIRMATION_CODE:
+            fieldwork.request_confirmation_code(session, clock=clock, actor=actor, ticket_id=ticket_id)
+        elif step == FieldAction.CONFIRMATION:
+            signature = _signature(signature_data) if method == "signature" else None
+            fieldwork.confirm(
+                session, clock=clock, actor=actor, ticket_id=ticket_id, method=method, code=code, signature=signature
+            )
+        else:
+            fieldwork.check_out(session, clock=clock, actor=actor, ticket_id=ticket_id, note=note)
+    except WrongConfirmationCodeError as error:
+        commit(session)  # the failed attempt counts
+        return _job_page(request, session, clock, signed, ticket_id, error=error)
+    except DomainError as error:
+        session.rollback()
+        if isinstance(error, NotFoundError):
+            raise
+        return _job_page(request, session, clock, signed, ticket_id, error=error)
+    commit(session)
+    if step == FieldAction.DECLINE:
+        return redirect(request, "/console/jobs")  # the job is no longer mine
+    return redirect(request, f"/console/jobs/{ticket_id}?done={_(label('field_action', step))}")
+
+
+@router.get("/jobs/{ticket_id}/attachments/{attachment_id}")
+def job_attachment(session: SessionDep, signed: ConsoleUser, ticket_id: int, attachment_id: int) -> Response:
+    """A photo or signature of a ticket the signed-in user may see (for the card's thumbnails)."""
+    attachment = fieldwork.get_attachment(session, actor=signed.actor, ticket_id=ticket_id, attachment_id=attachment_id)
+    return file_response(
+        data=attachment.data, content_type=attachment.content_type, name=f"{attachment.kind}-{attachment.id}"
+    )

@@ -1,0 +1,418 @@
+"""JSON API of the technician's job flow (the phone app): my jobs, the job card, one route per step, and
+the files on a ticket. Photos and the signature travel as base64 in JSON. Every step answers with the
+updated job card; errors are ``{"code", "detail", "fields"}``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from aftersales.accounts.enums import Permission
+from aftersales.accounts.schemas import Actor
+from aftersales.customers import rules as customer_rules
+from aftersales.dispatch import field_rules, fieldwork
+from aftersales.dispatch.errors import InvalidAttachmentError, WrongConfirmationCodeError
+from aftersales.dispatch.field_rules import Upload
+from aftersales.sla.enums import TargetKind
+from aftersales.tickets.models import Ticket, TicketAttachment
+from aftersales.tickets.schemas import EventRead, LocalTime
+from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit, json_response, require
+from aftersales.web.files import file_response
+
+router = APIRouter(prefix="/api/v1", tags=["field"])
+# base64 makes 3 bytes into 4 characters: refuse what cannot decode to an acceptable size before decoding.
+_MAX_PHOTO_BASE64 = field_rules.MAX_PHOTO_BYTES * 4 // 3 + 4
+_MAX_SIGNATURE_BASE64 = field_rules.MAX_SIGNATURE_BYTES * 4 // 3 + 4
+
+
+class JobRead(BaseModel):
+    id: int
+    number: str
+    status: str
+    kind: str
+    priority: str
+    field_state: str
+    customer_name: str
+    customer_phone_masked: str
+    address: str | None
+    longitude: float | None
+    latitude: float | None
+    sla_state: str
+    first_response_due_at: LocalTime | None
+    onsite_due_at: LocalTime | None
+    resolution_due_at: LocalTime | None
+
+
+class AttachmentRead(BaseModel):
+    id: int
+    kind: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    event_id: int | None
+    uploaded_by: str
+    created_at: LocalTime
+    url: str
+
+
+class JobCardRead(JobRead):
+    version: int
+    customer_phone: str  # the one doing the job calls the customer
+    description: str
+    product_model: str | None
+    is_confirmed: bool
+    visits: int
+    allowed_actions: list[str]
+    events: list[EventRead]
+    attachments: list[AttachmentRead]
+
+
+class NoteWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=field_rules.MAX_NOTE)
+
+
+class DeclineWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(default="", max_length=field_rules.MAX_REASON)
+
+
+class PositionWrite(BaseModel):
+    """Coordinates are checked by the flow (clear Chinese errors), so they are optional here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    longitude: float | None = None
+    latitude: float | None = None
+    note: str | None = Field(default=None, max_length=field_rules.MAX_NOTE)
+
+
+class DiagnosisWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fault: str = Field(default="", max_length=field_rules.MAX_FAULT)
+    note: str | None = Field(default=None, max_length=field_rules.MAX_NOTE)
+
+
+class PartLineWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    part_code: str = ""
+    name: str | None = None
+    quantity: int | str | None = None  # checked by the flow (whole number 1–99)
+    serial_number: str | None = None
+
+
+class PartsWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parts: list[PartLineWrite]
+
+
+class PhotoWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str = Field(default="", max_length=200)
+    content_base64: str
+
+
+class ResultWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=field_rules.MAX_NOTE)
+    photos: list[PhotoWrite] = Field(default_factory=list)
+
+
+class PhotosWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=field_rules.MAX_NOTE)
+    photos: list[PhotoWrite] = Field(default_factory=list)
+
+
+class ConfirmationWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["code", "signature"]
+    code: str | None = None
+    signature_base64: str | None = None
+
+
+class CodeSentRead(BaseModel):
+    sent_to: str
+    expires_at: LocalTime
+
+
+def _decode(value: str, *, field: str, limit: int, label: str, too_big: str) -> bytes:
+    text = value.split(",", 1)[1] if value.startswith("data:") else value  # a data URL from a canvas
+    if len(text) > limit:
+        raise InvalidAttachmentError(f"{label}{too_big}", fields={field: too_big})
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidAttachmentError(f"{label}不是有效的 base64 内容", fields={field: "不是有效的 base64"}) from None
+
+
+def _uploads(photos: list[PhotoWrite]) -> list[Upload]:
+    if len(photos) > field_rules.MAX_PHOTOS:  # before decoding anything
+        raise InvalidAttachmentError(
+            f"每次最多上传 {field_rules.MAX_PHOTOS} 张照片", fields={"photos": f"最多 {field_rules.MAX_PHOTOS} 张"}
+        )
+    return [
+        Upload(
+            photo.filename,
+            _decode(
+                photo.content_base64,
+                field=f"photos[{index}]",
+                limit=_MAX_PHOTO_BASE64,
+                label=f"照片「{photo.filename or f'第 {index + 1} 张'}」",
+                too_big="超过 5 MB，请压缩后再上传",
+            ),
+        )
+        for index, photo in enumerate(photos)
+    ]
+
+
+def _due(ticket: Ticket) -> dict[TargetKind, datetime]:
+    return {TargetKind(target.kind): target.due_at for target in ticket.sla_targets}
+
+
+def _job_fields(job: fieldwork.Job) -> dict[str, Any]:
+    ticket = job.ticket
+    address = ticket.address
+    due = _due(ticket)
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "status": str(ticket.status),
+        "kind": str(ticket.kind),
+        "priority": str(ticket.priority),
+        "field_state": job.progress.state.value,
+        "customer_name": ticket.customer.name,
+        "customer_phone_masked": customer_rules.mask_phone(ticket.customer.phone),
+        "address": address.raw if address else None,
+        "longitude": address.longitude if address else None,
+        "latitude": address.latitude if address else None,
+        "sla_state": str(ticket.sla_state),
+        "first_response_due_at": due.get(TargetKind.FIRST_RESPONSE),
+        "onsite_due_at": due.get(TargetKind.ONSITE),
+        "resolution_due_at": due.get(TargetKind.RESOLUTION),
+    }
+
+
+def attachment_read(attachment: TicketAttachment) -> AttachmentRead:
+    """A file's description (its bytes are fetched from ``url``)."""
+    return AttachmentRead(
+        id=attachment.id,
+        kind=attachment.kind,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size_bytes=attachment.size_bytes,
+        event_id=attachment.event_id,
+        uploaded_by=attachment.uploaded_by,
+        created_at=attachment.created_at,
+        url=f"/api/v1/tickets/{attachment.ticket_id}/attachments/{attachment.id}",
+    )
+
+
+def _card(session: Session, actor: Actor, ticket_id: int) -> Response:
+    card = fieldwork.job_card(session, actor=actor, ticket_id=ticket_id)
+    ticket = card.ticket
+    read = JobCardRead(
+        **_job_fields(fieldwork.Job(ticket, card.progress)),
+        version=ticket.version,
+        customer_phone=ticket.customer.phone,
+        description=ticket.description,
+        product_model=ticket.installed_product.model if ticket.installed_product else ticket.product_model,
+        is_confirmed=card.progress.is_confirmed,
+        visits=card.progress.visits,
+        allowed_actions=[action.value for action in card.allowed_actions],
+        events=[
+            EventRead(
+                type=event.type,
+                at=event.at,
+                actor=event.actor_name,
+                note=event.note,
+                from_status=event.from_status,
+                to_status=event.to_status,
+                data=event.data,
+            )
+            for event in card.events
+        ],
+        attachments=[attachment_read(attachment) for attachment in card.attachments],
+    )
+    return json_response(read)
+
+
+@router.get("/jobs", response_model=list[JobRead])
+def list_jobs(session: SessionDep, actor: CurrentActor) -> list[JobRead]:
+    """My open jobs (a provider account: its organisation's), the most pressing first; phones masked."""
+    require(actor, Permission.TICKET_TRANSITION)
+    return [JobRead(**_job_fields(job)) for job in fieldwork.list_jobs(session, actor=actor)]
+
+
+@router.get("/jobs/{ticket_id}", response_model=JobCardRead)
+def get_job(ticket_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+    """The job card: field state, the steps allowed now, the timeline and the files (without bytes)."""
+    require(actor, Permission.TICKET_TRANSITION)
+    return _card(session, actor, ticket_id)
+
+
+@router.post("/jobs/{ticket_id}/accept", response_model=JobCardRead)
+def accept(ticket_id: int, body: NoteWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+    """Take the assigned job."""
+    require(actor, Permission.TICKET_TRANSITION)
+    fieldwork.accept(session, clock=clock, actor=actor, ticket_id=ticket_id, note=body.note)
+    commit(session)
+    return _card(session, actor, ticket_id)
+
+
+@router.post("/jobs/{ticket_id}/decline", status_code=204)
+def decline(ticket_id: int, body: DeclineWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> None:
+    """Refuse the job with a reason: it goes back to the dispatcher queue (and out of my jobs)."""
+    require(actor, Permission.TICKET_TRANSITION)
+    fieldwork.decline(session, clock=clock, actor=actor, ticket_id=ticket_id, reason=body.reason)
+    commit(session)
+
+
+@router.post("/jobs/{ticket_id}/on-the-way", response_model=JobCardRead)
+def on_the_way(
+    ticket_id: int, body: PositionWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> Response:
+    """Set off (the position is optional); the customer gets an SMS."""
+    require(actor, Permission.TICKET_TRANSITION)
+    fieldwork.on_the_way(
+        session, clock=clock, actor=actor, ticket_id=ticket_id, longitude=body.longitude, latitude=body.latitude
+    )
+    commit(session)
+    return _card(session, actor, ticket_id)
+
+
+@router.post("/jobs/{ticket_id}/check-in", response_model=JobCardRead)
+def check_in(
+    ticket_id: int, body: PositionWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> Response:
+    """Arrive on site with the current position (meets the on-site SLA now)."""
+    require(actor, Permission.TICKET_TRANSITION)
+    fieldwork.check_in(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        longitude=body.longitude,
+        latitude=body.latitude,
+        note=body.note,
+    )
+    commit(session)
+    return _card(session, actor, ticket_id)
+
+
+@router.post("/jobs/{ticket_id}/diagnosis", response_model=JobCardRead)
+def diagnosis(
+    ticket_id: int, body: DiagnosisWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> Response:
+    """What is wrong, as found on site."""
+    require(actor, Permission.TICKET_TRANSITION)
+    fieldwork.diagnosis(session, clock=clock, actor=actor, ticket_id=ticket_id, fault=body.fault, note=body.note)
+    commit(session)
+    return _card(session, actor, ticket_id)
+
+
+@router.post("/jobs/{ticket_id}/parts", response_model=JobCardRead)
+def parts(ticket_id: int, body: PartsWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+    """The parts fitted (recorded; stock moves come with the parts capability)."""
+    require(actor, Permission.TICKET_TRANSITION)
+    lines = [line.model_dump() for line in body.parts]
+    fieldwork.parts_used(session, clock=clock, actor=actor, ticket_id=ticket_id, lines=lines)
+    commit(session)
+    return _card(session, actor, ticket_id)
+
+
+@router.post("/jobs/{ticket_id}/result", response_model=JobCardRead)
+def result(ticket_id: int, body: ResultWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+    """The outcome with 1–6 photos (JPEG/PNG/WEBP, 5 MB each)."""
+    require(actor, Permission.TICKET_TRANSITION)
+    uploads = _uploads(body.photos)
+    fieldwork.result(session, clock=clock, actor=actor, ticket_id=ticket_id, note=body.note, photos=uploads)
+    commit(session)
+    return _card(session, actor, ticket_id)
+
+
+@router.post("/jobs/{ticket_id}/photos", response_model=JobCardRead)
+def photos(ticket_id: int, body: PhotosWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+    """More photos from site, as their own timeline event."""
+    require(actor, Permission.TICKET_TRANSITION)
+    uploads = _uploads(body.photos)
+    fieldwork.add_photos(session, clock=clock, actor=actor, ticket_id=ticket_id, photos=uploads, note=body.note)
+    commit(session)
+    return _card(session, actor, ticket_id)
+
+
+@router.post("/jobs/{ticket_id}/confirmation-code", response_model=CodeSentRead)
+def confirmation_code(ticket_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> CodeSentRead:
+    """Text the customer a one-time code (6 digits, 30 minutes); the code itself is never returned."""
+    require(actor, Permission.TICKET_TRANSITION)
+    record = fieldwork.request_confirmation_code(session, clock=clock, actor=actor, ticket_id=ticket_id)
+    ticket = fieldwork.load_job(session, actor=actor, ticket_id=ticket_id)
+    reply = CodeSentRead(sent_to=customer_rules.mask_phone(ticket.customer.phone), expires_at=record.expires_at)
+    commit(session)
+    return reply
+
+
+@router.post("/jobs/{ticket_id}/confirmation", response_model=JobCardRead)
+def confirmation(
+    ticket_id: int, body: ConfirmationWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> Response:
+    """The customer confirms: ``{"method": "code", "code"}`` or ``{"method": "signature", "signature_base64"}``
+    (a PNG). A wrong code counts as one of the 5 attempts."""
+    require(actor, Permission.TICKET_TRANSITION)
+    signature = None
+    if body.method == "signature":
+        signature = _decode(
+            body.signature_base64 or "",
+            field="signature",
+            limit=_MAX_SIGNATURE_BASE64,
+            label="签名图片",
+            too_big="不能超过 512 KB",
+        )
+    try:
+        fieldwork.confirm(
+            session,
+            clock=clock,
+            actor=actor,
+            ticket_id=ticket_id,
+            method=body.method,
+            code=body.code,
+            signature=signature,
+        )
+    except WrongConfirmationCodeError:
+        commit(session)  # the failed attempt counts
+        raise
+    commit(session)
+    return _card(session, actor, ticket_id)
+
+
+@router.post("/jobs/{ticket_id}/check-out", response_model=JobCardRead)
+def check_out(ticket_id: int, body: NoteWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+    """Leave the site (time on site and whether the customer confirmed are recorded)."""
+    require(actor, Permission.TICKET_TRANSITION)
+    fieldwork.check_out(session, clock=clock, actor=actor, ticket_id=ticket_id, note=body.note)
+    commit(session)
+    return _card(session, actor, ticket_id)
+
+
+@router.get("/tickets/{ticket_id}/attachments/{attachment_id}", response_class=Response)
+def get_attachment(ticket_id: int, attachment_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+    """A photo or signature with its stored content type (only for those who may see the ticket)."""
+    attachment = fieldwork.get_attachment(session, actor=actor, ticket_id=ticket_id, attachment_id=attachment_id)
+    return file_response(
+        data=attachment.data, content_type=attachment.content_type, name=f"{attachment.kind}-{attachment.id}"
+    )

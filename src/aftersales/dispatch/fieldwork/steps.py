@@ -1,0 +1,270 @@
+"""The job flow up to the result: accept or decline, on the way, check-in, diagnosis, parts used, the
+result with its photos and extra photos. Flushes, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.accounts.schemas import Actor
+from aftersales.core.clock import Clock
+from aftersales.dispatch import field_rules, rules
+from aftersales.dispatch.field_rules import FieldAction, FieldInputError, Upload
+from aftersales.dispatch.fieldwork import common
+from aftersales.notifications import service as notifications_service
+from aftersales.notifications.enums import Channel
+from aftersales.tickets import service as tickets_service
+from aftersales.tickets.enums import EventType
+from aftersales.tickets.models import Ticket, TicketEvent
+
+
+def accept(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, note: str | None = None) -> TicketEvent:
+    """Take the assigned job."""
+    ticket, _ = common.start(session, actor, ticket_id, FieldAction.ACCEPT)
+    try:
+        extra = field_rules.text(note, field="note", label="说明", max_length=field_rules.MAX_NOTE)
+    except FieldInputError as error:
+        raise common.invalid(error) from None
+    return common.record(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket=ticket,
+        event_type=EventType.ACCEPT,
+        note="已接单" + (f"：{extra}" if extra else ""),
+    )
+
+
+def decline(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, reason: str) -> Ticket:
+    """Refuse the job with a reason: it goes back to the dispatcher queue, and whoever assigned it is told."""
+    ticket, _ = common.start(session, actor, ticket_id, FieldAction.DECLINE)
+    try:
+        text = field_rules.text(
+            reason, field="reason", label="拒单原因", max_length=field_rules.MAX_REASON, required=True
+        )
+    except FieldInputError as error:
+        raise common.invalid(error) from None
+    assigner = session.scalar(
+        select(TicketEvent.actor_id)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.type == EventType.ASSIGN)
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    tickets_service.unassign_ticket(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket_id=ticket.id,
+        note=f"拒单：{text}，已退回调度台",
+        event_type=EventType.DECLINE,
+        data={"reason": text},
+    )
+    if assigner is not None and assigner != actor.user_id:
+        event = common.latest_event(session, ticket.id, EventType.DECLINE)
+        notifications_service.enqueue(
+            session,
+            clock=clock,
+            kind="job_declined",
+            dedupe_key=f"job-declined:{event.id}",
+            subject=f"工单 {ticket.number} 被拒单",
+            body=f"{actor.username} 拒绝了工单 {ticket.number}：{text}。工单已退回调度台，请重新派单。",
+            recipient_user_id=assigner,
+            ticket_id=ticket.id,
+        )
+    return ticket
+
+
+def on_the_way(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    longitude: float | None = None,
+    latitude: float | None = None,
+) -> TicketEvent:
+    """Set off to the customer (who gets an SMS); a job still ``registered`` is contacted first."""
+    ticket, _ = common.start(session, actor, ticket_id, FieldAction.ON_THE_WAY)
+    try:
+        position = field_rules.optional_point(longitude, latitude)
+    except FieldInputError as error:
+        raise common.invalid(error) from None
+    address = ticket.address
+    target = field_rules.address_point(address.longitude, address.latitude) if address else None
+    eta = round(rules.StraightLineTravel().minutes(position, target)) if position and target else None
+    common.contact_first(session, clock=clock, actor=actor, ticket=ticket, note="技术员已联系客户，准备出发")
+    if position is not None:
+        common.remember_position(session, clock=clock, actor=actor, position=position)
+    arrival = f"，预计约 {eta} 分钟到达" if eta is not None else ""
+    event = common.record(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket=ticket,
+        event_type=EventType.ON_THE_WAY,
+        note=f"已出发{arrival}",
+        data={"longitude": longitude, "latitude": latitude, "eta_minutes": eta},
+    )
+    notifications_service.enqueue(
+        session,
+        clock=clock,
+        kind="on_the_way",
+        dedupe_key=f"on-the-way:{event.id}",
+        subject=f"工单 {ticket.number} 师傅已出发",
+        body=f"您好，为您服务的师傅已出发{arrival}，请保持电话畅通。工单号 {ticket.number}。",
+        channel=Channel.SMS,
+        recipient_address=ticket.customer.phone,
+        ticket_id=ticket.id,
+    )
+    return event
+
+
+def check_in(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    longitude: float | None,
+    latitude: float | None,
+    note: str | None = None,
+) -> Ticket:
+    """Arrive on site: the lifecycle check-in meets the on-site target at this moment (late if past due).
+    The event keeps the position and its distance from the customer's address (flagged beyond 1 km)."""
+    ticket, current = common.start(session, actor, ticket_id, FieldAction.CHECK_IN)
+    try:
+        position = field_rules.check_in_point(longitude, latitude)
+        extra = field_rules.text(note, field="note", label="说明", max_length=field_rules.MAX_NOTE)
+    except FieldInputError as error:
+        raise common.invalid(error) from None
+    address = ticket.address
+    target = field_rules.address_point(address.longitude, address.latitude) if address else None
+    km = field_rules.distance_km(position, target)
+    far = field_rules.is_far_from_address(km)
+    if km is None:
+        where = "客户地址无坐标，未核对距离"
+    elif far:
+        where = f"距客户地址约 {km:.1f} 公里，超过 1 公里，请核实"
+    else:
+        where = f"距客户地址约 {km * 1000:.0f} 米"
+    common.contact_first(session, clock=clock, actor=actor, ticket=ticket, note="技术员已联系客户并上门")
+    common.remember_position(session, clock=clock, actor=actor, position=position)
+    visit = current.visits + 1
+    return tickets_service.apply_event(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket_id=ticket.id,
+        event_type=EventType.CHECK_IN,
+        note=f"第 {visit} 次上门签到，{where}" + (f"。{extra}" if extra else ""),
+        data={
+            "longitude": position[0],
+            "latitude": position[1],
+            "distance_km": km,
+            "far_from_address": far,
+            "visit": visit,
+        },
+    )
+
+
+def diagnosis(
+    session: Session, *, clock: Clock, actor: Actor, ticket_id: int, fault: str, note: str | None = None
+) -> TicketEvent:
+    """What is wrong, as found on site."""
+    ticket, _ = common.start(session, actor, ticket_id, FieldAction.DIAGNOSIS)
+    try:
+        found = field_rules.text(
+            fault, field="fault", label="故障结论", max_length=field_rules.MAX_FAULT, required=True
+        )
+        extra = field_rules.text(note, field="note", label="说明", max_length=field_rules.MAX_NOTE)
+    except FieldInputError as error:
+        raise common.invalid(error) from None
+    return common.record(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket=ticket,
+        event_type=EventType.DIAGNOSIS,
+        note=f"检测结论：{found}" + (f"。{extra}" if extra else ""),
+        data={"fault": found, "note": extra},
+    )
+
+
+def parts_used(
+    session: Session, *, clock: Clock, actor: Actor, ticket_id: int, lines: Sequence[Mapping[str, object]]
+) -> TicketEvent:
+    """The parts fitted on site (recorded only; stock moves come with the parts capability)."""
+    ticket, _ = common.start(session, actor, ticket_id, FieldAction.PARTS)
+    try:
+        parsed = field_rules.part_lines(lines)
+    except FieldInputError as error:
+        raise common.invalid(error) from None
+    summary = "、".join(f"{line.name or line.part_code}×{line.quantity}" for line in parsed)
+    return common.record(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket=ticket,
+        event_type=EventType.PARTS_USED,
+        note=f"使用配件：{summary}",
+        data={"lines": [line.as_data() for line in parsed]},
+    )
+
+
+def result(
+    session: Session, *, clock: Clock, actor: Actor, ticket_id: int, note: str, photos: Sequence[Upload]
+) -> Ticket:
+    """The outcome on site with 1–6 photos: the lifecycle result (meets the resolution target)."""
+    ticket, _ = common.start(session, actor, ticket_id, FieldAction.RESULT)
+    try:
+        outcome = field_rules.text(note, field="note", label="处理结果", max_length=field_rules.MAX_NOTE, required=True)
+    except FieldInputError as error:
+        raise common.invalid(error) from None
+    try:
+        checked = field_rules.photos(photos, required=True)
+    except FieldInputError as error:
+        raise common.invalid(error, attachment=True) from None
+    tickets_service.apply_event(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket_id=ticket.id,
+        event_type=EventType.RESULT,
+        note=outcome,
+        data={"photos": len(checked)},
+    )
+    event = common.latest_event(session, ticket.id, EventType.RESULT)
+    for file in checked:
+        common.store(session, clock=clock, actor=actor, ticket=ticket, event=event, kind="photo", file=file)
+    session.flush()
+    return ticket
+
+
+def add_photos(
+    session: Session, *, clock: Clock, actor: Actor, ticket_id: int, photos: Sequence[Upload], note: str | None = None
+) -> TicketEvent:
+    """More photos from site (before or after the result), as their own timeline event."""
+    ticket, _ = common.start(session, actor, ticket_id, FieldAction.PHOTO)
+    try:
+        extra = field_rules.text(note, field="note", label="说明", max_length=field_rules.MAX_NOTE)
+    except FieldInputError as error:
+        raise common.invalid(error) from None
+    try:
+        checked = field_rules.photos(photos, required=True)
+    except FieldInputError as error:
+        raise common.invalid(error, attachment=True) from None
+    event = common.record(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket=ticket,
+        event_type=EventType.PHOTO,
+        note=f"上传现场照片 {len(checked)} 张" + (f"：{extra}" if extra else ""),
+        data={"photos": len(checked)},
+    )
+    for file in checked:
+        common.store(session, clock=clock, actor=actor, ticket=ticket, event=event, kind="photo", file=file)
+    session.flush()
+    return event
