@@ -251,3 +251,54 @@ def test_console_plan_page_and_the_technicians_ordered_jobs_with_etas(
         if jobs.count("<li data-ticket=") > 1
         else first_item < jobs.index("第 1 站 · 预计")
     )
+
+
+def test_a_booked_job_given_up_for_an_emergency_goes_back_to_the_queue(
+    client: TestClient, db: Session, area: dict[str, int], make_user: UserFactory
+) -> None:
+    from datetime import date
+
+    _, token = make_user(Role.DISPATCHER, username="planner7")
+    headers = {"Authorization": f"Bearer {token}"}
+    # Only west1 works today, until noon, with no lunch: two booked jobs fill the rest of the morning.
+    for username, user_id in area.items():
+        home = BASES[username]
+        service.set_technician(
+            db,
+            user_id=user_id,
+            longitude=home[0],
+            latitude=home[1],
+            skills=["lock:repair"],
+            shift=("08:00", "12:00"),
+            days_off=[] if username == "west1" else [date(2026, 11, 22)],
+        )
+    booked = [_open(client, token, 80 + i) for i in range(2)]
+    for ticket in booked:
+        reply = client.post(
+            f"/api/v1/tickets/{ticket['id']}/appointments",
+            json={"start": "2026-11-22T10:15:00+08:00", "end": "2026-11-22T12:00:00+08:00"},
+            headers=headers,
+        )
+        assert reply.status_code == 201, reply.text
+    plan = client.post("/api/v1/dispatch/plans", json={"area": "深圳市", "seconds": 1}, headers=headers).json()
+    assert plan["summary"]["assigned"] == 2
+    urgent = _open(client, token, 90, priority="urgent")
+    assert urgent["assignee"] == "west1"
+    given_up = [
+        ticket_id
+        for ticket_id in (int(str(t["id"])) for t in booked)
+        if db.scalar(select(Ticket.assignee_id).where(Ticket.id == ticket_id)) is None
+    ]
+    assert len(given_up) == 1
+    note = db.scalar(
+        select(TicketEvent.note)
+        .where(TicketEvent.ticket_id == given_up[0], TicketEvent.type == "dispatch")
+        .order_by(TicketEvent.id.desc())
+    )
+    assert note == f"因紧急工单 {urgent['number']} 插单，原计划的上门无法保持，已退回调度台重新安排"
+    current = client.get("/api/v1/dispatch/plans", params={"area": "深圳市"}, headers=headers).json()
+    assert [row["ticket_id"] for row in current["summary"]["unassigned"]] == given_up
+    planned = [stop["ticket_id"] for route in current["routes"] for stop in route["stops"]]
+    assert sorted(planned) == sorted(
+        [int(str(urgent["id"])), *(int(str(t["id"])) for t in booked if t["id"] not in given_up)]
+    )

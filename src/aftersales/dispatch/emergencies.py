@@ -78,6 +78,7 @@ def insert_emergency(
         plan = dayplans.new_plan(
             session, area=area, day=day, now=now, actor=actor, reason="emergency", technicians=len(crews)
         )
+    summary_dropped: list[int] = []
     # Every stop the planner moved, re-timed or gave up is rewritten; the jobs in hand are left alone.
     rewritten = {ticket.id, *outcome.dropped, *(leg.stop.ticket_id for legs in outcome.routes.values() for leg in legs)}
     session.execute(delete(PlanStop).where(PlanStop.plan_id == plan.id, PlanStop.ticket_id.in_(rewritten)))
@@ -87,17 +88,43 @@ def insert_emergency(
             session, clock=clock, actor=actor, plan=plan, origin=origin, legs=legs, names=names, skip=ticket.id
         )
     for dropped_id in outcome.dropped:
-        dispatch_service.record_decision(
-            session,
-            clock=clock,
-            actor=actor,
-            ticket=tickets_service.get_ticket(session, dropped_id),
-            note=f"因紧急工单 {ticket.number} 插单，原计划的上门无法保持，请调度重新安排",
-            data={"plan_id": plan.id, "dropped_for": ticket.id},
-        )
+        # Back to the dispatcher queue (the board lists unassigned jobs), with the reason on the timeline.
+        note = f"因紧急工单 {ticket.number} 插单，原计划的上门无法保持，已退回调度台重新安排"
+        data: dict[str, object] = {"plan_id": plan.id, "dropped_for": ticket.id}
+        if tickets_service.get_ticket(session, dropped_id).assignee_id is not None:
+            tickets_service.unassign_ticket(
+                session,
+                clock=clock,
+                actor=actor,
+                ticket_id=dropped_id,
+                note=note,
+                event_type=EventType.DISPATCH,
+                data=data,
+            )
+        else:
+            dispatch_service.record_decision(
+                session,
+                clock=clock,
+                actor=actor,
+                ticket=tickets_service.get_ticket(session, dropped_id),
+                note=note,
+                data=data,
+            )
+        summary_dropped.append(dropped_id)
     owner = names[outcome.technician_id]
     eta = origin + timedelta(seconds=outcome.arrival)
     summary = dict(plan.summary)
+    summary["unassigned"] = [
+        *summary.get("unassigned", []),
+        *(
+            {
+                "ticket_id": dropped_id,
+                "number": tickets_service.get_ticket(session, dropped_id).number,
+                "reason": f"为紧急工单 {ticket.number} 让出时间",
+            }
+            for dropped_id in summary_dropped
+        ),
+    ]
     summary["emergencies"] = [
         *summary.get("emergencies", []),
         {

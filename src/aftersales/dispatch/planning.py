@@ -199,8 +199,17 @@ def unassigned_reason(stop: Stop, crews: Iterable[Crew]) -> str:
 def plan_day(
     crews: Sequence[Crew], stops: Sequence[Stop], *, travel: TravelModel, seconds: float = 5.0, not_before: int = 0
 ) -> DayPlanResult:
-    """The optimised day: every stop assigned and sequenced, or unassigned with the reason."""
+    """The optimised day: every stop assigned and sequenced, or unassigned with the reason. VROOM fixes
+    who and in which order; the times are then the earliest each sequence allows (VROOM only minimises
+    driving, so it may start a crew's day late)."""
     routes, unassigned = solve_routes(crews, stops, travel=travel, seconds=seconds, not_before=not_before)
+    by_crew = {crew.user_id: crew for crew in crews}
+    for crew_id, legs in routes.items():
+        crew = by_crew[crew_id]
+        fresh = CrewState(crew, crew.start, max(crew.shift[0], not_before), [], 0, crew.break_window is None)
+        early = schedule(fresh, [leg.stop for leg in legs], travel=travel, over_limit=len(legs))
+        if early is not None:
+            routes[crew_id] = early
     legs = [leg for crew_id in sorted(routes) for leg in routes[crew_id]]
     by_id = {stop.ticket_id: stop for stop in stops}
     reasons = {ticket_id: unassigned_reason(by_id[ticket_id], crews) for ticket_id in unassigned}

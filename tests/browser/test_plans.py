@@ -1,0 +1,51 @@
+"""The dispatcher makes tomorrow's plan for Shenzhen in the console and reads every route with its ETAs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, text
+
+from tests.browser.test_journeys import _login
+
+
+def test_dispatcher_makes_tomorrows_plan_for_a_city(
+    browser: Any, server: str, demo_engine: Engine, screenshot: Any
+) -> None:
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date().isoformat()
+    page = _login(browser, server, "dispatcher")
+    page.get_by_role("link", name="日计划").first.click()
+    page.get_by_label("城市", exact=True).select_option("深圳市")
+    page.get_by_label("日期", exact=True).fill(tomorrow)
+    page.get_by_role("button", name="查看").click()
+    page.get_by_text("还没有这一天的计划").wait_for()
+    page.get_by_role("button", name="生成计划").click()
+    page.locator("#plan-summary").wait_for(timeout=30_000)
+    screenshot(page, "dispatcher-day-plan", full_page=True)
+    with demo_engine.connect() as connection:
+        plan_id, summary = connection.execute(
+            text("SELECT id, summary FROM dispatch_day_plans WHERE area = '深圳市' AND day = :d AND status = 'active'"),
+            {"d": tomorrow},
+        ).one()
+        stops = connection.execute(
+            text(
+                "SELECT u.username, count(*) FROM dispatch_plan_stops s JOIN users u ON u.id = s.technician_id "
+                "WHERE s.plan_id = :p GROUP BY u.username"
+            ),
+            {"p": plan_id},
+        ).all()
+    routes = page.locator("section[data-technician]")
+    shown = {
+        routes.nth(i).get_attribute("data-technician"): routes.nth(i).locator("li").count()
+        for i in range(routes.count())
+    }
+    assert shown == {username: count for username, count in stops}
+    assert set(shown) <= {"tech01", "tech02", "tech03", "provider01"} and shown
+    assert page.locator("#plan-summary").inner_text().startswith("任务 ")
+    if isinstance(summary, str):  # SQLite returns the JSON text
+        import json
+
+        summary = json.loads(summary)
+    assert sum(shown.values()) == summary["assigned"]
