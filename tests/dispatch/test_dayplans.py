@@ -302,3 +302,41 @@ def test_a_booked_job_given_up_for_an_emergency_goes_back_to_the_queue(
     assert sorted(planned) == sorted(
         [int(str(urgent["id"])), *(int(str(t["id"])) for t in booked if t["id"] not in given_up)]
     )
+
+
+def test_a_plan_never_gives_a_job_to_a_crew_without_the_skill_the_area_or_the_day(
+    client: TestClient, db: Session, clock: FrozenClock, area: dict[str, int], make_user: UserFactory
+) -> None:
+    from datetime import date
+
+    _, token = make_user(Role.DISPATCHER, username="planner8")
+    # east1 only repairs tablets; west2 has the day off; a Guangzhou technician is not in this area.
+    service.set_technician(db, user_id=area["east1"], longitude=114.05, latitude=22.54, skills=["tablet:repair"])
+    service.set_technician(
+        db,
+        user_id=area["west2"],
+        longitude=113.94,
+        latitude=22.52,
+        skills=["lock:repair"],
+        days_off=[date(2026, 11, 22)],
+    )
+    accounts_service.create_organisation(
+        db,
+        clock=clock,
+        actor=SYSTEM_ACTOR,
+        code="GZ",
+        name="广州服务中心",
+        kind=OrganisationKind.SERVICE_CENTER,
+        parent_code="HQ",
+        city="广州市",
+    )
+    other, _ = make_user(Role.TECHNICIAN, username="gz1", organisation_code="GZ")
+    service.set_technician(db, user_id=other.user_id or 0, longitude=113.93, latitude=22.53, skills=["*:repair"])
+    for i in range(5):
+        _open(client, token, 100 + i)
+    plan = client.post(
+        "/api/v1/dispatch/plans", json={"area": "深圳市", "seconds": 1}, headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    owners = {route["technician"] for route in plan["routes"]}
+    assert owners == {"west1"} and plan["summary"]["technicians"] == 2  # west1 and east1; west2 is off
+    assert plan["summary"]["assigned"] == 5
