@@ -46,6 +46,13 @@ JOB = rules.JobView(kind="repair", product_model="YL-F3", adcode="440305", posit
         ({"shift_start": time(12, 0)}, JOB, "不在班"),
         ({"days_off": frozenset({date(2026, 11, 23)})}, JOB, "不在班"),
         ({"jobs_today": 8}, JOB, "今日已满负荷（8/8）"),
+        ({"point_hours": (time(14, 0), time(20, 0))}, JOB, "网点未营业"),
+        (
+            {"point_hours": (time(8, 0), time(20, 0)), "point_load": 30, "point_capacity": 30},
+            JOB,
+            "网点接单已满（30/30）",
+        ),
+        ({"point_hours": (time(8, 0), time(20, 0)), "point_load": 29, "point_capacity": 30}, JOB, None),
         (
             {"position": FUTIAN},
             rules.JobView("repair", "YL-F3", "440305", (113.95, 22.54), NOW_UTC + timedelta(minutes=10)),

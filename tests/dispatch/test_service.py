@@ -197,3 +197,36 @@ def test_dispatch_api_and_provider_visibility(
     no_address = _ticket(client, token, external_id="z-1", customer={"name": "钱七", "phone": "13500135000"})
     bad = client.post(f"/api/v1/tickets/{no_address}/dispatch", headers={"Authorization": f"Bearer {token}"})
     assert bad.status_code == 422 and bad.json()["code"] == "dispatch.invalid"
+
+
+def test_service_point_hours_and_capacity_are_validated_and_nothing_changes(
+    client: TestClient, db: Session, network: dict[str, int], make_user: UserFactory
+) -> None:
+    from aftersales.dispatch.models import ServicePoint
+
+    _, token = make_user(Role.ADMIN, username="netadmin")
+    headers = {"Authorization": f"Bearer {token}"}
+    good = {
+        "kind": "service_center",
+        "longitude": 113.95,
+        "latitude": 22.54,
+        "radius_km": 20,
+        "opens": "09:00",
+        "closes": "18:00",
+    }
+    assert client.put("/api/v1/dispatch/service-points/SZ", json=good, headers=headers).status_code == 204
+    for bad, field in (
+        ({**good, "opens": "18:00", "closes": "09:00"}, "opens"),
+        ({**good, "closes": "25:00"}, "closes"),
+        ({**good, "longitude": 2.35, "latitude": 48.85}, "longitude"),
+        ({**good, "radius_km": None, "adcodes": []}, "adcodes"),
+    ):
+        reply = client.put("/api/v1/dispatch/service-points/SZ", json=bad, headers=headers)
+        assert reply.status_code == 422 and reply.json()["code"] == "dispatch.invalid", reply.text
+        assert field in reply.json()["fields"]
+    stored = db.execute(
+        select(ServicePoint.opens, ServicePoint.closes, ServicePoint.radius_km, ServicePoint.longitude).where(
+            ServicePoint.kind == "service_center"
+        )
+    ).one()
+    assert tuple(stored) == ("09:00", "18:00", 20.0, 113.95)

@@ -45,6 +45,8 @@ class ServicePointWrite(BaseModel):
     radius_km: float | None = Field(default=None, gt=0, le=200)
     capacity_per_day: int = Field(default=50, ge=1)
     city_type: str = "urban"
+    opens: str = "08:00"
+    closes: str = "20:00"
 
 
 class CandidateRead(BaseModel):

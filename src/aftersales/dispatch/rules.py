@@ -111,6 +111,9 @@ class TechnicianView:
     area_center: tuple[float, float] | None
     area_radius_km: float | None
     is_provider: bool = False
+    point_hours: tuple[time, time] | None = None  # the service point's opening hours
+    point_load: int = 0  # open jobs of the technician's organisation
+    point_capacity: int | None = None
 
 
 @dataclass(frozen=True)
@@ -152,8 +155,12 @@ def judge(
         return Verdict(False, "不在服务区域", eta, km)
     if now_local.date() in tech.days_off or not (tech.shift_start <= now_local.time() < tech.shift_end):
         return Verdict(False, "不在班", eta, km)
+    if tech.point_hours is not None and not (tech.point_hours[0] <= now_local.time() < tech.point_hours[1]):
+        return Verdict(False, "网点未营业", eta, km)
     if tech.jobs_today >= tech.max_jobs:
         return Verdict(False, f"今日已满负荷（{tech.jobs_today}/{tech.max_jobs}）", eta, km)
+    if tech.point_capacity is not None and tech.point_load >= tech.point_capacity:
+        return Verdict(False, f"网点接单已满（{tech.point_load}/{tech.point_capacity}）", eta, km)
     if job.onsite_due_at is not None and now_utc + timedelta(minutes=eta) > job.onsite_due_at:
         return Verdict(False, f"无法在上门时限前到达（约 {eta:.0f} 分钟）", eta, km)
     return Verdict(True, f"可在约 {eta:.0f} 分钟内到达，今日已有 {tech.jobs_today} 单", eta, km)

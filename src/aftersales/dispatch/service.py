@@ -46,8 +46,10 @@ def set_service_point(
     radius_km: float | None = None,
     capacity_per_day: int = 50,
     city_type: str = "urban",
+    opens: str = "08:00",
+    closes: str = "20:00",
 ) -> ServicePoint:
-    """Create or replace an organisation's service point."""
+    """Create or replace an organisation's service point (where, which area, how much, when open)."""
     _point(longitude, latitude, "longitude")
     if kind not in {"hq_tech_center", "regional_provider", "quick_repair_point", "service_center"}:
         raise InvalidDispatchInputError(f"未知的网点类型 {kind}", fields={"kind": kind})
@@ -55,7 +57,14 @@ def set_service_point(
         raise InvalidDispatchInputError("服务区域需要区县编码或服务半径", fields={"adcodes": "需要区县编码或服务半径"})
     if city_type not in rules.SPEED_KMH:
         raise InvalidDispatchInputError(f"未知的城市类型 {city_type}", fields={"city_type": city_type})
+    if not (_HHMM.match(opens) and _HHMM.match(closes)) or opens >= closes:
+        raise InvalidDispatchInputError(
+            "营业时间应为 HH:MM-HH:MM 且开始早于结束", fields={"opens": opens, "closes": closes}
+        )
+    if capacity_per_day < 1:
+        raise InvalidDispatchInputError("每日接单能力至少为 1", fields={"capacity_per_day": capacity_per_day})
     point = session.get(ServicePoint, organisation_id) or ServicePoint(organisation_id=organisation_id)
+    point.opens, point.closes = opens, closes
     point.kind, point.longitude, point.latitude = kind, longitude, latitude
     point.adcodes, point.radius_km, point.capacity_per_day, point.city_type = (
         list(adcodes or []),
@@ -117,7 +126,7 @@ def set_technician(
 
 
 def _view(
-    session: Session, profile: Technician, user: User, point: ServicePoint | None, load: int
+    session: Session, profile: Technician, user: User, point: ServicePoint | None, load: int, point_load: int = 0
 ) -> rules.TechnicianView:
     position = (
         (profile.last_longitude, profile.last_latitude)
@@ -138,6 +147,9 @@ def _view(
         area_center=(point.longitude, point.latitude) if point else None,
         area_radius_km=point.radius_km if point else None,
         is_provider=user.role == Role.PROVIDER,
+        point_hours=(time.fromisoformat(point.opens), time.fromisoformat(point.closes)) if point else None,
+        point_load=point_load,
+        point_capacity=point.capacity_per_day if point else None,
     )
 
 
@@ -173,6 +185,13 @@ def candidates(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) 
             .group_by(Ticket.assignee_id)
         ).all()
     )
+    organisation_loads = dict(
+        session.execute(
+            select(Ticket.organisation_id, func.count())
+            .where(Ticket.status.in_(OPEN_STATUSES), Ticket.organisation_id.is_not(None))
+            .group_by(Ticket.organisation_id)
+        ).all()
+    )
     rows = session.execute(
         select(Technician, User, ServicePoint)
         .join(User, User.id == Technician.user_id)
@@ -182,7 +201,14 @@ def candidates(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) 
     now = clock.now()
     judged = []
     for profile, user, point in rows:
-        view = _view(session, profile, user, point, int(loads.get(user.id, 0)))
+        view = _view(
+            session,
+            profile,
+            user,
+            point,
+            int(loads.get(user.id, 0)),
+            int(organisation_loads.get(user.organisation_id, 0)),
+        )
         travel = rules.StraightLineTravel(point.city_type if point else "urban")
         judged.append(
             (view, rules.judge(view, job, now_local=to_local(now).replace(tzinfo=None), now_utc=now, travel=travel))
