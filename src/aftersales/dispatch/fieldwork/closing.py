@@ -16,7 +16,7 @@ from aftersales.customers import rules as customer_rules
 from aftersales.customers.enums import PhoneKind
 from aftersales.dispatch import field_rules
 from aftersales.dispatch.errors import ConfirmationCodeError, InvalidDispatchInputError, WrongConfirmationCodeError
-from aftersales.dispatch.field_rules import FieldAction, FieldInputError
+from aftersales.dispatch.field_rules import FieldAction
 from aftersales.dispatch.fieldwork import common
 from aftersales.dispatch.models import ConfirmationCode
 from aftersales.notifications import service as notifications_service
@@ -108,10 +108,8 @@ def confirm(
     if method not in CONFIRMATION_METHODS:
         raise InvalidDispatchInputError("确认方式应为确认码或客户签名", fields={"method": "应为 code 或 signature"})
     if method == "signature":
-        try:
+        with common.refused_input(attachment=True):
             checked = field_rules.signature(signature or b"")
-        except FieldInputError as error:
-            raise common.invalid(error, attachment=True) from None
         event = common.record(
             session,
             clock=clock,
@@ -124,10 +122,8 @@ def confirm(
         common.store(session, clock=clock, actor=actor, ticket=ticket, event=event, kind="signature", file=checked)
         session.flush()
         return event
-    try:
+    with common.refused_input():
         given = field_rules.confirmation_code(code)
-    except FieldInputError as error:
-        raise common.invalid(error) from None
     now = clock.now()
     latest = session.scalars(
         select(ConfirmationCode)
@@ -165,10 +161,7 @@ def check_out(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, n
     """Leave the site: the event keeps the time on site and whether the result was confirmed. Leaving
     without a result (waiting for a part) is allowed; a second visit starts with "on the way" again."""
     ticket, current = common.start(session, actor, ticket_id, FieldAction.CHECK_OUT)
-    try:
-        extra = field_rules.text(note, field="note", label="说明", max_length=field_rules.MAX_NOTE)
-    except FieldInputError as error:
-        raise common.invalid(error) from None
+    extra = common.optional_note(note)
     arrived = common.latest_event(session, ticket.id, EventType.CHECK_IN)
     minutes = field_rules.minutes_between(arrived.at, clock.now())
     resolved = ticket.status == TicketStatus.RESOLVED

@@ -3,6 +3,8 @@ not allow, recording a step on the timeline with its audit entry, storing a chec
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -71,6 +73,21 @@ def invalid(error: FieldInputError, *, attachment: bool = False) -> InvalidDispa
     """The domain error for input the pure checks refused (422)."""
     kind = InvalidAttachmentError if attachment else InvalidDispatchInputError
     return kind(error.message, fields=error.fields)
+
+
+@contextmanager
+def refused_input(*, attachment: bool = False) -> Iterator[None]:
+    """Turn the pure checks' FieldInputError into the domain error (422), raised before any write."""
+    try:
+        yield
+    except FieldInputError as error:
+        raise invalid(error, attachment=attachment) from None
+
+
+def optional_note(note: str | None) -> str | None:
+    """The technician's optional note, trimmed and length-checked."""
+    with refused_input():
+        return field_rules.text(note, field="note", label="说明", max_length=field_rules.MAX_NOTE)
 
 
 def record(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.dispatch import field_rules, rules
-from aftersales.dispatch.field_rules import FieldAction, FieldInputError, Upload
+from aftersales.dispatch.field_rules import FieldAction, Upload
 from aftersales.dispatch.fieldwork import common
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel
@@ -23,10 +23,7 @@ from aftersales.tickets.models import Ticket, TicketEvent
 def accept(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, note: str | None = None) -> TicketEvent:
     """Take the assigned job."""
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.ACCEPT)
-    try:
-        extra = field_rules.text(note, field="note", label="说明", max_length=field_rules.MAX_NOTE)
-    except FieldInputError as error:
-        raise common.invalid(error) from None
+    extra = common.optional_note(note)
     return common.record(
         session,
         clock=clock,
@@ -40,12 +37,10 @@ def accept(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, note
 def decline(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, reason: str) -> Ticket:
     """Refuse the job with a reason: it goes back to the dispatcher queue, and whoever assigned it is told."""
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.DECLINE)
-    try:
+    with common.refused_input():
         text = field_rules.text(
             reason, field="reason", label="拒单原因", max_length=field_rules.MAX_REASON, required=True
         )
-    except FieldInputError as error:
-        raise common.invalid(error) from None
     assigner = session.scalar(
         select(TicketEvent.actor_id)
         .where(TicketEvent.ticket_id == ticket.id, TicketEvent.type == EventType.ASSIGN)
@@ -87,10 +82,8 @@ def on_the_way(
 ) -> TicketEvent:
     """Set off to the customer (who gets an SMS); a job still ``registered`` is contacted first."""
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.ON_THE_WAY)
-    try:
+    with common.refused_input():
         position = field_rules.optional_point(longitude, latitude)
-    except FieldInputError as error:
-        raise common.invalid(error) from None
     address = ticket.address
     target = field_rules.address_point(address.longitude, address.latitude) if address else None
     eta = round(rules.StraightLineTravel().minutes(position, target)) if position and target else None
@@ -134,11 +127,9 @@ def check_in(
     """Arrive on site: the lifecycle check-in meets the on-site target at this moment (late if past due).
     The event keeps the position and its distance from the customer's address (flagged beyond 1 km)."""
     ticket, current = common.start(session, actor, ticket_id, FieldAction.CHECK_IN)
-    try:
+    with common.refused_input():
         position = field_rules.check_in_point(longitude, latitude)
         extra = field_rules.text(note, field="note", label="说明", max_length=field_rules.MAX_NOTE)
-    except FieldInputError as error:
-        raise common.invalid(error) from None
     address = ticket.address
     target = field_rules.address_point(address.longitude, address.latitude) if address else None
     km = field_rules.distance_km(position, target)
@@ -174,13 +165,11 @@ def diagnosis(
 ) -> TicketEvent:
     """What is wrong, as found on site."""
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.DIAGNOSIS)
-    try:
+    with common.refused_input():
         found = field_rules.text(
             fault, field="fault", label="故障结论", max_length=field_rules.MAX_FAULT, required=True
         )
         extra = field_rules.text(note, field="note", label="说明", max_length=field_rules.MAX_NOTE)
-    except FieldInputError as error:
-        raise common.invalid(error) from None
     return common.record(
         session,
         clock=clock,
@@ -197,10 +186,8 @@ def parts_used(
 ) -> TicketEvent:
     """The parts fitted on site (recorded only; stock moves come with the parts capability)."""
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.PARTS)
-    try:
+    with common.refused_input():
         parsed = field_rules.part_lines(lines)
-    except FieldInputError as error:
-        raise common.invalid(error) from None
     summary = "、".join(f"{line.name or line.part_code}×{line.quantity}" for line in parsed)
     return common.record(
         session,
@@ -218,14 +205,10 @@ def result(
 ) -> Ticket:
     """The outcome on site with 1–6 photos: the lifecycle result (meets the resolution target)."""
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.RESULT)
-    try:
+    with common.refused_input():
         outcome = field_rules.text(note, field="note", label="处理结果", max_length=field_rules.MAX_NOTE, required=True)
-    except FieldInputError as error:
-        raise common.invalid(error) from None
-    try:
+    with common.refused_input(attachment=True):
         checked = field_rules.photos(photos, required=True)
-    except FieldInputError as error:
-        raise common.invalid(error, attachment=True) from None
     tickets_service.apply_event(
         session,
         clock=clock,
@@ -247,14 +230,9 @@ def add_photos(
 ) -> TicketEvent:
     """More photos from site (before or after the result), as their own timeline event."""
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.PHOTO)
-    try:
-        extra = field_rules.text(note, field="note", label="说明", max_length=field_rules.MAX_NOTE)
-    except FieldInputError as error:
-        raise common.invalid(error) from None
-    try:
+    extra = common.optional_note(note)
+    with common.refused_input(attachment=True):
         checked = field_rules.photos(photos, required=True)
-    except FieldInputError as error:
-        raise common.invalid(error, attachment=True) from None
     event = common.record(
         session,
         clock=clock,
