@@ -340,3 +340,27 @@ def test_a_plan_never_gives_a_job_to_a_crew_without_the_skill_the_area_or_the_da
     owners = {route["technician"] for route in plan["routes"]}
     assert owners == {"west1"} and plan["summary"]["technicians"] == 2  # west1 and east1; west2 is off
     assert plan["summary"]["assigned"] == 5
+
+
+def test_the_board_dispatches_a_waiting_job_with_one_click(
+    client: TestClient, db: Session, clock: FrozenClock, area: dict[str, int], make_user: UserFactory
+) -> None:
+    from aftersales.tickets import flows
+    from aftersales.tickets.schemas import TicketCreate
+    from tests.conftest import console_login
+
+    dispatcher, _ = make_user(Role.DISPATCHER, username="planner9")
+    request = TicketCreate.model_validate(ticket_body(kind="repair", priority="routine"))
+    waiting, _created = flows.open_ticket(db, clock=clock, actor=dispatcher, request=request)  # not dispatched
+    db.commit()
+    csrf = console_login(client, db, "planner9")
+    board = client.get("/console/board").text
+    assert f'hx-post="/console/tickets/{waiting.id}/auto-dispatch"' in board
+    reply = client.post(
+        f"/console/tickets/{waiting.id}/auto-dispatch", data={"csrf_token": csrf}, headers={"HX-Request": "true"}
+    )
+    assert reply.status_code == 200
+    assignee = db.scalar(select(Ticket.assignee_id).where(Ticket.id == waiting.id))
+    username = next(name for name, user_id in area.items() if user_id == assignee)
+    assert f'data-assigned="{username}"' in reply.text and "自动派单给" in reply.text
+    assert f'id="version-{waiting.id}" hx-swap-oob="true"' in reply.text

@@ -14,14 +14,16 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.models import Organisation
 from aftersales.core.errors import DomainError
 from aftersales.core.timeutil import to_local
-from aftersales.dispatch import dayplans, rules
+from aftersales.dispatch import dayplans, emergencies, rules
+from aftersales.tickets import service as tickets_service
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.messages import domain_message
-from aftersales.web.pages import ConsoleUser, redirect, require_role
+from aftersales.web.pages import ConsoleUser, is_htmx, redirect, require_role
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
 PLAN_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.MANAGER)
+BOARD_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.MANAGER)
 
 
 def _areas(session: SessionDep) -> list[str]:
@@ -89,3 +91,19 @@ def build(
         )
     commit(session)
     return redirect(request, f"/console/plans?area={area}&day={day.isoformat()}")
+
+
+@router.post("/tickets/{ticket_id}/auto-dispatch")
+def auto_dispatch(
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: int
+) -> Response:
+    """Dispatch one ticket from the board: emergency insertion for an urgent job of a planned city, else
+    the best eligible technician; the reason is shown and kept on the timeline."""
+    require_role(signed, *BOARD_ROLES)
+    assigned, reason = emergencies.dispatch_now(session, clock=clock, actor=signed.actor, ticket_id=ticket_id)
+    commit(session)
+    ticket = tickets_service.get_ticket(session, ticket_id, actor=signed.actor)
+    context = {"ticket": ticket, "assignee": assigned or "", "message": reason, "is_assigned": assigned is not None}
+    if is_htmx(request):
+        return render(request, "dispatch/_dispatched.html", context)
+    return redirect(request, "/console/board")

@@ -233,15 +233,20 @@ def _escalate(session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, r
 
 
 def dispatch_at_intake(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) -> str | None:
-    """Dispatch a new installation or repair ticket: an urgent one into today's plan of its city when
-    there is one (emergency insertion), otherwise to the best eligible technician now. Never fails the
-    intake: a job that cannot be dispatched stays in the queue with the reason on its timeline.
-    Returns who got it (None: queue)."""
+    """Dispatch a new installation or repair ticket (see ``dispatch_now``); nothing when no field network
+    is configured. Never fails the intake. Returns who got it (None: queue)."""
     if not session.scalar(select(exists().where(Technician.user_id.is_not(None)))):
         return None  # no field network configured
-    ticket = tickets_service.get_ticket(session, ticket_id)
+    return dispatch_now(session, clock=clock, actor=actor, ticket_id=ticket_id)[0]
+
+
+def dispatch_now(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) -> tuple[str | None, str]:
+    """An urgent job goes into today's plan of its city when there is one (emergency insertion); any
+    other field job to the best eligible technician now. A job that cannot be dispatched stays in the
+    queue with the reason on its timeline. Returns (who got it or None, the reason)."""
+    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
     if ticket.kind not in dayplans.FIELD_KINDS or ticket.status not in dayplans.PLANNABLE_STATUSES:
-        return None
+        return None, "只有未完成的安装或维修工单需要派单"
     city = ticket.address.city if ticket.address else None
     urgent = ticket.priority == Priority.URGENT and any(
         t.kind == TargetKind.ONSITE and t.met_at is None for t in ticket.sla_targets
@@ -253,18 +258,21 @@ def dispatch_at_intake(session: Session, *, clock: Clock, actor: Actor, ticket_i
                 and city
                 and dayplans.active_plan(session, area=city, day=to_local(clock.now()).date()) is not None
             ):
-                return insert_emergency(session, clock=clock, actor=actor, ticket_id=ticket_id).assigned_to
-            return dispatch_service.auto_dispatch(session, clock=clock, actor=actor, ticket_id=ticket_id).assigned_to
+                inserted = insert_emergency(session, clock=clock, actor=actor, ticket_id=ticket_id)
+                return inserted.assigned_to, inserted.reason
+            found = dispatch_service.auto_dispatch(session, clock=clock, actor=actor, ticket_id=ticket_id)
+            return found.assigned_to, found.reason
     except DomainError as error:
+        note = f"未能自动派单，转调度台：{error}"
         dispatch_service.record_decision(
             session,
             clock=clock,
             actor=actor,
             ticket=tickets_service.get_ticket(session, ticket_id),
-            note=f"未能自动派单，转调度台：{error}",
+            note=note,
             data={"error": getattr(error, "code", "dispatch.invalid")},
         )
-        return None
+        return None, note
 
 
 def _follow_moves(
