@@ -36,6 +36,17 @@ CORE_MODULES = {
     "planning",
     "dayplans",
     "emergencies",
+    "sender",
+    "channels",
+    "rendering",
+    "preferences",
+    "bulletins",
+    "visits",
+    "surveys",
+    "promises",
+    "inspection",
+    "compensation",
+    "quality_models",
 }
 EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs", "assist", "field_api", "plans_console"}
 # The web edge, the app factory and the process entry points sit above every core.

@@ -5,6 +5,8 @@ from aftersales.analytics import models as analytics_models
 from aftersales.core.db import Base
 from aftersales.customers import models as customers_models
 from aftersales.dispatch import models as dispatch_models
+from aftersales.feedback import models as feedback_models
+from aftersales.feedback import quality_models as feedback_quality_models
 from aftersales.knowledge import models as knowledge_models
 from aftersales.notifications import models as notifications_models
 from aftersales.sla import models as sla_models
@@ -17,6 +19,8 @@ __all__ = [
     "analytics_models",
     "customers_models",
     "dispatch_models",
+    "feedback_models",
+    "feedback_quality_models",
     "knowledge_models",
     "notifications_models",
     "sla_models",
