@@ -12,6 +12,7 @@ from aftersales.accounts.cli import orgs_app, tokens_app, users_app
 from aftersales.config import get_settings
 from aftersales.dispatch.cli import app as dispatch_app
 from aftersales.knowledge.cli import app as knowledge_app
+from aftersales.notifications.cli import app as notifications_app
 from aftersales.sla.cli import app as sla_app
 from aftersales.tickets.cli import import_app
 from aftersales.triage.cli import app as triage_app
@@ -27,6 +28,7 @@ app.add_typer(triage_app, name="triage")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(dispatch_app, name="dispatch")
 app.add_typer(import_app, name="import")
+app.add_typer(notifications_app, name="notifications")
 
 
 @db_app.command("upgrade")

@@ -1,4 +1,4 @@
-"""The notification outbox table."""
+"""The notification outbox and the recipients' channel preferences."""
 
 from __future__ import annotations
 
@@ -34,3 +34,21 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The lease of the sender that claimed the row: after locked_until the row is due again.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    suppressed_reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class NotificationPreference(Base):
+    """A customer's channel choices, keyed by phone (and matched by email too)."""
+
+    __tablename__ = "notification_preferences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    email: Mapped[str | None] = mapped_column(String(255), index=True)
+    opted_out_channels: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    preferred_channel: Mapped[Channel | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -13,6 +13,7 @@ from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection, table_of
 from aftersales.notifications.enums import Channel, OutboxStatus
 from aftersales.notifications.models import OutboxMessage
+from aftersales.notifications.rendering import render
 
 _outbox = table_of(OutboxMessage)
 
@@ -102,13 +103,65 @@ def enqueue(
     return enqueue_many(session, clock=clock, messages=[message]) == 1
 
 
+def enqueue_event(
+    session: Session,
+    *,
+    clock: Clock,
+    kind: str,
+    dedupe_key: str,
+    context: dict[str, Any],
+    recipient_user_id: int | None = None,
+    recipient_address: str | None = None,
+    channel: Channel = Channel.INTERNAL,
+    ticket_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Render the Chinese template of ``kind`` with ``context`` and enqueue it; True when written."""
+    rendered = render(kind, context)
+    return enqueue(
+        session,
+        clock=clock,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        subject=rendered.subject,
+        body=rendered.body,
+        recipient_user_id=recipient_user_id,
+        recipient_address=recipient_address,
+        channel=channel,
+        ticket_id=ticket_id,
+        payload=payload,
+    )
+
+
 def list_outbox(
-    session: Session, *, ticket_id: int | None = None, kind: str | None = None, limit: int = 100
+    session: Session,
+    *,
+    ticket_id: int | None = None,
+    kind: str | None = None,
+    status: OutboxStatus | None = None,
+    limit: int = 100,
 ) -> list[OutboxMessage]:
-    """Outbox messages, oldest first, optionally for one ticket or kind."""
+    """Outbox messages, oldest first, optionally for one ticket, kind or status."""
     query = select(OutboxMessage).order_by(OutboxMessage.id).limit(limit)
     if ticket_id is not None:
         query = query.where(OutboxMessage.ticket_id == ticket_id)
     if kind is not None:
         query = query.where(OutboxMessage.kind == kind)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
     return list(session.scalars(query).all())
+
+
+def requeue(session: Session, *, clock: Clock, message_ids: Sequence[int]) -> int:
+    """Put dead-lettered (failed) messages back in the queue with fresh attempts; returns how many."""
+    now = clock.now()
+    count = 0
+    for message in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.FAILED)
+    ):
+        message.status = OutboxStatus.PENDING
+        message.attempts = 0
+        message.next_attempt_at = now
+        count += 1
+    session.flush()
+    return count

@@ -1,0 +1,96 @@
+"""Customers' channel preferences: opted-out channels (never sent, marked suppressed) and a preferred
+channel for callers choosing how to reach someone. Keyed by phone; an email address also matches."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from aftersales.core.clock import Clock
+from aftersales.core.errors import InvalidInputError
+from aftersales.notifications.enums import Channel
+from aftersales.notifications.models import NotificationPreference
+
+_CUSTOMER_CHANNELS = (Channel.SMS, Channel.EMAIL)
+
+
+def set_preference(
+    session: Session,
+    *,
+    clock: Clock,
+    phone: str,
+    email: str | None = None,
+    opted_out_channels: Collection[Channel] = (),
+    preferred_channel: Channel | None = None,
+) -> NotificationPreference:
+    """Create or replace the preference of the customer reachable at ``phone``."""
+    phone = phone.strip()
+    if not phone:
+        raise InvalidInputError("手机号不能为空", code="notifications.invalid_preference", fields={"phone": "必填"})
+    if preferred_channel is not None and preferred_channel in opted_out_channels:
+        raise InvalidInputError(
+            "首选渠道不能同时被退订",
+            code="notifications.invalid_preference",
+            fields={"preferred_channel": "已退订"},
+        )
+    now = clock.now()
+    preference = session.scalar(select(NotificationPreference).where(NotificationPreference.phone == phone))
+    if preference is None:
+        preference = NotificationPreference(phone=phone, created_at=now)
+        session.add(preference)
+    preference.email = email.strip().lower() if email else None
+    preference.opted_out_channels = sorted(channel.value for channel in set(opted_out_channels))
+    preference.preferred_channel = preferred_channel
+    preference.updated_at = now
+    session.flush()
+    return preference
+
+
+def get_preference(session: Session, *, address: str) -> NotificationPreference | None:
+    """The preference whose phone or email is ``address``."""
+    return opted_out_by_address(session, [address]).get(address.strip(), (None, ()))[0]
+
+
+def opted_out_by_address(
+    session: Session, addresses: Iterable[str]
+) -> dict[str, tuple[NotificationPreference, tuple[str, ...]]]:
+    """For each address that has a preference: the preference and its opted-out channels."""
+    wanted = {address.strip() for address in addresses if address and address.strip()}
+    if not wanted:
+        return {}
+    lowered = {address.lower() for address in wanted}
+    rows = session.scalars(
+        select(NotificationPreference).where(
+            or_(NotificationPreference.phone.in_(wanted), NotificationPreference.email.in_(lowered))
+        )
+    ).all()
+    found: dict[str, tuple[NotificationPreference, tuple[str, ...]]] = {}
+    for preference in rows:
+        entry = (preference, tuple(preference.opted_out_channels or ()))
+        found[preference.phone] = entry
+        if preference.email:
+            for address in wanted:
+                if address.lower() == preference.email:
+                    found[address] = entry
+    return found
+
+
+def choose_channel(session: Session, *, phone: str, default: Channel = Channel.SMS) -> tuple[Channel, str] | None:
+    """How to reach a customer: (channel, address) honouring preference and opt-outs; None when every
+    customer channel is opted out (or email is preferred but unknown and SMS is opted out)."""
+    preference = get_preference(session, address=phone)
+    if preference is None:
+        return default, phone
+    opted_out = set(preference.opted_out_channels or ())
+    order = [Channel(preference.preferred_channel)] if preference.preferred_channel else []
+    order += [default, *_CUSTOMER_CHANNELS]
+    for channel in order:
+        if channel.value in opted_out:
+            continue
+        if channel == Channel.SMS:
+            return Channel.SMS, preference.phone
+        if channel == Channel.EMAIL and preference.email:
+            return Channel.EMAIL, preference.email
+    return None
