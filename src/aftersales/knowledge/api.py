@@ -1,16 +1,30 @@
-"""JSON API for the 售后辞典 (/api/v1/knowledge) and article suggestions on a ticket."""
+"""JSON API for the 售后辞典 (/api/v1/knowledge), article suggestions on a ticket, and known-issue
+bulletins (/api/v1/bulletins)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Permission, Role
 from aftersales.knowledge import service
-from aftersales.knowledge.enums import ArticleStatus, Audience
-from aftersales.knowledge.models import Article
+from aftersales.knowledge.bulletins import linking as bulletin_linking
+from aftersales.knowledge.bulletins import service as bulletins_service
+from aftersales.knowledge.bulletins.schemas import (
+    BulletinAction,
+    BulletinCreate,
+    BulletinDetail,
+    BulletinFix,
+    BulletinRead,
+    BulletinUpdate,
+    LinkRead,
+)
+from aftersales.knowledge.enums import ArticleStatus, Audience, BulletinStatus
+from aftersales.knowledge.models import Article, Bulletin
 from aftersales.knowledge.schemas import (
     ArticleCreate,
     ArticleRead,
@@ -162,3 +176,120 @@ def record_solution(
     return SolutionRead(
         ticket_id=solution.ticket_id, article_id=solution.article_id, first_contact=solution.first_contact
     )
+
+
+# --- known-issue bulletins ----------------------------------------------------------------------------
+
+
+def _bulletin(session: Session, bulletin: Bulletin) -> BulletinDetail:
+    read = BulletinRead.model_validate(bulletin)
+    return BulletinDetail(**read.model_dump(), ticket_ids=bulletin_linking.ticket_ids_of(session, bulletin.id))
+
+
+@router.post("/bulletins", response_model=BulletinDetail, status_code=201)
+def create_bulletin(body: BulletinCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> BulletinDetail:
+    """Create a known-issue bulletin (draft unless ``status`` is published; publishing tells its departments)."""
+    require(actor, Permission.KNOWLEDGE_MANAGE)
+    bulletin = bulletins_service.create_bulletin(session, clock=clock, actor=actor, data=body)
+    commit(session)
+    return _bulletin(session, bulletin)
+
+
+@router.get("/bulletins", response_model=list[BulletinRead])
+def list_bulletins(
+    session: SessionDep,
+    actor: CurrentActor,
+    status: BulletinStatus | None = None,
+    product_model: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[BulletinRead]:
+    """Bulletins, newest change first (staff only)."""
+    require(actor, Permission.TICKET_READ_ALL)
+    found = bulletins_service.list_bulletins(
+        session, status=status, product_model=product_model, limit=limit, offset=offset
+    )
+    return [BulletinRead.model_validate(bulletin) for bulletin in found]
+
+
+@router.get("/bulletins/{bulletin_id}", response_model=BulletinDetail)
+def get_bulletin(bulletin_id: int, session: SessionDep, actor: CurrentActor) -> BulletinDetail:
+    """One bulletin with the ids of its linked tickets."""
+    require(actor, Permission.TICKET_READ_ALL)
+    return _bulletin(session, bulletins_service.get_bulletin(session, bulletin_id))
+
+
+@router.patch("/bulletins/{bulletin_id}", response_model=BulletinDetail)
+def update_bulletin(
+    bulletin_id: int, body: BulletinUpdate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> BulletinDetail:
+    """Change a bulletin (``version`` must match: 409 otherwise); a published one is re-announced."""
+    require(actor, Permission.KNOWLEDGE_MANAGE)
+    bulletin = bulletins_service.update_bulletin(session, clock=clock, actor=actor, bulletin_id=bulletin_id, data=body)
+    commit(session)
+    return _bulletin(session, bulletin)
+
+
+@router.post("/bulletins/{bulletin_id}/publish", response_model=BulletinDetail)
+def publish_bulletin(
+    bulletin_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor, body: BulletinAction | None = None
+) -> BulletinDetail:
+    """Draft → published: new tickets are matched from now on."""
+    require(actor, Permission.KNOWLEDGE_MANAGE)
+    bulletin = bulletins_service.publish_bulletin(
+        session, clock=clock, actor=actor, bulletin_id=bulletin_id, version=body.version if body else None
+    )
+    commit(session)
+    return _bulletin(session, bulletin)
+
+
+@router.post("/bulletins/{bulletin_id}/fix", response_model=BulletinDetail)
+def fix_bulletin(
+    bulletin_id: int, body: BulletinFix, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> BulletinDetail:
+    """Published → fixed: the customers of linked open or recent tickets get one SMS each."""
+    require(actor, Permission.KNOWLEDGE_MANAGE)
+    bulletin = bulletins_service.fix_bulletin(
+        session, clock=clock, actor=actor, bulletin_id=bulletin_id, note=body.note, version=body.version
+    )
+    commit(session)
+    return _bulletin(session, bulletin)
+
+
+@router.post("/bulletins/{bulletin_id}/withdraw", response_model=BulletinDetail)
+def withdraw_bulletin(
+    bulletin_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor, body: BulletinAction | None = None
+) -> BulletinDetail:
+    """Withdraw a mistaken bulletin (links and history stay)."""
+    require(actor, Permission.KNOWLEDGE_MANAGE)
+    bulletin = bulletins_service.withdraw_bulletin(
+        session, clock=clock, actor=actor, bulletin_id=bulletin_id, version=body.version if body else None
+    )
+    commit(session)
+    return _bulletin(session, bulletin)
+
+
+@router.get("/bulletins/{bulletin_id}/versions", response_model=list[VersionRead])
+def bulletin_versions(bulletin_id: int, session: SessionDep, actor: CurrentActor) -> list[VersionRead]:
+    """The bulletin's history."""
+    require(actor, Permission.TICKET_READ_ALL)
+    return [
+        VersionRead(
+            version=v.version, changed_by=v.changed_by, changed_at=v.changed_at.isoformat(), snapshot=v.snapshot
+        )
+        for v in bulletins_service.versions_of(session, bulletin_id)
+    ]
+
+
+@router.post("/bulletins/{bulletin_id}/tickets/{ticket_id}", response_model=LinkRead, status_code=201)
+def link_ticket(
+    bulletin_id: int, ticket_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> JSONResponse:
+    """Link a ticket to a published bulletin by hand (201; 200 when it already was)."""
+    require(actor, Permission.KNOWLEDGE_MANAGE)
+    link, created = bulletin_linking.link_ticket(
+        session, clock=clock, actor=actor, bulletin_id=bulletin_id, ticket_id=ticket_id
+    )
+    commit(session)
+    read = LinkRead(bulletin_id=link.bulletin_id, ticket_id=link.ticket_id, how=link.how, score=link.score)
+    return JSONResponse(read.model_dump(mode="json"), status_code=201 if created else 200)

@@ -1,4 +1,5 @@
-"""Customer self-service search of the 售后辞典 (no login): published customer articles only."""
+"""Customer self-service search of the 售后辞典 (no login): published customer articles only; and the
+known-issue box on a ticket's console page (staff)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from aftersales.accounts.enums import Role
 from aftersales.knowledge import service
+from aftersales.knowledge.bulletins import linking as bulletin_linking
+from aftersales.tickets import service as tickets_service
 from aftersales.web.deps import SessionDep
+from aftersales.web.pages import ConsoleUser, require_role
 from aftersales.web.templating import render
 
-router = APIRouter(prefix="/self-service", include_in_schema=False)
+router = APIRouter(include_in_schema=False)
+STAFF = (Role.AGENT, Role.MANAGER, Role.INSPECTOR, Role.DISPATCHER)
 PRODUCTS = ("YL-S7", "YL-F3", "YL-P1", "YL-A9", "YL-T10", "YL-W2", "YL-R5", "YL-C2")
 
 
-@router.get("/help")
+@router.get("/self-service/help")
 def help_search(
     request: Request,
     session: SessionDep,
@@ -34,3 +40,12 @@ def help_search(
         "knowledge/help.html",
         {"q": query, "product": product_model or "", "products": PRODUCTS, "results": results},
     )
+
+
+@router.get("/console/tickets/{ticket_id}/bulletins")
+def ticket_bulletins(request: Request, session: SessionDep, signed: ConsoleUser, ticket_id: int) -> Response:
+    """Fragment on the ticket page: the known issues the ticket is linked to, with workaround and script."""
+    require_role(signed, *STAFF)
+    tickets_service.get_ticket(session, ticket_id, actor=signed.actor)
+    bulletins = bulletin_linking.bulletins_for_ticket(session, ticket_id)
+    return render(request, "knowledge/_ticket_bulletins.html", {"bulletins": bulletins})

@@ -19,3 +19,17 @@ class ArticleStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     ARCHIVED = "archived"
+
+
+class BulletinStatus(StrEnum):
+    """A known-issue bulletin's life: drafted, published (new tickets are matched), fixed, withdrawn."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    FIXED = "fixed"
+    WITHDRAWN = "withdrawn"
+
+
+class LinkMethod(StrEnum):
+    AUTO = "auto"  # matched at intake
+    MANUAL = "manual"  # linked by an agent

@@ -13,3 +13,17 @@ class InvalidArticleError(InvalidInputError):
 
 class ArticleExistsError(ConflictError):
     code = "knowledge.article_exists"
+
+
+class BulletinNotFoundError(NotFoundError):
+    code = "bulletin.not_found"
+
+
+class InvalidBulletinError(InvalidInputError):
+    code = "bulletin.invalid"
+
+
+class BulletinConflictError(ConflictError):
+    """A stale version, or a move the bulletin's status does not allow (``bulletin.invalid_transition``)."""
+
+    code = "bulletin.version_conflict"

@@ -1,16 +1,16 @@
-"""Knowledge tables: articles, their question phrasings (with embeddings), versions, synonyms, and
-which article solved which ticket."""
+"""Knowledge tables: articles, their question phrasings (with embeddings), versions, synonyms, which
+article solved which ticket, and known-issue bulletins with their versions and linked tickets."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aftersales.core.db import Base, JSONType, UTCDateTime
-from aftersales.knowledge.enums import ArticleStatus, ArticleType, Audience
+from aftersales.knowledge.enums import ArticleStatus, ArticleType, Audience, BulletinStatus, LinkMethod
 
 
 class Article(Base):
@@ -102,3 +102,60 @@ class ArticleSolution(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor_name: Mapped[str] = mapped_column(String(64))
     first_contact: Mapped[bool] = mapped_column(default=False)
+
+
+class Bulletin(Base):
+    """A known issue (已知问题): cause, affected products and versions, cues that match new tickets,
+    workaround and agent script, who is told; ``version`` guards concurrent edits."""
+
+    __tablename__ = "knowledge_bulletins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    cause: Mapped[str] = mapped_column(Text)
+    product_models: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    versions: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    status: Mapped[BulletinStatus] = mapped_column(String(16), index=True)
+    expected_fix_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fix_note: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    workaround: Mapped[str] = mapped_column(Text)
+    agent_script: Mapped[str] = mapped_column(Text, default="")
+    departments: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class BulletinVersion(Base):
+    """The bulletin as it was after each change (append-only history)."""
+
+    __tablename__ = "knowledge_bulletin_versions"
+    __table_args__ = (UniqueConstraint("bulletin_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey("knowledge_bulletins.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_by: Mapped[str] = mapped_column(String(64))
+
+
+class BulletinTicket(Base):
+    """A ticket linked to a bulletin: matched at intake (with its score) or linked by hand."""
+
+    __tablename__ = "knowledge_bulletin_tickets"
+    __table_args__ = (UniqueConstraint("bulletin_id", "ticket_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey("knowledge_bulletins.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    matched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    score: Mapped[float | None] = mapped_column(Float)
+    how: Mapped[LinkMethod] = mapped_column(String(16))
+    linked_by: Mapped[str] = mapped_column(String(64))

@@ -1,5 +1,6 @@
 """Intake across packages: triage fills what the caller left out, then the ticket is registered with
-its SLA clocks. Idempotent by ``external_id``: a replay returns the ticket made the first time."""
+its SLA clocks and linked to the known-issue bulletins it matches. Idempotent by ``external_id``: a
+replay returns the ticket made the first time."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.core.clock import Clock
 from aftersales.dispatch import dayplans, emergencies
+from aftersales.knowledge.bulletins import linking as bulletin_linking
 from aftersales.sla import service as sla_service
 from aftersales.tickets import intake, sla_tracking
 from aftersales.tickets import service as tickets_service
@@ -111,6 +113,14 @@ def open_prepared(
             if existing is None:
                 raise
             return existing, False
+    # Known issues: a ticket matching a published bulletin is linked now, so its agent sees the workaround.
+    bulletin_linking.link_new_ticket(
+        session,
+        clock=clock,
+        ticket_id=registered.id,
+        product_model=prepared.data.product_model,
+        description=prepared.data.description,
+    )
     if registered.needs_sla_refresh:
         ticket = tickets_service.get_ticket(session, registered.id)
         sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)
