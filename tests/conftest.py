@@ -118,7 +118,7 @@ def make_user(db: Session, clock: FrozenClock) -> UserFactory:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, run_jobs_in_process=False)
+    return Settings(database_url=database_url, run_jobs_in_process=False, secret_key="test-signing-key")
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from aftersales.customers.api import router as customers_router
 from aftersales.dispatch.api import router as dispatch_router
 from aftersales.dispatch.console import router as dispatch_console_router
 from aftersales.dispatch.field_api import router as field_router
+from aftersales.feedback.api import router as feedback_router
+from aftersales.feedback.console import router as feedback_console_router
 from aftersales.knowledge.api import router as knowledge_router
 from aftersales.knowledge.console import router as knowledge_console_router
 from aftersales.tickets.api import assist_router
@@ -101,6 +103,8 @@ def create_app(
     app.include_router(analytics_router)
     app.include_router(assist_router)
     app.include_router(dispatch_router)
+    app.include_router(feedback_router)
+    app.include_router(feedback_console_router)
     app.include_router(field_router)
     app.include_router(accounts_console_router)
     app.include_router(tickets_console_router)

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.analytics.jobs import hot_issue_job
 from aftersales.config import Settings
 from aftersales.core.clock import Clock
+from aftersales.feedback.jobs import feedback_job
+from aftersales.notifications.jobs import deliver_job
 from aftersales.sla.jobs import sweep_job
 
 log = logging.getLogger("aftersales.worker")
@@ -26,7 +28,12 @@ class Job:
 
 def jobs(settings: Settings) -> list[Job]:
     """Every periodic job, with its interval."""
-    return [Job("sla_sweep", settings.sweep_interval_seconds, sweep_job), Job("hot_issues", 300.0, hot_issue_job)]
+    return [
+        Job("sla_sweep", settings.sweep_interval_seconds, sweep_job),
+        Job("hot_issues", 300.0, hot_issue_job),
+        Job("notifications", settings.notify_interval_seconds, deliver_job),
+        Job("feedback", 60.0, feedback_job),
+    ]
 
 
 def run_forever(

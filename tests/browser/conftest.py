@@ -82,7 +82,7 @@ def demo_engine(demo_url: str) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def server(demo_url: str) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port (jobs off: the tests control time-dependent state)."""
-    app = create_app(Settings(database_url=demo_url, run_jobs_in_process=False))
+    app = create_app(Settings(database_url=demo_url, run_jobs_in_process=False, secret_key="browser-signing-key"))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

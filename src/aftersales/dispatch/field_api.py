@@ -19,6 +19,7 @@ from aftersales.customers import rules as customer_rules
 from aftersales.dispatch import field_rules, fieldwork
 from aftersales.dispatch.errors import InvalidAttachmentError, WrongConfirmationCodeError
 from aftersales.dispatch.field_rules import Upload
+from aftersales.feedback import promises as promises_service
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets.models import Ticket, TicketAttachment
 from aftersales.tickets.schemas import EventRead, LocalTime
@@ -71,6 +72,7 @@ class JobCardRead(JobRead):
     allowed_actions: list[str]
     events: list[EventRead]
     attachments: list[AttachmentRead]
+    promises: list[dict[str, Any]] = Field(default_factory=list)  # to be acknowledged by whoever visits
 
 
 class NoteWrite(BaseModel):
@@ -248,6 +250,9 @@ def _card(session: Session, actor: Actor, ticket_id: int) -> Response:
             for event in card.events
         ],
         attachments=[attachment_read(attachment) for attachment in card.attachments],
+        promises=[
+            promises_service.public_view(promise) for promise in promises_service.promises_of(session, ticket.id)
+        ],
     )
     return json_response(read)
 

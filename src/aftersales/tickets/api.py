@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.enums import Permission
 from aftersales.core.clock import Clock
 from aftersales.core.timeutil import to_local
+from aftersales.feedback import promises as promises_service
 from aftersales.sla.enums import SlaState
 from aftersales.tickets import assist as assist_flow
 from aftersales.tickets import flows, presenters
@@ -44,13 +45,17 @@ router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
 def _detail(session: Session, clock: Clock, ticket: Ticket, *, include_internal: bool = True) -> TicketDetail:
     names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
-    return presenters.ticket_detail(
+    detail = presenters.ticket_detail(
         ticket,
         today=to_local(clock.now()).date(),
         events=tickets_service.events_of(session, ticket.id),
         comments=tickets_service.comments_of(session, ticket.id, include_internal=include_internal),
         assignee=names.get(ticket.assignee_id) if ticket.assignee_id else None,
     )
+    detail.promises = [
+        promises_service.public_view(promise) for promise in promises_service.promises_of(session, ticket.id)
+    ]
+    return detail
 
 
 @router.post(

@@ -35,6 +35,7 @@ class Channel(StrEnum):
     EMAIL = "email"
     WALK_IN = "walk_in"
     IMPORT = "import"
+    RETURN_VISIT = "return_visit"  # opened from a return visit's answers
 
 
 class EventType(StrEnum):
@@ -59,6 +60,7 @@ class EventType(StrEnum):
     APPOINTMENT = "appointment"
     DISPATCH = "dispatch"  # an auto-dispatch or day-plan decision, with the reason
     ESCALATION = "escalation"  # no one can meet the on-site target: the dispatcher's supervisor is told
+    BULLETIN = "bulletin"  # linked to a known-issue bulletin (knowledge.bulletins), at intake or by hand
     # The technician's job flow (see dispatch.fieldwork); check_in above is also a lifecycle step.
     ACCEPT = "accept"
     DECLINE = "decline"
@@ -68,6 +70,10 @@ class EventType(StrEnum):
     PHOTO = "photo"
     CONFIRMATION = "confirmation"
     CHECK_OUT = "check_out"
+    # The feedback loop.
+    PROMISE = "promise"
+    PROMISE_FULFILLED = "promise_fulfilled"
+    FOLLOW_UP = "follow_up"
 
 
 LABELS: dict[str, str] = {

@@ -147,6 +147,10 @@ class TicketRead(BaseModel):
 class TicketDetail(TicketRead):
     events: list[EventRead]
     comments: list[CommentRead]
+    # Known-issue bulletins the ticket is linked to (its ``bulletin`` timeline events), sorted.
+    bulletin_ids: list[int] = Field(default_factory=list)
+    # Promises made to the customer (filled by the feedback package at the edge).
+    promises: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class TicketPage(BaseModel):

@@ -32,6 +32,7 @@ CHANNEL = {
     "email": N_("邮件"),
     "walk_in": N_("到店"),
     "import": N_("历史导入"),
+    "return_visit": N_("回访"),
 }
 EVENT = {
     "register": N_("登记"),
@@ -52,6 +53,10 @@ EVENT = {
     "sla_breached": N_("时限超时"),
     "dispatch": N_("派单说明"),
     "escalation": N_("升级"),
+    "bulletin": N_("关联已知问题"),
+    "promise": N_("承诺"),
+    "promise_fulfilled": N_("承诺兑现"),
+    "follow_up": N_("跟进工单"),
     "accept": N_("接单"),
     "decline": N_("拒单"),
     "on_the_way": N_("出发"),

@@ -22,7 +22,7 @@ from aftersales.web import labels
 from aftersales.web.i18n import DEFAULT_LOCALE, LOCALE_LABELS, N_, normalise_locale, translations
 
 # Packages that keep templates under <package>/templates/<package>/.
-TEMPLATE_PACKAGES = ("web", "accounts", "tickets", "analytics", "knowledge", "dispatch")
+TEMPLATE_PACKAGES = ("web", "accounts", "tickets", "analytics", "knowledge", "dispatch", "feedback")
 LOCALE_COOKIE = "as_lang"
 STATIC_VERSION = "1"
 
@@ -36,6 +36,7 @@ NAVIGATION: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/console/tickets/new", N_("新建工单"), frozenset({Role.ADMIN, Role.AGENT})),
     ("/console/board", N_("调度看板"), frozenset({Role.ADMIN, Role.DISPATCHER, Role.MANAGER, Role.PROVIDER})),
     ("/console/plans", N_("日计划"), frozenset({Role.ADMIN, Role.DISPATCHER, Role.MANAGER})),
+    ("/console/visits", N_("回访"), frozenset({Role.ADMIN, Role.AGENT, Role.MANAGER})),
     ("/console/jobs", N_("我的任务"), frozenset({Role.TECHNICIAN, Role.PROVIDER})),
     ("/console/dashboard", N_("经营看板"), frozenset({Role.ADMIN, Role.MANAGER, Role.INSPECTOR})),
 )

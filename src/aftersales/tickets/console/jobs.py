@@ -17,6 +17,7 @@ from aftersales.customers import rules as customer_rules
 from aftersales.dispatch import dayplans, field_rules, fieldwork
 from aftersales.dispatch.errors import FieldStepNotAllowedError, InvalidDispatchInputError, WrongConfirmationCodeError
 from aftersales.dispatch.field_rules import FieldAction, FieldState, Upload
+from aftersales.feedback import promises as promises_service
 from aftersales.tickets import queries
 from aftersales.tickets import rules as ticket_rules
 from aftersales.tickets import service as tickets_service
@@ -101,6 +102,7 @@ def _job_page(
             "is_confirmed": card.progress.is_confirmed,
             "attachments": card.attachments,
             "attachments_by_event": photos,
+            "promises": promises_service.promises_of(session, ticket.id),
             "phone_masked": customer_rules.mask_phone(ticket.customer.phone),
             "max_photos": field_rules.MAX_PHOTOS,
             "flash": _("已记录：%(action)s") % {"action": done} if done else None,

@@ -1,0 +1,214 @@
+"""JSON API of the feedback loop: return visits (queue, calls, survey answers, participation) and
+promises."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from aftersales.accounts.enums import Permission
+from aftersales.core.timeutil import ensure_utc, to_local
+from aftersales.feedback import flows, promises, visits
+from aftersales.feedback.models import Promise, ReturnVisit
+from aftersales.tickets import service as tickets_service
+from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit, require
+
+router = APIRouter(prefix="/api/v1", tags=["feedback"])
+
+
+class VisitRead(BaseModel):
+    id: int
+    ticket_id: int
+    status: str
+    due_at: datetime
+    attempts: int
+    outcome: str | None
+
+
+class AttemptWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: str
+    note: str | None = Field(default=None, max_length=500)
+
+
+class SurveyWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scores: dict[str, Any]
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class SurveyRead(BaseModel):
+    id: int
+    visit_id: int
+    ticket_id: int
+    scores: dict[str, int]
+    comment: str | None
+    follow_up_ticket_id: int | None
+
+
+class PromiseWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(max_length=500)
+    due_at: datetime
+    owner_username: str = Field(max_length=64)
+    departments: list[str] = Field(default_factory=list, max_length=10)
+
+
+class PromiseRead(BaseModel):
+    id: int
+    ticket_id: int
+    description: str
+    owner_id: int
+    departments: list[str]
+    due_at: datetime
+    status: str
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    fulfilled_at: datetime | None
+
+
+class FulfilWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=500)
+
+
+def _visit(visit: ReturnVisit) -> VisitRead:
+    return VisitRead(
+        id=visit.id,
+        ticket_id=visit.ticket_id,
+        status=visit.status,
+        due_at=to_local(visit.due_at),
+        attempts=visit.attempts,
+        outcome=visit.outcome,
+    )
+
+
+def promise_read(promise: Promise) -> PromiseRead:
+    """A promise as the API shows it (times in Asia/Shanghai)."""
+    return PromiseRead(
+        id=promise.id,
+        ticket_id=promise.ticket_id,
+        description=promise.description,
+        owner_id=promise.owner_id,
+        departments=promise.departments,
+        due_at=to_local(promise.due_at),
+        status=promise.status,
+        acknowledged_by=promise.acknowledged_by,
+        acknowledged_at=to_local(promise.acknowledged_at) if promise.acknowledged_at else None,
+        fulfilled_at=to_local(promise.fulfilled_at) if promise.fulfilled_at else None,
+    )
+
+
+@router.get("/visits", response_model=list[VisitRead])
+def list_visits(
+    session: SessionDep,
+    actor: CurrentActor,
+    ticket_id: int | None = None,
+    status: str | None = None,
+    due_before: datetime | None = None,
+) -> list[VisitRead]:
+    """Return visits (the agents' queue: ``status=scheduled&due_before=now``)."""
+    rows = visits.list_visits(
+        session,
+        actor=actor,
+        ticket_id=ticket_id,
+        status=status,
+        due_before=ensure_utc(due_before) if due_before else None,
+    )
+    return [_visit(visit) for visit in rows]
+
+
+@router.post("/visits/{visit_id}/attempts", response_model=VisitRead)
+def record_attempt(
+    visit_id: int, body: AttemptWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> VisitRead:
+    """One call; the third without reaching the customer ends the visit as unreachable."""
+    require(actor, Permission.TICKET_TRANSITION)
+    visit = visits.record_attempt(
+        session, clock=clock, actor=actor, visit_id=visit_id, outcome=body.outcome, note=body.note
+    )
+    commit(session)
+    return _visit(visit)
+
+
+@router.post("/visits/{visit_id}/survey", response_model=SurveyRead)
+def submit_survey(
+    visit_id: int, body: SurveyWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> SurveyRead:
+    """The answers taken on the phone; a low score or an angry comment opens a follow-up ticket."""
+    require(actor, Permission.TICKET_TRANSITION)
+    visit = visits.get_visit(session, visit_id, actor=actor)
+    result = flows.submit_survey(
+        session, clock=clock, actor=actor, visit=visit, scores=body.scores, comment=body.comment, source="phone"
+    )
+    commit(session)
+    response = result.response
+    return SurveyRead(
+        id=response.id,
+        visit_id=response.visit_id,
+        ticket_id=response.ticket_id,
+        scores=response.scores,
+        comment=response.comment,
+        follow_up_ticket_id=result.follow_up_ticket_id,
+    )
+
+
+@router.get("/visits/participation")
+def participation(session: SessionDep, actor: CurrentActor, start: datetime, end: datetime) -> dict[str, object]:
+    """Visits finished in [start, end) and the share the customer answered."""
+    require(actor, Permission.TICKET_READ_ALL)
+    return visits.participation(session, start=ensure_utc(start), end=ensure_utc(end))
+
+
+@router.post("/tickets/{ticket_id}/promises", response_model=PromiseRead, status_code=201)
+def add_promise(
+    ticket_id: int, body: PromiseWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> PromiseRead:
+    """Record a promise made to the customer (owner, due time, departments that must act)."""
+    require(actor, Permission.TICKET_UPDATE)
+    promise = promises.add_promise(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        description=body.description,
+        due_at=ensure_utc(body.due_at),
+        owner_username=body.owner_username,
+        departments=body.departments,
+    )
+    commit(session)
+    return promise_read(promise)
+
+
+@router.get("/tickets/{ticket_id}/promises", response_model=list[PromiseRead])
+def list_promises(ticket_id: int, session: SessionDep, actor: CurrentActor) -> list[PromiseRead]:
+    """The ticket's promises."""
+    tickets_service.get_ticket(session, ticket_id, actor=actor)
+    return [promise_read(promise) for promise in promises.promises_of(session, ticket_id)]
+
+
+@router.post("/promises/{promise_id}/acknowledge", response_model=PromiseRead)
+def acknowledge(promise_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> PromiseRead:
+    """The technician or delivery person confirms they have seen the promise."""
+    require(actor, Permission.TICKET_TRANSITION)
+    promise = promises.acknowledge(session, clock=clock, actor=actor, promise_id=promise_id)
+    commit(session)
+    return promise_read(promise)
+
+
+@router.post("/promises/{promise_id}/fulfil", response_model=PromiseRead)
+def fulfil(
+    promise_id: int, body: FulfilWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> PromiseRead:
+    """The promise is kept (a timeline event)."""
+    require(actor, Permission.TICKET_TRANSITION)
+    promise = promises.fulfil(session, clock=clock, actor=actor, promise_id=promise_id, note=body.note)
+    commit(session)
+    return promise_read(promise)

@@ -1,0 +1,230 @@
+"""The customer's survey page (no login, opened from the SMS link) and promise buttons on the job card.
+
+The link's token is the credential: signed, expiring and single-use, so the page needs no session; a
+forged, expired or used link gets a clear page and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from aftersales.accounts.enums import Role
+from aftersales.config import secret_bytes
+from aftersales.core.errors import DomainError
+from aftersales.core.timeutil import SHANGHAI, to_local
+from aftersales.feedback import flows, promises, rules, visits
+from aftersales.feedback.errors import SurveyLinkError
+from aftersales.tickets import service as tickets_service
+from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
+from aftersales.web.i18n import N_
+from aftersales.web.labels import label
+from aftersales.web.messages import domain_message
+from aftersales.web.pages import ConsoleUser, redirect, require_role
+from aftersales.web.templating import gettext_for, render
+
+router = APIRouter()
+NO_STORE = {"Cache-Control": "no-store"}
+# The survey's questions as the pages show them (marked for the English catalog).
+QUESTIONS = {
+    "overall": N_("总体满意度"),
+    "reach_human": N_("转人工是否顺畅"),
+    "ivr": N_("语音导航是否清楚"),
+    "attitude": N_("服务态度"),
+    "problem_solving": N_("问题解决能力"),
+    "outcome": N_("处理结果"),
+    "punctuality": N_("上门准时"),
+    "tidiness": N_("现场整洁"),
+}
+LINK_STATUS = {"visit.link_used": 410, "visit.link_expired": 410, "visit.link_invalid": 404}
+
+
+def _page(request: Request, context: dict[str, object], *, status: int = 200) -> Response:
+    page = {"closed": None, "thanks": False} | context
+    return render(request, "feedback/survey.html", page, status_code=status, headers=NO_STORE)
+
+
+@router.get("/survey/{token}")
+def survey_page(request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep, token: str) -> Response:
+    """The questions for this visit (1-5 stars each) and a comment box."""
+    _ = gettext_for(request)
+    try:
+        visit = visits.visit_by_link(session, key=secret_bytes(settings), token=token, now=clock.now())
+    except SurveyLinkError as error:
+        return _page(request, {"closed": domain_message(error, _)}, status=LINK_STATUS.get(error.code, 404))
+    ticket = tickets_service.get_ticket(session, visit.ticket_id)
+    return _page(request, _form_context(ticket, token, {}, {}, ""))
+
+
+def _form_context(
+    ticket: object, token: str, values: dict[str, str], errors: dict[str, str], comment: str
+) -> dict[str, object]:
+    kind = str(getattr(ticket, "kind", ""))
+    return {
+        "ticket": ticket,
+        "token": token,
+        "questions": [(name, QUESTIONS[name]) for name in rules.dimensions_for(kind)],
+        "values": values,
+        "errors": errors,
+        "comment": comment,
+    }
+
+
+@router.post("/survey/{token}")
+async def survey_submit(
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep, token: str
+) -> Response:
+    """Record the answers once; a second submission of the same link is refused."""
+    form: FormData = await request.form()
+    return _submit(request, session, clock, settings, token, form)
+
+
+def _submit(
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep, token: str, form: FormData
+) -> Response:
+    _ = gettext_for(request)
+    try:
+        visit = visits.visit_by_link(session, key=secret_bytes(settings), token=token, now=clock.now())
+    except SurveyLinkError as error:
+        return _page(request, {"closed": domain_message(error, _)}, status=LINK_STATUS.get(error.code, 404))
+    ticket = tickets_service.get_ticket(session, visit.ticket_id)
+    values = {name: str(form.get(name, "")) for name in rules.dimensions_for(str(ticket.kind))}
+    comment = str(form.get("comment", ""))[:2000]
+    try:
+        flows.submit_survey(
+            session,
+            clock=clock,
+            actor=flows.SURVEY_ACTOR,
+            visit=visit,
+            scores=dict(values),
+            comment=comment,
+            source="link",
+        )
+    except DomainError as error:
+        session.rollback()
+        errors = {key: _(str(text)) for key, text in error.fields.items()}
+        return _page(request, _form_context(ticket, token, values, errors, comment), status=422)
+    commit(session)
+    return _page(request, {"thanks": True})
+
+
+@router.post("/console/promises/{promise_id}/acknowledge")
+def acknowledge_on_job_card(
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, promise_id: int
+) -> Response:
+    """The technician confirms a promise from the job card."""
+    _ = gettext_for(request)
+    try:
+        promise = promises.acknowledge(session, clock=clock, actor=signed.actor, promise_id=promise_id)
+    except DomainError as error:
+        session.rollback()
+        return render(request, "web/error.html", {"status": 409, "message": domain_message(error, _)}, status_code=409)
+    commit(session)
+    return redirect(request, f"/console/jobs/{promise.ticket_id}")
+
+
+QUEUE_ROLES = (Role.AGENT, Role.MANAGER)
+SCRIPT = (
+    "您好，请问是{name}先生/女士吗？我是售后服务中心的回访专员。您在 {date} 的{kind}工单 {number} 已处理完毕，"
+    "想占用您一分钟了解一下服务情况，每项请按 1 到 5 分打分，5 分最满意。"
+)
+
+
+@router.get("/console/visits")
+def visit_queue(request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser) -> Response:
+    """The agents' return-visit queue: visits due by the end of today, the earliest first."""
+    require_role(signed, *QUEUE_ROLES)
+    end_of_day = datetime.combine(to_local(clock.now()).date() + timedelta(days=1), time(0, 0), tzinfo=SHANGHAI)
+    rows = visits.list_visits(session, actor=signed.actor, status="scheduled", due_before=end_of_day, limit=200)
+    tickets = {row.ticket_id: tickets_service.get_ticket(session, row.ticket_id) for row in rows}
+    return render(
+        request,
+        "feedback/queue.html",
+        {"rows": [(visit, tickets[visit.ticket_id]) for visit in rows], "outcomes": ATTEMPT_LABELS},
+    )
+
+
+ATTEMPT_LABELS = {
+    "no_answer": N_("无人接听"),
+    "busy": N_("占线"),
+    "refused": N_("客户拒绝"),
+    "wrong_number": N_("号码错误"),
+}
+
+
+@router.get("/console/visits/{visit_id}")
+def visit_call(request: Request, session: SessionDep, signed: ConsoleUser, visit_id: int) -> Response:
+    """One visit: the call script, the customer's number, the questions to ask."""
+    require_role(signed, *QUEUE_ROLES)
+    return _call_page(request, session, signed, visit_id, values={}, errors={}, comment="")
+
+
+def _call_page(
+    request: Request,
+    session: SessionDep,
+    signed: ConsoleUser,
+    visit_id: int,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str],
+    comment: str,
+    status: int = 200,
+) -> Response:
+    _ = gettext_for(request)
+    visit = visits.get_visit(session, visit_id, actor=signed.actor)
+    ticket = tickets_service.get_ticket(session, visit.ticket_id, actor=signed.actor)
+    script = SCRIPT.format(
+        name=ticket.customer.name[:1],
+        date=f"{to_local(ticket.reported_at):%m月%d日}",
+        kind=_(label("kind", ticket.kind)),
+        number=ticket.number,
+    )
+    context = _form_context(ticket, "", values, errors, comment) | {"visit": visit, "script": script}
+    context["outcomes"] = ATTEMPT_LABELS
+    return render(request, "feedback/call.html", context, status_code=status)
+
+
+@router.post("/console/visits/{visit_id}/attempts")
+async def visit_attempt(
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, visit_id: int
+) -> Response:
+    """A call that did not reach the customer (the third ends the visit)."""
+    require_role(signed, *QUEUE_ROLES)
+    form = await request.form()
+    _ = gettext_for(request)
+    try:
+        visits.record_attempt(
+            session, clock=clock, actor=signed.actor, visit_id=visit_id, outcome=str(form.get("outcome", ""))
+        )
+    except DomainError as error:
+        session.rollback()
+        return render(request, "web/error.html", {"status": 409, "message": domain_message(error, _)}, status_code=409)
+    commit(session)
+    return redirect(request, "/console/visits")
+
+
+@router.post("/console/visits/{visit_id}/survey")
+async def visit_answers(
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, visit_id: int
+) -> Response:
+    """The answers the customer gave on the phone."""
+    require_role(signed, *QUEUE_ROLES)
+    form = await request.form()
+    _ = gettext_for(request)
+    visit = visits.get_visit(session, visit_id, actor=signed.actor)
+    ticket = tickets_service.get_ticket(session, visit.ticket_id, actor=signed.actor)
+    values = {name: str(form.get(name, "")) for name in rules.dimensions_for(str(ticket.kind))}
+    comment = str(form.get("comment", ""))[:2000]
+    try:
+        flows.submit_survey(
+            session, clock=clock, actor=signed.actor, visit=visit, scores=dict(values), comment=comment, source="phone"
+        )
+    except DomainError as error:
+        session.rollback()
+        errors = {key: _(str(text)) for key, text in error.fields.items()}
+        return _call_page(request, session, signed, visit_id, values=values, errors=errors, comment=comment, status=422)
+    commit(session)
+    return redirect(request, "/console/visits")

@@ -1,0 +1,80 @@
+"""Survey answers across packages: the comment's anger (triage), the answers and the visit (feedback),
+and a follow-up complaint ticket linked to the original when a score is low or the customer is angry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from aftersales.accounts.enums import Role
+from aftersales.accounts.schemas import Actor
+from aftersales.core.clock import Clock
+from aftersales.feedback import visits
+from aftersales.feedback.models import ReturnVisit, SurveyResponse
+from aftersales.tickets import service as tickets_service
+from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind
+from aftersales.tickets.intake import NewTicket
+from aftersales.triage import learning as triage_learning
+
+# Who acts when a customer answers through the link (nobody is signed in).
+SURVEY_ACTOR = Actor(user_id=None, username="survey-link", role=Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class SurveyResult:
+    response: SurveyResponse
+    follow_up_ticket_id: int | None
+
+
+def submit_survey(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    visit: ReturnVisit,
+    scores: dict[str, object],
+    comment: str | None,
+    source: str,
+) -> SurveyResult:
+    """Record the answers; open the follow-up ticket when they call for one. Nothing is written on error."""
+    anger = triage_learning.analyse(session, comment).anger if comment and comment.strip() else 0.0
+    answer = visits.record_survey(
+        session, clock=clock, actor=actor, visit=visit, scores=scores, comment=comment, anger=anger, source=source
+    )
+    if answer.follow_up_reason is None:
+        return SurveyResult(answer.response, None)
+    original = tickets_service.get_ticket(session, visit.ticket_id)
+    follow_up = tickets_service.create_ticket(
+        session,
+        clock=clock,
+        actor=actor,
+        data=NewTicket(
+            kind=TicketKind.COMPLAINT,
+            priority=Priority.URGENT if answer.response.is_angry else Priority.ROUTINE,
+            channel=Channel.RETURN_VISIT,
+            customer_name=original.customer.name,
+            phone=original.customer.phone,
+            address=original.address.raw if original.address else None,
+            product_model=original.product_model,
+            description=f"回访跟进（原工单 {original.number}）：{answer.follow_up_reason}。"
+            + (f"客户评价：{answer.response.comment}" if answer.response.comment else ""),
+            external_id=f"visit-follow-up:{visit.id}",
+        ),
+    )
+    answer.response.follow_up_ticket_id = follow_up.id
+    for ticket, note in (
+        (original, f"回访评价需跟进，已开跟进工单 {follow_up.number}：{answer.follow_up_reason}"),
+        (follow_up, f"由原工单 {original.number} 的回访评价产生"),
+    ):
+        tickets_service.add_timeline_event(
+            session,
+            clock=clock,
+            actor=actor,
+            ticket=ticket,
+            event_type=EventType.FOLLOW_UP,
+            note=note,
+            data={"original_ticket_id": original.id, "follow_up_ticket_id": follow_up.id, "visit_id": visit.id},
+        )
+    session.flush()
+    return SurveyResult(answer.response, follow_up.id)

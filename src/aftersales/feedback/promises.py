@@ -1,0 +1,232 @@
+"""Promises made to the customer (承诺): recorded on the ticket with an owner, a due time and the
+departments that must act; shown on the job card of whoever visits, acknowledged by them, fulfilled on
+the timeline; one alert when past due and unacknowledged or not kept. Flushes, never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.accounts import service as accounts_service
+from aftersales.accounts.enums import Role
+from aftersales.accounts.schemas import Actor
+from aftersales.core.clock import Clock
+from aftersales.core.errors import PermissionDeniedError
+from aftersales.core.timeutil import to_local
+from aftersales.feedback import rules
+from aftersales.feedback.errors import InvalidPromiseError, PromiseClosedError, PromiseNotFoundError
+from aftersales.feedback.models import Promise
+from aftersales.notifications import service as notifications_service
+from aftersales.tickets import service as tickets_service
+from aftersales.tickets.enums import EventType
+from aftersales.tickets.rules import OPEN_STATUSES
+
+DEPARTMENTS = ("customer_service", "dispatch", "field_service", "warehouse", "logistics", "quality", "sales")
+DEPARTMENT_LABELS = {
+    "customer_service": "客服",
+    "dispatch": "调度",
+    "field_service": "上门服务",
+    "warehouse": "仓储",
+    "logistics": "物流配送",
+    "quality": "质检",
+    "sales": "销售",
+}
+
+
+def add_promise(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    description: str,
+    due_at: datetime,
+    owner_username: str,
+    departments: list[str] | None = None,
+) -> Promise:
+    """Record a promise; bad input changes nothing."""
+    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
+    now = clock.now()
+    problems: dict[str, str] = {}
+    text = description.strip()
+    if not text or len(text) > 500:
+        problems["description"] = "承诺内容须为 1 到 500 字"
+    if due_at.tzinfo is None:
+        problems["due_at"] = "期限需要带时区"
+    elif due_at <= now:
+        problems["due_at"] = "期限必须晚于现在"
+    unknown = [name for name in departments or [] if name not in DEPARTMENTS]
+    if unknown:
+        problems["departments"] = f"未知的部门：{'、'.join(unknown)}"
+    if ticket.status not in OPEN_STATUSES and ticket.status != "resolved":
+        problems["ticket"] = "工单已结束，不能再登记承诺"
+    if problems:
+        raise InvalidPromiseError("；".join(problems.values()), fields=problems)
+    owner = accounts_service.get_user(session, owner_username)
+    if not owner.is_active:
+        raise InvalidPromiseError("负责人账号已停用", fields={"owner_username": owner_username})
+    promise = Promise(
+        ticket_id=ticket.id,
+        description=text,
+        owner_id=owner.id,
+        departments=list(dict.fromkeys(departments or [])),
+        due_at=due_at,
+        status="open",
+        created_by=actor.username,
+        created_at=now,
+    )
+    session.add(promise)
+    session.flush()
+    departments_text = "、".join(DEPARTMENT_LABELS[name] for name in promise.departments)
+    tickets_service.add_timeline_event(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket=ticket,
+        event_type=EventType.PROMISE,
+        note=f"承诺：{text}（负责人 {owner.display_name}，{to_local(due_at):%m月%d日 %H:%M} 前"
+        + (f"，{departments_text}" if departments_text else "")
+        + "）",
+        data={"promise_id": promise.id},
+    )
+    notifications_service.enqueue(
+        session,
+        clock=clock,
+        kind="promise_assigned",
+        dedupe_key=f"promise_assigned:{promise.id}",
+        subject=f"工单 {ticket.number} 有一项承诺由您负责",
+        body=f"承诺内容：{text}；期限 {to_local(due_at):%m月%d日 %H:%M}。",
+        recipient_user_id=owner.id,
+        ticket_id=ticket.id,
+    )
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="promise.created",
+        entity_type="ticket",
+        entity_id=ticket.id,
+        after={"promise_id": promise.id, "owner": owner.username, "due_at": due_at.isoformat()},
+    )
+    return promise
+
+
+def public_view(promise: Promise) -> dict[str, object]:
+    """A promise as the ticket's JSON and the job card carry it (times in Asia/Shanghai)."""
+    return {
+        "id": promise.id,
+        "description": promise.description,
+        "owner_id": promise.owner_id,
+        "departments": promise.departments,
+        "due_at": to_local(promise.due_at).isoformat(),
+        "status": promise.status,
+        "acknowledged_by": promise.acknowledged_by,
+        "acknowledged_at": to_local(promise.acknowledged_at).isoformat() if promise.acknowledged_at else None,
+        "fulfilled_at": to_local(promise.fulfilled_at).isoformat() if promise.fulfilled_at else None,
+    }
+
+
+def promises_of(session: Session, ticket_id: int) -> list[Promise]:
+    """A ticket's promises, oldest first."""
+    return list(session.scalars(select(Promise).where(Promise.ticket_id == ticket_id).order_by(Promise.id)))
+
+
+def promises_for_tickets(session: Session, ticket_ids: list[int]) -> dict[int, list[Promise]]:
+    """Promises of several tickets (job lists)."""
+    found: dict[int, list[Promise]] = {ticket_id: [] for ticket_id in ticket_ids}
+    if ticket_ids:
+        for promise in session.scalars(select(Promise).where(Promise.ticket_id.in_(ticket_ids)).order_by(Promise.id)):
+            found[promise.ticket_id].append(promise)
+    return found
+
+
+def _promise(session: Session, promise_id: int, actor: Actor) -> Promise:
+    promise = session.get(Promise, promise_id)
+    if promise is None:
+        raise PromiseNotFoundError(f"承诺 {promise_id} 不存在")
+    tickets_service.get_ticket(session, promise.ticket_id, actor=actor)  # hides others' promises
+    return promise
+
+
+def acknowledge(session: Session, *, clock: Clock, actor: Actor, promise_id: int) -> Promise:
+    """Whoever visits or delivers confirms they have seen the promise (the assignee, the owner, staff)."""
+    promise = _promise(session, promise_id, actor)
+    ticket = tickets_service.get_ticket(session, promise.ticket_id, actor=actor)
+    is_field = actor.role in (Role.TECHNICIAN, Role.PROVIDER)
+    is_theirs = ticket.assignee_id == actor.user_id or (
+        actor.role == Role.PROVIDER and ticket.organisation_id == actor.organisation_id
+    )
+    if is_field and not is_theirs:
+        raise PermissionDeniedError("只有上门或配送的负责人可以确认承诺")
+    if promise.status != "open":
+        raise PromiseClosedError("承诺已结束", fields={"status": promise.status})
+    if promise.acknowledged_at is None:
+        promise.acknowledged_at, promise.acknowledged_by = clock.now(), actor.username
+        tickets_service.add_timeline_event(
+            session,
+            clock=clock,
+            actor=actor,
+            ticket=ticket,
+            event_type=EventType.PROMISE,
+            note=f"{actor.username} 已确认承诺：{promise.description}",
+            data={"promise_id": promise.id, "acknowledged": True},
+        )
+    session.flush()
+    return promise
+
+
+def fulfil(session: Session, *, clock: Clock, actor: Actor, promise_id: int, note: str | None = None) -> Promise:
+    """The promise is kept: a timeline event."""
+    promise = _promise(session, promise_id, actor)
+    if promise.status != "open":
+        raise PromiseClosedError("承诺已结束", fields={"status": promise.status})
+    ticket = tickets_service.get_ticket(session, promise.ticket_id, actor=actor)
+    now = clock.now()
+    promise.status, promise.fulfilled_at, promise.fulfilled_by = "fulfilled", now, actor.username
+    if promise.acknowledged_at is None:
+        promise.acknowledged_at, promise.acknowledged_by = now, actor.username
+    extra = (note or "").strip()[:500]
+    tickets_service.add_timeline_event(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket=ticket,
+        event_type=EventType.PROMISE_FULFILLED,
+        note=f"承诺已兑现：{promise.description}" + (f"（{extra}）" if extra else ""),
+        data={"promise_id": promise.id},
+    )
+    session.flush()
+    return promise
+
+
+def alert_due(session: Session, *, clock: Clock) -> int:
+    """One alert per promise that is past due and unacknowledged or not kept; returns how many."""
+    now = clock.now()
+    due = session.scalars(
+        select(Promise).where(Promise.status == "open", Promise.alerted_at.is_(None), Promise.due_at <= now)
+    ).all()
+    for promise in due:
+        reason = rules.promise_alert(
+            due_at=promise.due_at, now=now, acknowledged=promise.acknowledged_at is not None, fulfilled=False
+        )
+        if reason is None:
+            continue
+        ticket = tickets_service.get_ticket(session, promise.ticket_id)
+        supervisors = accounts_service.supervisors_for(session, user_id=promise.owner_id, organisation_id=None)
+        recipients = list(dict.fromkeys([promise.owner_id, ticket.assignee_id, *(u.id for u in supervisors)]))
+        notifications_service.enqueue(
+            session,
+            clock=clock,
+            kind="promise_alert",
+            dedupe_key=f"promise_alert:{promise.id}",
+            subject=f"工单 {ticket.number} 的承诺{reason}",
+            body=f"承诺内容：{promise.description}；期限 {to_local(promise.due_at):%m月%d日 %H:%M}，{reason}。",
+            recipient_user_id=promise.owner_id,
+            ticket_id=ticket.id,
+            payload={"promise_id": promise.id, "cc_user_ids": [r for r in recipients[1:] if r is not None]},
+        )
+        promise.alerted_at = now
+    session.flush()
+    return len(due)

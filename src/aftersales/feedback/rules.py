@@ -1,0 +1,122 @@
+"""Pure feedback rules: when a return visit is due, the survey's dimensions and their validation, when
+an answer needs a follow-up ticket, the signed survey link, and when a promise needs an alert."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The seeds' six dimensions, plus two for jobs done at the customer's place.
+DIMENSIONS = ("overall", "reach_human", "ivr", "attitude", "problem_solving", "outcome")
+ONSITE_DIMENSIONS = ("punctuality", "tidiness")
+DIMENSION_LABELS = {
+    "overall": "总体满意度",
+    "reach_human": "转人工是否顺畅",
+    "ivr": "语音导航是否清楚",
+    "attitude": "服务态度",
+    "problem_solving": "问题解决能力",
+    "outcome": "处理结果",
+    "punctuality": "上门准时",
+    "tidiness": "现场整洁",
+}
+ONSITE_KINDS = frozenset({"installation", "repair"})
+LOW_SCORE = 2  # a score at or below this opens a follow-up ticket
+ANGER_THRESHOLD = 0.6
+MAX_ATTEMPTS = 3  # calls without reaching the customer before the visit ends as unreachable
+LINK_LIFETIME = timedelta(days=7)
+VISIT_HOUR = time(10, 0)  # next-day visits are due at 10:00 local time
+SAME_DAY_KINDS = {"complaint": timedelta(hours=2)}  # a complaint is followed up the same day
+ATTEMPT_OUTCOMES = ("reached", "no_answer", "busy", "refused", "wrong_number")
+
+
+def dimensions_for(kind: str) -> tuple[str, ...]:
+    """The survey's questions for a ticket kind."""
+    return DIMENSIONS + (ONSITE_DIMENSIONS if kind in ONSITE_KINDS else ())
+
+
+def visit_due(kind: str, resolved_at: datetime) -> datetime:
+    """When the return visit is due: the next day at 10:00 local time, sooner for complaints."""
+    if kind in SAME_DAY_KINDS:
+        return resolved_at + SAME_DAY_KINDS[kind]
+    local = resolved_at.astimezone(SHANGHAI)
+    return datetime.combine(local.date() + timedelta(days=1), VISIT_HOUR, tzinfo=SHANGHAI)
+
+
+def check_scores(scores: dict[str, object], kind: str) -> tuple[dict[str, int], dict[str, str]]:
+    """The scores as integers, and the problems per field (empty when all is well)."""
+    wanted = dimensions_for(kind)
+    problems: dict[str, str] = {}
+    clean: dict[str, int] = {}
+    for name in scores:
+        if name not in wanted:
+            problems[name] = "未知的评价项"
+    for name in wanted:
+        value = scores.get(name)
+        if value is None or value == "":
+            problems[name] = f"请为「{DIMENSION_LABELS[name]}」打分"
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            problems[name] = "评分应为 1 到 5 的整数"
+            continue
+        try:
+            number = int(value)
+        except ValueError:
+            problems[name] = "评分应为 1 到 5 的整数"
+            continue
+        if not 1 <= number <= 5:
+            problems[name] = "评分应为 1 到 5 的整数"
+            continue
+        clean[name] = number
+    return clean, problems
+
+
+def follow_up_reason(scores: dict[str, int], *, anger: float) -> str | None:
+    """Why the answer opens a follow-up ticket, or None."""
+    low = [DIMENSION_LABELS[name] for name, value in scores.items() if value <= LOW_SCORE]
+    reasons = []
+    if low:
+        reasons.append(f"{'、'.join(low)} 评分不高于 {LOW_SCORE} 分")
+    if anger >= ANGER_THRESHOLD:
+        reasons.append("评价中有明显不满")
+    return "；".join(reasons) or None
+
+
+def sign_link(key: bytes, visit_id: int, expires_at: datetime, nonce: str) -> str:
+    """The survey link's token: visit id, expiry and an HMAC over both and the visit's nonce."""
+    expires = int(expires_at.timestamp())
+    digest = hmac.new(key, f"{visit_id}.{expires}.{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{visit_id}.{expires}.{digest}"
+
+
+def read_link(token: str) -> tuple[int, int, str] | None:
+    """(visit id, expiry as a Unix time, signature) from a token, or None when it is malformed."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(parts[2]) != 32:
+        return None
+    return int(parts[0]), int(parts[1]), parts[2]
+
+
+def link_matches(key: bytes, token: str, *, nonce: str) -> bool:
+    """True when the token was signed with this key for this visit's nonce (constant-time)."""
+    parsed = read_link(token)
+    if parsed is None:
+        return False
+    visit_id, expires, signature = parsed
+    digest = hmac.new(key, f"{visit_id}.{expires}.{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.compare_digest(digest, signature)
+
+
+def participation(done: int, unreachable: int) -> float | None:
+    """Share of finished visits where the customer answered."""
+    finished = done + unreachable
+    return round(done / finished, 4) if finished else None
+
+
+def promise_alert(*, due_at: datetime, now: datetime, acknowledged: bool, fulfilled: bool) -> str | None:
+    """Why a promise needs its one alert now (past due and not acknowledged, or not kept), or None."""
+    if fulfilled or now < due_at:
+        return None
+    return "超过期限仍未确认" if not acknowledged else "已确认但逾期未兑现"

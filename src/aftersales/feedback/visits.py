@@ -1,0 +1,226 @@
+"""Return visits: scheduled once per result, worked from the agents' queue (calls and their outcomes) or
+answered by the customer through the signed link; a completed visit moves the ticket to ``visited``.
+Flushes, never commits."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from aftersales.accounts.schemas import Actor
+from aftersales.core.clock import Clock
+from aftersales.feedback import rules
+from aftersales.feedback.errors import InvalidVisitInputError, SurveyLinkError, VisitClosedError, VisitNotFoundError
+from aftersales.feedback.models import ReturnVisit, SurveyResponse, VisitAttempt
+from aftersales.notifications import service as notifications_service
+from aftersales.notifications.enums import Channel
+from aftersales.tickets import service as tickets_service
+from aftersales.tickets.enums import EventType, TicketStatus
+from aftersales.tickets.models import Ticket
+
+BATCH = 500
+
+
+def survey_url(base_url: str, token: str) -> str:
+    """Where the customer answers."""
+    return f"{base_url.rstrip('/')}/survey/{token}"
+
+
+def _awaiting_visit() -> list[Any]:
+    has_visit = exists().where(
+        and_(ReturnVisit.ticket_id == Ticket.id, ReturnVisit.resolution_at == Ticket.resolved_at)
+    )
+    return [Ticket.status == TicketStatus.RESOLVED, Ticket.resolved_at.is_not(None), ~has_visit]
+
+
+def has_results_awaiting_a_visit(session: Session) -> bool:
+    """Whether some result still has no visit (a cheap check before signing anything)."""
+    return session.scalar(select(Ticket.id).where(*_awaiting_visit()).limit(1)) is not None
+
+
+def schedule_due(session: Session, *, clock: Clock, key: bytes, base_url: str, limit: int = BATCH) -> int:
+    """Create the visit (and its one invitation) for every result that has none yet; returns how many."""
+    now = clock.now()
+    tickets = session.scalars(
+        select(Ticket).where(*_awaiting_visit()).order_by(Ticket.resolved_at).limit(limit)
+    ).unique()
+    created = 0
+    for ticket in tickets:
+        assert ticket.resolved_at is not None
+        due = max(rules.visit_due(str(ticket.kind), ticket.resolved_at), now)
+        visit = ReturnVisit(
+            ticket_id=ticket.id,
+            resolution_at=ticket.resolved_at,
+            status="scheduled",
+            due_at=due,
+            attempts=0,
+            link_nonce=secrets.token_hex(8),
+            link_expires_at=due + rules.LINK_LIFETIME,
+            created_at=now,
+        )
+        session.add(visit)
+        session.flush()
+        token = rules.sign_link(key, visit.id, visit.link_expires_at, visit.link_nonce)
+        notifications_service.enqueue(
+            session,
+            clock=clock,
+            kind="visit_invitation",
+            dedupe_key=f"visit_invitation:{visit.id}",
+            subject=f"工单 {ticket.number} 服务评价邀请",
+            body=f"您好，您的工单 {ticket.number} 已处理完毕。请花 1 分钟评价本次服务：{survey_url(base_url, token)}"
+            "（7 天内有效）。客服也可能致电回访，感谢支持。",
+            channel=Channel.SMS,
+            recipient_address=ticket.customer.phone,
+            ticket_id=ticket.id,
+            payload={"visit_id": visit.id},
+        )
+        created += 1
+    session.flush()
+    return created
+
+
+def get_visit(session: Session, visit_id: int, *, actor: Actor | None = None) -> ReturnVisit:
+    """A visit whose ticket the actor may see."""
+    visit = session.get(ReturnVisit, visit_id)
+    if visit is None:
+        raise VisitNotFoundError(f"回访 {visit_id} 不存在")
+    if actor is not None:
+        tickets_service.get_ticket(session, visit.ticket_id, actor=actor)
+    return visit
+
+
+def list_visits(
+    session: Session,
+    *,
+    actor: Actor,
+    ticket_id: int | None = None,
+    status: str | None = None,
+    due_before: datetime | None = None,
+    limit: int = 100,
+) -> list[ReturnVisit]:
+    """Visits by due time (the agents' queue: status scheduled, due before now)."""
+    query = select(ReturnVisit)
+    if ticket_id is not None:
+        tickets_service.get_ticket(session, ticket_id, actor=actor)
+        query = query.where(ReturnVisit.ticket_id == ticket_id)
+    if status is not None:
+        if status not in ("scheduled", "done", "unreachable"):
+            raise InvalidVisitInputError(f"未知的回访状态 {status}", fields={"status": status})
+        query = query.where(ReturnVisit.status == status)
+    if due_before is not None:
+        query = query.where(ReturnVisit.due_at <= due_before)
+    return list(session.scalars(query.order_by(ReturnVisit.due_at, ReturnVisit.id).limit(limit)))
+
+
+def _finish_ticket(session: Session, *, clock: Clock, actor: Actor, visit: ReturnVisit, note: str) -> None:
+    """The visit is over: the ticket moves to ``visited`` when it still waits for it."""
+    ticket = tickets_service.get_ticket(session, visit.ticket_id)
+    if ticket.status == TicketStatus.RESOLVED and ticket.resolved_at == visit.resolution_at:
+        tickets_service.apply_event(
+            session, clock=clock, actor=actor, ticket_id=ticket.id, event_type=EventType.RETURN_VISIT, note=note
+        )
+
+
+def record_attempt(
+    session: Session, *, clock: Clock, actor: Actor, visit_id: int, outcome: str, note: str | None = None
+) -> ReturnVisit:
+    """One outbound call; after MAX_ATTEMPTS calls without reaching the customer the visit ends."""
+    visit = get_visit(session, visit_id, actor=actor)
+    if visit.status != "scheduled":
+        raise VisitClosedError("该回访已结束", fields={"status": visit.status})
+    if outcome not in rules.ATTEMPT_OUTCOMES:
+        raise InvalidVisitInputError(f"未知的通话结果 {outcome}", fields={"outcome": outcome})
+    text = (note or "").strip()[:500] or None
+    now = clock.now()
+    session.add(VisitAttempt(visit_id=visit.id, at=now, agent=actor.username, outcome=outcome, note=text))
+    visit.attempts += 1
+    visit.last_attempt_at = now
+    if outcome in ("refused", "wrong_number") or (outcome != "reached" and visit.attempts >= rules.MAX_ATTEMPTS):
+        reason = {"refused": "客户拒绝回访", "wrong_number": "号码错误"}.get(
+            outcome, f"{visit.attempts} 次未能联系上客户"
+        )
+        visit.status, visit.completed_at, visit.outcome = "unreachable", now, reason
+        _finish_ticket(session, clock=clock, actor=actor, visit=visit, note=f"回访未完成：{reason}")
+    session.flush()
+    return visit
+
+
+def visit_by_link(session: Session, *, key: bytes, token: str, now: datetime) -> ReturnVisit:
+    """The visit a survey link belongs to; a malformed, forged, expired or used link is refused."""
+    parsed = rules.read_link(token)
+    visit = session.get(ReturnVisit, parsed[0]) if parsed else None
+    if visit is None or not rules.link_matches(key, token, nonce=visit.link_nonce):
+        raise SurveyLinkError("评价链接无效", code="visit.link_invalid")
+    if visit.link_used_at is not None or visit.status != "scheduled":
+        raise SurveyLinkError("该评价链接已使用，感谢您的反馈", code="visit.link_used")
+    if now > visit.link_expires_at:
+        raise SurveyLinkError("评价链接已过期", code="visit.link_expired")
+    return visit
+
+
+@dataclass(frozen=True)
+class Answer:
+    response: SurveyResponse
+    follow_up_reason: str | None
+
+
+def record_survey(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    visit: ReturnVisit,
+    scores: dict[str, object],
+    comment: str | None,
+    anger: float,
+    source: str,
+) -> Answer:
+    """Store the answers, end the visit and move the ticket on; says whether a follow-up is needed.
+    Bad scores change nothing."""
+    if visit.status != "scheduled":
+        raise VisitClosedError("该回访已结束", fields={"status": visit.status})
+    ticket = tickets_service.get_ticket(session, visit.ticket_id)
+    clean, problems = rules.check_scores(scores, str(ticket.kind))
+    text = (comment or "").strip()
+    if len(text) > 2000:
+        problems["comment"] = "评价内容不超过 2000 字"
+    if problems:
+        raise InvalidVisitInputError("；".join(dict.fromkeys(problems.values())), fields=problems)
+    now = clock.now()
+    reason = rules.follow_up_reason(clean, anger=anger)
+    response = SurveyResponse(
+        visit_id=visit.id,
+        ticket_id=visit.ticket_id,
+        scores=clean,
+        comment=text or None,
+        source=source,
+        is_angry=anger >= rules.ANGER_THRESHOLD,
+        submitted_at=now,
+        recorded_by=actor.username,
+    )
+    session.add(response)
+    visit.status, visit.completed_at, visit.outcome = "done", now, "已评价"
+    if source == "link":
+        visit.link_used_at = now
+    average = sum(clean.values()) / len(clean)
+    _finish_ticket(session, clock=clock, actor=actor, visit=visit, note=f"回访完成，平均 {average:.1f} 分")
+    session.flush()
+    return Answer(response, reason)
+
+
+def participation(session: Session, *, start: datetime, end: datetime) -> dict[str, object]:
+    """How many visits ended in the period, and the share answered."""
+    rows = dict(
+        session.execute(
+            select(ReturnVisit.status, func.count())
+            .where(ReturnVisit.completed_at >= start, ReturnVisit.completed_at < end)
+            .group_by(ReturnVisit.status)
+        ).all()
+    )
+    done, unreachable = int(rows.get("done", 0)), int(rows.get("unreachable", 0))
+    return {"done": done, "unreachable": unreachable, "participation": rules.participation(done, unreachable)}
