@@ -17,6 +17,7 @@ from aftersales.core.clock import Clock
 from aftersales.feedback import rules
 from aftersales.feedback.errors import InvalidVisitInputError, SurveyLinkError, VisitClosedError, VisitNotFoundError
 from aftersales.feedback.models import ReturnVisit, SurveyResponse, VisitAttempt
+from aftersales.notifications import preferences
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel
 from aftersales.tickets import service as tickets_service
@@ -65,6 +66,11 @@ def schedule_due(session: Session, *, clock: Clock, key: bytes, base_url: str, l
         )
         session.add(visit)
         session.flush()
+        created += 1
+        # By the channel the customer prefers (SMS unless they chose email); none when they opted out.
+        route = preferences.choose_channel(session, phone=ticket.customer.phone, default=Channel.SMS)
+        if route is None:
+            continue
         token = rules.sign_link(key, visit.id, visit.link_expires_at, visit.link_nonce)
         notifications_service.enqueue(
             session,
@@ -74,12 +80,11 @@ def schedule_due(session: Session, *, clock: Clock, key: bytes, base_url: str, l
             subject=f"工单 {ticket.number} 服务评价邀请",
             body=f"您好，您的工单 {ticket.number} 已处理完毕。请花 1 分钟评价本次服务：{survey_url(base_url, token)}"
             "（7 天内有效）。客服也可能致电回访，感谢支持。",
-            channel=Channel.SMS,
-            recipient_address=ticket.customer.phone,
+            channel=route[0],
+            recipient_address=route[1],
             ticket_id=ticket.id,
             payload={"visit_id": visit.id},
         )
-        created += 1
     session.flush()
     return created
 
