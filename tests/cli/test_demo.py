@@ -39,9 +39,11 @@ def test_demo_loads_once_and_is_realistic(cli_db: Engine, runner: CliRunner) -> 
         assert (
             session.scalar(select(func.count()).select_from(TicketEvent).where(TicketEvent.type == "sla_breached")) > 0
         )
-        # History is replayed without paging anyone.
-        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        # History is replayed without paging anyone; only the two published bulletins were announced.
+        kinds = set(session.scalars(select(OutboxMessage.kind).distinct()))
+        assert kinds == {"bulletin"}
     assert summary["field_network"] == {"service_points": 7, "technicians": 13}
+    assert (summary["known_issue_bulletins"], again["known_issue_bulletins"]) == (2, 0)
     with unit_of_work(make_session_factory(cli_db)) as session:
         # The demo's field network can plan a day: Shenzhen's three technicians and its partner provider.
         plan = dayplans.build_plan(session, clock=SystemClock(), actor=SYSTEM_ACTOR, area="深圳", seconds=1)

@@ -21,6 +21,7 @@ from aftersales.core.clock import Clock, SystemClock
 from aftersales.core.db import unit_of_work
 from aftersales.customers import service as customers_service
 from aftersales.demo import people, workload
+from aftersales.demo.bulletins import load_bulletins
 from aftersales.demo.data import AGENT_USERNAME, DEMO_PASSWORD, EXTERNAL_ID_PREFIX, ORGANISATIONS, PRODUCTS, USERS
 from aftersales.demo.network import load_network
 from aftersales.demo.timeline import Clocks
@@ -50,6 +51,9 @@ def load_demo(ticket_count: int = 2000, days: int = 90, seed: int = 20261122) ->
         users = _load_users(session, clock=clock)
         network = load_network(session)
     created, skipped = _load_tickets(factory, clock=clock, ticket_count=ticket_count, days=days, seed=seed)
+    with unit_of_work(factory) as session:
+        # After the history, so replayed tickets are not linked (and nobody is notified about them).
+        bulletins = load_bulletins(session, clock=clock)
     from aftersales.knowledge.cli import load_seed
 
     knowledge = load_seed()  # the 售后辞典 seed articles (idempotent by key)
@@ -61,6 +65,7 @@ def load_demo(ticket_count: int = 2000, days: int = 90, seed: int = 20261122) ->
         "organisations": organisations,
         "users": users,
         "field_network": network,
+        "known_issue_bulletins": bulletins,
         "tickets_created": created,
         "tickets_skipped": skipped,
         **summary,
