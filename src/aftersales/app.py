@@ -26,6 +26,7 @@ from aftersales.feedback.api import router as feedback_router
 from aftersales.feedback.console import router as feedback_console_router
 from aftersales.knowledge.api import router as knowledge_router
 from aftersales.knowledge.console import router as knowledge_console_router
+from aftersales.notifications.api import router as notifications_router
 from aftersales.tickets.api import assist_router
 from aftersales.tickets.api import router as tickets_router
 from aftersales.tickets.console import router as tickets_console_router
@@ -104,6 +105,7 @@ def create_app(
     app.include_router(assist_router)
     app.include_router(dispatch_router)
     app.include_router(feedback_router)
+    app.include_router(notifications_router)
     app.include_router(feedback_console_router)
     app.include_router(field_router)
     app.include_router(accounts_console_router)

@@ -1,0 +1,145 @@
+"""JSON API of notifications: customers' channel preferences, the outbox for operators, requeueing dead
+letters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from aftersales.accounts.enums import Permission
+from aftersales.core.errors import InvalidInputError, NotFoundError
+from aftersales.core.timeutil import to_local
+from aftersales.customers import rules as customer_rules
+from aftersales.notifications import preferences
+from aftersales.notifications import service as notifications_service
+from aftersales.notifications.enums import Channel, OutboxStatus
+from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit, require
+
+router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+
+
+class PreferenceWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(default=None, max_length=255, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    opted_out_channels: list[Channel] = Field(default_factory=list, max_length=4)
+    preferred_channel: Channel | None = None
+
+
+class PreferenceRead(BaseModel):
+    phone: str
+    email: str | None
+    opted_out_channels: list[str]
+    preferred_channel: str | None
+
+
+class OutboxRead(BaseModel):
+    id: int
+    kind: str
+    channel: str
+    status: str
+    recipient: str | None
+    subject: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    ticket_id: int | None
+
+
+def _phone(raw: str) -> str:
+    phone = customer_rules.parse_phone(raw)
+    if phone is None:
+        raise InvalidInputError(
+            customer_rules.PHONE_ERROR, code="notifications.invalid_preference", fields={"phone": raw}
+        )
+    return phone.number
+
+
+@router.put("/preferences/{phone}", response_model=PreferenceRead)
+def put_preference(
+    phone: str, body: PreferenceWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> PreferenceRead:
+    """A customer's choices: opted-out channels, preferred channel, email for email invitations."""
+    require(actor, Permission.TICKET_UPDATE)
+    if body.preferred_channel is Channel.EMAIL and not body.email:
+        raise InvalidInputError(
+            "首选邮件时需要邮箱地址", code="notifications.invalid_preference", fields={"email": "必填"}
+        )
+    saved = preferences.set_preference(
+        session,
+        clock=clock,
+        phone=_phone(phone),
+        email=body.email,
+        opted_out_channels=body.opted_out_channels,
+        preferred_channel=body.preferred_channel,
+    )
+    read = PreferenceRead(
+        phone=customer_rules.mask_phone(saved.phone),
+        email=saved.email,
+        opted_out_channels=list(saved.opted_out_channels),
+        preferred_channel=saved.preferred_channel,
+    )
+    commit(session)
+    return read
+
+
+@router.get("/preferences/{phone}", response_model=PreferenceRead)
+def get_preference(phone: str, session: SessionDep, actor: CurrentActor) -> PreferenceRead:
+    """A customer's choices (404 when none were recorded)."""
+    require(actor, Permission.TICKET_READ_ALL)
+    saved = preferences.get_preference(session, address=_phone(phone))
+    if saved is None:
+        raise NotFoundError("该号码没有登记通知偏好", code="notifications.preference_not_found")
+    return PreferenceRead(
+        phone=customer_rules.mask_phone(saved.phone),
+        email=saved.email,
+        opted_out_channels=list(saved.opted_out_channels),
+        preferred_channel=saved.preferred_channel,
+    )
+
+
+@router.get("/outbox", response_model=list[OutboxRead])
+def outbox(
+    session: SessionDep,
+    actor: CurrentActor,
+    status: OutboxStatus | None = None,
+    kind: str | None = None,
+    ticket_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[OutboxRead]:
+    """Messages for operators (phones masked): ``status=failed`` lists the dead letters."""
+    require(actor, Permission.AUDIT_READ)
+    rows = notifications_service.list_outbox(session, ticket_id=ticket_id, kind=kind, status=status, limit=limit)
+    return [
+        OutboxRead(
+            id=row.id,
+            kind=row.kind,
+            channel=row.channel,
+            status=row.status,
+            recipient=customer_rules.mask_phone(row.recipient_address) if row.recipient_address else None,
+            subject=row.subject,
+            attempts=row.attempts,
+            next_attempt_at=to_local(row.next_attempt_at) if row.next_attempt_at else None,
+            last_error=row.last_error,
+            ticket_id=row.ticket_id,
+        )
+        for row in rows
+    ]
+
+
+class RetryWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[int] = Field(min_length=1, max_length=500)
+
+
+@router.post("/outbox/retry")
+def retry(body: RetryWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> dict[str, int]:
+    """Put dead letters back in the queue."""
+    require(actor, Permission.AUDIT_READ)
+    count = notifications_service.requeue(session, clock=clock, message_ids=body.ids)
+    commit(session)
+    return {"requeued": count}
