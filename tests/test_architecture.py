@@ -47,8 +47,20 @@ CORE_MODULES = {
     "inspection",
     "compensation",
     "quality_models",
+    "quality_rules",
 }
-EDGE_MODULES = {"flows", "history", "api", "console", "cli", "jobs", "assist", "field_api", "plans_console"}
+EDGE_MODULES = {
+    "flows",
+    "history",
+    "api",
+    "console",
+    "cli",
+    "jobs",
+    "assist",
+    "field_api",
+    "plans_console",
+    "quality_api",
+}
 # The web edge, the app factory and the process entry points sit above every core.
 TOP_MODULES = ("web", "app", "cli", "worker", "demo")
 # Lower packages never import higher ones (cores only). Same level = same number, no imports between them.

@@ -24,6 +24,7 @@ from aftersales.dispatch.console import router as dispatch_console_router
 from aftersales.dispatch.field_api import router as field_router
 from aftersales.feedback.api import router as feedback_router
 from aftersales.feedback.console import router as feedback_console_router
+from aftersales.feedback.quality_api import router as quality_router
 from aftersales.knowledge.api import router as knowledge_router
 from aftersales.knowledge.console import router as knowledge_console_router
 from aftersales.notifications.api import router as notifications_router
@@ -105,6 +106,7 @@ def create_app(
     app.include_router(assist_router)
     app.include_router(dispatch_router)
     app.include_router(feedback_router)
+    app.include_router(quality_router)
     app.include_router(notifications_router)
     app.include_router(feedback_console_router)
     app.include_router(field_router)

@@ -74,6 +74,8 @@ class EventType(StrEnum):
     PROMISE = "promise"
     PROMISE_FULFILLED = "promise_fulfilled"
     FOLLOW_UP = "follow_up"
+    SELF_CHECK = "self_check"  # the technician's checklist at completion (feedback.inspection)
+    QUALITY_CHECK = "quality_check"  # a sampled inspection's result
 
 
 LABELS: dict[str, str] = {

@@ -57,6 +57,8 @@ EVENT = {
     "promise": N_("承诺"),
     "promise_fulfilled": N_("承诺兑现"),
     "follow_up": N_("跟进工单"),
+    "self_check": N_("服务自检"),
+    "quality_check": N_("质量抽检"),
     "accept": N_("接单"),
     "decline": N_("拒单"),
     "on_the_way": N_("出发"),

@@ -1,0 +1,12 @@
+"""JSON API of quality inspection (checklist, self-check, samples, forms, rectification, score rollups)
+and of the compensation ledger: one ``router`` for the app to mount."""
+
+from fastapi import APIRouter
+
+from aftersales.feedback.quality_api import compensation_routes, inspection_routes
+
+router = APIRouter()
+router.include_router(inspection_routes.router)
+router.include_router(compensation_routes.router)
+
+__all__ = ["router"]
