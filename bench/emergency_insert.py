@@ -50,9 +50,9 @@ def main() -> None:
     from aftersales.dispatch import appointments, dayplans, emergencies
     from aftersales.dispatch import service as dispatch_service
     from aftersales.sla.defaults import seed_defaults
-    from aftersales.tickets import flows
     from aftersales.tickets.enums import Channel, Priority, TicketKind
     from aftersales.tickets.schemas import TicketCreate
+    from aftersales.usecases import intake as flows
 
     rng = random.Random(5)
     folder = tempfile.mkdtemp(prefix="aftersales-emergency-")

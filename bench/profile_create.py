@@ -34,10 +34,11 @@ from aftersales.core.clock import SystemClock
 from aftersales.core.db import READ_ONLY_OPTION, make_engine, make_session_factory, mark_read_only, unit_of_work
 from aftersales.core.timeutil import to_local
 from aftersales.sla.defaults import seed_defaults
-from aftersales.tickets import flows, presenters
+from aftersales.tickets import presenters
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.schemas import TicketCreate
 from aftersales.triage.defaults import seed_rules
+from aftersales.usecases import intake as flows
 from aftersales.web.deps import commit
 
 

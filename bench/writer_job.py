@@ -23,9 +23,10 @@ from aftersales.core import migrate
 from aftersales.core.clock import SystemClock
 from aftersales.core.db import make_engine, make_session_factory, unit_of_work
 from aftersales.sla.defaults import seed_defaults
-from aftersales.tickets import flows, presenters
+from aftersales.tickets import presenters
 from aftersales.tickets.schemas import TicketCreate, TicketRead
 from aftersales.triage.defaults import seed_rules
+from aftersales.usecases import intake as flows
 
 BATCH = 16
 

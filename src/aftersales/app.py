@@ -22,16 +22,17 @@ from aftersales.customers.api import router as customers_router
 from aftersales.dispatch.api import router as dispatch_router
 from aftersales.dispatch.console import router as dispatch_console_router
 from aftersales.dispatch.field_api import router as field_router
+from aftersales.dispatch.fieldwork.console import router as fieldwork_console_router
 from aftersales.feedback.api import router as feedback_router
 from aftersales.feedback.console import router as feedback_console_router
 from aftersales.feedback.quality_api import router as quality_router
 from aftersales.knowledge.api import router as knowledge_router
 from aftersales.knowledge.console import router as knowledge_console_router
 from aftersales.notifications.api import router as notifications_router
-from aftersales.tickets.api import assist_router
-from aftersales.tickets.api import router as tickets_router
-from aftersales.tickets.console import router as tickets_console_router
 from aftersales.triage.api import router as triage_router
+from aftersales.usecases.api import assist_router
+from aftersales.usecases.api import router as tickets_router
+from aftersales.usecases.console import router as tickets_console_router
 from aftersales.web.errors import install_error_handlers
 from aftersales.web.pages import install_console_handlers
 
@@ -112,6 +113,7 @@ def create_app(
     app.include_router(field_router)
     app.include_router(accounts_console_router)
     app.include_router(tickets_console_router)
+    app.include_router(fieldwork_console_router)
     app.include_router(analytics_console_router)
     app.include_router(knowledge_console_router)
     app.include_router(dispatch_console_router)

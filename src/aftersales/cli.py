@@ -14,8 +14,8 @@ from aftersales.dispatch.cli import app as dispatch_app
 from aftersales.knowledge.cli import app as knowledge_app
 from aftersales.notifications.cli import app as notifications_app
 from aftersales.sla.cli import app as sla_app
-from aftersales.tickets.cli import import_app
 from aftersales.triage.cli import app as triage_app
+from aftersales.usecases.cli import import_app
 
 app = typer.Typer(help="Aftersales 售后服务闭环管理系统", no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)

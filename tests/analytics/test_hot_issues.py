@@ -16,8 +16,8 @@ from aftersales.core.clock import FrozenClock
 from aftersales.knowledge import service as knowledge_service
 from aftersales.knowledge.schemas import ArticleCreate
 from aftersales.notifications.models import OutboxMessage
-from aftersales.tickets import flows
 from aftersales.tickets.schemas import TicketCreate
+from aftersales.usecases import intake as flows
 from tests.conftest import UserFactory, ticket_body
 
 EDITOR = Actor(user_id=None, username="editor", role=Role.ADMIN)

@@ -17,9 +17,9 @@ from aftersales.core import migrate
 from aftersales.core.clock import FrozenClock
 from aftersales.core.db import make_session_factory, unit_of_work
 from aftersales.notifications.models import OutboxMessage
-from aftersales.tickets import flows
 from aftersales.tickets.models import Ticket, TicketEvent, TicketNumberSequence
 from aftersales.tickets.schemas import TicketCreate
+from aftersales.usecases import intake as flows
 from tests.conftest import ticket_body
 
 

@@ -345,8 +345,8 @@ def test_a_plan_never_gives_a_job_to_a_crew_without_the_skill_the_area_or_the_da
 def test_the_board_dispatches_a_waiting_job_with_one_click(
     client: TestClient, db: Session, clock: FrozenClock, area: dict[str, int], make_user: UserFactory
 ) -> None:
-    from aftersales.tickets import flows
     from aftersales.tickets.schemas import TicketCreate
+    from aftersales.usecases import intake as flows
     from tests.conftest import console_login
 
     dispatcher, _ = make_user(Role.DISPATCHER, username="planner9")

@@ -20,12 +20,12 @@ from aftersales.customers.errors import InvalidAddressError
 from aftersales.customers.models import Address, Customer, InstalledProduct
 from aftersales.customers.rules import PHONE_ERROR
 from aftersales.sla.models import Target
-from aftersales.tickets import flows
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.console import selfservice
-from aftersales.tickets.console.selfservice import CSRF_COOKIE
 from aftersales.tickets.enums import EventType
 from aftersales.tickets.models import Ticket, TicketEvent
+from aftersales.usecases import intake as flows
+from aftersales.usecases.console import selfservice
+from aftersales.usecases.console.selfservice import CSRF_COOKIE
 from aftersales.web.labels import label
 from aftersales.web.templating import format_local
 from tests.conftest import UserFactory

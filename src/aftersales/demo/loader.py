@@ -28,10 +28,10 @@ from aftersales.demo.timeline import Clocks
 from aftersales.sla import service as sla_service
 from aftersales.sla.defaults import seed_defaults
 from aftersales.tickets.enums import Priority, TicketKind
-from aftersales.tickets.history import replay
 from aftersales.tickets.models import Ticket
 from aftersales.triage import service as triage_service
 from aftersales.triage.defaults import seed_rules
+from aftersales.usecases.history import replay
 
 CUSTOMER_COUNT = 600
 BATCH_SIZE = 100

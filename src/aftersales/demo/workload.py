@@ -17,8 +17,8 @@ from aftersales.demo import issues, people, texts
 from aftersales.demo.data import EXTERNAL_ID_PREFIX, LOCK, PRODUCTS, USERS, ProductSpec
 from aftersales.demo.timeline import Clocks, Shape, plan_steps
 from aftersales.tickets.enums import Channel, Priority, TicketKind
-from aftersales.tickets.history import Step
 from aftersales.tickets.schemas import TicketCreate
+from aftersales.usecases.history import Step
 
 K = TicketKind
 KIND_WEIGHTS = {K.REPAIR: 50, K.INSTALLATION: 17, K.CONSULTATION: 24, K.COMPLAINT: 9}

@@ -10,7 +10,6 @@ from aftersales.customers.schemas import AddressRead, CustomerRead
 from aftersales.sla.enums import TargetKind
 from aftersales.sla.models import Target
 from aftersales.sla.service import TargetRow
-from aftersales.tickets.enums import EventType
 from aftersales.tickets.intake import RegisteredTicket
 from aftersales.tickets.models import Ticket, TicketComment, TicketEvent
 from aftersales.tickets.schemas import (
@@ -118,11 +117,4 @@ def ticket_detail(
             CommentRead(id=c.id, author=c.author_name, body=c.body, is_internal=c.is_internal, created_at=c.created_at)
             for c in comments
         ],
-        bulletin_ids=sorted(
-            {
-                int(event.data["bulletin_id"])
-                for event in events
-                if event.type == EventType.BULLETIN and event.data and "bulletin_id" in event.data
-            }
-        ),
     )

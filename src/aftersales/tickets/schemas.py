@@ -147,9 +147,9 @@ class TicketRead(BaseModel):
 class TicketDetail(TicketRead):
     events: list[EventRead]
     comments: list[CommentRead]
-    # Known-issue bulletins the ticket is linked to (its ``bulletin`` timeline events), sorted.
+    # Known-issue bulletins the ticket is linked to, sorted (composed by usecases.ticket_view).
     bulletin_ids: list[int] = Field(default_factory=list)
-    # Promises made to the customer (filled by the feedback package at the edge).
+    # Promises made to the customer (composed by usecases.ticket_view).
     promises: list[dict[str, Any]] = Field(default_factory=list)
 
 

@@ -22,7 +22,7 @@ from aftersales.web import labels
 from aftersales.web.i18n import DEFAULT_LOCALE, LOCALE_LABELS, N_, normalise_locale, translations
 
 # Packages that keep templates under <package>/templates/<package>/.
-TEMPLATE_PACKAGES = ("web", "accounts", "tickets", "analytics", "knowledge", "dispatch", "feedback")
+TEMPLATE_PACKAGES = ("web", "accounts", "usecases", "analytics", "knowledge", "dispatch", "feedback")
 LOCALE_COOKIE = "as_lang"
 STATIC_VERSION = "1"
 

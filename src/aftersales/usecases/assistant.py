@@ -16,13 +16,13 @@ from aftersales.customers import rules as customer_rules
 from aftersales.customers import service as customers_service
 from aftersales.knowledge import service as knowledge_service
 from aftersales.knowledge.enums import ArticleType
-from aftersales.tickets import flows
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Channel
 from aftersales.tickets.models import AssistSession, Ticket
 from aftersales.tickets.rules import OPEN_STATUSES
 from aftersales.tickets.schemas import TicketCreate
 from aftersales.triage import learning
+from aftersales.usecases import intake as flows
 
 ANSWER_SCORE = 0.6  # fused score (0..1) of the best article to answer with it
 COMPETING_MARGIN = 0.08  # a second article this close to the first makes the answer ambiguous

@@ -13,7 +13,7 @@ from aftersales.config import get_settings
 from aftersales.core.clock import SystemClock
 from aftersales.core.db import unit_of_work
 from aftersales.core.runtime import session_factory
-from aftersales.tickets.history import import_csv
+from aftersales.usecases.history import import_csv
 
 import_app = typer.Typer(help="Import history (导入).", no_args_is_help=True)
 

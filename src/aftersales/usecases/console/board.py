@@ -12,7 +12,7 @@ from aftersales.accounts.enums import Role
 from aftersales.core.errors import DomainError
 from aftersales.tickets import queries
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.console.common import next_due
+from aftersales.usecases.console.common import next_due
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.messages import domain_message
 from aftersales.web.pages import ConsoleUser, is_htmx, redirect, require_role

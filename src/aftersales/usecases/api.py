@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Permission
 from aftersales.core.clock import Clock
 from aftersales.core.timeutil import to_local
-from aftersales.feedback import promises as promises_service
 from aftersales.sla.enums import SlaState
-from aftersales.tickets import assist as assist_flow
-from aftersales.tickets import flows, presenters
+from aftersales.tickets import presenters
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Priority, TicketKind, TicketStatus
 from aftersales.tickets.models import Ticket
@@ -29,6 +26,10 @@ from aftersales.tickets.schemas import (
     TicketRead,
     TicketUpdate,
 )
+from aftersales.usecases import assistant as assist_flow
+from aftersales.usecases import intake as flows
+from aftersales.usecases import ticket_view
+from aftersales.usecases.schemas import AssistRequest, AssistResponse
 from aftersales.web.deps import (
     ClockDep,
     CurrentActor,
@@ -43,19 +44,8 @@ from aftersales.web.deps import (
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
 
-def _detail(session: Session, clock: Clock, ticket: Ticket, *, include_internal: bool = True) -> TicketDetail:
-    names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
-    detail = presenters.ticket_detail(
-        ticket,
-        today=to_local(clock.now()).date(),
-        events=tickets_service.events_of(session, ticket.id),
-        comments=tickets_service.comments_of(session, ticket.id, include_internal=include_internal),
-        assignee=names.get(ticket.assignee_id) if ticket.assignee_id else None,
-    )
-    detail.promises = [
-        promises_service.public_view(promise) for promise in promises_service.promises_of(session, ticket.id)
-    ]
-    return detail
+def _detail(session: Session, clock: Clock, ticket: Ticket) -> TicketDetail:
+    return ticket_view.ticket_detail(session, clock=clock, ticket=ticket)
 
 
 @router.post(
@@ -199,30 +189,6 @@ def post_comment(
 
 
 assist_router = APIRouter(prefix="/api/v1/assist", tags=["assist"])
-
-
-class AssistCustomer(BaseModel):
-    name: str | None = Field(default=None, max_length=100)
-    phone: str | None = Field(default=None, max_length=40)
-
-
-class AssistRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    session_id: str = Field(min_length=1, max_length=64)
-    message: str = Field(min_length=1, max_length=2000)
-    customer: AssistCustomer | None = None
-
-
-class AssistResponse(BaseModel):
-    action: str
-    message: str
-    session_id: str
-    article_id: int | None
-    options: list[dict[str, Any]]
-    ticket_id: int | None
-    ticket_number: str | None
-    emotion_report: dict[str, Any] | None
 
 
 @assist_router.post("", response_model=AssistResponse)

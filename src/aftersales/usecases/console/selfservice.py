@@ -27,12 +27,12 @@ from aftersales.core.errors import InvalidInputError
 from aftersales.customers import rules as customer_rules
 from aftersales.customers.models import ProductModel
 from aftersales.sla.enums import TargetKind
-from aftersales.tickets import flows
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Channel, EventType
 from aftersales.tickets.errors import TicketNotFoundError
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.schemas import TicketCreate
+from aftersales.usecases import intake as flows
 from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
 from aftersales.web.i18n import N_
 from aftersales.web.messages import domain_message

@@ -1,4 +1,4 @@
-"""The tickets console (HTMX): agent workbench, dispatcher board, technician jobs, customer self-service.
+"""The ticket screens (HTMX): agent workbench, dispatcher board, customer self-service.
 
 Each page group is its own module; ``router`` mounts them all.
 """
@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from aftersales.tickets.console import board, jobs, selfservice, workbench
+from aftersales.usecases.console import board, selfservice, workbench
 
 router = APIRouter(include_in_schema=False)
 router.include_router(workbench.router)
 router.include_router(board.router)
-router.include_router(jobs.router)
 router.include_router(selfservice.router)

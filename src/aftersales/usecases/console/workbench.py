@@ -18,12 +18,12 @@ from aftersales.core.pagination import MAX_LIMIT
 from aftersales.customers import rules as customer_rules
 from aftersales.knowledge import service as knowledge_service
 from aftersales.sla.enums import SlaState
-from aftersales.tickets import flows
 from aftersales.tickets import rules as ticket_rules
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.console.common import caller_history, next_due, pydantic_fields, sla_badges, under_warranty
 from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind, TicketStatus
 from aftersales.tickets.schemas import TicketCreate
+from aftersales.usecases import intake as flows
+from aftersales.usecases.console.common import caller_history, next_due, pydantic_fields, sla_badges, under_warranty
 from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
 from aftersales.web.messages import domain_message
 from aftersales.web.pages import ConsoleUser, is_htmx, redirect, require_role

@@ -19,11 +19,11 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock, FrozenClock
 from aftersales.core.errors import DomainError
 from aftersales.core.timeutil import ensure_utc
-from aftersales.tickets import flows
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.schemas import TicketCreate
+from aftersales.usecases import intake as flows
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from aftersales.feedback import promises as promises_service
 from aftersales.tickets import queries
 from aftersales.tickets import rules as ticket_rules
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.console.common import next_due, sla_badges
 from aftersales.tickets.enums import EventType, TicketStatus
+from aftersales.usecases.console.common import next_due, sla_badges
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.errors import STATUS_BY_CLASS
 from aftersales.web.files import file_response
@@ -50,7 +50,7 @@ def jobs(request: Request, session: SessionDep, clock: ClockDep, signed: Console
     order = {ticket_id: index for index, ticket_id in enumerate(planned)}
     tickets.sort(key=lambda ticket: order.get(ticket.id, len(order)))
     rows = [{"ticket": ticket, "due": next_due(ticket, now, _), "stop": planned.get(ticket.id)} for ticket in tickets]
-    return render(request, "tickets/jobs.html", {"rows": rows})
+    return render(request, "fieldwork/jobs.html", {"rows": rows})
 
 
 @router.get("/jobs/{ticket_id}")
@@ -91,7 +91,7 @@ def _job_page(
     done = request.query_params.get("done")
     return render(
         request,
-        "tickets/job.html",
+        "fieldwork/job.html",
         {
             "ticket": ticket,
             "badges": sla_badges(ticket, clock.now(), _),
