@@ -59,7 +59,7 @@ from sweep_data import (
 from aftersales.config import Settings
 from aftersales.core.clock import FrozenClock
 from aftersales.core.db import make_engine, make_session_factory
-from aftersales.sla.jobs import sweep_job
+from aftersales.tickets.jobs import sweep_job
 
 SECOND_SWEEP_AFTER = timedelta(seconds=30)  # one worker interval (sweep_interval_seconds)
 

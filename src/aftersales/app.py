@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.accounts.api import router as accounts_router
 from aftersales.accounts.console import router as accounts_console_router
+from aftersales.accounts.enums import Role
 from aftersales.analytics.api import router as analytics_router
 from aftersales.analytics.console import router as analytics_console_router
 from aftersales.config import Settings
 from aftersales.core.clock import Clock, SystemClock
 from aftersales.core.db import WalCheckpointer, make_engine, make_session_factory
 from aftersales.core.write_queue import WriteQueue
-from aftersales.customers.api import router as customers_router
+from aftersales.customers import rules as customer_rules
 from aftersales.dispatch.api import router as dispatch_router
 from aftersales.dispatch.console import router as dispatch_console_router
 from aftersales.dispatch.field_api import router as field_router
@@ -30,11 +31,27 @@ from aftersales.knowledge.api import router as knowledge_router
 from aftersales.knowledge.console import router as knowledge_console_router
 from aftersales.notifications.api import router as notifications_router
 from aftersales.triage.api import router as triage_router
-from aftersales.usecases.api import assist_router
-from aftersales.usecases.api import router as tickets_router
+from aftersales.usecases.api import assist_router, customers_router, tickets_router
 from aftersales.usecases.console import router as tickets_console_router
+from aftersales.web import templating
 from aftersales.web.errors import install_error_handlers
+from aftersales.web.i18n import N_
 from aftersales.web.pages import install_console_handlers
+
+# The console's navigation: (path, label, roles that see it).
+NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
+    (
+        "/console/tickets",
+        N_("工单"),
+        frozenset({Role.ADMIN, Role.AGENT, Role.MANAGER, Role.INSPECTOR, Role.DISPATCHER}),
+    ),
+    ("/console/tickets/new", N_("新建工单"), frozenset({Role.ADMIN, Role.AGENT})),
+    ("/console/board", N_("调度看板"), frozenset({Role.ADMIN, Role.DISPATCHER, Role.MANAGER, Role.PROVIDER})),
+    ("/console/plans", N_("日计划"), frozenset({Role.ADMIN, Role.DISPATCHER, Role.MANAGER})),
+    ("/console/visits", N_("回访"), frozenset({Role.ADMIN, Role.AGENT, Role.MANAGER})),
+    ("/console/jobs", N_("我的任务"), frozenset({Role.TECHNICIAN, Role.PROVIDER})),
+    ("/console/dashboard", N_("经营看板"), frozenset({Role.ADMIN, Role.MANAGER, Role.INSPECTOR})),
+)
 
 
 def create_app(
@@ -45,6 +62,7 @@ def create_app(
     run_jobs: bool = False,
 ) -> FastAPI:
     """Build the FastAPI app. Tests pass their own session factory and a frozen clock."""
+    templating.configure(navigation=NAVIGATION, filters={"mask_phone": customer_rules.mask_phone})
     checkpointer: WalCheckpointer | None = None
     if session_factory is None:
         engine = make_engine(

@@ -14,6 +14,7 @@ from aftersales.dispatch.cli import app as dispatch_app
 from aftersales.knowledge.cli import app as knowledge_app
 from aftersales.notifications.cli import app as notifications_app
 from aftersales.sla.cli import app as sla_app
+from aftersales.tickets.cli import sweep as sla_sweep
 from aftersales.triage.cli import app as triage_app
 from aftersales.usecases.cli import import_app
 
@@ -23,6 +24,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(orgs_app, name="orgs")
+sla_app.command("sweep")(sla_sweep)
 app.add_typer(sla_app, name="sla")
 app.add_typer(triage_app, name="triage")
 app.add_typer(knowledge_app, name="knowledge")
@@ -118,9 +120,29 @@ def demo(
     tickets: Annotated[int, typer.Option(help="historical tickets to create")] = 2000,
     days: Annotated[int, typer.Option(help="spread over this many past days")] = 90,
     seed: Annotated[int, typer.Option()] = 20261122,
+    now: Annotated[
+        str | None,
+        typer.Option(help="load as of this instant, ISO 8601 with offset, e.g. 2026-12-02T10:00:00+08:00"),
+    ] = None,
 ) -> None:
     """Load the demo data set (idempotent): a smart-lock maker, its network, customers, history."""
+    from datetime import datetime
+
+    from aftersales.core.clock import FrozenClock
     from aftersales.demo.loader import load_demo
 
-    summary = load_demo(ticket_count=tickets, days=days, seed=seed)
+    clock: FrozenClock | None = None
+    if now is not None:
+        refusal = typer.BadParameter(
+            "需要带时区偏移的 ISO 8601 时间，例如 2026-12-02T10:00:00+08:00 (an ISO 8601 time with an offset)",
+            param_hint="'--now'",
+        )
+        try:
+            at = datetime.fromisoformat(now)
+        except ValueError:
+            raise refusal from None
+        if at.tzinfo is None:
+            raise refusal
+        clock = FrozenClock(at)  # every row is stamped as of that instant: the same load every time
+    summary = load_demo(ticket_count=tickets, days=days, seed=seed, clock=clock)
     typer.echo(json.dumps(summary, ensure_ascii=False))

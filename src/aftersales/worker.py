@@ -14,7 +14,7 @@ from aftersales.config import Settings
 from aftersales.core.clock import Clock
 from aftersales.feedback.jobs import feedback_job
 from aftersales.notifications.jobs import deliver_job
-from aftersales.sla.jobs import sweep_job
+from aftersales.tickets.jobs import sweep_job
 
 log = logging.getLogger("aftersales.worker")
 

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.models import User
 from aftersales.accounts.schemas import AuditEntryRead, UserRead
-from aftersales.web.deps import CurrentActor, SessionDep, require
+from aftersales.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 

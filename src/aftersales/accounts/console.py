@@ -9,12 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from aftersales.accounts import sessions
+from aftersales.accounts.deps import ConsoleUser
 from aftersales.accounts.enums import Role
 from aftersales.accounts.errors import AccountLockedError, InvalidCredentialsError
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.i18n import normalise_locale
 from aftersales.web.messages import domain_message
-from aftersales.web.pages import SESSION_COOKIE, ConsoleUser, redirect
+from aftersales.web.pages import SESSION_COOKIE, redirect
 from aftersales.web.templating import LOCALE_COOKIE, gettext_for, render, request_locale
 
 router = APIRouter(prefix="/console", include_in_schema=False)

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.analytics import hot_issues
-from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, require
+from aftersales.web.deps import ClockDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
 

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from aftersales.accounts.deps import ConsoleUser, require_role
 from aftersales.accounts.enums import Role
 from aftersales.analytics import hot_issues, rules
 from aftersales.analytics import service as analytics_service
@@ -20,7 +21,6 @@ from aftersales.analytics.schemas import Dashboard
 from aftersales.core.timeutil import to_local
 from aftersales.web.deps import ClockDep, SessionDep
 from aftersales.web.labels import label
-from aftersales.web.pages import ConsoleUser, require_role
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console", include_in_schema=False)

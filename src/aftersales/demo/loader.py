@@ -37,12 +37,14 @@ CUSTOMER_COUNT = 600
 BATCH_SIZE = 100
 
 
-def load_demo(ticket_count: int = 2000, days: int = 90, seed: int = 20261122) -> dict[str, object]:
-    """Load (or complete) the demo data set; returns what was created and the resulting distributions."""
+def load_demo(
+    ticket_count: int = 2000, days: int = 90, seed: int = 20261122, *, clock: Clock | None = None
+) -> dict[str, object]:
+    """Load (or complete) the demo as of ``clock`` (default: wall clock); returns what was created and the spread."""
     if ticket_count < 0 or days < 1:
         raise ValueError("ticket_count must be >= 0 and days >= 1")
     factory = runtime.session_factory()
-    clock = SystemClock()
+    clock = clock or SystemClock()
     with unit_of_work(factory) as session:
         seed_defaults(session)
         seed_rules(session)

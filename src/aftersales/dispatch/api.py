@@ -10,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.core.timeutil import ensure_utc, to_local
 from aftersales.dispatch import appointments, dayplans, emergencies, service
 from aftersales.dispatch.models import DayPlan
-from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit, require
+from aftersales.web.deps import ClockDep, SessionDep, commit
 
 router = APIRouter(prefix="/api/v1", tags=["dispatch"])
 

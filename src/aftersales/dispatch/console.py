@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from aftersales.accounts.deps import ConsoleUser, require_role
 from aftersales.accounts.enums import Role
 from aftersales.accounts.models import Organisation
 from aftersales.core.errors import DomainError
@@ -18,7 +19,7 @@ from aftersales.dispatch import dayplans, emergencies, rules
 from aftersales.tickets import service as tickets_service
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.messages import domain_message
-from aftersales.web.pages import ConsoleUser, is_htmx, redirect, require_role
+from aftersales.web.pages import is_htmx, redirect
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")

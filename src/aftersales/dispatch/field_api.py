@@ -13,6 +13,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
 from aftersales.customers import rules as customer_rules
@@ -23,7 +24,7 @@ from aftersales.feedback import promises as promises_service
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets.models import Ticket, TicketAttachment
 from aftersales.tickets.schemas import EventRead, LocalTime
-from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit, json_response, require
+from aftersales.web.deps import ClockDep, SessionDep, commit, json_response
 from aftersales.web.files import file_response
 
 router = APIRouter(prefix="/api/v1", tags=["field"])

@@ -9,12 +9,13 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.core.timeutil import ensure_utc, to_local
 from aftersales.feedback import flows, promises, visits
 from aftersales.feedback.models import Promise, ReturnVisit
 from aftersales.tickets import service as tickets_service
-from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit, require
+from aftersales.web.deps import ClockDep, SessionDep, commit
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from aftersales.accounts.deps import ConsoleUser, require_role
 from aftersales.accounts.enums import Role
 from aftersales.config import secret_bytes
 from aftersales.core.errors import DomainError
@@ -23,7 +24,7 @@ from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
 from aftersales.web.i18n import N_
 from aftersales.web.labels import label
 from aftersales.web.messages import domain_message
-from aftersales.web.pages import ConsoleUser, redirect, require_role
+from aftersales.web.pages import redirect
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter()

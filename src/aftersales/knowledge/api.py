@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission, Role
 from aftersales.knowledge import service
 from aftersales.knowledge.bulletins import linking as bulletin_linking
@@ -33,7 +34,7 @@ from aftersales.knowledge.schemas import (
     SearchRequest,
     SolutionCreate,
 )
-from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit, require
+from aftersales.web.deps import ClockDep, SessionDep, commit
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge"])
 

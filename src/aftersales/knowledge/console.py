@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from aftersales.accounts.deps import ConsoleUser, require_role
 from aftersales.accounts.enums import Role
 from aftersales.knowledge import service
 from aftersales.knowledge.bulletins import linking as bulletin_linking
 from aftersales.tickets import service as tickets_service
 from aftersales.web.deps import SessionDep
-from aftersales.web.pages import ConsoleUser, require_role
 from aftersales.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.core.errors import InvalidInputError, NotFoundError
 from aftersales.core.timeutil import to_local
@@ -16,7 +17,7 @@ from aftersales.customers import rules as customer_rules
 from aftersales.notifications import preferences
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel, OutboxStatus
-from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit, require
+from aftersales.web.deps import ClockDep, SessionDep, commit
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 

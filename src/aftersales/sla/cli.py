@@ -1,40 +1,20 @@
-"""``aftersales sla`` commands: sweep, calendars, holidays."""
+"""``aftersales sla`` commands: calendars, holidays (``sla sweep`` is the tickets package's, mounted here)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated
 
 import typer
 from sqlalchemy import select
 
-from aftersales.config import get_settings
-from aftersales.core.clock import SystemClock
 from aftersales.core.db import unit_of_work
 from aftersales.core.errors import DomainError
 from aftersales.core.runtime import session_factory
 from aftersales.sla import service as sla_service
-from aftersales.sla.jobs import sweep_job
 from aftersales.sla.models import Calendar
 
 app = typer.Typer(help="SLA clocks (时效).", no_args_is_help=True)
-
-
-@app.command("sweep")
-def sweep() -> None:
-    """Run the warning/breach pass once and print what it did."""
-    report = sweep_job(session_factory(), SystemClock(), get_settings())
-    typer.echo(
-        json.dumps(
-            {
-                "targets_checked": report.targets_checked,
-                "warnings": report.warnings,
-                "breaches": report.breaches,
-                "tickets_changed": report.tickets_changed,
-            }
-        )
-    )
 
 
 @app.command("calendars")

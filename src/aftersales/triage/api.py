@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.triage import learning
 from aftersales.triage import service as triage_service
 from aftersales.triage.schemas import RuleCreate, RuleRead
-from aftersales.web.deps import CurrentActor, SessionDep, commit, require
+from aftersales.web.deps import SessionDep, commit
 
 router = APIRouter(prefix="/api/v1/triage", tags=["triage"])
 

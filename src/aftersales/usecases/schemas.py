@@ -1,10 +1,12 @@
-"""Request and reply shapes of the use-case layer's API (the self-service assistant)."""
+"""Request and reply shapes of the use-case layer's API (the self-service assistant, caller lookup)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from aftersales.customers.schemas import AddressRead
 
 
 class AssistCustomer(BaseModel):
@@ -29,3 +31,22 @@ class AssistResponse(BaseModel):
     ticket_id: int | None
     ticket_number: str | None
     emotion_report: dict[str, Any] | None
+
+
+class ProductWarranty(BaseModel):
+    model: str
+    serial_number: str | None
+    purchase_date: str | None
+    warranty_end: str | None
+    is_under_warranty: bool | None
+
+
+class CustomerLookup(BaseModel):
+    id: int
+    name: str
+    phone_masked: str
+    addresses: list[AddressRead]
+    products: list[ProductWarranty]
+    ticket_count: int
+    open_ticket_count: int
+    is_repeat_caller: bool

@@ -4,17 +4,14 @@ handlers that turn "not signed in" into a redirect and domain errors into an err
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aftersales.accounts import sessions
-from aftersales.accounts.enums import Role
-from aftersales.core.errors import DomainError, PermissionDeniedError
-from aftersales.web.deps import ClockDep, SessionDep
+from aftersales.core.errors import DomainError
 from aftersales.web.messages import domain_message
 from aftersales.web.templating import gettext_for, render
 
@@ -34,34 +31,6 @@ class LoginRequiredError(Exception):
 
 class CsrfError(Exception):
     """A state-changing console request without the session's CSRF token."""
-
-
-async def console_user(request: Request, session: SessionDep, clock: ClockDep) -> sessions.SignedIn:
-    """The signed-in console user; for anything but GET/HEAD the CSRF token must match too."""
-    token = request.cookies.get(SESSION_COOKIE)
-    signed = sessions.signed_in(session, clock=clock, token=token) if token else None
-    if signed is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequiredError(target)
-    if request.method not in ("GET", "HEAD"):
-        given = request.headers.get(CSRF_HEADER)
-        if given is None:
-            form = await request.form()
-            field = form.get(CSRF_FIELD)
-            given = field if isinstance(field, str) else None
-        if not sessions.csrf_matches(signed.csrf_token, given):
-            raise CsrfError()
-    request.state.console = signed
-    return signed
-
-
-ConsoleUser = Annotated[sessions.SignedIn, Depends(console_user)]
-
-
-def require_role(signed: sessions.SignedIn, *roles: Role) -> None:
-    """Refuse a page to roles it is not meant for (admins see everything)."""
-    if signed.actor.role is not Role.ADMIN and signed.actor.role not in roles:
-        raise PermissionDeniedError("您的角色无权访问此页面")
 
 
 def is_htmx(request: Request) -> bool:

@@ -1,12 +1,13 @@
 """Jinja2 for the console: one environment per language, templates from every package's ``templates/``.
 
 ``render()`` fills the context every page needs (the signed-in user, CSRF token, language, navigation)
-and returns an HTMLResponse. Filters show times in Asia/Shanghai and phone numbers masked.
+and returns an HTMLResponse. Filters show times in the configured zone; the app factory adds the
+navigation and the filters of domain packages (``configure``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -15,31 +16,29 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from aftersales.accounts.enums import Role
 from aftersales.core.timeutil import to_local
-from aftersales.customers.rules import mask_phone
 from aftersales.web import labels
-from aftersales.web.i18n import DEFAULT_LOCALE, LOCALE_LABELS, N_, normalise_locale, translations
+from aftersales.web.i18n import DEFAULT_LOCALE, LOCALE_LABELS, normalise_locale, translations
 
 # Packages that keep templates under <package>/templates/<package>/.
 TEMPLATE_PACKAGES = ("web", "accounts", "usecases", "analytics", "knowledge", "dispatch", "feedback")
 LOCALE_COOKIE = "as_lang"
 STATIC_VERSION = "1"
 
-# Navigation by role: (path, label, roles that see it).
-NAVIGATION: tuple[tuple[str, str, frozenset[Role]], ...] = (
-    (
-        "/console/tickets",
-        N_("工单"),
-        frozenset({Role.ADMIN, Role.AGENT, Role.MANAGER, Role.INSPECTOR, Role.DISPATCHER}),
-    ),
-    ("/console/tickets/new", N_("新建工单"), frozenset({Role.ADMIN, Role.AGENT})),
-    ("/console/board", N_("调度看板"), frozenset({Role.ADMIN, Role.DISPATCHER, Role.MANAGER, Role.PROVIDER})),
-    ("/console/plans", N_("日计划"), frozenset({Role.ADMIN, Role.DISPATCHER, Role.MANAGER})),
-    ("/console/visits", N_("回访"), frozenset({Role.ADMIN, Role.AGENT, Role.MANAGER})),
-    ("/console/jobs", N_("我的任务"), frozenset({Role.TECHNICIAN, Role.PROVIDER})),
-    ("/console/dashboard", N_("经营看板"), frozenset({Role.ADMIN, Role.MANAGER, Role.INSPECTOR})),
-)
+# What the composition root (``app.create_app``) plugs in: the navigation by role, as
+# (path, label, role values that see it), and filters that belong to domain packages (phone masking).
+_NAVIGATION: list[tuple[str, str, frozenset[str]]] = []
+_FILTERS: dict[str, Callable[..., Any]] = {}
+
+
+def configure(
+    *, navigation: Sequence[tuple[str, str, frozenset[str]]], filters: Mapping[str, Callable[..., Any]]
+) -> None:
+    """Install the console's navigation and domain filters (called once by the app factory)."""
+    _NAVIGATION[:] = list(navigation)
+    _FILTERS.clear()
+    _FILTERS.update(filters)
+    environment.cache_clear()
 
 
 def format_local(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
@@ -60,7 +59,7 @@ def environment(locale: str) -> Environment:
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters["local"] = format_local
-    env.filters["mask_phone"] = mask_phone
+    env.filters.update(_FILTERS)
     env.globals["label"] = labels.label
     env.globals["locale"] = locale
     env.globals["locale_labels"] = LOCALE_LABELS
@@ -96,7 +95,7 @@ def render(
     signed = getattr(request.state, "console", None)
     navigation = []
     if signed is not None:
-        navigation = [(path, text) for path, text, roles in NAVIGATION if signed.actor.role in roles]
+        navigation = [(path, text) for path, text, roles in _NAVIGATION if signed.actor.role in roles]
     page = (
         environment(locale)
         .get_template(template)

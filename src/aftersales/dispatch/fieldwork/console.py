@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
+from aftersales.accounts.deps import ConsoleUser, require_role
 from aftersales.accounts.enums import Role
 from aftersales.core.errors import DomainError, NotFoundError
 from aftersales.customers import rules as customer_rules
@@ -21,14 +22,14 @@ from aftersales.feedback import promises as promises_service
 from aftersales.tickets import queries
 from aftersales.tickets import rules as ticket_rules
 from aftersales.tickets import service as tickets_service
+from aftersales.tickets.display import next_due, sla_badges
 from aftersales.tickets.enums import EventType, TicketStatus
-from aftersales.usecases.console.common import next_due, sla_badges
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.errors import STATUS_BY_CLASS
 from aftersales.web.files import file_response
 from aftersales.web.labels import label
 from aftersales.web.messages import domain_message
-from aftersales.web.pages import ConsoleUser, redirect, require_role
+from aftersales.web.pages import redirect
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")

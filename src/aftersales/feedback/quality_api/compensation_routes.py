@@ -7,9 +7,10 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from aftersales.accounts.deps import CurrentActor
 from aftersales.feedback import compensation
 from aftersales.feedback.quality_api.common import LocalTime, NoteWrite, ReadModel
-from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit
+from aftersales.web.deps import ClockDep, SessionDep, commit
 
 router = APIRouter(prefix="/api/v1", tags=["compensation"])
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.core.timeutil import ensure_utc
 from aftersales.feedback import inspection
@@ -16,7 +17,7 @@ from aftersales.feedback import quality_rules as rules
 from aftersales.feedback.quality_api.common import LocalTime, NoteWrite, ReadModel
 from aftersales.feedback.quality_models import Inspection, Rectification
 from aftersales.tickets import service as tickets_service
-from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, commit, json_response, require
+from aftersales.web.deps import ClockDep, SessionDep, commit, json_response
 
 router = APIRouter(prefix="/api/v1", tags=["quality"])
 

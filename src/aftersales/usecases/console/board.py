@@ -8,14 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from aftersales.accounts.deps import ConsoleUser, require_role
 from aftersales.accounts.enums import Role
 from aftersales.core.errors import DomainError
 from aftersales.tickets import queries
 from aftersales.tickets import service as tickets_service
-from aftersales.usecases.console.common import next_due
+from aftersales.tickets.display import next_due
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.messages import domain_message
-from aftersales.web.pages import ConsoleUser, is_htmx, redirect, require_role
+from aftersales.web.pages import is_htmx, redirect
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from aftersales.accounts.deps import ConsoleUser, require_role
 from aftersales.accounts.enums import Role
 from aftersales.accounts.sessions import SignedIn
 from aftersales.core.clock import Clock
@@ -20,13 +21,15 @@ from aftersales.knowledge import service as knowledge_service
 from aftersales.sla.enums import SlaState
 from aftersales.tickets import rules as ticket_rules
 from aftersales.tickets import service as tickets_service
+from aftersales.tickets.display import next_due, sla_badges
 from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind, TicketStatus
 from aftersales.tickets.schemas import TicketCreate
 from aftersales.usecases import intake as flows
-from aftersales.usecases.console.common import caller_history, next_due, pydantic_fields, sla_badges, under_warranty
+from aftersales.usecases.console.common import caller_history, under_warranty
 from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
+from aftersales.web.forms import pydantic_fields
 from aftersales.web.messages import domain_message
-from aftersales.web.pages import ConsoleUser, is_htmx, redirect, require_role
+from aftersales.web.pages import is_htmx, redirect
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")

@@ -1,4 +1,4 @@
-"""Background job: the SLA warning/breach sweep."""
+"""Background job: the SLA warning/breach sweep over open tickets."""
 
 from __future__ import annotations
 

@@ -1,13 +1,14 @@
-"""JSON API: look a caller up by phone before opening a ticket (repeat callers, products, warranty)."""
+"""JSON API: look a caller up by phone before opening a ticket (repeat callers, products, warranty).
+A read model over customers and tickets, so it sits in the use-case layer."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.core.errors import NotFoundError
 from aftersales.core.timeutil import to_local
@@ -17,28 +18,10 @@ from aftersales.customers.errors import InvalidPhoneError
 from aftersales.customers.schemas import AddressRead
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.rules import OPEN_STATUSES
-from aftersales.web.deps import ClockDep, CurrentActor, SessionDep, require
+from aftersales.usecases.schemas import CustomerLookup, ProductWarranty
+from aftersales.web.deps import ClockDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
-
-
-class ProductWarranty(BaseModel):
-    model: str
-    serial_number: str | None
-    purchase_date: str | None
-    warranty_end: str | None
-    is_under_warranty: bool | None
-
-
-class CustomerLookup(BaseModel):
-    id: int
-    name: str
-    phone_masked: str
-    addresses: list[AddressRead]
-    products: list[ProductWarranty]
-    ticket_count: int
-    open_ticket_count: int
-    is_repeat_caller: bool
 
 
 @router.get("/lookup", response_model=CustomerLookup)

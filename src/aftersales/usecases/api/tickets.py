@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from aftersales.accounts.deps import CurrentActor, authenticate, require
 from aftersales.accounts.enums import Permission
 from aftersales.core.clock import Clock
 from aftersales.core.timeutil import to_local
@@ -30,16 +31,7 @@ from aftersales.usecases import assistant as assist_flow
 from aftersales.usecases import intake as flows
 from aftersales.usecases import ticket_view
 from aftersales.usecases.schemas import AssistRequest, AssistResponse
-from aftersales.web.deps import (
-    ClockDep,
-    CurrentActor,
-    SessionDep,
-    SettingsDep,
-    authenticate,
-    commit,
-    json_response,
-    require,
-)
+from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit, json_response
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 

@@ -1,0 +1,27 @@
+"""Ticket commands: the SLA sweep over open tickets (mounted as ``aftersales sla sweep``)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from aftersales.config import get_settings
+from aftersales.core.clock import SystemClock
+from aftersales.core.runtime import session_factory
+from aftersales.tickets.jobs import sweep_job
+
+
+def sweep() -> None:
+    """Run the warning/breach pass once and print what it did."""
+    report = sweep_job(session_factory(), SystemClock(), get_settings())
+    typer.echo(
+        json.dumps(
+            {
+                "targets_checked": report.targets_checked,
+                "warnings": report.warnings,
+                "breaches": report.breaches,
+                "tickets_changed": report.tickets_changed,
+            }
+        )
+    )
