@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint typecheck unit bench clean messages screenshots
+.PHONY: install run serve test lint typecheck corpus-check unit bench clean messages screenshots
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,16 +25,20 @@ serve: install
 	$(BIN)/aftersales serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 
 typecheck: install
 	$(BIN)/mypy
 
+# The shipped triage corpus must be exactly what tools/corpus/build_corpus.py generates.
+corpus-check: install
+	$(BIN)/python tools/corpus/build_corpus.py --check
+
 unit: install
 	$(BIN)/pytest
 
-test: lint typecheck unit
+test: lint typecheck corpus-check unit
 
 # Re-extract the console's strings and merge them into the English catalog (then translate the new ones).
 messages: install

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from aftersales.cli import app
 from aftersales.dispatch import routing, solomon
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "solomon"
+DATA = Path(__file__).resolve().parent / "data" / "solomon"  # C101 and its best-known solution, see README.md
 SMALL = """TINY
 
 VEHICLE
@@ -60,7 +60,15 @@ def test_solver_is_feasible_and_optimal_on_the_tiny_case() -> None:
     assert round(sum(solomon.route_distance(instance, route) for route in routes), 1) == 31.7
 
 
-@pytest.mark.skipif(not (DATA / "C101.txt").exists(), reason="shared Solomon data not present")
+def test_the_check_accepts_the_best_known_c101_solution() -> None:
+    instance = solomon.load(DATA / "C101.txt")
+    lines = (DATA / "C101.sol").read_text(encoding="utf-8").splitlines()
+    routes = [[int(n) for n in line.split(":")[1].split()] for line in lines if line.startswith("Route #")]
+    assert lines[-1] == "Cost 827.3"
+    assert solomon.check(instance, routes) == []
+    assert (len(routes), round(sum(solomon.route_distance(instance, route) for route in routes), 1)) == (10, 827.3)
+
+
 def test_cli_solves_c101_to_the_best_known_distance() -> None:
     result = CliRunner().invoke(app, ["dispatch", "solve-vrptw", str(DATA / "C101.txt"), "--seconds", "5", "--json"])
     assert result.exit_code == 0, result.output
