@@ -21,7 +21,7 @@ from common import latency_summary_ms, machine_info, run_at_commit, write_result
 
 def main() -> None:
     run_at_commit()
-    from aftersales.dispatch import simulation
+    from aftersales.dispatch.benchmarks import simulation
 
     runs = []
     for seed in (7, 8, 9):

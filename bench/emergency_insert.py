@@ -47,8 +47,9 @@ def main() -> None:
     from aftersales.core.clock import FrozenClock
     from aftersales.core.db import make_engine, make_session_factory, unit_of_work
     from aftersales.customers.models import Address
-    from aftersales.dispatch import appointments, dayplans, emergencies
-    from aftersales.dispatch import service as dispatch_service
+    from aftersales.dispatch.network import service as dispatch_service
+    from aftersales.dispatch.planning import appointments, emergencies
+    from aftersales.dispatch.planning import service as dayplans
     from aftersales.sla.defaults import seed_defaults
     from aftersales.tickets.enums import Channel, Priority, TicketKind
     from aftersales.tickets.schemas import TicketCreate

@@ -34,7 +34,7 @@ def best_known() -> dict[str, tuple[int, float]]:
 def ortools_routes(instance, seconds: float) -> list[list[int]]:  # type: ignore[no-untyped-def]
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-    from aftersales.dispatch import solomon
+    from aftersales.dispatch.benchmarks import solomon
 
     matrix = solomon.matrix_tenths(instance)
     nodes = instance.nodes
@@ -90,7 +90,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--commit")
     args = parser.parse_args()
-    from aftersales.dispatch import routing, solomon
+    from aftersales.dispatch.benchmarks import solomon
+    from aftersales.dispatch.planning import routing
 
     bks = best_known()
     rows = []

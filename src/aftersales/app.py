@@ -20,10 +20,11 @@ from aftersales.core.clock import Clock, SystemClock
 from aftersales.core.db import WalCheckpointer, make_engine, make_session_factory
 from aftersales.core.write_queue import WriteQueue
 from aftersales.customers import rules as customer_rules
-from aftersales.dispatch.api import router as dispatch_router
-from aftersales.dispatch.console import router as dispatch_console_router
-from aftersales.dispatch.field_api import router as field_router
+from aftersales.dispatch.fieldwork.api import router as field_router
 from aftersales.dispatch.fieldwork.console import router as fieldwork_console_router
+from aftersales.dispatch.network.api import router as network_router
+from aftersales.dispatch.planning.api import router as planning_router
+from aftersales.dispatch.planning.console import router as dispatch_console_router
 from aftersales.feedback.api import router as feedback_router
 from aftersales.feedback.console import router as feedback_console_router
 from aftersales.feedback.quality_api import router as quality_router
@@ -123,7 +124,8 @@ def create_app(
     app.include_router(knowledge_router)
     app.include_router(analytics_router)
     app.include_router(assist_router)
-    app.include_router(dispatch_router)
+    app.include_router(network_router)
+    app.include_router(planning_router)
     app.include_router(feedback_router)
     app.include_router(quality_router)
     app.include_router(notifications_router)

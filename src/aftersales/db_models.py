@@ -4,7 +4,9 @@ from aftersales.accounts import models as accounts_models
 from aftersales.analytics import models as analytics_models
 from aftersales.core.db import Base
 from aftersales.customers import models as customers_models
-from aftersales.dispatch import models as dispatch_models
+from aftersales.dispatch.fieldwork import models as fieldwork_models
+from aftersales.dispatch.network import models as network_models
+from aftersales.dispatch.planning import models as planning_models
 from aftersales.feedback import models as feedback_models
 from aftersales.feedback import quality_models as feedback_quality_models
 from aftersales.knowledge import models as knowledge_models
@@ -18,11 +20,13 @@ __all__ = [
     "accounts_models",
     "analytics_models",
     "customers_models",
-    "dispatch_models",
     "feedback_models",
     "feedback_quality_models",
+    "fieldwork_models",
     "knowledge_models",
+    "network_models",
     "notifications_models",
+    "planning_models",
     "sla_models",
     "tickets_models",
     "triage_models",

@@ -12,7 +12,7 @@ from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.cli import app
 from aftersales.core.clock import SystemClock
 from aftersales.core.db import make_session_factory, unit_of_work
-from aftersales.dispatch import dayplans
+from aftersales.dispatch.planning import service as dayplans
 from aftersales.notifications.models import OutboxMessage
 from aftersales.tickets.models import Ticket, TicketEvent
 

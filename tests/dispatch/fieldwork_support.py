@@ -16,8 +16,8 @@ from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.core.clock import FrozenClock
-from aftersales.dispatch import service as dispatch_service
-from aftersales.dispatch.models import ConfirmationCode
+from aftersales.dispatch.fieldwork.models import ConfirmationCode
+from aftersales.dispatch.network import service as dispatch_service
 from aftersales.notifications import service as notifications_service
 from aftersales.tickets.models import TicketAttachment, TicketEvent
 from tests.conftest import UserFactory, ticket_body

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
-from aftersales.dispatch.models import Appointment
+from aftersales.dispatch.planning.models import Appointment
 from aftersales.notifications.models import OutboxMessage
 from aftersales.tickets.models import TicketEvent
 from tests.conftest import UserFactory, ticket_body

@@ -14,8 +14,9 @@ from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import FrozenClock
-from aftersales.dispatch import emergencies, service
-from aftersales.dispatch.models import DayPlan, PlanStop
+from aftersales.dispatch.network import service
+from aftersales.dispatch.planning import emergencies
+from aftersales.dispatch.planning.models import DayPlan, PlanStop
 from aftersales.notifications.models import OutboxMessage
 from aftersales.tickets.models import Ticket, TicketEvent
 from tests.conftest import UserFactory, ticket_body
@@ -198,7 +199,7 @@ def test_emergency_input_errors(client: TestClient, db: Session, area: dict[str,
 
 def test_a_technician_profile_with_a_bad_lunch_break_is_refused(db: Session, area: dict[str, int]) -> None:
     from aftersales.core.errors import InvalidInputError
-    from aftersales.dispatch.models import Technician
+    from aftersales.dispatch.network.models import Technician
 
     for lunch in (("13:00", "12:00"), ("07:00", "08:00"), ("12:00", "25:00")):
         with pytest.raises(InvalidInputError, match="午休"):

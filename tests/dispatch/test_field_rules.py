@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aftersales.dispatch import field_rules
-from aftersales.dispatch.field_rules import FieldAction, FieldInputError, FieldProgress, FieldState, Upload
+from aftersales.dispatch.fieldwork import rules as field_rules
+from aftersales.dispatch.fieldwork.rules import FieldAction, FieldInputError, FieldProgress, FieldState, Upload
 from tests.images import GIF, JPEG_START, png, webp_header
 
 A = FieldAction

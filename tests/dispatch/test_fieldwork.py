@@ -18,8 +18,9 @@ from aftersales.core.clock import FrozenClock
 from aftersales.core.errors import DomainError
 from aftersales.dispatch import fieldwork
 from aftersales.dispatch.errors import ConfirmationCodeError, WrongConfirmationCodeError
-from aftersales.dispatch.field_rules import Upload
-from aftersales.dispatch.models import ConfirmationCode, Technician
+from aftersales.dispatch.fieldwork.models import ConfirmationCode
+from aftersales.dispatch.fieldwork.rules import Upload
+from aftersales.dispatch.network.models import Technician
 from aftersales.notifications import service as notifications_service
 from aftersales.sla.models import Target
 from aftersales.tickets.models import Ticket, TicketAttachment, TicketEvent

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.config import Settings
 from aftersales.core.clock import FrozenClock
-from aftersales.dispatch.models import ConfirmationCode
+from aftersales.dispatch.fieldwork.models import ConfirmationCode
 from aftersales.tickets.models import Ticket, TicketAttachment, TicketEvent
 from tests.conftest import UserFactory, console_login
 from tests.dispatch.fieldwork_support import PNG, World, counts, event_types, make_world, open_job

@@ -3,7 +3,8 @@ emergency insertion (insertion, re-plan, escalation reason)."""
 
 from __future__ import annotations
 
-from aftersales.dispatch import planning, rules
+from aftersales.dispatch.network import rules
+from aftersales.dispatch.planning import rules as planning
 
 TRAVEL = rules.StraightLineTravel("urban")
 H = 3600

@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from aftersales.cli import app
-from aftersales.dispatch import routing, solomon
+from aftersales.dispatch.benchmarks import solomon
+from aftersales.dispatch.planning import routing
 
 DATA = Path(__file__).resolve().parent / "data" / "solomon"  # C101 and its best-known solution, see README.md
 SMALL = """TINY

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from aftersales.dispatch import rules
+from aftersales.dispatch.network import rules
 
 NANSHAN = (113.93, 22.53)  # Shenzhen Nanshan
 FUTIAN = (114.05, 22.54)  # ~12 km east

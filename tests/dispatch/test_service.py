@@ -15,7 +15,7 @@ from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import FrozenClock
 from aftersales.core.errors import InvalidInputError
-from aftersales.dispatch import service
+from aftersales.dispatch.network import service
 from aftersales.tickets.models import Ticket, TicketComment, TicketEvent
 from tests.conftest import UserFactory, ticket_body
 
@@ -202,7 +202,7 @@ def test_dispatch_api_and_provider_visibility(
 def test_service_point_hours_and_capacity_are_validated_and_nothing_changes(
     client: TestClient, db: Session, network: dict[str, int], make_user: UserFactory
 ) -> None:
-    from aftersales.dispatch.models import ServicePoint
+    from aftersales.dispatch.network.models import ServicePoint
 
     _, token = make_user(Role.ADMIN, username="netadmin")
     headers = {"Authorization": f"Bearer {token}"}

@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from aftersales.cli import app
-from aftersales.dispatch import simulation
+from aftersales.dispatch.benchmarks import simulation
 
 
 def test_generation_is_reproducible_and_in_the_city() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
-from aftersales.dispatch import service as dispatch_service
+from aftersales.dispatch.network import service as dispatch_service
 
 # City centres (longitude, latitude).
 CENTRES = {

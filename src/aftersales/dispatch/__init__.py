@@ -1,11 +1,16 @@
-"""dispatch: the field side of after-sales — service network, auto-dispatch, appointments, optimised day
-plans with emergency insertion, and the technician's job flow.
+"""dispatch: who goes where, when, and what they do there. Three sub-packages, each with the standard
+file names:
 
-Owns service points, technician profiles, appointments, day plans and their stops, confirmation codes.
-Depends on the cores of tickets, sla, customers, accounts and notifications.
+- ``network``: service points and technician profiles, eligibility (skill, service area, shift,
+  capacity) and ranking (``network.rules``), one-off dispatch of a ticket (``network.service``).
+- ``planning``: the pure day planner and emergency insertion (``planning.rules``), the VROOM adapter
+  (``planning.routing``), day plans kept as data (``planning.service``), emergencies at intake
+  (``planning.emergencies``), appointments; the plans page (``planning.console``).
+- ``fieldwork``: the technician's job flow, states derived from the timeline (``fieldwork.rules``),
+  steps, closing and views, the job API and the phone job card.
 
-Entry points: ``service.auto_dispatch`` / ``service.candidates`` (who may take a job, with reasons),
-``dayplans.build_plan``, ``emergencies.insert_emergency`` and ``emergencies.dispatch_at_intake`` (VROOM day
-plans through ``planning`` and ``routing``), ``appointments.book``, ``fieldwork`` (the technician's
-steps), ``simulation`` and ``solomon`` (benchmarks), ``api``/``field_api``/``console``/``cli`` edges.
+``benchmarks`` holds what only ``aftersales dispatch solve-vrptw`` and ``simulate`` use (Solomon
+instances, the dispatch simulation).
+
+Depends on: feedback (promises on the job card), tickets, sla, customers, accounts, notifications, core.
 """

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from aftersales.dispatch import routing, solomon
+from aftersales.dispatch.benchmarks import solomon
+from aftersales.dispatch.planning import routing
 
 app = typer.Typer(help="Dispatch and routing.", no_args_is_help=True)
 
@@ -51,7 +52,7 @@ def simulate(
     seconds: Annotated[float, typer.Option(min=0.5, max=600, help="solver time per day (optimized)")] = 10.0,
 ) -> None:
     """Replay generated requests under a policy; prints one JSON object."""
-    from aftersales.dispatch import simulation
+    from aftersales.dispatch.benchmarks import simulation
 
     if policy not in ("optimized", "nearest", "round_robin"):
         typer.echo(f"error: unknown policy {policy!r} (optimized | nearest | round_robin)", err=True)

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.core.clock import Clock
-from aftersales.dispatch import dayplans, emergencies
+from aftersales.dispatch.planning import emergencies
+from aftersales.dispatch.planning import service as dayplans
 from aftersales.knowledge.bulletins import linking as bulletin_linking
 from aftersales.sla import service as sla_service
 from aftersales.tickets import intake, sla_tracking

@@ -21,7 +21,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from aftersales.dispatch import routing, rules
+from aftersales.dispatch.network import rules
+from aftersales.dispatch.planning import routing
 
 CITY = ((113.85, 22.50), (114.25, 22.75))  # lon/lat box
 DAY_START, DAY_END = 8 * 60, 20 * 60  # minutes

@@ -7,23 +7,38 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
 from aftersales.customers import rules as customer_rules
-from aftersales.dispatch import field_rules, fieldwork
+from aftersales.dispatch import fieldwork
 from aftersales.dispatch.errors import InvalidAttachmentError, WrongConfirmationCodeError
-from aftersales.dispatch.field_rules import Upload
+from aftersales.dispatch.fieldwork import rules as field_rules
+from aftersales.dispatch.fieldwork.rules import Upload
+from aftersales.dispatch.fieldwork.schemas import (
+    AttachmentRead,
+    CodeSentRead,
+    ConfirmationWrite,
+    DeclineWrite,
+    DiagnosisWrite,
+    JobCardRead,
+    JobRead,
+    NoteWrite,
+    PartsWrite,
+    PhotosWrite,
+    PhotoWrite,
+    PositionWrite,
+    ResultWrite,
+)
 from aftersales.feedback import promises as promises_service
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets.models import Ticket, TicketAttachment
-from aftersales.tickets.schemas import EventRead, LocalTime
+from aftersales.tickets.schemas import EventRead
 from aftersales.web.deps import ClockDep, SessionDep, commit, json_response
 from aftersales.web.files import file_response
 
@@ -31,127 +46,6 @@ router = APIRouter(prefix="/api/v1", tags=["field"])
 # base64 makes 3 bytes into 4 characters: refuse what cannot decode to an acceptable size before decoding.
 _MAX_PHOTO_BASE64 = field_rules.MAX_PHOTO_BYTES * 4 // 3 + 4
 _MAX_SIGNATURE_BASE64 = field_rules.MAX_SIGNATURE_BYTES * 4 // 3 + 4
-
-
-class JobRead(BaseModel):
-    id: int
-    number: str
-    status: str
-    kind: str
-    priority: str
-    field_state: str
-    customer_name: str
-    customer_phone_masked: str
-    address: str | None
-    longitude: float | None
-    latitude: float | None
-    sla_state: str
-    first_response_due_at: LocalTime | None
-    onsite_due_at: LocalTime | None
-    resolution_due_at: LocalTime | None
-
-
-class AttachmentRead(BaseModel):
-    id: int
-    kind: str
-    filename: str
-    content_type: str
-    size_bytes: int
-    event_id: int | None
-    uploaded_by: str
-    created_at: LocalTime
-    url: str
-
-
-class JobCardRead(JobRead):
-    version: int
-    customer_phone: str  # the one doing the job calls the customer
-    description: str
-    product_model: str | None
-    is_confirmed: bool
-    visits: int
-    allowed_actions: list[str]
-    events: list[EventRead]
-    attachments: list[AttachmentRead]
-    promises: list[dict[str, Any]] = Field(default_factory=list)  # to be acknowledged by whoever visits
-
-
-class NoteWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    note: str | None = Field(default=None, max_length=field_rules.MAX_NOTE)
-
-
-class DeclineWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str = Field(default="", max_length=field_rules.MAX_REASON)
-
-
-class PositionWrite(BaseModel):
-    """Coordinates are checked by the flow (clear Chinese errors), so they are optional here."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    longitude: float | None = None
-    latitude: float | None = None
-    note: str | None = Field(default=None, max_length=field_rules.MAX_NOTE)
-
-
-class DiagnosisWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    fault: str = Field(default="", max_length=field_rules.MAX_FAULT)
-    note: str | None = Field(default=None, max_length=field_rules.MAX_NOTE)
-
-
-class PartLineWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    part_code: str = ""
-    name: str | None = None
-    quantity: int | str | None = None  # checked by the flow (whole number 1–99)
-    serial_number: str | None = None
-
-
-class PartsWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    parts: list[PartLineWrite]
-
-
-class PhotoWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    filename: str = Field(default="", max_length=200)
-    content_base64: str
-
-
-class ResultWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    note: str = Field(default="", max_length=field_rules.MAX_NOTE)
-    photos: list[PhotoWrite] = Field(default_factory=list)
-
-
-class PhotosWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    note: str | None = Field(default=None, max_length=field_rules.MAX_NOTE)
-    photos: list[PhotoWrite] = Field(default_factory=list)
-
-
-class ConfirmationWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    method: Literal["code", "signature"]
-    code: str | None = None
-    signature_base64: str | None = None
-
-
-class CodeSentRead(BaseModel):
-    sent_to: str
-    expires_at: LocalTime
 
 
 def _decode(value: str, *, field: str, limit: int, label: str, too_big: str) -> bytes:

@@ -14,11 +14,11 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.customers import rules as customer_rules
 from aftersales.customers.enums import PhoneKind
-from aftersales.dispatch import field_rules
 from aftersales.dispatch.errors import ConfirmationCodeError, InvalidDispatchInputError, WrongConfirmationCodeError
-from aftersales.dispatch.field_rules import FieldAction
 from aftersales.dispatch.fieldwork import common
-from aftersales.dispatch.models import ConfirmationCode
+from aftersales.dispatch.fieldwork import rules as field_rules
+from aftersales.dispatch.fieldwork.models import ConfirmationCode
+from aftersales.dispatch.fieldwork.rules import FieldAction
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel
 from aftersales.tickets.enums import EventType, TicketStatus

@@ -15,10 +15,10 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import PermissionDeniedError
-from aftersales.dispatch import field_rules
 from aftersales.dispatch.errors import FieldStepNotAllowedError, InvalidAttachmentError, InvalidDispatchInputError
-from aftersales.dispatch.field_rules import CheckedFile, FieldAction, FieldInputError, FieldProgress
-from aftersales.dispatch.models import Technician
+from aftersales.dispatch.fieldwork import rules as field_rules
+from aftersales.dispatch.fieldwork.rules import CheckedFile, FieldAction, FieldInputError, FieldProgress
+from aftersales.dispatch.network.models import Technician
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType, TicketStatus
 from aftersales.tickets.models import Ticket, TicketAttachment, TicketEvent

@@ -15,9 +15,11 @@ from aftersales.accounts.deps import ConsoleUser, require_role
 from aftersales.accounts.enums import Role
 from aftersales.core.errors import DomainError, NotFoundError
 from aftersales.customers import rules as customer_rules
-from aftersales.dispatch import dayplans, field_rules, fieldwork
+from aftersales.dispatch import fieldwork
 from aftersales.dispatch.errors import FieldStepNotAllowedError, InvalidDispatchInputError, WrongConfirmationCodeError
-from aftersales.dispatch.field_rules import FieldAction, FieldState, Upload
+from aftersales.dispatch.fieldwork import rules as field_rules
+from aftersales.dispatch.fieldwork.rules import FieldAction, FieldState, Upload
+from aftersales.dispatch.planning import service as dayplans
 from aftersales.feedback import promises as promises_service
 from aftersales.tickets import queries
 from aftersales.tickets import rules as ticket_rules

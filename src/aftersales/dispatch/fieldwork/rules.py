@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from aftersales.dispatch.rules import haversine_km, validate_point
+from aftersales.dispatch.network.rules import haversine_km, validate_point
 from aftersales.tickets.enums import EventType, TicketStatus
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
-from aftersales.dispatch import field_rules, rules
-from aftersales.dispatch.field_rules import FieldAction, Upload
 from aftersales.dispatch.fieldwork import common
+from aftersales.dispatch.fieldwork import rules as field_rules
+from aftersales.dispatch.fieldwork.rules import FieldAction, Upload
+from aftersales.dispatch.network import rules
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel
 from aftersales.tickets import service as tickets_service

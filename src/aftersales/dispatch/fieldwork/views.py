@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, undefer
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.errors import NotFoundError
-from aftersales.dispatch import field_rules
-from aftersales.dispatch.field_rules import FieldAction, FieldProgress, FieldState
 from aftersales.dispatch.fieldwork import common
+from aftersales.dispatch.fieldwork import rules as field_rules
+from aftersales.dispatch.fieldwork.rules import FieldAction, FieldProgress, FieldState
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType, TicketStatus

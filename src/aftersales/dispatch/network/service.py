@@ -15,9 +15,9 @@ from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.timeutil import to_local
-from aftersales.dispatch import rules
 from aftersales.dispatch.errors import InvalidDispatchInputError
-from aftersales.dispatch.models import ServicePoint, Technician
+from aftersales.dispatch.network import rules
+from aftersales.dispatch.network.models import ServicePoint, Technician
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType

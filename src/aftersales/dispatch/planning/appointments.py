@@ -12,7 +12,7 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.timeutil import to_local
 from aftersales.dispatch.errors import InvalidDispatchInputError
-from aftersales.dispatch.models import Appointment
+from aftersales.dispatch.planning.models import Appointment
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel
 from aftersales.tickets import service as tickets_service

@@ -15,7 +15,9 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.models import Organisation
 from aftersales.core.errors import DomainError
 from aftersales.core.timeutil import to_local
-from aftersales.dispatch import dayplans, emergencies, rules
+from aftersales.dispatch.network import rules
+from aftersales.dispatch.planning import emergencies
+from aftersales.dispatch.planning import service as dayplans
 from aftersales.tickets import service as tickets_service
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.messages import domain_message

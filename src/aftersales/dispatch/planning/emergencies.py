@@ -16,10 +16,13 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import DomainError
 from aftersales.core.timeutil import to_local
-from aftersales.dispatch import dayplans, planning, rules
-from aftersales.dispatch import service as dispatch_service
 from aftersales.dispatch.errors import InvalidDispatchInputError
-from aftersales.dispatch.models import DayPlan, PlanStop, Technician
+from aftersales.dispatch.network import rules
+from aftersales.dispatch.network import service as dispatch_service
+from aftersales.dispatch.network.models import Technician
+from aftersales.dispatch.planning import rules as planning
+from aftersales.dispatch.planning import service as dayplans
+from aftersales.dispatch.planning.models import DayPlan, PlanStop
 from aftersales.notifications import service as notifications_service
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets import service as tickets_service

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import vroom
 
-from aftersales.dispatch.solomon import Instance, matrix_tenths
+from aftersales.dispatch.benchmarks.solomon import Instance, matrix_tenths
 
 
 @dataclass(frozen=True)

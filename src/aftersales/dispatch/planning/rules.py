@@ -18,8 +18,8 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from aftersales.dispatch import routing
-from aftersales.dispatch.rules import TravelModel
+from aftersales.dispatch.network.rules import TravelModel
+from aftersales.dispatch.planning import routing
 
 Point = tuple[float, float]
 

@@ -21,10 +21,12 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.timeutil import SHANGHAI, to_local
 from aftersales.customers.models import Address
-from aftersales.dispatch import planning, rules
-from aftersales.dispatch import service as dispatch_service
 from aftersales.dispatch.errors import InvalidDispatchInputError, PlanNotFoundError
-from aftersales.dispatch.models import Appointment, DayPlan, PlanStop, ServicePoint, Technician
+from aftersales.dispatch.network import rules
+from aftersales.dispatch.network import service as dispatch_service
+from aftersales.dispatch.network.models import ServicePoint, Technician
+from aftersales.dispatch.planning import rules as planning
+from aftersales.dispatch.planning.models import Appointment, DayPlan, PlanStop
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType, Priority, TicketKind, TicketStatus
