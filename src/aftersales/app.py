@@ -15,7 +15,8 @@ from aftersales.accounts.console import router as accounts_console_router
 from aftersales.accounts.enums import Role
 from aftersales.analytics.api import router as analytics_router
 from aftersales.analytics.console import router as analytics_console_router
-from aftersales.config import Settings
+from aftersales.config import Settings, require_secret_key
+from aftersales.core import timeutil
 from aftersales.core.clock import Clock, SystemClock
 from aftersales.core.db import WalCheckpointer, make_engine, make_session_factory
 from aftersales.core.write_queue import WriteQueue
@@ -27,10 +28,10 @@ from aftersales.dispatch.planning.api import router as planning_router
 from aftersales.dispatch.planning.console import router as dispatch_console_router
 from aftersales.feedback.api import router as feedback_router
 from aftersales.feedback.console import router as feedback_console_router
-from aftersales.feedback.quality_api import router as quality_router
 from aftersales.knowledge.api import router as knowledge_router
 from aftersales.knowledge.console import router as knowledge_console_router
 from aftersales.notifications.api import router as notifications_router
+from aftersales.quality.api import router as quality_router
 from aftersales.triage.api import router as triage_router
 from aftersales.usecases.api import assist_router, customers_router, tickets_router
 from aftersales.usecases.console import router as tickets_console_router
@@ -62,7 +63,12 @@ def create_app(
     session_factory: sessionmaker[Session] | None = None,
     run_jobs: bool = False,
 ) -> FastAPI:
-    """Build the FastAPI app. Tests pass their own session factory and a frozen clock."""
+    """Build the FastAPI app. Tests pass their own session factory and a frozen clock.
+
+    Raises MissingSecretKeyError (before touching anything) in production mode without a secret key.
+    """
+    require_secret_key(settings)
+    timeutil.configure_local_zone(settings.timezone)
     templating.configure(navigation=NAVIGATION, filters={"mask_phone": customer_rules.mask_phone})
     checkpointer: WalCheckpointer | None = None
     if session_factory is None:

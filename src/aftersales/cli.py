@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from aftersales.accounts.cli import orgs_app, tokens_app, users_app
-from aftersales.config import get_settings
+from aftersales.config import MissingSecretKeyError, get_settings, require_secret_key
+from aftersales.core import timeutil
 from aftersales.dispatch.cli import app as dispatch_app
 from aftersales.knowledge.cli import app as knowledge_app
 from aftersales.notifications.cli import app as notifications_app
@@ -31,6 +35,30 @@ app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(dispatch_app, name="dispatch")
 app.add_typer(import_app, name="import")
 app.add_typer(notifications_app, name="notifications")
+
+# sysexits.h EX_CONFIG: the process refused to start because of its configuration.
+CONFIGURATION_ERROR = 78
+
+
+@contextmanager
+def refusing_bad_configuration() -> Iterator[None]:
+    """Turn a configuration the process must not run with into a message on stderr and exit code 78."""
+    try:
+        yield
+    except MissingSecretKeyError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(CONFIGURATION_ERROR) from None
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        typer.echo(f"配置无效 / invalid configuration (AFTERSALES_*): {problems}", err=True)
+        raise typer.Exit(CONFIGURATION_ERROR) from None
+
+
+@app.callback()
+def configure() -> None:
+    """Read the settings once and set the process-wide local time zone (AFTERSALES_TIMEZONE)."""
+    with refusing_bad_configuration():
+        timeutil.configure_local_zone(get_settings().timezone)
 
 
 @db_app.command("upgrade")
@@ -76,6 +104,8 @@ def serve(
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
     if workers > 1:
+        with refusing_bad_configuration():
+            require_secret_key(settings)  # refused here, before any process starts; each process checks again
         # Each process builds its app from the environment; jobs are safe to run in several (row locks,
         # SKIP LOCKED on PostgreSQL, the write lock on SQLite, dedupe keys on notices).
         os.environ["AFTERSALES_RUN_JOBS_IN_PROCESS"] = "true" if jobs and settings.run_jobs_in_process else "false"
@@ -89,7 +119,8 @@ def serve(
             log_level=settings.log_level.lower(),
         )
         return
-    application = create_app(settings, run_jobs=jobs and settings.run_jobs_in_process)
+    with refusing_bad_configuration():
+        application = create_app(settings, run_jobs=jobs and settings.run_jobs_in_process)
     uvicorn.run(application, host=host, port=port, access_log=access_log, log_level=settings.log_level.lower())
 
 
@@ -104,6 +135,8 @@ def worker(once: Annotated[bool, typer.Option(help="run every job once and exit"
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
+    with refusing_bad_configuration():
+        require_secret_key(settings)  # the feedback job signs survey links
     if once:
         for job in jobs(settings):
             typer.echo(f"{job.name}: {job.run(session_factory(), SystemClock(), settings)}")

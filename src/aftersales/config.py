@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger("aftersales.config")
+
+Environment = Literal["production", "development", "demo", "test"]
+# Modes in which a missing AFTERSALES_SECRET_KEY is replaced by a random key kept in ./var/secret_key.
+KEY_FILE_ENVIRONMENTS: frozenset[str] = frozenset({"development", "demo", "test"})
 
 
 def _default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'var' / 'aftersales.db'}"
+
+
+class MissingSecretKeyError(RuntimeError):
+    """Production mode without AFTERSALES_SECRET_KEY: the process must not start."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "未配置签名密钥：生产模式（AFTERSALES_ENV=production，默认）必须设置 AFTERSALES_SECRET_KEY，"
+            "所有服务进程使用同一个值（例如用 `python3 -c 'import secrets; print(secrets.token_hex(32))'` 生成）；"
+            "本地开发或演示请设置 AFTERSALES_ENV=development 或 demo。\n"
+            "No signing key configured: production mode (AFTERSALES_ENV=production, the default) requires "
+            "AFTERSALES_SECRET_KEY, the same value for every server process (generate one with "
+            "`python3 -c 'import secrets; print(secrets.token_hex(32))'`); for local development or a demo "
+            "set AFTERSALES_ENV=development or demo."
+        )
 
 
 class Settings(BaseSettings):
@@ -19,8 +45,12 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="AFTERSALES_", env_file=None, extra="ignore")
 
+    # production (the default) refuses to start without secret_key; development/demo/test fall back to a key file.
+    environment: Environment = Field(
+        default="production", validation_alias=AliasChoices("AFTERSALES_ENV", "environment")
+    )
     database_url: str = Field(default_factory=_default_database_url)
-    # Signs survey links; empty: a random key kept in ./var/secret_key (created on first use).
+    # Signs survey links. Empty: refused in production; elsewhere a random key kept in ./var/secret_key.
     secret_key: str = ""
     public_base_url: str = "http://127.0.0.1:8000"  # where customers open survey links
     timezone: str = "Asia/Shanghai"
@@ -56,6 +86,15 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = 10.0
     sms_adapter: str = "log"  # "log", or "package.module:factory" called with the settings
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知时区 / unknown IANA time zone: {value!r}") from None
+        return value
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
@@ -63,15 +102,49 @@ def get_settings() -> Settings:
     return Settings()
 
 
+def require_secret_key(settings: Settings) -> None:
+    """Start-up check of ``serve``, ``worker`` and the app factory: refuse production without a key.
+
+    Outside production a missing key is allowed, and said in the log: links are then signed with a
+    random key kept in ./var/secret_key (created on first use).
+    """
+    if settings.secret_key:
+        return
+    if settings.environment not in KEY_FILE_ENVIRONMENTS:
+        raise MissingSecretKeyError
+    log.warning(
+        "AFTERSALES_SECRET_KEY 未设置（%s 模式）：使用 ./var/secret_key 中的随机密钥（首次使用时生成）/ "
+        "AFTERSALES_SECRET_KEY is not set (%s mode): signing with a random key kept in ./var/secret_key "
+        "(created on first use)",
+        settings.environment,
+        settings.environment,
+    )
+
+
 def secret_bytes(settings: Settings) -> bytes:
-    """The signing key: the setting, else a random key kept in ./var/secret_key (mode 0600)."""
+    """The signing key: the setting; outside production, else a random key kept in ./var/secret_key (0600)."""
     if settings.secret_key:
         return settings.secret_key.encode()
+    if settings.environment not in KEY_FILE_ENVIRONMENTS:
+        raise MissingSecretKeyError
     path = Path.cwd() / "var" / "secret_key"
     if not path.exists():
-        import secrets
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32))
+        _create_key_file(path)
     return path.read_text().strip().encode()
+
+
+def _create_key_file(path: Path) -> None:
+    # Written whole under a temporary name, then linked into place: concurrent processes (serve --workers)
+    # never read a half-written file, and the first link wins.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    try:
+        os.link(temporary, path)
+        log.info("generated a random signing key in %s (AFTERSALES_SECRET_KEY is not set)", path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()

@@ -8,9 +8,9 @@ from aftersales.dispatch.fieldwork import models as fieldwork_models
 from aftersales.dispatch.network import models as network_models
 from aftersales.dispatch.planning import models as planning_models
 from aftersales.feedback import models as feedback_models
-from aftersales.feedback import quality_models as feedback_quality_models
 from aftersales.knowledge import models as knowledge_models
 from aftersales.notifications import models as notifications_models
+from aftersales.quality import models as quality_models
 from aftersales.sla import models as sla_models
 from aftersales.tickets import models as tickets_models
 from aftersales.triage import models as triage_models
@@ -21,7 +21,7 @@ __all__ = [
     "analytics_models",
     "customers_models",
     "feedback_models",
-    "feedback_quality_models",
+    "quality_models",
     "fieldwork_models",
     "knowledge_models",
     "network_models",

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-from aftersales.core.timeutil import SHANGHAI
+from aftersales.core.timeutil import LOCAL
 
 DEFAULT_RANGE_DAYS = 30
 MAX_RANGE_DAYS = 366
@@ -37,7 +36,7 @@ class RangeProblem(StrEnum):
 
 @dataclass(frozen=True)
 class ReportingPeriod:
-    """Local (Asia/Shanghai) dates, both inclusive, and what was wrong with the request, if anything."""
+    """Local dates (AFTERSALES_TIMEZONE), both inclusive, and what was wrong with the request, if anything."""
 
     start: date
     end: date
@@ -99,7 +98,7 @@ def _fields(period: ReportingPeriod) -> dict[str, date]:
     return {"start": period.start, "end": period.end}
 
 
-def utc_bounds(start: date, end: date, tz: ZoneInfo = SHANGHAI) -> tuple[datetime, datetime]:
+def utc_bounds(start: date, end: date, tz: tzinfo = LOCAL) -> tuple[datetime, datetime]:
     """The UTC instants [start 00:00 local, the day after end 00:00 local)."""
     lower = datetime.combine(start, time(0), tzinfo=tz).astimezone(UTC)
     upper = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
@@ -119,9 +118,7 @@ class Volume:
         return sum(self.by_hour)
 
 
-def fold_hourly_counts(
-    counts: Iterable[tuple[datetime, int]], *, start: date, end: date, tz: ZoneInfo = SHANGHAI
-) -> Volume:
+def fold_hourly_counts(counts: Iterable[tuple[datetime, int]], *, start: date, end: date, tz: tzinfo = LOCAL) -> Volume:
     """Fold counts per UTC hour (aware datetimes at the start of each hour) into local hours and dates.
 
     Counts whose local date falls outside [start, end] are ignored.

@@ -1,7 +1,7 @@
 """Dashboard figures computed by the database (GROUP BY aggregates), never by loading tickets.
 
 Local-time buckets are built portably: the database counts tickets per UTC hour (an hour-precision text
-key), Python shifts each hour into Asia/Shanghai and folds them into hours of the day and dates
+key), Python shifts each hour into the local zone and folds them into hours of the day and dates
 (``rules.fold_hourly_counts``). At most 24 x 366 rows come back, however many tickets there are.
 """
 

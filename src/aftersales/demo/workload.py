@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from aftersales.accounts.enums import Role
-from aftersales.core.timeutil import SHANGHAI
+from aftersales.core.timeutil import local_zone
 from aftersales.customers.schemas import CustomerIn, ProductIn
 from aftersales.demo import issues, people, texts
 from aftersales.demo.data import EXTERNAL_ID_PREFIX, LOCK, PRODUCTS, USERS, ProductSpec
@@ -65,12 +65,12 @@ def assignees_by_city() -> dict[str, tuple[list[str], list[str]]]:
 
 def reported_time(rng: random.Random, *, now: datetime, days: int) -> datetime:
     """A past moment within ``days``: more recent days a little busier, daytime much busier than night."""
-    today = now.astimezone(SHANGHAI).date()
+    today = now.astimezone(local_zone()).date()
     day_weights = [1.0 + 0.6 * (1 - offset / days) for offset in range(days)]
     for _ in range(20):
         day = today - timedelta(days=rng.choices(range(days), weights=day_weights)[0])
         hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
-        local = datetime.combine(day, time(hour, rng.randrange(60), rng.randrange(60)), tzinfo=SHANGHAI)
+        local = datetime.combine(day, time(hour, rng.randrange(60), rng.randrange(60)), tzinfo=local_zone())
         if local <= now - timedelta(minutes=3):
             return local
     return now - timedelta(minutes=rng.uniform(10, 600))
@@ -110,8 +110,8 @@ def compose(
     # Times (and what has happened by now) draw from their own source: the content does not depend on now.
     time_rng = random.Random(f"{seed}:time:{index}")
     reported_at = reported_time(time_rng, now=now, days=days)
-    reported_day = reported_at.astimezone(SHANGHAI).date()
-    today = now.astimezone(SHANGHAI).date()
+    reported_day = reported_at.astimezone(local_zone()).date()
+    today = now.astimezone(local_zone()).date()
 
     product_in: ProductIn | None = None
     product: ProductSpec | None = None

@@ -20,7 +20,7 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection, dialect_insert, dialect_of, table_of
 from aftersales.core.prepared import Prepared
-from aftersales.core.timeutil import SHANGHAI
+from aftersales.core.timeutil import local_zone
 from aftersales.customers import service as customers_service
 from aftersales.sla import rules as sla_rules
 from aftersales.sla import service as sla_service
@@ -202,7 +202,7 @@ def register(
         if data.product_model
         else None
     )
-    number = next_number(session, prefix=number_prefix, day=reported_at.astimezone(SHANGHAI).date())
+    number = next_number(session, prefix=number_prefix, day=reported_at.astimezone(local_zone()).date())
     statements = _statements(dialect_of(session))
     connection = core_connection(session)
     ticket_id = statements["ticket"].one(

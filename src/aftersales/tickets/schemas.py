@@ -1,4 +1,4 @@
-"""Ticket API schemas. Times go out as ISO 8601 in Asia/Shanghai (+08:00)."""
+"""Ticket API schemas. Times go out as ISO 8601 in the local zone (AFTERSALES_TIMEZONE, default Asia/Shanghai +08:00)."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ def configure(
 
 
 def format_local(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time as Asia/Shanghai text ('' for None)."""
+    """A stored UTC time as text in the configured local zone ('' for None)."""
     return "" if value is None else to_local(value).strftime(pattern)
 
 

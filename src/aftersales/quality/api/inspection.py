@@ -7,34 +7,32 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AliasChoices, Field
 
 from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.core.timeutil import ensure_utc
-from aftersales.feedback import inspection
-from aftersales.feedback import quality_rules as rules
-from aftersales.feedback.quality_api.common import LocalTime, NoteWrite, ReadModel
-from aftersales.feedback.quality_models import Inspection, Rectification
+from aftersales.quality import inspection, rules
+from aftersales.quality.models import Inspection, Rectification
+from aftersales.quality.schemas import (
+    ChecklistItemRead,
+    InspectionDetail,
+    InspectionPage,
+    InspectionRead,
+    InspectionWrite,
+    LocalTime,
+    NoteWrite,
+    ReadModel,
+    RectificationRead,
+    SampleRead,
+    SampleWrite,
+    ScoreRead,
+    SelfCheckWrite,
+)
 from aftersales.tickets import service as tickets_service
 from aftersales.web.deps import ClockDep, SessionDep, commit, json_response
 
 router = APIRouter(prefix="/api/v1", tags=["quality"])
-
-
-class ChecklistItemRead(BaseModel):
-    code: str
-    label: str
-    group: str | None
-    applies_to: list[str]
-    is_required: bool
-
-
-class SelfCheckWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    items: dict[str, StrictBool] = Field(max_length=100)
-    note: str | None = Field(default=None, max_length=1000)
 
 
 class SelfCheckRead(ReadModel):
@@ -47,96 +45,6 @@ class SelfCheckRead(ReadModel):
     note: str | None
     recorded_by: str
     at: LocalTime
-
-
-class SampleWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    level: Literal["regional", "hq"]
-    period_start: datetime
-    period_end: datetime
-    seed: StrictInt = Field(ge=0, lt=2**63)
-
-
-class InspectionRead(ReadModel):
-    id: int
-    sample_id: int
-    ticket_id: int
-    level: str
-    stratum: str
-    organisation_id: int | None
-    technician_id: int | None
-    status: str
-    scores: dict[str, int] | None
-    weighted_score: float | None
-    findings: str | None
-    inspector: str | None
-    inspected_at: LocalTime | None
-
-
-class SampleRead(BaseModel):
-    id: int
-    level: str
-    period_start: LocalTime
-    period_end: LocalTime
-    seed: int
-    rate: float
-    population: int
-    size: int
-    strata: dict[str, dict[str, int]]
-    drawn_by: str
-    drawn_at: LocalTime
-    inspections: list[InspectionRead]
-
-
-class InspectionPage(BaseModel):
-    items: list[InspectionRead]
-    total: int
-    limit: int
-    offset: int
-
-
-class RectificationWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    description: str = Field(max_length=500)
-    due_at: datetime | None = None
-
-
-class InspectionWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    scores: dict[str, StrictInt] = Field(max_length=20)
-    findings: str | None = Field(default=None, max_length=2000)
-    rectifications: list[RectificationWrite] = Field(default_factory=list, max_length=10)
-
-
-class RectificationRead(BaseModel):
-    id: int
-    inspection_id: int
-    ticket_id: int
-    description: str
-    assignee_user_id: int | None
-    assignee_organisation_id: int | None
-    due_at: LocalTime
-    status: str  # open | overdue | done
-    done_by: str | None
-    done_at: LocalTime | None
-    resolution: str | None
-
-
-class InspectionDetail(InspectionRead):
-    rectifications: list[RectificationRead]
-
-
-class ScoreRead(BaseModel):
-    id: int | None
-    name: str
-    inspections: int
-    passed: int
-    pass_rate: float
-    average_score: float
-    criteria: dict[str, float]
 
 
 def _rectification(task: Rectification, now: datetime) -> RectificationRead:

@@ -8,8 +8,8 @@ from fractions import Fraction
 
 import pytest
 
-from aftersales.feedback import quality_rules as rules
-from aftersales.feedback.quality_rules import SampleUnit
+from aftersales.quality import rules
+from aftersales.quality.rules import SampleUnit
 
 # Six providers of very uneven size plus a few unassigned tickets: 1,000 closed tickets.
 SIZES = {"org:1": 430, "org:2": 250, "org:3": 150, "org:4": 100, "org:5": 50, "org:6": 15, "unassigned": 5}

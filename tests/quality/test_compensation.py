@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.enums import Role
 from aftersales.accounts.models import AuditEntry
 from aftersales.core.clock import FrozenClock
-from aftersales.feedback.quality_models import Compensation
+from aftersales.quality.models import Compensation
 from aftersales.tickets.models import Ticket
 from tests.conftest import UserFactory
 from tests.feedback.test_inspection_service import insert_tickets

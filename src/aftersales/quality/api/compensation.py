@@ -5,58 +5,19 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from aftersales.accounts.deps import CurrentActor
-from aftersales.feedback import compensation
-from aftersales.feedback.quality_api.common import LocalTime, NoteWrite, ReadModel
+from aftersales.quality import compensation
+from aftersales.quality.schemas import (
+    CompensationPage,
+    CompensationRead,
+    CompensationWrite,
+    NoteWrite,
+    ProposalRead,
+)
 from aftersales.web.deps import ClockDep, SessionDep, commit
 
 router = APIRouter(prefix="/api/v1", tags=["compensation"])
-
-
-class ProposalRead(BaseModel):
-    rule: str
-    kind: str
-    amount_cents: int
-    reason: str
-    existing_id: int | None
-    existing_status: str | None
-
-
-class CompensationWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ticket_id: StrictInt
-    kind: str = Field(max_length=32)
-    amount_cents: StrictInt
-    reason: str = Field(max_length=500)
-    rule: str | None = Field(default=None, max_length=32)
-
-
-class CompensationRead(ReadModel):
-    id: int
-    ticket_id: int
-    customer_id: int
-    kind: str
-    amount_cents: int
-    reason: str
-    rule: str | None
-    status: str
-    proposed_by: str
-    created_at: LocalTime
-    decided_by: str | None
-    decided_at: LocalTime | None
-    decision_note: str | None
-    granted_by: str | None
-    granted_at: LocalTime | None
-
-
-class CompensationPage(BaseModel):
-    items: list[CompensationRead]
-    total: int
-    limit: int
-    offset: int
 
 
 @router.get("/tickets/{ticket_id}/compensation/proposals", response_model=list[ProposalRead])

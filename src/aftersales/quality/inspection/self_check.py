@@ -14,8 +14,8 @@ from aftersales.accounts.enums import Permission, Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import ConflictError, InvalidInputError, PermissionDeniedError
-from aftersales.feedback import quality_rules as rules
-from aftersales.feedback.quality_models import ChecklistItem, SelfCheck
+from aftersales.quality import rules
+from aftersales.quality.models import ChecklistItem, SelfCheck
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType, TicketStatus
 from aftersales.tickets.models import TicketEvent

@@ -16,10 +16,10 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from aftersales.core.pagination import MAX_LIMIT, Page
-from aftersales.feedback import quality_rules as rules
-from aftersales.feedback.inspection.access import INSPECTION_ROLES, LEVEL_LABELS, require_inspector
-from aftersales.feedback.quality_models import Inspection, Rectification
 from aftersales.notifications import service as notifications_service
+from aftersales.quality import rules
+from aftersales.quality.inspection.access import INSPECTION_ROLES, LEVEL_LABELS, require_inspector
+from aftersales.quality.models import Inspection, Rectification
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType
 

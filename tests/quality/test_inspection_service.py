@@ -16,8 +16,8 @@ from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.core.clock import FrozenClock
 from aftersales.core.errors import ConflictError, PermissionDeniedError
 from aftersales.customers.models import Customer
-from aftersales.feedback import inspection
-from aftersales.feedback.quality_models import Inspection, Sample
+from aftersales.quality import inspection
+from aftersales.quality.models import Inspection, Sample
 from aftersales.tickets.models import Ticket
 from tests.conftest import UserFactory, local
 

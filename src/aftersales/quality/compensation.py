@@ -16,8 +16,8 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from aftersales.core.pagination import MAX_LIMIT, Page
-from aftersales.feedback import quality_rules as rules
-from aftersales.feedback.quality_models import Compensation
+from aftersales.quality import rules
+from aftersales.quality.models import Compensation
 from aftersales.sla.enums import SlaState
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import TicketKind, TicketStatus

@@ -3,7 +3,8 @@ and of the compensation ledger: one ``router`` for the app to mount."""
 
 from fastapi import APIRouter
 
-from aftersales.feedback.quality_api import compensation_routes, inspection_routes
+from aftersales.quality.api import compensation as compensation_routes
+from aftersales.quality.api import inspection as inspection_routes
 
 router = APIRouter()
 router.include_router(inspection_routes.router)

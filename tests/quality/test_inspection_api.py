@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.enums import Role
 from aftersales.core.clock import FrozenClock
 from aftersales.core.timeutil import to_local
-from aftersales.feedback.quality_models import Inspection, Rectification, SelfCheck
 from aftersales.notifications.models import OutboxMessage
+from aftersales.quality.models import Inspection, Rectification, SelfCheck
 from aftersales.tickets.models import TicketEvent
 from tests.conftest import UserFactory, local, ticket_body
 from tests.feedback.test_inspection_service import insert_tickets, make_providers

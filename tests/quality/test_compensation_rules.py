@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aftersales.accounts.enums import Role
-from aftersales.feedback import quality_rules as rules
-from aftersales.feedback.quality_rules import CompensationFacts
+from aftersales.quality import rules
+from aftersales.quality.rules import CompensationFacts
 
 REPORTED = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 

@@ -18,9 +18,9 @@ from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import ConflictError, InvalidInputError
-from aftersales.feedback import quality_rules as rules
-from aftersales.feedback.inspection.access import require_inspector
-from aftersales.feedback.quality_models import Inspection, Sample
+from aftersales.quality import rules
+from aftersales.quality.inspection.access import require_inspector
+from aftersales.quality.models import Inspection, Sample
 from aftersales.tickets.enums import TicketStatus
 from aftersales.tickets.models import Ticket
 

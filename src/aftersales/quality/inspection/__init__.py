@@ -4,8 +4,8 @@ scores and findings, rectification tasks and score rollups per technician and pr
 Flushes, never commits.
 """
 
-from aftersales.feedback.inspection.access import INSPECTION_ROLES, LEVEL_LABELS, require_inspector
-from aftersales.feedback.inspection.forms import (
+from aftersales.quality.inspection.access import INSPECTION_ROLES, LEVEL_LABELS, require_inspector
+from aftersales.quality.inspection.forms import (
     NewRectification,
     ScoreRow,
     complete_rectification,
@@ -15,8 +15,8 @@ from aftersales.feedback.inspection.forms import (
     score_rollup,
     submit_inspection,
 )
-from aftersales.feedback.inspection.sampling import DrawnSample, draw_sample
-from aftersales.feedback.inspection.self_check import checklist, record_self_check, seed_checklist, self_checks_of
+from aftersales.quality.inspection.sampling import DrawnSample, draw_sample
+from aftersales.quality.inspection.self_check import checklist, record_self_check, seed_checklist, self_checks_of
 
 __all__ = [
     "INSPECTION_ROLES",
