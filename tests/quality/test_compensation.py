@@ -15,7 +15,7 @@ from aftersales.core.clock import FrozenClock
 from aftersales.quality.models import Compensation
 from aftersales.tickets.models import Ticket
 from tests.conftest import UserFactory
-from tests.feedback.test_inspection_service import insert_tickets
+from tests.quality.factories import insert_tickets
 
 
 def _bearer(token: str) -> dict[str, str]:

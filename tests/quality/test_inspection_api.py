@@ -16,7 +16,7 @@ from aftersales.notifications.models import OutboxMessage
 from aftersales.quality.models import Inspection, Rectification, SelfCheck
 from aftersales.tickets.models import TicketEvent
 from tests.conftest import UserFactory, local, ticket_body
-from tests.feedback.test_inspection_service import insert_tickets, make_providers
+from tests.quality.factories import insert_tickets, make_providers
 
 REPAIR_ITEMS = {
     "shoe_covers": True,

@@ -4,89 +4,22 @@ sample is 20 % and the HQ sample 5 %, every provider represented, reproducible a
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from aftersales.accounts import service as accounts_service
-from aftersales.accounts.enums import OrganisationKind, Role
-from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
+from aftersales.accounts.enums import Role
+from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import FrozenClock
 from aftersales.core.errors import ConflictError, PermissionDeniedError
-from aftersales.customers.models import Customer
 from aftersales.quality import inspection
 from aftersales.quality.models import Inspection, Sample
-from aftersales.tickets.models import Ticket
 from tests.conftest import UserFactory, local
+from tests.quality.factories import insert_tickets, make_providers
 
 PERIOD = (local(2026, 11, 1), local(2026, 11, 16))
 PROVIDER_SIZES = (430, 250, 150, 100, 50, 15)  # plus 5 closed tickets nobody was assigned
-
-
-def make_providers(db: Session, clock: FrozenClock, count: int) -> list[int]:
-    """An HQ and ``count`` partner providers under it; returns the providers' ids."""
-    accounts_service.create_organisation(
-        db, clock=clock, actor=SYSTEM_ACTOR, code="QHQ", name="总部", kind=OrganisationKind.HQ
-    )
-    return [
-        accounts_service.create_organisation(
-            db, clock=clock, actor=SYSTEM_ACTOR, code=f"QP{index}", name=f"服务商{index}",
-            kind=OrganisationKind.PROVIDER, parent_code="QHQ",
-        ).id
-        for index in range(1, count + 1)
-    ]  # fmt: skip
-
-
-def insert_tickets(
-    db: Session,
-    clock: FrozenClock,
-    *,
-    organisation_id: int | None,
-    count: int,
-    closed_at: datetime | None,
-    assignee_id: int | None = None,
-    customer_id: int | None = None,
-    kind: str = "repair",
-    product_model: str | None = "YL-S7",
-    sla_state: str = "met",
-    prefix: str = "QA",
-) -> list[int]:
-    """Minimal ticket rows in one statement (closed when ``closed_at`` is given)."""
-    now = clock.now()
-    if customer_id is None:
-        serial = (db.scalar(select(func.max(Customer.id))) or 0) + 1
-        customer = Customer(name="质检客户", phone=f"139{serial:08d}", phone_kind="mobile", created_at=now)
-        db.add(customer)
-        db.flush()
-        customer_id = customer.id
-    start = (db.scalar(select(func.count()).select_from(Ticket)) or 0) + 1
-    reported = (closed_at or now) - timedelta(days=2)
-    rows = [
-        {
-            "number": f"{prefix}{organisation_id or 0:03d}-{start + index:06d}",
-            "kind": kind,
-            "priority": "routine",
-            "status": "closed" if closed_at else "in_progress",
-            "channel": "hotline",
-            "customer_id": customer_id,
-            "description": "门锁维修",
-            "reported_at": reported,
-            "created_at": reported,
-            "updated_at": now,
-            "sla_state": sla_state,
-            "closed_at": closed_at,
-            "reopen_count": 0,
-            "version": 1,
-            "organisation_id": organisation_id,
-            "assignee_id": assignee_id,
-            "product_model": product_model,
-        }
-        for index in range(count)
-    ]
-    db.execute(insert(Ticket), rows)
-    return list(db.scalars(select(Ticket.id).where(Ticket.number.like(f"{prefix}{organisation_id or 0:03d}-%"))))
 
 
 @pytest.fixture
