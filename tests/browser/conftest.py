@@ -3,6 +3,10 @@
 Skipped when no Chromium is installed, unless AFTERSALES_REQUIRE_BROWSER=1 (set by .ci/run), in which
 case a missing browser fails the run. With AFTERSALES_SCREENSHOTS=DIR the tests also save the
 screenshots used in docs/console.md (`make screenshots`).
+
+No journey reads the wall clock: the demo is loaded as of :data:`BROWSER_NOW` and the server runs on a
+clock that starts at that instant (time still passes, so sessions and ordering behave). Set
+AFTERSALES_BROWSER_NOW (ISO 8601 with an offset) to walk the same journeys at another hour or day.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -23,10 +28,13 @@ from sqlalchemy import Engine
 
 from aftersales.app import create_app
 from aftersales.config import Settings
+from aftersales.core.clock import RunningClock
 from aftersales.core.db import make_engine
 
 DEMO_TICKETS = 150
 DEMO_DAYS = 14
+# A Wednesday mid-morning in Beijing, no holiday near: technicians on shift, tomorrow a working day.
+BROWSER_NOW = "2026-11-25T10:00:00+08:00"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
@@ -56,14 +64,33 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite database with the demo data set (a smaller one), loaded by the real CLI."""
+def browser_now() -> datetime:
+    """The instant the journeys run at: :data:`BROWSER_NOW`, or AFTERSALES_BROWSER_NOW when set."""
+    text = os.environ.get("AFTERSALES_BROWSER_NOW") or BROWSER_NOW
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise pytest.UsageError(f"AFTERSALES_BROWSER_NOW={text!r} is not an ISO 8601 time") from error
+    if at.tzinfo is None:
+        raise pytest.UsageError(f"AFTERSALES_BROWSER_NOW={text!r} needs an offset, e.g. +08:00")
+    return at
+
+
+@pytest.fixture(scope="session")
+def browser_clock(browser_now: datetime) -> RunningClock:
+    """The server's clock (and the tests' own view of "now"): starts at the instant, then runs."""
+    return RunningClock(browser_now)
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory: pytest.TempPathFactory, browser_now: datetime) -> str:
+    """A SQLite database with the demo data set (a smaller one), loaded by the real CLI as of the instant."""
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'demo.db'}"
     env = os.environ | {"AFTERSALES_DATABASE_URL": url}
     cli = [str(Path(sys.executable).parent / "aftersales")]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run(
-        [*cli, "demo", "--tickets", str(DEMO_TICKETS), "--days", str(DEMO_DAYS)],
+        [*cli, "demo", "--tickets", str(DEMO_TICKETS), "--days", str(DEMO_DAYS), "--now", browser_now.isoformat()],
         env=env,
         check=True,
         capture_output=True,
@@ -80,9 +107,12 @@ def demo_engine(demo_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def server(demo_url: str) -> Iterator[str]:
+def server(demo_url: str, browser_clock: RunningClock) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port (jobs off: the tests control time-dependent state)."""
-    app = create_app(Settings(database_url=demo_url, run_jobs_in_process=False, secret_key="browser-signing-key"))
+    app = create_app(
+        Settings(database_url=demo_url, run_jobs_in_process=False, secret_key="browser-signing-key"),
+        clock=browser_clock,
+    )
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

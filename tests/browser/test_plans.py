@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, text
 
+from aftersales.core.clock import RunningClock
 from tests.browser.test_journeys import _login
 
 
 def test_dispatcher_makes_tomorrows_plan_for_a_city(
-    browser: Any, server: str, demo_engine: Engine, screenshot: Any
+    browser: Any, server: str, demo_engine: Engine, browser_clock: RunningClock, screenshot: Any
 ) -> None:
-    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date().isoformat()
+    tomorrow = (browser_clock.now().astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date().isoformat()
     page = _login(browser, server, "dispatcher")
     page.get_by_role("link", name="日计划").first.click()
     page.get_by_label("城市", exact=True).select_option("深圳市")

@@ -3,12 +3,12 @@ refused."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from aftersales.core.clock import SystemClock
+from aftersales.core.clock import Clock, RunningClock
 from aftersales.core.db import make_session_factory, unit_of_work
 from aftersales.feedback import rules, visits
 from aftersales.feedback.models import ReturnVisit, SurveyResponse
@@ -17,17 +17,17 @@ KEY = b"browser-signing-key"  # the browser server's secret_key (tests/browser/c
 PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
 
 
-def _links(engine: Engine) -> list[tuple[int, str]]:
+def _links(engine: Engine, clock: Clock) -> list[tuple[int, str]]:
     with unit_of_work(make_session_factory(engine)) as session:
-        visits.schedule_due(session, clock=SystemClock(), key=KEY, base_url="http://unused")
+        visits.schedule_due(session, clock=clock, key=KEY, base_url="http://unused")
         rows = session.scalars(select(ReturnVisit).where(ReturnVisit.status == "scheduled").order_by(ReturnVisit.id))
         return [(row.id, rules.sign_link(KEY, row.id, row.link_expires_at, row.link_nonce)) for row in rows][:2]
 
 
 def test_a_customer_answers_the_survey_on_a_phone_once(
-    browser: Any, server: str, demo_engine: Engine, screenshot: Any
+    browser: Any, server: str, demo_engine: Engine, browser_clock: RunningClock, screenshot: Any
 ) -> None:
-    (visit_id, link), (expiring_id, expiring) = _links(demo_engine)
+    (visit_id, link), (expiring_id, expiring) = _links(demo_engine, browser_clock)
     page = browser.new_page(**PHONE)
     page.goto(f"{server}/survey/{link}")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -49,7 +49,7 @@ def test_a_customer_answers_the_survey_on_a_phone_once(
         connection.execute(
             update(ReturnVisit)
             .where(ReturnVisit.id == expiring_id)
-            .values(link_expires_at=datetime.now(UTC) - timedelta(minutes=1))
+            .values(link_expires_at=browser_clock.now() - timedelta(minutes=1))
         )
     expired = page.goto(f"{server}/survey/{expiring}")
     assert expired is not None and expired.status == 410
