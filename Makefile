@@ -15,14 +15,16 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# Local serving is demo/development mode: without AFTERSALES_SECRET_KEY it signs links with a random key kept in
+# ./var/secret_key. Production (AFTERSALES_ENV unset or production) refuses to start without the key.
 run: install
 	mkdir -p var
 	$(BIN)/aftersales db upgrade
 	$(BIN)/aftersales demo
-	$(BIN)/aftersales serve --host $(HOST) --port $(PORT)
+	AFTERSALES_ENV=$${AFTERSALES_ENV:-demo} $(BIN)/aftersales serve --host $(HOST) --port $(PORT)
 
 serve: install
-	$(BIN)/aftersales serve --host $(HOST) --port $(PORT)
+	AFTERSALES_ENV=$${AFTERSALES_ENV:-development} $(BIN)/aftersales serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests bench tools

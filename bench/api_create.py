@@ -379,6 +379,7 @@ def main() -> None:
         "AFTERSALES_SQLITE_SYNCHRONOUS": args.synchronous,
         "AFTERSALES_RUN_JOBS_IN_PROCESS": "false",
         "AFTERSALES_LOG_LEVEL": "WARNING",
+        "AFTERSALES_SECRET_KEY": "bench-signing-key",  # production mode (the default) refuses to serve without one
     }
     print(f"# workdir {workdir}", file=sys.stderr)
     run_cli(["db", "upgrade"], env)

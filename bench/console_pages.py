@@ -99,7 +99,8 @@ def main() -> None:
 
     path = Path(args.db) if args.db else Path(tempfile.mkdtemp(prefix="aftersales-console-")) / "demo.db"
     url = f"sqlite:///{path}"
-    env = {**os.environ, "AFTERSALES_DATABASE_URL": url}
+    # Production mode (the default) refuses to serve without a signing key.
+    env = {**os.environ, "AFTERSALES_DATABASE_URL": url, "AFTERSALES_SECRET_KEY": "bench-signing-key"}
     cli = str(VENV_BIN / "aftersales")
     build_s = None
     if not path.exists():

@@ -20,7 +20,7 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.app import create_app
 from aftersales.config import Settings
-from aftersales.core import migrate
+from aftersales.core import migrate, timeutil
 from aftersales.core.clock import FrozenClock
 from aftersales.core.db import make_engine, make_session_factory, unit_of_work
 from aftersales.db_models import Base
@@ -173,6 +173,22 @@ def ticket_body(**overrides: object) -> dict[str, object]:
 @pytest.fixture
 def tmp_sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_environment() -> Iterator[None]:
+    """Settings built by tests (and the CLI they invoke) run in test mode, whatever the shell says."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AFTERSALES_ENV", "test")
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _default_local_zone() -> Iterator[None]:
+    """Every test starts and ends with the default local zone (the app factory and the CLI configure it)."""
+    timeutil.reset_local_zone()
+    yield
+    timeutil.reset_local_zone()
 
 
 @pytest.fixture(autouse=True)

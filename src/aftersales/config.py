@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger("aftersales.config")
@@ -41,14 +41,13 @@ class MissingSecretKeyError(RuntimeError):
 
 
 class Settings(BaseSettings):
-    """Runtime configuration; every field can be set as AFTERSALES_<NAME>."""
+    """Runtime configuration; every field can be set as AFTERSALES_<NAME> (the mode as AFTERSALES_ENV)."""
 
-    model_config = SettingsConfigDict(env_prefix="AFTERSALES_", env_file=None, extra="ignore")
+    # validate_by_name: Settings(environment=...) works while the environment variable is AFTERSALES_ENV.
+    model_config = SettingsConfigDict(env_prefix="AFTERSALES_", env_file=None, extra="ignore", validate_by_name=True)
 
     # production (the default) refuses to start without secret_key; development/demo/test fall back to a key file.
-    environment: Environment = Field(
-        default="production", validation_alias=AliasChoices("AFTERSALES_ENV", "environment")
-    )
+    environment: Environment = Field(default="production", validation_alias="AFTERSALES_ENV")
     database_url: str = Field(default_factory=_default_database_url)
     # Signs survey links. Empty: refused in production; elsewhere a random key kept in ./var/secret_key.
     secret_key: str = ""

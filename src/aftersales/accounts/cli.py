@@ -10,8 +10,8 @@ from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import SystemClock
+from aftersales.core.commandline import domain_errors
 from aftersales.core.db import unit_of_work
-from aftersales.core.errors import DomainError
 from aftersales.core.runtime import session_factory
 
 users_app = typer.Typer(help="Users (用户).", no_args_is_help=True)
@@ -19,12 +19,8 @@ tokens_app = typer.Typer(help="API tokens (访问令牌).", no_args_is_help=True
 orgs_app = typer.Typer(help="Organisations (机构).", no_args_is_help=True)
 
 
-def _fail(error: DomainError) -> None:
-    typer.echo(f"error: {error.code}: {error.detail}", err=True)
-    raise typer.Exit(code=1)
-
-
 @users_app.command("create")
+@domain_errors
 def create_user(
     username: Annotated[str, typer.Option(help="login name")],
     role: Annotated[Role, typer.Option(help="role")],
@@ -36,25 +32,23 @@ def create_user(
     """Create a user."""
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        with unit_of_work(session_factory()) as session:
-            user = accounts_service.create_user(
-                session,
-                clock=SystemClock(),
-                actor=SYSTEM_ACTOR,
-                username=username,
-                role=role,
-                password=password,
-                display_name=display_name,
-                organisation_code=org,
-                supervisor_username=supervisor,
-            )
-            typer.echo(f"created user {user.username} ({user.role})")
-    except DomainError as error:
-        _fail(error)
+    with unit_of_work(session_factory()) as session:
+        user = accounts_service.create_user(
+            session,
+            clock=SystemClock(),
+            actor=SYSTEM_ACTOR,
+            username=username,
+            role=role,
+            password=password,
+            display_name=display_name,
+            organisation_code=org,
+            supervisor_username=supervisor,
+        )
+        typer.echo(f"created user {user.username} ({user.role})")
 
 
 @users_app.command("set-password")
+@domain_errors
 def set_password(
     username: Annotated[str, typer.Option()],
     password: Annotated[str | None, typer.Option(help="prompted when omitted")] = None,
@@ -62,33 +56,29 @@ def set_password(
     """Replace a user's password."""
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        with unit_of_work(session_factory()) as session:
-            accounts_service.set_password(
-                session, clock=SystemClock(), actor=SYSTEM_ACTOR, username=username, password=password
-            )
-    except DomainError as error:
-        _fail(error)
+    with unit_of_work(session_factory()) as session:
+        accounts_service.set_password(
+            session, clock=SystemClock(), actor=SYSTEM_ACTOR, username=username, password=password
+        )
     typer.echo("password updated")
 
 
 @tokens_app.command("create")
+@domain_errors
 def create_token(
     username: Annotated[str, typer.Option()],
     name: Annotated[str, typer.Option(help="what the token is for")] = "cli",
 ) -> None:
     """Issue an API token and print only the token (shown once, stored hashed)."""
-    try:
-        with unit_of_work(session_factory()) as session:
-            _, plain = accounts_service.create_token(
-                session, clock=SystemClock(), actor=SYSTEM_ACTOR, username=username, name=name
-            )
-    except DomainError as error:
-        _fail(error)
+    with unit_of_work(session_factory()) as session:
+        _, plain = accounts_service.create_token(
+            session, clock=SystemClock(), actor=SYSTEM_ACTOR, username=username, name=name
+        )
     typer.echo(plain)
 
 
 @tokens_app.command("revoke")
+@domain_errors
 def revoke_token(prefix: Annotated[str, typer.Option(help="the token or its first 10 characters")]) -> None:
     """Revoke tokens by prefix."""
     with unit_of_work(session_factory()) as session:
@@ -97,6 +87,7 @@ def revoke_token(prefix: Annotated[str, typer.Option(help="the token or its firs
 
 
 @orgs_app.command("create")
+@domain_errors
 def create_org(
     code: Annotated[str, typer.Option()],
     name: Annotated[str, typer.Option()],
@@ -105,18 +96,15 @@ def create_org(
     city: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Create an organisation."""
-    try:
-        with unit_of_work(session_factory()) as session:
-            accounts_service.create_organisation(
-                session,
-                clock=SystemClock(),
-                actor=SYSTEM_ACTOR,
-                code=code,
-                name=name,
-                kind=kind,
-                parent_code=parent,
-                city=city,
-            )
-    except DomainError as error:
-        _fail(error)
+    with unit_of_work(session_factory()) as session:
+        accounts_service.create_organisation(
+            session,
+            clock=SystemClock(),
+            actor=SYSTEM_ACTOR,
+            code=code,
+            name=name,
+            kind=kind,
+            parent_code=parent,
+            city=city,
+        )
     typer.echo(f"created organisation {code}")

@@ -11,8 +11,8 @@ import typer
 
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import SystemClock
+from aftersales.core.commandline import domain_errors
 from aftersales.core.db import unit_of_work
-from aftersales.core.errors import DomainError
 from aftersales.core.runtime import session_factory
 from aftersales.knowledge import service, transfer
 
@@ -26,26 +26,19 @@ def _import(path: Path) -> dict[str, int]:
 
 
 @app.command("import")
+@domain_errors
 def import_file(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Create or update articles from .json/.csv/.xlsx/.md (all or nothing)."""
-    try:
-        counts = _import(path)
-    except DomainError as error:
-        typer.echo(f"error: {error.code}: {error.detail}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(json.dumps(counts))
+    typer.echo(json.dumps(_import(path)))
 
 
 @app.command("export")
+@domain_errors
 def export_file(path: Annotated[Path, typer.Argument(dir_okay=False)]) -> None:
     """Write every article to .json/.csv/.xlsx/.md."""
     with unit_of_work(session_factory()) as session:
         rows = transfer.export_rows(session)
-    try:
-        transfer.write_file(path, rows)
-    except DomainError as error:
-        typer.echo(f"error: {error.code}: {error.detail}", err=True)
-        raise typer.Exit(1) from None
+    transfer.write_file(path, rows)
     typer.echo(json.dumps({"exported": len(rows), "path": str(path)}, ensure_ascii=False))
 
 
@@ -70,6 +63,7 @@ def load_seed(session_synonyms: bool = True) -> dict[str, int]:
 
 
 @app.command("seed")
+@domain_errors
 def seed() -> None:
     """Load the shipped 售后辞典 seed (articles, synonyms)."""
     typer.echo(json.dumps(load_seed()))

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+from aftersales.core.commandline import domain_errors
 from aftersales.core.db import unit_of_work
-from aftersales.core.errors import DomainError
 from aftersales.core.runtime import session_factory
 from aftersales.sla import service as sla_service
 from aftersales.sla.models import Calendar
@@ -28,6 +28,7 @@ def calendars() -> None:
 
 
 @app.command("set-day")
+@domain_errors
 def set_day(
     code: Annotated[str, typer.Option(help="calendar code")],
     day: Annotated[str, typer.Option(help="YYYY-MM-DD")],
@@ -40,16 +41,13 @@ def set_day(
     except ValueError:
         typer.echo(f"error: bad date {day!r}", err=True)
         raise typer.Exit(1) from None
-    try:
-        with unit_of_work(session_factory()) as session:
-            sla_service.set_calendar_day(session, code=code, day=parsed, hours=hours or [], note=note)
-    except DomainError as error:
-        typer.echo(f"error: {error.code}: {error.detail}", err=True)
-        raise typer.Exit(1) from None
+    with unit_of_work(session_factory()) as session:
+        sla_service.set_calendar_day(session, code=code, day=parsed, hours=hours or [], note=note)
     typer.echo("ok")
 
 
 @app.command("mark-year")
+@domain_errors
 def mark_year(code: Annotated[str, typer.Option()], year: Annotated[int, typer.Option()]) -> None:
     """Declare a statutory calendar's holidays for a year entered (clears its flag)."""
     with unit_of_work(session_factory()) as session:

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
+from aftersales.core.commandline import domain_errors
 from aftersales.core.db import unit_of_work
-from aftersales.core.errors import DomainError
 from aftersales.core.runtime import session_factory
 from aftersales.triage import service as triage_service
 
@@ -31,6 +31,7 @@ def list_rules() -> None:
 
 
 @rules_app.command("add")
+@domain_errors
 def add_rule(
     name: Annotated[str, typer.Option()],
     keyword: Annotated[list[str], typer.Option(help="repeat for several")],
@@ -39,26 +40,17 @@ def add_rule(
     position: Annotated[int, typer.Option()] = 100,
 ) -> None:
     """Add a rule."""
-    try:
-        with unit_of_work(session_factory()) as session:
-            triage_service.add_rule(
-                session, name=name, keywords=keyword, kind=kind, priority=priority, position=position
-            )
-    except DomainError as error:
-        typer.echo(f"error: {error.code}: {error.detail}", err=True)
-        raise typer.Exit(1) from None
+    with unit_of_work(session_factory()) as session:
+        triage_service.add_rule(session, name=name, keywords=keyword, kind=kind, priority=priority, position=position)
     typer.echo("ok")
 
 
 @rules_app.command("remove")
+@domain_errors
 def remove_rule(name: Annotated[str, typer.Option()]) -> None:
     """Remove a rule."""
-    try:
-        with unit_of_work(session_factory()) as session:
-            triage_service.delete_rule(session, name=name)
-    except DomainError as error:
-        typer.echo(f"error: {error.code}: {error.detail}", err=True)
-        raise typer.Exit(1) from None
+    with unit_of_work(session_factory()) as session:
+        triage_service.delete_rule(session, name=name)
     typer.echo("ok")
 
 
@@ -124,14 +116,11 @@ def list_models() -> None:
 
 
 @models_app.command("activate")
+@domain_errors
 def activate_model(version: Annotated[int, typer.Argument()]) -> None:
     """Make a stored version active (roll back by activating an older one)."""
     from aftersales.triage import learning
 
-    try:
-        with unit_of_work(session_factory()) as session:
-            learning.activate_version(session, version=version)
-    except DomainError as error:
-        typer.echo(f"error: {error.code}: {error.detail}", err=True)
-        raise typer.Exit(1) from None
+    with unit_of_work(session_factory()) as session:
+        learning.activate_version(session, version=version)
     typer.echo(f"active: v{version}")

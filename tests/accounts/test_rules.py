@@ -1,0 +1,183 @@
+"""Pure account rules, table by table: the role × permission matrix, who sees only their own tickets,
+the username and password policies and where each organisation kind may sit in the tree.
+
+The expected tables are written out here by hand, so granting or revoking anything fails a test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from aftersales.accounts import rules
+from aftersales.accounts.enums import OrganisationKind, Permission, Role
+
+P, K = Permission, OrganisationKind
+
+STAFF_TICKETS = {P.TICKET_CREATE, P.TICKET_READ_ALL, P.TICKET_UPDATE, P.TICKET_TRANSITION}
+EXPECTED_PERMISSIONS: dict[Role, set[Permission]] = {
+    Role.ADMIN: set(Permission),
+    Role.AGENT: STAFF_TICKETS | {P.TICKET_IMPORT, P.KNOWLEDGE_MANAGE},
+    Role.DISPATCHER: STAFF_TICKETS,
+    Role.MANAGER: STAFF_TICKETS | {P.AUDIT_READ, P.RULES_MANAGE, P.SLA_MANAGE, P.KNOWLEDGE_MANAGE},
+    Role.INSPECTOR: {P.TICKET_READ_ALL, P.AUDIT_READ},
+    Role.TECHNICIAN: {P.TICKET_READ_OWN, P.TICKET_TRANSITION},
+    Role.PROVIDER: {P.TICKET_READ_OWN, P.TICKET_TRANSITION},
+    Role.CUSTOMER: {P.TICKET_CREATE, P.TICKET_READ_OWN},
+}
+MATRIX = [(role, permission) for role in Role for permission in Permission]
+
+# kind → the parent kinds it may sit under (None: the root).
+EXPECTED_PARENTS: dict[OrganisationKind, set[OrganisationKind | None]] = {
+    K.HQ: {None},
+    K.REGION: {K.HQ},
+    K.SERVICE_CENTER: {K.HQ, K.REGION},
+    K.PROVIDER: {K.HQ, K.REGION, K.SERVICE_CENTER},
+}
+PARENT_GRID = [(kind, parent) for kind in OrganisationKind for parent in (None, *OrganisationKind)]
+
+USERNAME_PROBLEM = "用户名须为 2–64 位小写字母、数字或 _ . -，且以字母或数字开头"
+
+
+def test_every_role_and_permission_is_in_the_matrix() -> None:
+    assert set(rules.PERMISSIONS) == set(Role)
+    assert len(MATRIX) == 8 * 11
+
+
+@pytest.mark.parametrize(("role", "permission"), MATRIX, ids=[f"{r.value}-{p.value}" for r, p in MATRIX])
+def test_permission_cell(role: Role, permission: Permission) -> None:
+    assert rules.has_permission(role, permission) is (permission in EXPECTED_PERMISSIONS[role])
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_permission_sets(role: Role) -> None:
+    assert set(rules.PERMISSIONS[role]) == EXPECTED_PERMISSIONS[role]
+
+
+def test_only_admins_manage_users() -> None:
+    assert [role for role in Role if rules.has_permission(role, P.USERS_MANAGE)] == [Role.ADMIN]
+
+
+def test_nobody_reads_both_all_and_only_own_tickets_except_admin() -> None:
+    both = [
+        role
+        for role in Role
+        if rules.has_permission(role, P.TICKET_READ_ALL) and rules.has_permission(role, P.TICKET_READ_OWN)
+    ]
+    neither = [
+        role
+        for role in Role
+        if not rules.has_permission(role, P.TICKET_READ_ALL) and not rules.has_permission(role, P.TICKET_READ_OWN)
+    ]
+    assert (both, neither) == ([Role.ADMIN], [])
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (Role.ADMIN, False),
+        (Role.AGENT, False),
+        (Role.DISPATCHER, False),
+        (Role.MANAGER, False),
+        (Role.INSPECTOR, False),
+        (Role.TECHNICIAN, True),
+        (Role.PROVIDER, True),
+        (Role.CUSTOMER, True),
+    ],
+)
+def test_sees_only_own_tickets(role: Role, expected: bool) -> None:
+    assert rules.sees_only_own_tickets(role) is expected
+
+
+def test_asking_changes_no_permission_set() -> None:
+    before = {role: frozenset(permissions) for role, permissions in rules.PERMISSIONS.items()}
+    for role, permission in MATRIX:
+        rules.has_permission(role, permission)
+        rules.sees_only_own_tickets(role)
+    assert before == rules.PERMISSIONS
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["ab", "a" * 64, "agent7", "7agent", "wang.fang", "li-qiang", "tech_01", "a.", "0-"],
+)
+def test_acceptable_usernames(username: str) -> None:
+    assert rules.username_problem(username) is None
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "",
+        "a",  # too short
+        "a" * 65,  # too long
+        "Agent",  # upper case
+        "_agent",  # must start with a letter or digit
+        ".agent",
+        "-agent",
+        "wang fang",  # space
+        "王芳",  # not ASCII
+        "agent\n",  # a trailing newline is not let through by `$`
+        "agent@hq",
+    ],
+)
+def test_unacceptable_usernames(username: str) -> None:
+    assert rules.username_problem(username) == USERNAME_PROBLEM
+
+
+@pytest.mark.parametrize(
+    ("password", "expected"),
+    [
+        ("12345678", None),
+        ("correct horse", None),  # inner spaces are fine
+        ("密码很长很长很长", None),  # eight characters, not bytes
+        ("1234567", "密码至少 8 位"),
+        ("", "密码至少 8 位"),
+        (" 123456", "密码至少 8 位"),  # length is checked first
+        (" 12345678", "密码首尾不能有空格"),
+        ("12345678 ", "密码首尾不能有空格"),
+        ("12345678\t", "密码首尾不能有空格"),
+        ("\n12345678", "密码首尾不能有空格"),
+    ],
+)
+def test_password_problem(password: str, expected: str | None) -> None:
+    assert rules.password_problem(password) == expected
+
+
+def test_minimum_password_length() -> None:
+    assert rules.MIN_PASSWORD_LENGTH == 8
+
+
+def test_every_kind_is_in_the_parent_table() -> None:
+    assert set(rules.ALLOWED_PARENTS) == set(OrganisationKind)
+    assert {kind: set(parents) for kind, parents in rules.ALLOWED_PARENTS.items()} == EXPECTED_PARENTS
+
+
+@pytest.mark.parametrize(
+    ("kind", "parent"), PARENT_GRID, ids=[f"{k.value}-under-{p.value if p else 'none'}" for k, p in PARENT_GRID]
+)
+def test_parent_problem_cell(kind: OrganisationKind, parent: OrganisationKind | None) -> None:
+    problem = rules.parent_problem(kind, parent)
+    if parent in EXPECTED_PARENTS[kind]:
+        assert problem is None
+    else:
+        assert problem == f"{kind.value} cannot be placed under {parent.value if parent else 'nothing'}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "parent", "expected"),
+    [
+        (K.HQ, K.HQ, "hq cannot be placed under hq"),
+        (K.HQ, K.REGION, "hq cannot be placed under region"),
+        (K.REGION, None, "region cannot be placed under nothing"),
+        (K.REGION, K.SERVICE_CENTER, "region cannot be placed under service_center"),
+        (K.SERVICE_CENTER, None, "service_center cannot be placed under nothing"),
+        (K.PROVIDER, K.PROVIDER, "provider cannot be placed under provider"),
+    ],
+)
+def test_parent_problem_messages(kind: OrganisationKind, parent: OrganisationKind | None, expected: str) -> None:
+    assert rules.parent_problem(kind, parent) == expected
+
+
+def test_only_hq_is_a_root_and_nothing_sits_under_a_provider() -> None:
+    assert [kind for kind in OrganisationKind if rules.parent_problem(kind, None) is None] == [K.HQ]
+    assert [kind for kind in OrganisationKind if rules.parent_problem(kind, K.PROVIDER) is None] == []

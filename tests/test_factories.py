@@ -1,0 +1,105 @@
+"""The shared builders make exactly what they document, through the services, and refuse bad input."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aftersales.accounts import service as accounts_service
+from aftersales.accounts.enums import OrganisationKind, Role
+from aftersales.accounts.errors import InvalidAccountInputError
+from aftersales.core.clock import FrozenClock
+from aftersales.customers.models import Customer
+from aftersales.tickets import service as tickets_service
+from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind, TicketStatus
+from tests import factories
+
+
+def test_organisation_tree(db: Session, clock: FrozenClock) -> None:
+    tree = factories.organisation_tree(db, clock=clock)
+    nodes = (tree.hq, tree.region, tree.service_center, tree.provider)
+    assert [(o.code, o.name, o.kind, o.city) for o in nodes] == [
+        ("HQ", "总部", OrganisationKind.HQ, None),
+        ("EAST", "华东大区", OrganisationKind.REGION, "上海"),
+        ("SC-上海", "上海服务中心", OrganisationKind.SERVICE_CENTER, "上海"),
+        ("SP-上海", "上海安居服务商", OrganisationKind.PROVIDER, "上海"),
+    ]
+    assert [o.parent_id for o in nodes] == [None, tree.hq.id, tree.region.id, tree.region.id]
+    second = factories.organisation_tree(db, clock=clock, prefix="B-", city="广州")
+    assert (second.hq.code, second.service_center.code) == ("B-HQ", "B-SC-广州")
+
+
+def test_user_with_token_authenticates_as_its_actor(db: Session, clock: FrozenClock) -> None:
+    tree = factories.organisation_tree(db, clock=clock)
+    made = factories.user(
+        db, clock=clock, role=Role.TECHNICIAN, username="tech_zw", organisation_code=tree.service_center.code,
+        phone="13700137000", with_token=True,
+    )  # fmt: skip
+    assert (made.user.username, made.user.display_name, made.user.role) == ("tech_zw", "师傅张伟", Role.TECHNICIAN)
+    assert made.actor == accounts_service.actor_for(made.user)
+    assert made.actor.organisation_id == tree.service_center.id
+    assert made.token is not None and accounts_service.authenticate_token(db, made.token) == made.actor
+    assert made.headers == {"Authorization": f"Bearer {made.token}"}
+    assert accounts_service.verify_password(db, username="tech_zw", password=factories.PASSWORD).id == made.user.id
+
+
+def test_default_usernames_are_unique_and_valid(db: Session, clock: FrozenClock) -> None:
+    first, second = (factories.user(db, clock=clock, role=Role.DISPATCHER) for _ in range(2))
+    assert first.user.username != second.user.username
+    assert first.user.username.startswith("dispatcher_") and first.token is None
+    with pytest.raises(AssertionError):
+        _ = first.headers
+
+
+def test_a_bad_user_changes_nothing(db: Session, clock: FrozenClock) -> None:
+    before = len(accounts_service.list_audit(db))
+    with pytest.raises(InvalidAccountInputError):
+        factories.user(db, clock=clock, username="Bad Name")
+    assert len(accounts_service.list_audit(db)) == before
+
+
+def test_customer_with_address_and_product(db: Session, clock: FrozenClock) -> None:
+    made = factories.customer(db, clock=clock, purchase_date=date(2026, 1, 5))
+    assert (made.name, made.phone) == ("张三", "13800138000")
+    assert [(a.raw, a.city) for a in made.addresses] == [(factories.CUSTOMER_ADDRESS, "深圳市")]
+    assert [(p.model, p.serial_number, p.purchase_date, p.warranty_end) for p in made.products] == [
+        ("YL-S7", "SN-0001", date(2026, 1, 5), date(2027, 1, 5))
+    ]
+    again = factories.customer(db, clock=clock, name="张三丰")  # a repeat caller keeps the stored name
+    assert (again.id, again.name, len(again.addresses), len(again.products)) == (made.id, "张三", 1, 1)
+    assert db.scalar(select(func.count()).select_from(Customer)) == 1
+
+
+def test_ticket_through_intake(db: Session, clock: FrozenClock) -> None:
+    made = factories.ticket(db, clock=clock, priority=Priority.URGENT, channel=Channel.WECHAT)
+    assert (made.number, made.status, made.kind, made.priority, made.channel, made.version) == (
+        "SH20261122-000001",
+        TicketStatus.REGISTERED,
+        TicketKind.REPAIR,
+        Priority.URGENT,
+        Channel.WECHAT,
+        1,
+    )
+    assert (made.customer.phone, made.product_model, made.description, made.reported_at, made.triage) == (
+        "13800138000",
+        "YL-S7",
+        factories.DESCRIPTION,
+        clock.now(),
+        None,  # kind and priority were given: no triage
+    )
+    with pytest.raises(TypeError):
+        factories.ticket(db, clock=clock, request=factories.ticket_request(), priority=Priority.URGENT)
+
+
+@pytest.mark.parametrize("status", list(TicketStatus))
+def test_ticket_in_status_walks_the_shortest_path(db: Session, clock: FrozenClock, status: TicketStatus) -> None:
+    start = clock.now()
+    made = factories.ticket_in_status(db, clock=clock, status=status, spacing=timedelta(minutes=5))
+    steps = factories.LIFECYCLE_PATHS[status]
+    assert made.status == status
+    assert clock.now() == start + len(steps) * timedelta(minutes=5)
+    assert [event.type for event in tickets_service.events_of(db, made.id)] == [EventType.REGISTER, *steps]
+    assert factories.walk(db, clock=clock, ticket_id=made.id, events=[]).status == status  # no steps: unchanged
