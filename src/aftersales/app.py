@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.accounts.api import router as accounts_router
@@ -17,7 +18,8 @@ from aftersales.analytics.api import router as analytics_router
 from aftersales.analytics.console import router as analytics_console_router
 from aftersales.config import Settings, require_secret_key
 from aftersales.core import timeutil
-from aftersales.core.clock import Clock, SystemClock
+from aftersales.core.background import BackgroundRunner, InlineRunner
+from aftersales.core.clock import Clock, RunningClock, SystemClock
 from aftersales.core.db import WalCheckpointer, make_engine, make_session_factory
 from aftersales.core.write_queue import WriteQueue
 from aftersales.customers import rules as customer_rules
@@ -26,6 +28,7 @@ from aftersales.dispatch.fieldwork.console import router as fieldwork_console_ro
 from aftersales.dispatch.network.api import router as network_router
 from aftersales.dispatch.planning.api import router as planning_router
 from aftersales.dispatch.planning.console import router as dispatch_console_router
+from aftersales.dispatch.planning.jobs import dispatch_job
 from aftersales.feedback.api import router as feedback_router
 from aftersales.feedback.console import router as feedback_console_router
 from aftersales.knowledge.api import router as knowledge_router
@@ -80,7 +83,17 @@ def create_app(
         )
         session_factory = make_session_factory(engine)
         checkpointer = WalCheckpointer(engine)
-    app_clock: Clock = clock or SystemClock()
+    app_clock: Clock = clock or (RunningClock(settings.clock_start) if settings.clock_start else SystemClock())
+    factory = session_factory
+
+    def dispatch_pending() -> object:
+        return dispatch_job(factory, app_clock, settings)
+
+    dispatcher: BackgroundRunner | InlineRunner = (
+        BackgroundRunner(dispatch_pending, name="aftersales-dispatcher", poll_seconds=settings.dispatch_poll_seconds)
+        if settings.dispatch_in_background
+        else InlineRunner(dispatch_pending, name="aftersales-dispatcher")
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -90,6 +103,7 @@ def create_app(
         gc.freeze()
         if checkpointer is not None:
             checkpointer.start()
+        dispatcher.start()
         stop = None
         if run_jobs:
             from aftersales.worker import start_in_thread
@@ -100,7 +114,9 @@ def create_app(
         finally:
             if stop is not None:
                 stop.set()
-            write_queue.stop()
+            dispatcher.stop()
+            if write_queue is not None:
+                write_queue.stop()
             if checkpointer is not None:
                 checkpointer.stop()
 
@@ -113,8 +129,12 @@ def create_app(
     app.state.settings = settings
     app.state.clock = app_clock
     app.state.session_factory = session_factory
-    write_queue = WriteQueue(session_factory)
+    # Group commit only where it pays: SQLite's single writer. PostgreSQL takes one unit of work per request.
+    write_queue = (
+        WriteQueue(session_factory) if make_url(settings.database_url).get_backend_name() == "sqlite" else None
+    )
     app.state.write_queue = write_queue
+    app.state.dispatcher = dispatcher
     install_error_handlers(app)
     install_console_handlers(app)
     app.mount("/static", StaticFiles(packages=[("aftersales.web", "static")]), name="static")

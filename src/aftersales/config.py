@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from datetime import time
+from datetime import datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger("aftersales.config")
@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     secret_key: str = ""
     public_base_url: str = "http://127.0.0.1:8000"  # where customers open survey links
     timezone: str = "Asia/Shanghai"
+    # Demo, development and benchmarks only: run as if the time were this instant (ISO 8601 with an
+    # offset), the clock then moving on with real time. Refused in production.
+    clock_start: datetime | None = None
     ticket_number_prefix: str = "SH"
     sqlite_synchronous: str = "FULL"
     sqlite_busy_timeout_ms: int = 30_000
@@ -60,7 +63,12 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = 30.0
     sweep_batch_size: int = 5_000
     run_jobs_in_process: bool = True
-    auto_dispatch: bool = True  # dispatch new installation/repair tickets at intake
+    auto_dispatch: bool = True  # dispatch new installation/repair tickets after intake commits
+    # The dispatch decision runs after the ticket's commit: in a thread of the serving process, woken by
+    # each new field job and polling every dispatch_poll_seconds; off (tests) runs it in the request
+    # thread right after the commit.
+    dispatch_in_background: bool = True
+    dispatch_poll_seconds: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
     # Notification delivery (the outbox sender): batches, lease, retries, quiet hours (in ``timezone``).
     notify_interval_seconds: float = 10.0
@@ -84,6 +92,20 @@ class Settings(BaseSettings):
     wecom_robot_url: str = ""  # https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…
     http_timeout_seconds: float = 10.0
     sms_adapter: str = "log"  # "log", or "package.module:factory" called with the settings
+
+    @model_validator(mode="after")
+    def _clock_start_outside_production(self) -> Settings:
+        if self.clock_start is not None:
+            if self.clock_start.tzinfo is None:
+                raise ValueError(
+                    "AFTERSALES_CLOCK_START 需要带时区偏移（例如 2026-11-25T10:00:00+08:00）/ needs an offset"
+                )
+            if self.environment not in KEY_FILE_ENVIRONMENTS:
+                raise ValueError(
+                    "AFTERSALES_CLOCK_START 只用于演示、开发和测试，生产模式不可设置 / "
+                    "AFTERSALES_CLOCK_START is for demo, development and test modes only"
+                )
+        return self
 
     @field_validator("timezone")
     @classmethod

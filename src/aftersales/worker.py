@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.analytics.jobs import hot_issue_job
 from aftersales.config import Settings
 from aftersales.core.clock import Clock
+from aftersales.dispatch.planning.jobs import dispatch_job
 from aftersales.feedback.jobs import feedback_job
 from aftersales.notifications.jobs import deliver_job
 from aftersales.tickets.jobs import sweep_job
@@ -30,6 +31,8 @@ def jobs(settings: Settings) -> list[Job]:
     """Every periodic job, with its interval."""
     return [
         Job("sla_sweep", settings.sweep_interval_seconds, sweep_job),
+        # Dispatch requests left by intake in other processes (the serving process decides its own at once).
+        Job("dispatch", settings.dispatch_poll_seconds, dispatch_job),
         Job("hot_issues", 300.0, hot_issue_job),
         Job("notifications", settings.notify_interval_seconds, deliver_job),
         Job("feedback", 60.0, feedback_job),

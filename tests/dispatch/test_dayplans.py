@@ -4,6 +4,7 @@ tickets with the ETA on the timeline; emergencies inserted at intake or escalate
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,11 +16,13 @@ from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import FrozenClock
 from aftersales.dispatch.network import service
-from aftersales.dispatch.planning import emergencies
+from aftersales.dispatch.planning import appointments, emergencies
 from aftersales.dispatch.planning.models import DayPlan, PlanStop
 from aftersales.notifications.models import OutboxMessage
+from aftersales.tickets.enums import Priority, TicketKind
 from aftersales.tickets.models import Ticket, TicketEvent
-from tests.conftest import UserFactory, ticket_body
+from tests import factories
+from tests.conftest import UserFactory, local, ticket_body
 
 # Nanshan (southwest) and Futian (centre) bases; the test addresses are all in Nanshan.
 BASES = {"west1": (113.93, 22.53), "west2": (113.94, 22.52), "east1": (114.05, 22.54)}
@@ -27,41 +30,54 @@ STREETS = ["科技园1号", "科技园2号", "后海大道3号", "蛇口工业�
 
 
 @pytest.fixture
-def area(db: Session, clock: FrozenClock, make_user: UserFactory) -> dict[str, int]:
-    accounts_service.create_organisation(
-        db, clock=clock, actor=SYSTEM_ACTOR, code="HQ", name="总部", kind=OrganisationKind.HQ
-    )
-    center = accounts_service.create_organisation(
+def area(db: Session, clock: FrozenClock) -> dict[str, int]:
+    """Shenzhen's service center (40 km around Futian) and its three technicians; user ids by name."""
+    factories.organisation(db, clock=clock, code="HQ", name="总部", kind=OrganisationKind.HQ)
+    center = factories.organisation(
         db,
         clock=clock,
-        actor=SYSTEM_ACTOR,
         code="SZ",
         name="深圳服务中心",
         kind=OrganisationKind.SERVICE_CENTER,
         parent_code="HQ",
         city="深圳市",
     )
-    service.set_service_point(
-        db, organisation_id=center.id, kind="service_center", longitude=113.95, latitude=22.54, radius_km=40
-    )
-    users = {}
-    for username, home in BASES.items():
-        actor, _ = make_user(Role.TECHNICIAN, username=username, organisation_code="SZ")
-        users[username] = actor.user_id or 0
-        service.set_technician(
+    factories.service_point(db, organisation_id=center.id, site=(113.95, 22.54), radius_km=40)
+    users = {
+        username: factories.technician(
             db,
-            user_id=users[username],
-            longitude=home[0],
-            latitude=home[1],
+            clock=clock,
+            username=username,
+            organisation_code="SZ",
+            home=home,
             skills=["lock:repair", "lock:installation"],
             shift=("08:00", "18:00"),
             lunch_break=("12:00", "13:00"),
             max_jobs_per_day=6,
-        )
+        ).user.id
+        for username, home in BASES.items()
+    }
+    db.commit()
     return users
 
 
+def _job(db: Session, clock: FrozenClock, index: int, **fields: Any) -> Ticket:
+    """Customer ``index``'s routine repair in Nanshan, opened by the factory: waiting, not yet dispatched."""
+    return factories.ticket(
+        db,
+        clock=clock,
+        kind=TicketKind.REPAIR,
+        priority=Priority.ROUTINE,
+        external_id=f"plan-{index}",
+        customer_name=f"客户{index}",
+        phone=f"1390000{index:04d}",
+        address=f"广东省深圳市南山区{STREETS[index % 6]}",
+        **fields,
+    )
+
+
 def _open(client: TestClient, token: str, index: int, **overrides: object) -> dict[str, object]:
+    """Customer ``index``'s repair opened through the API, whose intake dispatches it."""
     body = ticket_body(
         kind="repair",
         priority="routine",
@@ -73,23 +89,26 @@ def _open(client: TestClient, token: str, index: int, **overrides: object) -> di
         },
     )
     body.update(overrides)
-    reply = client.post("/api/v1/tickets", json=body, headers={"Authorization": f"Bearer {token}"})
+    headers = {"Authorization": f"Bearer {token}"}
+    reply = client.post("/api/v1/tickets", json=body, headers=headers)
     assert reply.status_code == 201, reply.text
-    return dict(reply.json())
+    # The dispatch decision follows the ticket's commit (inline in tests): read the ticket as it is now.
+    return dict(client.get(f"/api/v1/tickets/{reply.json()['id']}", headers=headers).json())
 
 
 def test_a_plan_assigns_and_sequences_the_area_jobs_and_supersedes_the_last(
-    client: TestClient, db: Session, area: dict[str, int], make_user: UserFactory
+    client: TestClient, db: Session, clock: FrozenClock, area: dict[str, int], make_user: UserFactory
 ) -> None:
     _, token = make_user(Role.DISPATCHER, username="planner")
     headers = {"Authorization": f"Bearer {token}"}
-    tickets = [_open(client, token, i) for i in range(9)]
+    tickets = [_job(db, clock, i) for i in range(9)]
+    db.commit()
     reply = client.post("/api/v1/dispatch/plans", json={"area": "深圳市", "seconds": 1}, headers=headers)
     assert reply.status_code == 201, reply.text
     plan = reply.json()
     assert plan["summary"]["jobs"] == 9 and plan["summary"]["assigned"] == 9 and plan["summary"]["unassigned"] == []
     planned = {stop["ticket_id"]: route["technician"] for route in plan["routes"] for stop in route["stops"]}
-    assert sorted(planned) == sorted(int(str(t["id"])) for t in tickets)
+    assert sorted(planned) == sorted(t.id for t in tickets)
     for route in plan["routes"]:
         etas = [stop["eta"] for stop in route["stops"]]
         assert etas == sorted(etas) and all(eta >= "2026-11-22T10:00:00+08:00" for eta in etas)
@@ -136,14 +155,13 @@ def test_plan_input_errors_change_nothing(
 
 
 def test_an_urgent_job_is_inserted_into_todays_plan_at_intake(
-    client: TestClient, db: Session, area: dict[str, int], make_user: UserFactory
+    client: TestClient, db: Session, clock: FrozenClock, area: dict[str, int], make_user: UserFactory
 ) -> None:
-    _, token = make_user(Role.DISPATCHER, username="planner3")
+    dispatcher, token = make_user(Role.DISPATCHER, username="planner3")
     for i in range(6):
-        _open(client, token, i)
-    client.post(
-        "/api/v1/dispatch/plans", json={"area": "深圳市", "seconds": 1}, headers={"Authorization": f"Bearer {token}"}
-    )
+        _job(db, clock, i)
+    factories.day_plan(db, clock=clock, area="深圳市", actor=dispatcher)
+    db.commit()
     urgent = _open(client, token, 50, priority="urgent", description="被锁在门外，指纹锁打不开")
     assert urgent["assignee"] in {"west1", "west2", "east1"}
     note = db.scalar(
@@ -160,20 +178,20 @@ def test_an_urgent_job_is_inserted_into_todays_plan_at_intake(
 def test_an_emergency_nobody_can_reach_in_time_is_escalated_with_the_reason(
     client: TestClient, db: Session, clock: FrozenClock, area: dict[str, int], make_user: UserFactory
 ) -> None:
-    dispatcher, token = make_user(Role.DISPATCHER, username="planner4")
+    dispatcher, _ = make_user(Role.DISPATCHER, username="planner4")
     make_user(Role.MANAGER, username="boss", organisation_code="SZ")
     for username, user_id in area.items():  # everyone goes home at 10:30
         home = BASES[username]
         service.set_technician(
             db, user_id=user_id, longitude=home[0], latitude=home[1], skills=["lock:repair"], shift=("08:00", "10:30")
         )
-    urgent = _open(client, token, 60, priority="urgent")
-    result = emergencies.insert_emergency(db, clock=clock, actor=dispatcher, ticket_id=int(str(urgent["id"])))
+    urgent = _job(db, clock, 60, priority=Priority.URGENT)
+    result = emergencies.insert_emergency(db, clock=clock, actor=dispatcher, ticket_id=urgent.id)
     assert result.assigned_to is None and result.method == "none"
     # Nobody can squeeze 45 minutes on site into their last half hour, even after re-planning.
     assert result.reason == "重新优化后仍无法在时限 12:00 前安排"
     escalation = db.scalar(
-        select(TicketEvent.note).where(TicketEvent.ticket_id == urgent["id"], TicketEvent.type == "escalation")
+        select(TicketEvent.note).where(TicketEvent.ticket_id == urgent.id, TicketEvent.type == "escalation")
     )
     assert escalation == f"紧急工单无法按时上门，已升级：{result.reason}"
     notice = db.execute(
@@ -181,18 +199,21 @@ def test_an_emergency_nobody_can_reach_in_time_is_escalated_with_the_reason(
     ).all()
     assert len(notice) == 1
     # Asking again does not notify twice.
-    emergencies.insert_emergency(db, clock=clock, actor=dispatcher, ticket_id=int(str(urgent["id"])))
+    emergencies.insert_emergency(db, clock=clock, actor=dispatcher, ticket_id=urgent.id)
     assert db.scalar(select(func.count()).where(OutboxMessage.kind == "dispatch_escalation")) == 1
 
 
-def test_emergency_input_errors(client: TestClient, db: Session, area: dict[str, int], make_user: UserFactory) -> None:
+def test_emergency_input_errors(
+    client: TestClient, db: Session, clock: FrozenClock, area: dict[str, int], make_user: UserFactory
+) -> None:
     _, token = make_user(Role.DISPATCHER, username="planner5")
     headers = {"Authorization": f"Bearer {token}"}
-    routine = _open(client, token, 70)
-    reply = client.post(f"/api/v1/tickets/{routine['id']}/dispatch/emergency", headers=headers)
+    routine = _job(db, clock, 70)
+    consultation = _job(db, clock, 71, kind=TicketKind.CONSULTATION, priority=Priority.URGENT)
+    db.commit()
+    reply = client.post(f"/api/v1/tickets/{routine.id}/dispatch/emergency", headers=headers)
     assert reply.status_code == 422 and reply.json()["detail"] == "工单没有待达成的上门时限"
-    consultation = _open(client, token, 71, kind="consultation", priority="urgent")
-    reply = client.post(f"/api/v1/tickets/{consultation['id']}/dispatch/emergency", headers=headers)
+    reply = client.post(f"/api/v1/tickets/{consultation.id}/dispatch/emergency", headers=headers)
     assert reply.status_code == 422 and reply.json()["code"] == "dispatch.invalid"
     assert db.scalar(select(func.count()).select_from(DayPlan)) == 0
 
@@ -221,12 +242,13 @@ def test_a_technician_profile_with_a_bad_lunch_break_is_refused(db: Session, are
 
 
 def test_console_plan_page_and_the_technicians_ordered_jobs_with_etas(
-    client: TestClient, db: Session, area: dict[str, int], make_user: UserFactory
+    client: TestClient, db: Session, clock: FrozenClock, area: dict[str, int], make_user: UserFactory
 ) -> None:
     from tests.conftest import console_login
 
-    _, token = make_user(Role.DISPATCHER, username="planner6")
-    numbers = [str(_open(client, token, i)["number"]) for i in range(4)]
+    make_user(Role.DISPATCHER, username="planner6")
+    numbers = [_job(db, clock, i).number for i in range(4)]
+    db.commit()
     csrf = console_login(client, db, "planner6")
     empty = client.get("/console/plans?area=深圳市")
     assert empty.status_code == 200 and "还没有这一天的计划" in empty.text
@@ -255,11 +277,11 @@ def test_console_plan_page_and_the_technicians_ordered_jobs_with_etas(
 
 
 def test_a_booked_job_given_up_for_an_emergency_goes_back_to_the_queue(
-    client: TestClient, db: Session, area: dict[str, int], make_user: UserFactory
+    client: TestClient, db: Session, clock: FrozenClock, area: dict[str, int], make_user: UserFactory
 ) -> None:
     from datetime import date
 
-    _, token = make_user(Role.DISPATCHER, username="planner7")
+    dispatcher, token = make_user(Role.DISPATCHER, username="planner7")
     headers = {"Authorization": f"Bearer {token}"}
     # Only west1 works today, until noon, with no lunch: two booked jobs fill the rest of the morning.
     for username, user_id in area.items():
@@ -273,21 +295,24 @@ def test_a_booked_job_given_up_for_an_emergency_goes_back_to_the_queue(
             shift=("08:00", "12:00"),
             days_off=[] if username == "west1" else [date(2026, 11, 22)],
         )
-    booked = [_open(client, token, 80 + i) for i in range(2)]
+    booked = [_job(db, clock, 80 + i) for i in range(2)]
     for ticket in booked:
-        reply = client.post(
-            f"/api/v1/tickets/{ticket['id']}/appointments",
-            json={"start": "2026-11-22T10:15:00+08:00", "end": "2026-11-22T12:00:00+08:00"},
-            headers=headers,
+        appointments.book(
+            db,
+            clock=clock,
+            actor=dispatcher,
+            ticket_id=ticket.id,
+            start=local(2026, 11, 22, 10, 15),
+            end=local(2026, 11, 22, 12),
         )
-        assert reply.status_code == 201, reply.text
-    plan = client.post("/api/v1/dispatch/plans", json={"area": "深圳市", "seconds": 1}, headers=headers).json()
-    assert plan["summary"]["assigned"] == 2
+    plan = factories.day_plan(db, clock=clock, area="深圳市", actor=dispatcher)
+    db.commit()
+    assert plan.summary["assigned"] == 2
     urgent = _open(client, token, 90, priority="urgent")
     assert urgent["assignee"] == "west1"
     given_up = [
         ticket_id
-        for ticket_id in (int(str(t["id"])) for t in booked)
+        for ticket_id in (t.id for t in booked)
         if db.scalar(select(Ticket.assignee_id).where(Ticket.id == ticket_id)) is None
     ]
     assert len(given_up) == 1
@@ -300,9 +325,7 @@ def test_a_booked_job_given_up_for_an_emergency_goes_back_to_the_queue(
     current = client.get("/api/v1/dispatch/plans", params={"area": "深圳市"}, headers=headers).json()
     assert [row["ticket_id"] for row in current["summary"]["unassigned"]] == given_up
     planned = [stop["ticket_id"] for route in current["routes"] for stop in route["stops"]]
-    assert sorted(planned) == sorted(
-        [int(str(urgent["id"])), *(int(str(t["id"])) for t in booked if t["id"] not in given_up)]
-    )
+    assert sorted(planned) == sorted([int(str(urgent["id"])), *(t.id for t in booked if t.id not in given_up)])
 
 
 def test_a_plan_never_gives_a_job_to_a_crew_without_the_skill_the_area_or_the_day(
@@ -334,7 +357,8 @@ def test_a_plan_never_gives_a_job_to_a_crew_without_the_skill_the_area_or_the_da
     other, _ = make_user(Role.TECHNICIAN, username="gz1", organisation_code="GZ")
     service.set_technician(db, user_id=other.user_id or 0, longitude=113.93, latitude=22.53, skills=["*:repair"])
     for i in range(5):
-        _open(client, token, 100 + i)
+        _job(db, clock, 100 + i)
+    db.commit()
     plan = client.post(
         "/api/v1/dispatch/plans", json={"area": "深圳市", "seconds": 1}, headers={"Authorization": f"Bearer {token}"}
     ).json()
@@ -346,13 +370,10 @@ def test_a_plan_never_gives_a_job_to_a_crew_without_the_skill_the_area_or_the_da
 def test_the_board_dispatches_a_waiting_job_with_one_click(
     client: TestClient, db: Session, clock: FrozenClock, area: dict[str, int], make_user: UserFactory
 ) -> None:
-    from aftersales.tickets.schemas import TicketCreate
-    from aftersales.usecases import intake as flows
     from tests.conftest import console_login
 
     dispatcher, _ = make_user(Role.DISPATCHER, username="planner9")
-    request = TicketCreate.model_validate(ticket_body(kind="repair", priority="routine"))
-    waiting, _created = flows.open_ticket(db, clock=clock, actor=dispatcher, request=request)  # not dispatched
+    waiting = factories.ticket(db, clock=clock, actor=dispatcher)  # not dispatched
     db.commit()
     csrf = console_login(client, db, "planner9")
     board = client.get("/console/board").text

@@ -18,8 +18,8 @@ from aftersales.core.clock import FrozenClock
 from aftersales.core.errors import DomainError
 from aftersales.dispatch import fieldwork
 from aftersales.dispatch.errors import ConfirmationCodeError, WrongConfirmationCodeError
+from aftersales.dispatch.fieldwork.inputs import Upload
 from aftersales.dispatch.fieldwork.models import ConfirmationCode
-from aftersales.dispatch.fieldwork.rules import Upload
 from aftersales.dispatch.network.models import Technician
 from aftersales.notifications import service as notifications_service
 from aftersales.sla.models import Target
@@ -42,7 +42,9 @@ from tests.images import GIF, png
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     # Jobs are assigned by hand here: no dispatch at intake.
-    return Settings(database_url=database_url, run_jobs_in_process=False, auto_dispatch=False)
+    return Settings(
+        database_url=database_url, run_jobs_in_process=False, auto_dispatch=False, dispatch_in_background=False
+    )
 
 
 @pytest.fixture
@@ -64,7 +66,7 @@ def _onsite(db: Session, ticket_id: int) -> Target:
 
 
 def test_full_flow_from_accept_to_check_out(client: TestClient, db: Session, clock: FrozenClock, world: World) -> None:
-    ticket_id = open_job(client, world)
+    ticket_id = open_job(db, clock, world)
     jobs = client.get("/api/v1/jobs", headers=world.headers("tech_a")).json()
     assert [(job["id"], job["field_state"], job["customer_phone_masked"]) for job in jobs] == [
         (ticket_id, "assigned", "138****8000")
@@ -183,7 +185,7 @@ def test_full_flow_from_accept_to_check_out(client: TestClient, db: Session, clo
 def test_check_in_after_the_due_time_leaves_the_onsite_target_breached(
     client: TestClient, db: Session, clock: FrozenClock, world: World
 ) -> None:
-    ticket_id = open_job(client, world)
+    ticket_id = open_job(db, clock, world)
     step(client, world, "tech_a", ticket_id, "accept")
     clock.advance(timedelta(hours=3))
     reply = step(client, world, "tech_a", ticket_id, "check-in", {"longitude": 113.0, "latitude": 23.0})
@@ -194,8 +196,10 @@ def test_check_in_after_the_due_time_leaves_the_onsite_target_breached(
     assert data["far_from_address"] is True and data["distance_km"] > 1
 
 
-def test_decline_puts_the_job_back_in_the_queue_with_the_reason(client: TestClient, db: Session, world: World) -> None:
-    ticket_id = open_job(client, world)
+def test_decline_puts_the_job_back_in_the_queue_with_the_reason(
+    client: TestClient, db: Session, clock: FrozenClock, world: World
+) -> None:
+    ticket_id = open_job(db, clock, world)
     before = counts(db, ticket_id)
     blank = step(client, world, "tech_a", ticket_id, "decline", {"reason": "  "})
     assert (blank.status_code, blank.json()["code"], blank.json()["detail"]) == (
@@ -250,7 +254,7 @@ def _on_site(db: Session, clock: FrozenClock, world: World, ticket_id: int) -> N
 def test_confirmation_codes_count_attempts_expire_and_are_replaced(
     client: TestClient, db: Session, clock: FrozenClock, world: World
 ) -> None:
-    ticket_id = open_job(client, world)
+    ticket_id = open_job(db, clock, world)
     actor = world.actors["tech_a"]
     _on_site(db, clock, world, ticket_id)
     early = pytest.raises(DomainError, match="请先提交处理结果，再请客户确认")
@@ -300,7 +304,7 @@ def test_confirmation_codes_count_attempts_expire_and_are_replaced(
 def test_bad_photos_are_refused_and_nothing_is_stored(
     client: TestClient, db: Session, clock: FrozenClock, world: World
 ) -> None:
-    ticket_id = open_job(client, world)
+    ticket_id = open_job(db, clock, world)
     _on_site(db, clock, world, ticket_id)
     db.commit()
     before = counts(db, ticket_id)
@@ -332,9 +336,9 @@ def test_bad_photos_are_refused_and_nothing_is_stored(
 
 
 def test_missing_or_foreign_coordinates_are_refused_and_nothing_changes(
-    client: TestClient, db: Session, world: World
+    client: TestClient, db: Session, clock: FrozenClock, world: World
 ) -> None:
-    ticket_id = open_job(client, world)
+    ticket_id = open_job(db, clock, world)
     step(client, world, "tech_a", ticket_id, "accept")
     before = counts(db, ticket_id)
     for body, detail, fields in (
@@ -356,7 +360,7 @@ def test_missing_or_foreign_coordinates_are_refused_and_nothing_changes(
 def test_only_the_assignee_or_its_provider_may_see_and_act(
     client: TestClient, db: Session, clock: FrozenClock, world: World
 ) -> None:
-    mine = open_job(client, world)
+    mine = open_job(db, clock, world)
     _on_site(db, clock, world, mine)
     fieldwork.result(
         db, clock=clock, actor=world.actors["tech_a"], ticket_id=mine, note="ok", photos=[Upload("a.png", PNG)]
@@ -377,18 +381,21 @@ def test_only_the_assignee_or_its_provider_may_see_and_act(
     assert view["allowed_actions"] == [] and view["field_state"] == "on_site"  # may look, not act
 
 
-def test_a_provider_lists_and_works_only_its_organisation_jobs(client: TestClient, db: Session, world: World) -> None:
-    ours = open_job(client, world, assignee="prov_a1")
+def test_a_provider_lists_and_works_only_its_organisation_jobs(
+    client: TestClient, db: Session, clock: FrozenClock, world: World
+) -> None:
+    ours = open_job(db, clock, world, assignee="prov_a1")
     theirs = open_job(
-        client,
+        db,
+        clock,
         world,
         assignee="prov_b1",
-        customer={"name": "李四", "phone": "13900139000", "address": "广东省广州市天河区体育西路1号"},
+        customer_name="李四",
+        phone="13900139000",
+        address="广东省广州市天河区体育西路1号",
     )
     in_house = open_job(
-        client,
-        world,
-        customer={"name": "王五", "phone": "13700137000", "address": "广东省深圳市福田区福华路1号"},
+        db, clock, world, customer_name="王五", phone="13700137000", address="广东省深圳市福田区福华路1号"
     )
     listing = client.get("/api/v1/jobs", headers=world.headers("prov_a2")).json()
     assert [(job["id"], job["customer_phone_masked"]) for job in listing] == [(ours, "138****8000")]

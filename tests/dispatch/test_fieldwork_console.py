@@ -25,7 +25,9 @@ from tests.images import GIF
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, run_jobs_in_process=False, auto_dispatch=False)
+    return Settings(
+        database_url=database_url, run_jobs_in_process=False, auto_dispatch=False, dispatch_in_background=False
+    )
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def _steps(page: str) -> list[str]:
 def test_the_card_offers_the_flow_and_posts_each_step(
     client: TestClient, db: Session, clock: FrozenClock, world: World
 ) -> None:
-    ticket_id = open_job(client, world)
+    ticket_id = open_job(db, clock, world)
     csrf = console_login(client, db, "tech_a")
     url = f"/console/jobs/{ticket_id}"
 
@@ -120,13 +122,11 @@ def test_the_card_offers_the_flow_and_posts_each_step(
 
 
 def test_wrong_code_counts_and_others_cannot_open_the_job(
-    client: TestClient, db: Session, world: World, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, db: Session, clock: FrozenClock, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("aftersales.dispatch.fieldwork.closing.secrets.randbelow", lambda _: 123456)
-    ticket_id = open_job(client, world)
-    other = open_job(
-        client, world, customer={"name": "王五", "phone": "13700137000", "address": "广东省深圳市福田区福华路1号"}
-    )
+    ticket_id = open_job(db, clock, world)
+    other = open_job(db, clock, world, customer_name="王五", phone="13700137000", address="广东省深圳市福田区福华路1号")
     csrf = console_login(client, db, "tech_a")
     url = f"/console/jobs/{ticket_id}"
     for action, fields, files in (

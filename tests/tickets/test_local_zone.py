@@ -47,7 +47,11 @@ def zone_and_day(request: pytest.FixtureRequest) -> tuple[str, str]:
 @pytest.fixture
 def settings(database_url: str, zone_and_day: tuple[str, str]) -> Settings:
     return Settings(
-        database_url=database_url, run_jobs_in_process=False, secret_key="test-signing-key", timezone=zone_and_day[0]
+        database_url=database_url,
+        run_jobs_in_process=False,
+        secret_key="test-signing-key",
+        timezone=zone_and_day[0],
+        dispatch_in_background=False,
     )
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select, true
+from sqlalchemy import bindparam, insert, select, true
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import rules
@@ -56,6 +59,50 @@ def record_audit(
     )
     session.add(entry)
     return entry
+
+
+_AUDIT_KEYS = ("at", "actor_id", "actor_name", "action", "entity_type", "entity_id", "before", "after", "note")
+_audit_insert = Prepared(insert(table_of(AuditEntry)), keys=_AUDIT_KEYS)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One audit entry for :func:`append_audit_rows`."""
+
+    at: datetime
+    actor: Actor
+    action: str
+    entity_type: str
+    entity_id: object
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    note: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "actor_id": self.actor.user_id,
+            "actor_name": self.actor.username,
+            "action": self.action,
+            "entity_type": self.entity_type,
+            "entity_id": str(self.entity_id),
+            "before": self.before,
+            "after": self.after,
+            "note": self.note,
+        }
+
+
+def append_audit_rows(session: Session, rows: Sequence[AuditRow]) -> None:
+    """Append entries without the ORM, on the session's transaction (hot paths: intake, the SLA sweep).
+
+    The audit log's only other writer is :func:`record_audit`; both keep it append-only."""
+    if not rows:
+        return
+    connection = core_connection(session)
+    if len(rows) == 1:
+        _audit_insert.execute(connection, rows[0].params())
+    else:
+        connection.execute(insert(table_of(AuditEntry)), [row.params() for row in rows])
 
 
 def create_organisation(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from aftersales.accounts.models import AuditEntry
+from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection, dialect_insert, dialect_of, table_of
@@ -84,7 +84,6 @@ class RegisteredTicket:
 
 _tickets = table_of(Ticket)
 _events = table_of(TicketEvent)
-_audit = table_of(AuditEntry)
 _sequences = table_of(TicketNumberSequence)
 
 
@@ -101,7 +100,6 @@ def _statements(dialect: str) -> dict[str, Any]:
         ),
         "ticket": Prepared(insert(_tickets).returning(_tickets.c.id), keys=_TICKET_KEYS),
         "event": Prepared(insert(_events), keys=_EVENT_KEYS),
-        "audit": Prepared(insert(_audit), keys=_AUDIT_KEYS),
     }
 
 
@@ -143,7 +141,6 @@ _EVENT_KEYS = (
     "to_status",
     "data",
 )
-_AUDIT_KEYS = ("at", "actor_id", "actor_name", "action", "entity_type", "entity_id", "before", "note", "after")
 
 
 def next_number(session: Session, *, prefix: str, day: date) -> str:
@@ -250,25 +247,24 @@ def register(
         },
     )
     targets = sla_service.insert_targets(session, ticket_id=ticket_id, planned=planned)
-    statements["audit"].execute(
-        connection,
-        {
-            "at": now,
-            "actor_id": actor.user_id,
-            "actor_name": actor.username,
-            "action": "ticket.created",
-            "entity_type": "ticket",
-            "entity_id": str(ticket_id),
-            "before": None,
-            "note": None,
-            "after": {
-                "number": number,
-                "status": TicketStatus.REGISTERED.value,
-                "kind": data.kind.value,
-                "priority": data.priority.value,
-                "customer_id": customer.id,
-            },
-        },
+    accounts_service.append_audit_rows(
+        session,
+        [
+            accounts_service.AuditRow(
+                at=now,
+                actor=actor,
+                action="ticket.created",
+                entity_type="ticket",
+                entity_id=ticket_id,
+                after={
+                    "number": number,
+                    "status": TicketStatus.REGISTERED.value,
+                    "kind": data.kind.value,
+                    "priority": data.priority.value,
+                    "customer_id": customer.id,
+                },
+            )
+        ],
     )
     # A ticket reported in the past may already be due a warning or breach: the caller refreshes it.
     needs_refresh = any(now >= plan.warn_at for plan in planned.plans)

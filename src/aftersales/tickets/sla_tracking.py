@@ -16,7 +16,6 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
-from aftersales.accounts.models import AuditEntry
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection, table_of
@@ -121,27 +120,24 @@ def _update_ticket_states(session: Session, *, clock: Clock, tickets: Mapping[in
         ).all():
             states[ticket_id].append(SlaState(state))
     by_new_state: dict[SlaState, list[int]] = defaultdict(list)
-    audit: list[dict[str, object]] = []
+    audit: list[accounts_service.AuditRow] = []
     for ticket_id, ticket in tickets.items():
         new_state = sla_rules.combine_states(states[ticket_id])
         old_state = SlaState(ticket.sla_state)
         if new_state != old_state:
             by_new_state[new_state].append(ticket_id)
             audit.append(
-                {
-                    "at": clock.now(),
-                    "actor_id": None,
-                    "actor_name": SYSTEM_ACTOR.username,
-                    "action": "ticket.sla_state",
-                    "entity_type": "ticket",
-                    "entity_id": str(ticket_id),
-                    "before": {"sla_state": old_state.value},
-                    "after": {"sla_state": new_state.value},
-                    "note": None,
-                }
+                accounts_service.AuditRow(
+                    at=clock.now(),
+                    actor=SYSTEM_ACTOR,
+                    action="ticket.sla_state",
+                    entity_type="ticket",
+                    entity_id=ticket_id,
+                    before={"sla_state": old_state.value},
+                    after={"sla_state": new_state.value},
+                )
             )
-    if audit:
-        core_connection(session).execute(insert(table_of(AuditEntry)), audit)
+    accounts_service.append_audit_rows(session, audit)
     # The sweep's own bookkeeping does not bump the ticket version: no agent edit is invalidated by it.
     for state, ids in by_new_state.items():
         for chunk in _chunks(ids, 500):

@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from aftersales.config import Settings
+from aftersales.core.background import BackgroundRunner, InlineRunner
 from aftersales.core.clock import Clock
 from aftersales.core.db import mark_read_only
 
@@ -59,3 +61,12 @@ def json_response(model: BaseModel, status_code: int = 200) -> Response:
     """Serialise a reply model here, in the route's worker thread (FastAPI would hand a sync route's
     return value to the thread pool a second time just to serialise it)."""
     return Response(content=model.model_dump_json(), media_type="application/json", status_code=status_code)
+
+
+async def after_commit(runner: BackgroundRunner | InlineRunner) -> None:
+    """Hand follow-up work (a dispatch decision) to the process's runner once the route has committed:
+    a background runner is only woken; an inline one runs in a worker thread, never on the event loop."""
+    if runner.is_inline:
+        await run_in_threadpool(runner.kick)
+    else:
+        runner.kick()

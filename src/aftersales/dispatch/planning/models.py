@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aftersales.core.db import Base, JSONType, UTCDateTime
@@ -57,3 +57,31 @@ class PlanStop(Base):
     departure_at: Mapped[datetime] = mapped_column(UTCDateTime())
     travel_km: Mapped[float]
     travel_minutes: Mapped[float]
+
+
+class DispatchRequest(Base):
+    """A new field job waiting for its dispatch decision, written in the ticket's own transaction and
+    handled after its commit (by the server's dispatcher thread or a worker), so a re-plan never runs
+    inside intake. Claimed under a lease; ``done_at`` is set once the decision is on the timeline."""
+
+    __tablename__ = "dispatch_requests"
+    __table_args__ = (
+        Index(
+            "ix_dispatch_requests_pending",
+            "is_urgent",
+            "requested_at",
+            sqlite_where=text("done_at IS NULL"),
+            postgresql_where=text("done_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Urgent jobs are decided first: their on-site clock (2 h) is the one a backlog would endanger.
+    is_urgent: Mapped[bool] = mapped_column(default=False)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    claim_token: Mapped[str | None] = mapped_column(String(32), default=None)
+    attempts: Mapped[int] = mapped_column(default=0)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    outcome: Mapped[str | None] = mapped_column(String(500), default=None)

@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from aftersales.accounts.deps import CurrentActor, authenticate, require
 from aftersales.accounts.enums import Permission
 from aftersales.core.clock import Clock
+from aftersales.core.db import unit_of_work
 from aftersales.core.timeutil import to_local
 from aftersales.sla.enums import SlaState
 from aftersales.tickets import presenters
@@ -31,7 +33,7 @@ from aftersales.usecases import assistant as assist_flow
 from aftersales.usecases import intake as flows
 from aftersales.usecases import ticket_view
 from aftersales.usecases.schemas import AssistRequest, AssistResponse
-from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit, json_response
+from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, after_commit, commit, json_response
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
@@ -52,12 +54,11 @@ async def create_ticket(body: TicketCreate, request: Request, clock: ClockDep, s
     def register(session: Session) -> tuple[TicketRead, bool]:
         actor = authenticate(request, session)
         require(actor, Permission.TICKET_CREATE)
-        prepared = flows.prepare_ticket(session, clock=clock, request=body)
-        ticket, created = flows.open_prepared(
+        ticket, created = flows.open_ticket(
             session,
             clock=clock,
             actor=actor,
-            prepared=prepared,
+            request=body,
             number_prefix=settings.ticket_number_prefix,
             auto_dispatch=settings.auto_dispatch,
         )
@@ -65,8 +66,19 @@ async def create_ticket(body: TicketCreate, request: Request, clock: ClockDep, s
         today = to_local(clock.now()).date()
         return presenters.ticket_read(ticket, today=today, assignee=names.get(ticket.assignee_id or 0)), created
 
-    # Group commit: the writer thread answers once the transaction holding this ticket is durable.
-    read, created = await asyncio.wrap_future(request.app.state.write_queue.submit(register))
+    write_queue = request.app.state.write_queue
+    if write_queue is not None:
+        # SQLite, group commit: the writer thread answers once the transaction holding this ticket is durable.
+        read, created = await asyncio.wrap_future(write_queue.submit(register))
+    else:
+        # PostgreSQL: one unit of work per request, many at a time.
+        def alone() -> tuple[TicketRead, bool]:
+            with unit_of_work(request.app.state.session_factory) as session:
+                return register(session)
+
+        read, created = await run_in_threadpool(alone)
+    if created and settings.auto_dispatch:
+        await after_commit(request.app.state.dispatcher)
     return json_response(read, status_code=201 if created else 200)
 
 
