@@ -17,10 +17,9 @@ from aftersales.core import migrate
 from aftersales.core.clock import FrozenClock
 from aftersales.core.db import make_session_factory, unit_of_work
 from aftersales.notifications.models import OutboxMessage
+from aftersales.tickets.enums import Priority, TicketKind
 from aftersales.tickets.models import Ticket, TicketEvent, TicketNumberSequence
-from aftersales.tickets.schemas import TicketCreate
-from aftersales.usecases import intake as flows
-from tests.conftest import ticket_body
+from tests import factories
 
 
 def _upgrade(runner: CliRunner) -> None:
@@ -32,7 +31,7 @@ def _upgrade(runner: CliRunner) -> None:
 def test_db_upgrade_is_idempotent(cli_db: Engine, runner: CliRunner) -> None:
     _upgrade(runner)
     _upgrade(runner)
-    assert runner.invoke(app, ["db", "current"]).output.strip() == migrate.head_revision() == "0013"
+    assert runner.invoke(app, ["db", "current"]).output.strip() == migrate.head_revision() == "0014"
 
 
 def test_users_and_tokens(cli_db: Engine, runner: CliRunner) -> None:
@@ -71,14 +70,14 @@ def test_sla_sweep_breaches_a_backdated_ticket_once(cli_db: Engine, runner: CliR
         accounts_service.create_user(
             session, clock=FrozenClock(now), actor=SYSTEM_ACTOR, username="boss", role=Role.MANAGER
         )
-        request = TicketCreate.model_validate(
-            ticket_body(kind="repair", priority="urgent", reported_at=(now - timedelta(days=3)).isoformat())
-        )
         # Registered three days ago: the clock of that moment, so nothing is swept at creation.
-        ticket, _ = flows.open_ticket(
-            session, clock=FrozenClock(now - timedelta(days=3)), actor=SYSTEM_ACTOR, request=request
-        )
-        ticket_id = ticket.id
+        ticket_id = factories.ticket(
+            session,
+            clock=FrozenClock(now - timedelta(days=3)),
+            kind=TicketKind.REPAIR,
+            priority=Priority.URGENT,
+            reported_at=now - timedelta(days=3),
+        ).id
     first = runner.invoke(app, ["sla", "sweep"])
     assert first.exit_code == 0, first.output
     assert json.loads(first.output)["breaches"] == 3
@@ -161,6 +160,7 @@ def test_worker_once_runs_the_sweep(cli_db: Engine, runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines() == [
         "sla_sweep: SweepReport(targets_checked=0, warnings=0, breaches=0, tickets_changed=0)",
+        "dispatch: DispatchReport(decided=0, failed=0)",
         "hot_issues: {'assigned': 0, 'alerts': 0}",
         "notifications: {'sent': 0, 'retrying': 0, 'failed': 0, 'internal': 0, 'suppressed': 0, 'postponed': 0, 'lease_lost': 0}",
         "feedback: {'visits_scheduled': 0, 'promise_alerts': 0}",

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import Role
@@ -52,6 +52,7 @@ TABLES_BY_REVISION: dict[str, set[str]] = {
         "compensations", "quality_checklist_items", "quality_inspections", "quality_rectifications",
         "quality_samples", "quality_self_checks",
     },
+    "0014": {"dispatch_requests"},
 }  # fmt: skip
 # Columns a revision adds to a table an earlier one created.
 COLUMNS_BY_REVISION: dict[str, dict[str, set[str]]] = {
@@ -119,14 +120,6 @@ def _in_own_schema(url: str, schema: str) -> Iterator[Engine]:
         owner.dispose()
 
 
-def downgrade(engine: Engine, revision: str) -> None:
-    """``alembic downgrade`` on the engine, the way :func:`migrate.upgrade` runs upgrades."""
-    config = migrate.alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-
-
 def tables(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
 
@@ -170,17 +163,17 @@ def test_head_base_head_round_trip(fresh_engine: Engine) -> None:
 
     migrate.upgrade(fresh_engine)
     assert tables(fresh_engine) == HEAD_TABLES
-    assert migrate.current(fresh_engine) == "0013"
+    assert migrate.current(fresh_engine) == REVISIONS[-1]
     assert schema_differences(fresh_engine) == []
 
-    downgrade(fresh_engine, "base")
+    migrate.downgrade(fresh_engine, "base")
     assert tables(fresh_engine) == {"alembic_version"}
     assert relations(fresh_engine) == LEFTOVERS[fresh_engine.dialect.name]  # no stray index or sequence
     assert migrate.current(fresh_engine) is None
 
     migrate.upgrade(fresh_engine)
     assert tables(fresh_engine) == HEAD_TABLES
-    assert migrate.current(fresh_engine) == "0013"
+    assert migrate.current(fresh_engine) == REVISIONS[-1]
     assert schema_differences(fresh_engine) == []
 
 
@@ -195,7 +188,7 @@ def test_each_downgrade_removes_exactly_what_its_upgrade_added(fresh_engine: Eng
             assert added <= columns(fresh_engine, table), revision
 
     for previous, revision in reversed(list(zip(["base", *REVISIONS[:-1]], REVISIONS, strict=True))):
-        downgrade(fresh_engine, previous)
+        migrate.downgrade(fresh_engine, previous)
         expected -= TABLES_BY_REVISION[revision]
         assert (previous, tables(fresh_engine)) == (previous, expected)
         assert migrate.current(fresh_engine) == (None if previous == "base" else previous)
@@ -204,24 +197,14 @@ def test_each_downgrade_removes_exactly_what_its_upgrade_added(fresh_engine: Eng
     assert expected == {"alembic_version"}
 
 
-def test_downgrading_past_a_column_change_keeps_the_rows(
-    request: pytest.FixtureRequest, database_url: str, fresh_engine: Engine
-) -> None:
-    request.applymarker(
-        pytest.mark.xfail(
-            is_sqlite(database_url),
-            reason="on SQLite, 0002's downgrade rebuilds `users` (batch drop_column) with foreign_keys=ON, and "
-            "dropping the old table fails ('FOREIGN KEY constraint failed') once api_tokens/audit_log rows "
-            "point at a user",
-            raises=IntegrityError,
-            strict=True,
-        )
-    )
+def test_downgrading_past_a_column_change_keeps_the_rows(fresh_engine: Engine) -> None:
+    # On SQLite, 0002's downgrade rebuilds `users` (batch drop_column) while api_tokens and audit_log rows
+    # point at a user: that works only because the run switches foreign keys off around its transaction.
     migrate.upgrade(fresh_engine)
     clock = FrozenClock(factories.local(2026, 11, 22, 10))
     with unit_of_work(make_session_factory(fresh_engine)) as session:
         factories.user(session, clock=clock, role=Role.TECHNICIAN, username="tech_keep", with_token=True)
-    downgrade(fresh_engine, "0001")
+    migrate.downgrade(fresh_engine, "0001")
     assert "failed_logins" not in columns(fresh_engine, "users")
     with fresh_engine.connect() as connection:
         assert connection.execute(text("SELECT username FROM users")).scalars().all() == ["tech_keep"]
@@ -230,3 +213,49 @@ def test_downgrading_past_a_column_change_keeps_the_rows(
     with unit_of_work(make_session_factory(fresh_engine)) as session:
         kept = accounts_service.get_user(session, "tech_keep")
         assert (kept.role, kept.failed_logins, kept.locked_until) == (Role.TECHNICIAN, 0, None)
+
+
+def test_sqlite_migrations_turn_foreign_keys_back_on(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'pragma.db'}")
+    try:
+        migrate.upgrade(engine, "0002")
+        migrate.downgrade(engine, "0001")
+        with engine.connect() as connection:  # the pool's only connection: the one the migrations used
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+        # Inside a transaction the pragma would silently do nothing: such a connection is refused.
+        config = migrate.alembic_config(engine)
+        with engine.begin() as connection, pytest.raises(RuntimeError, match="outside a transaction"):
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0002")
+        assert migrate.current(engine) == "0001"
+    finally:
+        engine.dispose()
+
+
+def test_a_sqlite_migration_run_that_leaves_a_row_dangling_is_rolled_back(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'dangling.db'}")
+    try:
+        migrate.upgrade(engine, "0001")
+        # A token whose user is gone, as a tool that wrote with foreign keys off could leave behind.
+        pooled = engine.raw_connection()  # the driver's own connection is in autocommit mode (make_engine)
+        try:
+            raw = pooled.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys=OFF")
+            raw.execute(
+                "INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at)"
+                f" VALUES (7, 42, 'cli', '{'ab' * 32}', 'ast_', '2026-11-22 02:00:00.000000')"
+            )
+            raw.execute("PRAGMA foreign_keys=ON")
+        finally:
+            pooled.close()
+        with pytest.raises(migrate.DanglingForeignKeysError) as error:
+            migrate.upgrade(engine, "0002")
+        assert error.value.dangling == [("api_tokens", 7, "users")]
+        assert "api_tokens row 7 -> users" in str(error.value)
+        # Nothing of the run was kept.
+        assert migrate.current(engine) == "0001"
+        assert "failed_logins" not in columns(engine, "users")
+        assert "console_sessions" not in tables(engine)
+    finally:
+        engine.dispose()

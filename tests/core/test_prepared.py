@@ -86,7 +86,11 @@ def _cases(dialect: str) -> list[tuple[str, Prepared, dict[str, Any]]]:
             {key: None for key in intake._EVENT_KEYS}
             | {"ticket_id": 1, "type": "register", "at": AT, "data": {"渠道": "hotline"}},
         ),
-        ("audit", tickets["audit"], {key: None for key in intake._AUDIT_KEYS} | {"at": AT, "after": {"a": 1}}),
+        (
+            "audit",
+            accounts_service._audit_insert,
+            {key: None for key in accounts_service._AUDIT_KEYS} | {"at": AT, "after": {"a": 1}},
+        ),
         ("policy", sla["policy"], {"priority": "urgent"}),
         ("revision", sla["revision"], {"calendar_id": 1}),
         (

@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from aftersales.dispatch.fieldwork import inputs as field_inputs
 from aftersales.dispatch.fieldwork import rules as field_rules
-from aftersales.dispatch.fieldwork.rules import FieldAction, FieldInputError, FieldProgress, FieldState, Upload
+from aftersales.dispatch.fieldwork.inputs import FieldInputError, Upload
+from aftersales.dispatch.fieldwork.rules import FieldAction, FieldProgress, FieldState
 from tests.images import GIF, JPEG_START, png, webp_header
 
 A = FieldAction
@@ -104,23 +106,23 @@ def test_refusal_reasons(
 )
 def test_bad_check_in_points(longitude: float | None, latitude: float | None, message: str) -> None:
     with pytest.raises(FieldInputError) as caught:
-        field_rules.check_in_point(longitude, latitude)
+        field_inputs.check_in_point(longitude, latitude)
     assert caught.value.message == message
     assert set(caught.value.fields) <= {"longitude", "latitude"} and caught.value.fields
 
 
 def test_points_and_distance() -> None:
-    assert field_rules.check_in_point(113.93, 22.53) == (113.93, 22.53)
-    assert field_rules.optional_point(None, None) is None
+    assert field_inputs.check_in_point(113.93, 22.53) == (113.93, 22.53)
+    assert field_inputs.optional_point(None, None) is None
     with pytest.raises(FieldInputError, match="经度和纬度需同时提供"):
-        field_rules.optional_point(113.9, None)
-    assert field_rules.address_point(None, 22.5) is None
-    assert field_rules.distance_km((113.93, 22.53), None) is None
-    assert field_rules.distance_km((113.93, 22.53), (113.93, 22.53)) == 0.0
-    near = field_rules.distance_km((113.93, 22.53), (113.935, 22.53))  # ~0.51 km
-    far = field_rules.distance_km((113.93, 22.53), (113.95, 22.53))  # ~2.05 km
+        field_inputs.optional_point(113.9, None)
+    assert field_inputs.address_point(None, 22.5) is None
+    assert field_inputs.distance_km((113.93, 22.53), None) is None
+    assert field_inputs.distance_km((113.93, 22.53), (113.93, 22.53)) == 0.0
+    near = field_inputs.distance_km((113.93, 22.53), (113.935, 22.53))  # ~0.51 km
+    far = field_inputs.distance_km((113.93, 22.53), (113.95, 22.53))  # ~2.05 km
     assert near == 0.51 and far == 2.05
-    assert [field_rules.is_far_from_address(km) for km in (None, near, 1.0, 1.01, far)] == [
+    assert [field_inputs.is_far_from_address(km) for km in (None, near, 1.0, 1.01, far)] == [
         False,
         False,
         False,
@@ -149,12 +151,12 @@ def test_points_and_distance() -> None:
 )
 def test_bad_part_lines(lines: list[dict[str, object]], fields: dict[str, str]) -> None:
     with pytest.raises(FieldInputError) as caught:
-        field_rules.part_lines(lines)
+        field_inputs.part_lines(lines)
     assert caught.value.fields == fields
 
 
 def test_good_part_lines() -> None:
-    parsed = field_rules.part_lines(
+    parsed = field_inputs.part_lines(
         [
             {"part_code": " FP-01 ", "name": "指纹模块", "quantity": 1, "serial_number": "SN9"},
             {"part_code": "BAT-4", "quantity": "99"},
@@ -179,7 +181,7 @@ def test_good_part_lines() -> None:
     ],
 )
 def test_image_type_is_read_from_the_bytes(data: bytes, expected: str | None) -> None:
-    assert field_rules.image_type(data) == expected
+    assert field_inputs.image_type(data) == expected
 
 
 @pytest.mark.parametrize(
@@ -193,50 +195,50 @@ def test_image_type_is_read_from_the_bytes(data: bytes, expected: str | None) ->
 )
 def test_bad_photos(upload: Upload, message: str) -> None:
     with pytest.raises(FieldInputError) as caught:
-        field_rules.photos([upload], required=True)
+        field_inputs.photos([upload], required=True)
     assert caught.value.message == message
 
 
 def test_photo_limits_and_names() -> None:
-    exactly = png(padding=field_rules.MAX_PHOTO_BYTES - len(png()) - 12 - len(b"Comment\x00"))
-    assert len(exactly) == field_rules.MAX_PHOTO_BYTES
-    checked = field_rules.photos([Upload("../../etc/现场.png", exactly), Upload("", png())], required=True)
+    exactly = png(padding=field_inputs.MAX_PHOTO_BYTES - len(png()) - 12 - len(b"Comment\x00"))
+    assert len(exactly) == field_inputs.MAX_PHOTO_BYTES
+    checked = field_inputs.photos([Upload("../../etc/现场.png", exactly), Upload("", png())], required=True)
     assert [(file.filename, file.content_type) for file in checked] == [
         ("现场.png", "image/png"),
         ("photo-2.png", "image/png"),
     ]
     with pytest.raises(FieldInputError, match="每次最多上传 6 张照片"):
-        field_rules.photos([Upload(f"{i}.png", png()) for i in range(7)], required=True)
+        field_inputs.photos([Upload(f"{i}.png", png()) for i in range(7)], required=True)
     with pytest.raises(FieldInputError, match="请至少上传一张现场照片"):
-        field_rules.photos([], required=True)
-    assert field_rules.photos([], required=False) == []
+        field_inputs.photos([], required=True)
+    assert field_inputs.photos([], required=False) == []
 
 
 def test_signature_and_code() -> None:
-    assert field_rules.signature(png()).content_type == "image/png"
+    assert field_inputs.signature(png()).content_type == "image/png"
     for data, message in (
         (b"", "请先让客户签名"),
         (JPEG_START, "签名须为 PNG 图片"),
         (png(padding=512 * 1024), "签名图片不能超过 512 KB"),
     ):
         with pytest.raises(FieldInputError, match=message):
-            field_rules.signature(data)
-    assert field_rules.confirmation_code(" 012345 ") == "012345"
+            field_inputs.signature(data)
+    assert field_inputs.confirmation_code(" 012345 ") == "012345"
     for bad in (None, "", "12345", "1234567", "12a456", "１２３４５６"):
         with pytest.raises(FieldInputError, match="确认码应为 6 位数字"):
-            field_rules.confirmation_code(bad)
-    assert field_rules.code_hash(1, "123456") != field_rules.code_hash(2, "123456")
-    assert len(field_rules.code_hash(1, "123456")) == 64
+            field_inputs.confirmation_code(bad)
+    assert field_inputs.code_hash(1, "123456") != field_inputs.code_hash(2, "123456")
+    assert len(field_inputs.code_hash(1, "123456")) == 64
 
 
 def test_texts_and_durations() -> None:
-    assert field_rules.text("  ok ", field="reason", label="拒单原因", max_length=5, required=True) == "ok"
-    assert field_rules.text("  ", field="note", label="说明", max_length=5) is None
+    assert field_inputs.text("  ok ", field="reason", label="拒单原因", max_length=5, required=True) == "ok"
+    assert field_inputs.text("  ", field="note", label="说明", max_length=5) is None
     with pytest.raises(FieldInputError) as caught:
-        field_rules.text(" ", field="reason", label="拒单原因", max_length=5, required=True)
+        field_inputs.text(" ", field="reason", label="拒单原因", max_length=5, required=True)
     assert caught.value.fields == {"reason": "拒单原因不能为空"}
     with pytest.raises(FieldInputError, match="说明不能超过 5 个字"):
-        field_rules.text("123456", field="note", label="说明", max_length=5)
+        field_inputs.text("123456", field="note", label="说明", max_length=5)
     start = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
     assert field_rules.minutes_between(start, datetime(2026, 11, 22, 3, 5, 59, tzinfo=UTC)) == 65
     assert field_rules.minutes_between(start, start.replace(hour=1)) == 0

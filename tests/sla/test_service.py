@@ -4,15 +4,19 @@ evaluation the sweep relies on. The clock is frozen at Sunday 2026-11-22 10:00 (
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.core.clock import FrozenClock
+from aftersales.core.db import make_engine, make_session_factory, unit_of_work
+from aftersales.db_models import Base
 from aftersales.sla import service as sla_service
+from aftersales.sla.defaults import seed_defaults
 from aftersales.sla.enums import OutcomeKind, SlaState
 from aftersales.sla.enums import TargetKind as T
 from aftersales.sla.errors import CalendarNotFoundError, InvalidCalendarError, PolicyNotFoundError
@@ -25,10 +29,22 @@ NOW = local(2026, 11, 22, 10)
 
 
 @pytest.fixture
-def spec_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Calendar edits are rolled back with the test, so their cached specs must not outlive it."""
-    monkeypatch.setattr(sla_service, "_spec_cache", {})
-    yield
+def own_databases(tmp_path: Path) -> Iterator[Callable[[str], sessionmaker[Session]]]:
+    """Seeded SQLite databases of the test's own, for calendar edits that really commit; disposed after."""
+    engines: list[Engine] = []
+
+    def make(name: str) -> sessionmaker[Session]:
+        engine = make_engine(f"sqlite:///{tmp_path / name}.db")
+        engines.append(engine)
+        Base.metadata.create_all(engine)
+        sessions = make_session_factory(engine)
+        with unit_of_work(sessions) as session:
+            seed_defaults(session)
+        return sessions
+
+    yield make
+    for engine in engines:
+        engine.dispose()
 
 
 Plan = tuple[timedelta, datetime, datetime]  # duration, warn at, due at
@@ -163,7 +179,7 @@ def test_intake_stores_the_planned_targets(db: Session, clock: FrozenClock) -> N
 
 
 def test_statutory_calendar_flags_a_year_without_holidays_and_marking_it_clears_the_flag(
-    db: Session, clock: FrozenClock, spec_cache: None
+    db: Session, clock: FrozenClock
 ) -> None:
     calendar = sla_service.get_calendar(db, "statutory")
     assert calendar.known_years is not None and 2026 in calendar.known_years
@@ -184,7 +200,7 @@ def test_statutory_calendar_flags_a_year_without_holidays_and_marking_it_clears_
     assert replanned.unknown_years == frozenset()
 
 
-def test_a_holiday_entered_on_a_calendar_moves_the_plan(db: Session, spec_cache: None) -> None:
+def test_a_holiday_entered_on_a_calendar_moves_the_plan(db: Session) -> None:
     calendar = sla_service.get_calendar(db, "service_hours")
     revision = calendar.revision
     holiday = sla_service.set_calendar_day(db, code="service_hours", day=date(2026, 11, 23), hours=[], note="停电检修")
@@ -214,7 +230,7 @@ def test_a_holiday_entered_on_a_calendar_moves_the_plan(db: Session, spec_cache:
 
 
 @pytest.mark.parametrize("hours", [["25:00-26:00"], ["18:00-09:00"], ["08:00"], ["08:00-20:00", "nonsense"]])
-def test_bad_calendar_hours_change_nothing(db: Session, spec_cache: None, hours: list[str]) -> None:
+def test_bad_calendar_hours_change_nothing(db: Session, hours: list[str]) -> None:
     calendar = sla_service.get_calendar(db, "service_hours")
     revision = calendar.revision
     with pytest.raises(InvalidCalendarError) as error:
@@ -233,20 +249,65 @@ def test_unknown_calendars(db: Session) -> None:
         sla_service.calendar_spec(db, 987_654)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="sla.service._spec_cache is keyed by (calendar id, revision) only: a spec built inside a "
-    "transaction that rolled back is served later for a different edit that reaches the same revision",
-)
-def test_a_rolled_back_calendar_edit_does_not_leak_into_the_next_one(db: Session, spec_cache: None) -> None:
-    calendar_id = sla_service.get_calendar(db, "service_hours").id
+def test_a_rolled_back_calendar_edit_does_not_leak_into_the_next_one(db: Session) -> None:
+    calendar = sla_service.get_calendar(db, "service_hours")
+    revision = calendar.revision
     nested = db.begin_nested()
     sla_service.set_calendar_day(db, code="service_hours", day=date(2026, 11, 23), hours=[], note="撤回")
-    assert sla_service.calendar_spec(db, calendar_id).overrides == {date(2026, 11, 23): ()}
+    assert sla_service.calendar_spec(db, calendar.id).overrides == {date(2026, 11, 23): ()}
     nested.rollback()
     sla_service.set_calendar_day(db, code="service_hours", day=date(2026, 11, 24), hours=[], note="停工")
-    assert sla_service.calendar_spec(db, calendar_id).overrides == {date(2026, 11, 24): ()}
+    assert calendar.revision == revision + 1  # the revision the rolled-back edit had reached
+    assert sla_service.calendar_spec(db, calendar.id).overrides == {date(2026, 11, 24): ()}
+
+
+def test_an_unchanged_calendar_is_built_once_and_then_read_from_the_cache(db: Session) -> None:
+    calendar_id = sla_service.get_calendar(db, "statutory").id
+    first = sla_service.calendar_spec(db, calendar_id)
+    assert sla_service.calendar_spec(db, calendar_id) is first
+    planned = sla_service.plan_for_ticket(db, priority="routine", ticket_kind="repair", start=NOW)
+    assert sla_service.calendar_spec(db, planned.calendar_id) is sla_service.calendar_spec(db, planned.calendar_id)
+
+
+def test_only_committed_calendar_edits_are_cached(own_databases: Callable[[str], sessionmaker[Session]]) -> None:
+    sessions = own_databases("committed")
+    with sessions() as session:
+        calendar = sla_service.get_calendar(session, "service_hours")
+        calendar_id, revision = calendar.id, calendar.revision
+        committed = sla_service.calendar_spec(session, calendar_id)
+        assert committed.overrides == {}
+        sla_service.set_calendar_day(session, code="service_hours", day=date(2026, 11, 23), hours=[], note="撤回")
+        edited = sla_service.calendar_spec(session, calendar_id)
+        assert edited.overrides == {date(2026, 11, 23): ()}
+        assert sla_service.calendar_spec(session, calendar_id) is not edited  # built afresh until committed
+        session.rollback()
+        assert sla_service.calendar_spec(session, calendar_id) is committed  # the cached committed revision
+
+        sla_service.set_calendar_day(session, code="service_hours", day=date(2026, 11, 24), hours=[], note="停工")
+        assert calendar.revision == revision + 1  # the same revision the rolled-back edit had
+        assert sla_service.calendar_spec(session, calendar_id).overrides == {date(2026, 11, 24): ()}
+        session.commit()
+    with sessions() as session:
+        after = sla_service.calendar_spec(session, calendar_id)
+        assert after.overrides == {date(2026, 11, 24): ()}
+        assert sla_service.calendar_spec(session, calendar_id) is after  # committed: cached from now on
+    with sessions() as session:
+        assert sla_service.calendar_spec(session, calendar_id) is after
+
+
+def test_each_database_caches_its_own_calendars(own_databases: Callable[[str], sessionmaker[Session]]) -> None:
+    north, south = own_databases("north"), own_databases("south")
+    for sessions, day in ((north, date(2026, 11, 23)), (south, date(2026, 11, 24))):
+        with unit_of_work(sessions) as session:
+            sla_service.set_calendar_day(session, code="service_hours", day=day, hours=[], note=None)
+    specs = {}
+    for name, sessions in (("north", north), ("south", south)):
+        with sessions() as session:
+            calendar = sla_service.get_calendar(session, "service_hours")
+            specs[name] = (calendar.id, calendar.revision, sla_service.calendar_spec(session, calendar.id).overrides)
+    # The same calendar id at the same revision in both databases, and each keeps its own holiday.
+    assert specs["north"][:2] == specs["south"][:2]
+    assert (specs["north"][2], specs["south"][2]) == ({date(2026, 11, 23): ()}, {date(2026, 11, 24): ()})
 
 
 def test_hold_pauses_on_site_and_resolution_and_resume_moves_them_by_the_hold(db: Session, clock: FrozenClock) -> None:

@@ -16,6 +16,7 @@ from aftersales.core.clock import FrozenClock
 from aftersales.sla import service as sla_service
 from aftersales.tickets import rules
 from aftersales.tickets import service as tickets_service
+from aftersales.tickets import timeline as ticket_timeline
 from aftersales.tickets.enums import EventType, TicketStatus
 from aftersales.tickets.errors import InvalidTicketError, InvalidTransitionError, VersionConflictError
 from aftersales.tickets.models import TicketEvent
@@ -96,7 +97,7 @@ def test_lifecycle_cell(db: Session, clock: FrozenClock, event: EventType, statu
         {"status": target.value, "version": moved.version},
         "测试",
     )
-    last = tickets_service.events_of(db, ticket.id)[-1]
+    last = ticket_timeline.events_of(db, ticket.id)[-1]
     assert (last.type, last.at, last.from_status, last.to_status, last.note, last.actor_name) == (
         event,
         clock.now(),
@@ -112,7 +113,7 @@ def test_lifecycle_cell(db: Session, clock: FrozenClock, event: EventType, statu
 def test_system_events_are_refused_through_the_service(db: Session, clock: FrozenClock) -> None:
     ticket = factories.ticket_in_status(db, clock=clock, status=TicketStatus.IN_PROGRESS)
     before = snapshot(db, ticket.id)
-    for event in (EventType.REGISTER, EventType.ASSIGN, EventType.SLA_BREACHED, EventType.CHECK_OUT):
+    for event in (EventType.REGISTER, EventType.ASSIGN, EventType.UPDATE, EventType.SLA_BREACHED):
         with pytest.raises(InvalidTransitionError) as error:
             tickets_service.apply_event(db, clock=clock, actor=SYSTEM_ACTOR, ticket_id=ticket.id, event_type=event)
         assert error.value.fields["allowed"] == ["progress", "check_in", "result", "hold", "cancel"]
@@ -172,7 +173,7 @@ def test_the_full_walk_records_each_milestone(db: Session, clock: FrozenClock) -
         start + 2 * STEP,
         start + 4 * STEP,
     )
-    assert [event.type for event in tickets_service.events_of(db, ticket.id)] == [
+    assert [event.type for event in ticket_timeline.events_of(db, ticket.id)] == [
         "register",
         "contact",
         "result",

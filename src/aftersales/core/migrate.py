@@ -1,7 +1,8 @@
-"""Run Alembic migrations programmatically (``aftersales db upgrade``)."""
+"""Run Alembic migrations programmatically (``aftersales db upgrade``, tests, benchmarks)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from alembic import command
@@ -20,12 +21,33 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+class DanglingForeignKeysError(RuntimeError):
+    """A migration left rows pointing at rows that do not exist (checked on SQLite); it was rolled back."""
+
+    def __init__(self, dangling: Sequence[tuple[str, int | None, str]]) -> None:
+        self.dangling = list(dangling)  # (table, rowid, referenced table)
+        shown = ", ".join(f"{table} row {rowid} -> {parent}" for table, rowid, parent in self.dangling[:10])
+        more = f" and {len(self.dangling) - 10} more" if len(self.dangling) > 10 else ""
+        super().__init__(f"migration rolled back: {len(self.dangling)} rows point at missing rows: {shown}{more}")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database to ``revision``."""
+    _run(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Undo migrations down to ``revision`` (``"base"``: every one)."""
+    _run(engine, command.downgrade, revision)
+
+
+def _run(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    # Not engine.begin(): the migration environment (migrations/env.py) begins the one transaction of the
+    # run itself, after switching SQLite's foreign keys off, which only works outside a transaction.
+    with engine.connect() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        step(config, revision)
 
 
 def current(engine: Engine) -> str | None:

@@ -11,13 +11,17 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.feedback import visits
+from aftersales.feedback.enums import EVENT_OWNER, FeedbackEventType
 from aftersales.feedback.models import ReturnVisit, SurveyResponse
+from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind
+from aftersales.tickets.enums import Channel, Priority, TicketKind
 from aftersales.tickets.intake import NewTicket
 from aftersales.triage import learning as triage_learning
 
 # Who acts when a customer answers through the link (nobody is signed in).
+ticket_events.register_event_types(EVENT_OWNER, FeedbackEventType)
+
 SURVEY_ACTOR = Actor(user_id=None, username="survey-link", role=Role.ADMIN)
 
 
@@ -67,12 +71,12 @@ def submit_survey(
         (original, f"回访评价需跟进，已开跟进工单 {follow_up.number}：{answer.follow_up_reason}"),
         (follow_up, f"由原工单 {original.number} 的回访评价产生"),
     ):
-        tickets_service.add_timeline_event(
+        tickets_service.record_event(
             session,
             clock=clock,
             actor=actor,
             ticket=ticket,
-            event_type=EventType.FOLLOW_UP,
+            event_type=FeedbackEventType.FOLLOW_UP,
             note=note,
             data={"original_ticket_id": original.id, "follow_up_ticket_id": follow_up.id, "visit_id": visit.id},
         )

@@ -16,12 +16,15 @@ from aftersales.core.clock import Clock
 from aftersales.core.errors import PermissionDeniedError
 from aftersales.core.timeutil import to_local
 from aftersales.feedback import rules
+from aftersales.feedback.enums import EVENT_OWNER, FeedbackEventType
 from aftersales.feedback.errors import InvalidPromiseError, PromiseClosedError, PromiseNotFoundError
 from aftersales.feedback.models import Promise
 from aftersales.notifications import service as notifications_service
+from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.enums import EventType
 from aftersales.tickets.rules import OPEN_STATUSES
+
+ticket_events.register_event_types(EVENT_OWNER, FeedbackEventType)
 
 DEPARTMENTS = ("customer_service", "dispatch", "field_service", "warehouse", "logistics", "quality", "sales")
 DEPARTMENT_LABELS = {
@@ -80,12 +83,12 @@ def add_promise(
     session.add(promise)
     session.flush()
     departments_text = "、".join(DEPARTMENT_LABELS[name] for name in promise.departments)
-    tickets_service.add_timeline_event(
+    tickets_service.record_event(
         session,
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.PROMISE,
+        event_type=FeedbackEventType.PROMISE,
         note=f"承诺：{text}（负责人 {owner.display_name}，{to_local(due_at):%m月%d日 %H:%M} 前"
         + (f"，{departments_text}" if departments_text else "")
         + "）",
@@ -164,12 +167,12 @@ def acknowledge(session: Session, *, clock: Clock, actor: Actor, promise_id: int
         raise PromiseClosedError("承诺已结束", fields={"status": promise.status})
     if promise.acknowledged_at is None:
         promise.acknowledged_at, promise.acknowledged_by = clock.now(), actor.username
-        tickets_service.add_timeline_event(
+        tickets_service.record_event(
             session,
             clock=clock,
             actor=actor,
             ticket=ticket,
-            event_type=EventType.PROMISE,
+            event_type=FeedbackEventType.PROMISE,
             note=f"{actor.username} 已确认承诺：{promise.description}",
             data={"promise_id": promise.id, "acknowledged": True},
         )
@@ -188,12 +191,12 @@ def fulfil(session: Session, *, clock: Clock, actor: Actor, promise_id: int, not
     if promise.acknowledged_at is None:
         promise.acknowledged_at, promise.acknowledged_by = now, actor.username
     extra = (note or "").strip()[:500]
-    tickets_service.add_timeline_event(
+    tickets_service.record_event(
         session,
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.PROMISE_FULFILLED,
+        event_type=FeedbackEventType.PROMISE_FULFILLED,
         note=f"承诺已兑现：{promise.description}" + (f"（{extra}）" if extra else ""),
         data={"promise_id": promise.id},
     )

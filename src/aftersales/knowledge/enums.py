@@ -1,4 +1,4 @@
-"""Article kinds, audiences and states."""
+"""Article kinds, audiences and states; bulletin states and links; knowledge's timeline event types."""
 
 from enum import StrEnum
 
@@ -33,3 +33,12 @@ class BulletinStatus(StrEnum):
 class LinkMethod(StrEnum):
     AUTO = "auto"  # matched at intake
     MANUAL = "manual"  # linked by an agent
+
+
+EVENT_OWNER = "knowledge"  # the owner its timeline event types are registered under (tickets.events)
+
+
+class KnowledgeEventType(StrEnum):
+    """Knowledge's timeline event types (registered with ``tickets.events`` by ``bulletins.linking``)."""
+
+    BULLETIN = "bulletin"  # linked to a known-issue bulletin, at intake or by hand

@@ -3,6 +3,6 @@ computation as pure functions (``rules``), and per-ticket target rows with an in
 the breach sweep only touches what is due.
 
 Depends on: core. Entry points: ``rules.add_business_time``, ``service.plan_for_ticket``,
-``service.evaluate_due``; CLI ``aftersales sla sweep|calendars|policies``.
+``service.evaluate_targets``; CLI ``aftersales sla sweep|calendars|policies``.
 The sweep itself (which also writes ticket events and notices) lives in ``tickets.sla_tracking``.
 """

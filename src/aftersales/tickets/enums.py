@@ -39,11 +39,13 @@ class Channel(StrEnum):
 
 
 class EventType(StrEnum):
-    """Timeline event types. The first group are lifecycle moves a caller may request."""
+    """The timeline event types ``tickets`` owns. The first group are lifecycle moves a caller may request;
+    other packages register their own types with ``tickets.events`` (dispatch, knowledge, feedback,
+    quality)."""
 
     CONTACT = "contact"
     PROGRESS = "progress"
-    CHECK_IN = "check_in"
+    CHECK_IN = "check_in"  # the technician's arrival on site (also a step of dispatch's job flow)
     RESULT = "result"
     RETURN_VISIT = "return_visit"
     CLOSE = "close"
@@ -57,25 +59,6 @@ class EventType(StrEnum):
     ASSIGN = "assign"
     SLA_WARNING = "sla_warning"
     SLA_BREACHED = "sla_breached"
-    APPOINTMENT = "appointment"
-    DISPATCH = "dispatch"  # an auto-dispatch or day-plan decision, with the reason
-    ESCALATION = "escalation"  # no one can meet the on-site target: the dispatcher's supervisor is told
-    BULLETIN = "bulletin"  # linked to a known-issue bulletin (knowledge.bulletins), at intake or by hand
-    # The technician's job flow (see dispatch.fieldwork); check_in above is also a lifecycle step.
-    ACCEPT = "accept"
-    DECLINE = "decline"
-    ON_THE_WAY = "on_the_way"
-    DIAGNOSIS = "diagnosis"
-    PARTS_USED = "parts_used"
-    PHOTO = "photo"
-    CONFIRMATION = "confirmation"
-    CHECK_OUT = "check_out"
-    # The feedback loop.
-    PROMISE = "promise"
-    PROMISE_FULFILLED = "promise_fulfilled"
-    FOLLOW_UP = "follow_up"
-    SELF_CHECK = "self_check"  # the technician's checklist at completion (feedback.inspection)
-    QUALITY_CHECK = "quality_check"  # a sampled inspection's result
 
 
 LABELS: dict[str, str] = {

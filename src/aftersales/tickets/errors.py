@@ -17,3 +17,9 @@ class VersionConflictError(ConflictError):
 
 class InvalidTicketError(InvalidInputError):
     code = "ticket.invalid"
+
+
+class UnknownEventTypeError(InvalidInputError):
+    """A timeline event type no package registered with ``tickets.events``."""
+
+    code = "ticket.unknown_event_type"

@@ -12,7 +12,7 @@ from aftersales.core.db import Base, JSONType, UTCDateTime
 from aftersales.customers.models import Address, Customer, InstalledProduct
 from aftersales.sla.enums import SlaState
 from aftersales.sla.models import Target
-from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind, TicketStatus
+from aftersales.tickets.enums import Channel, Priority, TicketKind, TicketStatus
 
 
 class TicketNumberSequence(Base):
@@ -87,7 +87,7 @@ class TicketEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    type: Mapped[EventType] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(32))  # tickets.enums.EventType or a registered type
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

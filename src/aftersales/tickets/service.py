@@ -1,16 +1,16 @@
-"""Ticket use cases: create, move through the lifecycle, comment, edit, find. Flushes, never commits."""
+"""Ticket use cases: create, find, move through the lifecycle, edit, comment, and record another package's
+timeline event (``record_event``). The timeline itself is in ``timeline``, who sees what and the search
+in ``search``. Flushes, never commits."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from aftersales.accounts import rules as account_rules
 from aftersales.accounts import service as accounts_service
-from aftersales.accounts.enums import Role
 from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
@@ -20,7 +20,7 @@ from aftersales.core.prepared import Prepared
 from aftersales.customers.models import Customer
 from aftersales.sla import service as sla_service
 from aftersales.sla.enums import SlaState, TargetKind
-from aftersales.tickets import intake, rules, sla_tracking
+from aftersales.tickets import intake, rules, search, sla_tracking, timeline
 from aftersales.tickets.enums import EventType, Priority, TicketKind, TicketStatus
 from aftersales.tickets.errors import (
     InvalidTicketError,
@@ -58,59 +58,21 @@ def find_by_external_id(session: Session, external_id: str) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.external_id == external_id))
 
 
-def _add_event(
-    session: Session,
-    ticket: Ticket,
-    event_type: EventType,
-    *,
-    at: datetime,
-    now: datetime,
-    actor: Actor,
-    note: str | None,
-    from_status: TicketStatus | None,
-    to_status: TicketStatus | None,
-    data: dict[str, Any] | None = None,
-) -> TicketEvent:
-    event = TicketEvent(
-        ticket_id=ticket.id,
-        type=event_type,
-        at=at,
-        recorded_at=now,
-        actor_id=actor.user_id,
-        actor_name=actor.username,
-        note=note,
-        from_status=from_status.value if from_status else None,
-        to_status=to_status.value if to_status else None,
-        data=data,
-    )
-    session.add(event)
-    return event
-
-
-def add_timeline_event(
+def record_event(
     session: Session,
     *,
     clock: Clock,
     actor: Actor,
     ticket: Ticket,
-    event_type: EventType,
+    event_type: str,
     note: str | None,
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    """Record a non-lifecycle event (an appointment, a dispatch decision) on the ticket's timeline."""
+    """Record an event that moves nothing (an appointment, a dispatch decision, a promise) on the ticket's
+    timeline. ``event_type`` is one a package registered with ``tickets.events``; any other is refused
+    with ``ticket.unknown_event_type`` and nothing is written."""
     now = clock.now()
-    return _add_event(
-        session,
-        ticket,
-        event_type,
-        at=now,
-        now=now,
-        actor=actor,
-        note=note,
-        from_status=None,
-        to_status=None,
-        data=data,
-    )
+    return timeline.write_event(session, ticket, event_type, at=now, now=now, actor=actor, note=note, data=data)
 
 
 def get_ticket(session: Session, ticket_id: int, *, actor: Actor | None = None, for_update: bool = False) -> Ticket:
@@ -119,7 +81,7 @@ def get_ticket(session: Session, ticket_id: int, *, actor: Actor | None = None, 
     if for_update and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Ticket)
     ticket = session.scalar(query)
-    if ticket is None or (actor is not None and not is_visible(session, actor, ticket)):
+    if ticket is None or (actor is not None and not search.is_visible(session, actor, ticket)):
         raise TicketNotFoundError(f"工单 {ticket_id} 不存在")
     return ticket
 
@@ -130,36 +92,6 @@ def get_by_number(session: Session, number: str, *, actor: Actor | None = None) 
     if ticket_id is None:
         raise TicketNotFoundError(f"工单 {number} 不存在")
     return get_ticket(session, ticket_id, actor=actor)
-
-
-def is_visible(session: Session, actor: Actor, ticket: Ticket) -> bool:
-    """Staff see everything; technicians their own jobs; providers their organisation's; customers theirs."""
-    if not account_rules.sees_only_own_tickets(actor.role):
-        return True
-    if actor.role == Role.TECHNICIAN:
-        return ticket.assignee_id == actor.user_id
-    if actor.role == Role.PROVIDER:
-        return actor.organisation_id is not None and ticket.organisation_id == actor.organisation_id
-    if actor.role == Role.CUSTOMER:
-        return actor.phone is not None and ticket.customer.phone == actor.phone
-    return False
-
-
-def events_of(session: Session, ticket_id: int) -> list[TicketEvent]:
-    """The timeline, oldest first."""
-    return list(
-        session.scalars(
-            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.at, TicketEvent.id)
-        ).all()
-    )
-
-
-def comments_of(session: Session, ticket_id: int, *, include_internal: bool = True) -> list[TicketComment]:
-    """Comments, oldest first."""
-    query = select(TicketComment).where(TicketComment.ticket_id == ticket_id).order_by(TicketComment.id)
-    if not include_internal:
-        query = query.where(TicketComment.is_internal.is_(False))
-    return list(session.scalars(query).all())
 
 
 def apply_event(
@@ -211,7 +143,7 @@ def apply_event(
     before = {"status": current.value, "version": ticket.version}
     ticket.status = target
     ticket.updated_at = now
-    _add_event(
+    timeline.write_event(
         session,
         ticket,
         event_type,
@@ -324,34 +256,15 @@ def update_ticket(
             before["assignee_id"], after["assignee_id"] = ticket.assignee_id, assignee.id
             ticket.assignee_id = assignee.id
             ticket.organisation_id = assignee.organisation_id
-            _add_event(
-                session,
-                ticket,
-                EventType.ASSIGN,
-                at=now,
-                now=now,
-                actor=actor,
-                note=f"指派给 {assignee.display_name}（{assignee.username}）",
-                from_status=None,
-                to_status=None,
-                data={"assignee": assignee.username},
-            )
+            note = f"指派给 {assignee.display_name}（{assignee.username}）"
+            data = {"assignee": assignee.username}
+            timeline.write_event(session, ticket, EventType.ASSIGN, at=now, now=now, actor=actor, note=note, data=data)
     if not after:
         return ticket
     ticket.updated_at = now
     if set(after) - {"assignee_id"}:
-        _add_event(
-            session,
-            ticket,
-            EventType.UPDATE,
-            at=now,
-            now=now,
-            actor=actor,
-            note=None,
-            from_status=None,
-            to_status=None,
-            data={"before": before, "after": after},
-        )
+        changes = {"before": before, "after": after}
+        timeline.write_event(session, ticket, EventType.UPDATE, at=now, now=now, actor=actor, note=None, data=changes)
     sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)
     session.flush()
     accounts_service.record_audit(
@@ -374,11 +287,13 @@ def unassign_ticket(
     actor: Actor,
     ticket_id: int,
     note: str,
-    event_type: EventType = EventType.ASSIGN,
+    event_type: str = EventType.ASSIGN,
     data: dict[str, Any] | None = None,
 ) -> Ticket:
     """Take the ticket off its assignee (and their organisation): it goes back to the dispatcher queue.
-    The reason is on the timeline (an ``assign`` event, or e.g. the technician's ``decline``)."""
+    The reason is on the timeline (an ``assign`` event, or a registered type such as dispatch's
+    ``decline``)."""
+    timeline.require_registered(event_type)
     ticket = get_ticket(session, ticket_id, actor=actor, for_update=True)
     if ticket.assignee_id is None:
         raise InvalidTransitionError("工单尚未指派", fields={"assignee": None})
@@ -390,18 +305,8 @@ def unassign_ticket(
     ticket.assignee_id = None
     ticket.organisation_id = None
     ticket.updated_at = now
-    _add_event(
-        session,
-        ticket,
-        event_type,
-        at=now,
-        now=now,
-        actor=actor,
-        note=note,
-        from_status=None,
-        to_status=None,
-        data={"previous_assignee": previous, **(data or {})},
-    )
+    data = {"previous_assignee": previous, **(data or {})}
+    timeline.write_event(session, ticket, event_type, at=now, now=now, actor=actor, note=note, data=data)
     session.flush()
     accounts_service.record_audit(
         session,
@@ -446,51 +351,11 @@ def list_tickets(
         raise InvalidTicketError(f"limit 须在 1 到 {MAX_LIMIT} 之间", fields={"limit": limit})
     if offset < 0:
         raise InvalidTicketError("offset 不能为负数", fields={"offset": offset})
-    conditions: list[Any] = []
-    joined_customer = False
-    if status is not None:
-        conditions.append(Ticket.status == status)
-    if priority is not None:
-        conditions.append(Ticket.priority == priority)
-    if kind is not None:
-        conditions.append(Ticket.kind == kind)
-    if sla_state is not None:
-        conditions.append(Ticket.sla_state == sla_state)
-    if account_rules.sees_only_own_tickets(actor.role):
-        if actor.role == Role.TECHNICIAN:
-            conditions.append(Ticket.assignee_id == actor.user_id)
-        elif actor.role == Role.PROVIDER and actor.organisation_id is not None:
-            conditions.append(Ticket.organisation_id == actor.organisation_id)
-        elif actor.role == Role.CUSTOMER and actor.phone:
-            joined_customer = True
-            conditions.append(Customer.phone == actor.phone)
-        else:
-            conditions.append(Ticket.id.is_(None))
-    if q and q.strip():
-        term = q.strip()
-        digits = rules.phone_digits(term)
-        if rules.looks_like_number(term):
-            conditions.append(Ticket.number == term.upper())
-        elif digits is not None:
-            joined_customer = True
-            conditions.append(
-                or_(
-                    Customer.phone.contains(digits, autoescape=True),
-                    Ticket.number.contains(digits, autoescape=True),
-                )
-            )
-        else:
-            pattern = term.lower()
-            conditions.append(
-                or_(
-                    func.lower(Ticket.description).contains(pattern, autoescape=True),
-                    func.lower(Ticket.number).contains(pattern, autoescape=True),
-                )
-            )
+    chosen = search.selection(actor=actor, status=status, priority=priority, kind=kind, sla_state=sla_state, q=q)
     id_query = select(Ticket.id)
-    if joined_customer:
+    if chosen.joins_customer:
         id_query = id_query.join(Customer, Customer.id == Ticket.customer_id)
-    id_query = id_query.where(*conditions)
+    id_query = id_query.where(*chosen.conditions)
     total = session.scalar(select(func.count()).select_from(id_query.subquery())) or 0
     ids = list(
         session.scalars(id_query.order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(limit).offset(offset))

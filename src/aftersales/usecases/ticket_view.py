@@ -12,6 +12,7 @@ from aftersales.feedback import promises as promises_service
 from aftersales.knowledge.bulletins import linking as bulletin_linking
 from aftersales.tickets import presenters
 from aftersales.tickets import service as tickets_service
+from aftersales.tickets import timeline as ticket_timeline
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.schemas import TicketDetail
 
@@ -19,12 +20,12 @@ from aftersales.tickets.schemas import TicketDetail
 def ticket_detail(session: Session, *, clock: Clock, ticket: Ticket, include_internal: bool = True) -> TicketDetail:
     """The ticket as the API shows it: timeline, comments, promises and linked bulletins."""
     names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
-    events = tickets_service.events_of(session, ticket.id)
+    events = ticket_timeline.events_of(session, ticket.id)
     detail = presenters.ticket_detail(
         ticket,
         today=to_local(clock.now()).date(),
         events=events,
-        comments=tickets_service.comments_of(session, ticket.id, include_internal=include_internal),
+        comments=ticket_timeline.comments_of(session, ticket.id, include_internal=include_internal),
         assignee=names.get(ticket.assignee_id) if ticket.assignee_id else None,
     )
     detail.bulletin_ids = [bulletin.id for bulletin in bulletin_linking.bulletins_for_ticket(session, ticket.id)]

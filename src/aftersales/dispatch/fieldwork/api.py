@@ -18,8 +18,8 @@ from aftersales.accounts.schemas import Actor
 from aftersales.customers import rules as customer_rules
 from aftersales.dispatch import fieldwork
 from aftersales.dispatch.errors import InvalidAttachmentError, WrongConfirmationCodeError
-from aftersales.dispatch.fieldwork import rules as field_rules
-from aftersales.dispatch.fieldwork.rules import Upload
+from aftersales.dispatch.fieldwork import inputs as field_inputs
+from aftersales.dispatch.fieldwork.inputs import Upload
 from aftersales.dispatch.fieldwork.schemas import (
     AttachmentRead,
     CodeSentRead,
@@ -44,8 +44,8 @@ from aftersales.web.files import file_response
 
 router = APIRouter(prefix="/api/v1", tags=["field"])
 # base64 makes 3 bytes into 4 characters: refuse what cannot decode to an acceptable size before decoding.
-_MAX_PHOTO_BASE64 = field_rules.MAX_PHOTO_BYTES * 4 // 3 + 4
-_MAX_SIGNATURE_BASE64 = field_rules.MAX_SIGNATURE_BYTES * 4 // 3 + 4
+_MAX_PHOTO_BASE64 = field_inputs.MAX_PHOTO_BYTES * 4 // 3 + 4
+_MAX_SIGNATURE_BASE64 = field_inputs.MAX_SIGNATURE_BYTES * 4 // 3 + 4
 
 
 def _decode(value: str, *, field: str, limit: int, label: str, too_big: str) -> bytes:
@@ -59,9 +59,9 @@ def _decode(value: str, *, field: str, limit: int, label: str, too_big: str) -> 
 
 
 def _uploads(photos: list[PhotoWrite]) -> list[Upload]:
-    if len(photos) > field_rules.MAX_PHOTOS:  # before decoding anything
+    if len(photos) > field_inputs.MAX_PHOTOS:  # before decoding anything
         raise InvalidAttachmentError(
-            f"每次最多上传 {field_rules.MAX_PHOTOS} 张照片", fields={"photos": f"最多 {field_rules.MAX_PHOTOS} 张"}
+            f"每次最多上传 {field_inputs.MAX_PHOTOS} 张照片", fields={"photos": f"最多 {field_inputs.MAX_PHOTOS} 张"}
         )
     return [
         Upload(

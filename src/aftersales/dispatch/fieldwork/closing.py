@@ -14,8 +14,10 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.customers import rules as customer_rules
 from aftersales.customers.enums import PhoneKind
+from aftersales.dispatch.enums import FieldEventType
 from aftersales.dispatch.errors import ConfirmationCodeError, InvalidDispatchInputError, WrongConfirmationCodeError
 from aftersales.dispatch.fieldwork import common
+from aftersales.dispatch.fieldwork import inputs as field_inputs
 from aftersales.dispatch.fieldwork import rules as field_rules
 from aftersales.dispatch.fieldwork.models import ConfirmationCode
 from aftersales.dispatch.fieldwork.rules import FieldAction
@@ -57,7 +59,7 @@ def request_confirmation_code(session: Session, *, clock: Clock, actor: Actor, t
     plain = f"{secrets.randbelow(1_000_000):06d}"
     record = ConfirmationCode(
         ticket_id=ticket.id,
-        code_hash=field_rules.code_hash(ticket.id, plain),
+        code_hash=field_inputs.code_hash(ticket.id, plain),
         created_at=now,
         expires_at=now + CODE_LIFETIME,
         used_at=None,
@@ -109,13 +111,13 @@ def confirm(
         raise InvalidDispatchInputError("确认方式应为确认码或客户签名", fields={"method": "应为 code 或 signature"})
     if method == "signature":
         with common.refused_input(attachment=True):
-            checked = field_rules.signature(signature or b"")
+            checked = field_inputs.signature(signature or b"")
         event = common.record(
             session,
             clock=clock,
             actor=actor,
             ticket=ticket,
-            event_type=EventType.CONFIRMATION,
+            event_type=FieldEventType.CONFIRMATION,
             note="客户已签名确认服务结果",
             data={"method": "signature"},
         )
@@ -123,7 +125,7 @@ def confirm(
         session.flush()
         return event
     with common.refused_input():
-        given = field_rules.confirmation_code(code)
+        given = field_inputs.confirmation_code(code)
     now = clock.now()
     latest = session.scalars(
         select(ConfirmationCode)
@@ -139,7 +141,7 @@ def confirm(
         )
     if now >= latest.expires_at:
         raise ConfirmationCodeError("确认码已过期，请重新发送", code="dispatch.code_expired", fields={"code": "已过期"})
-    if not hmac.compare_digest(latest.code_hash, field_rules.code_hash(ticket.id, given)):
+    if not hmac.compare_digest(latest.code_hash, field_inputs.code_hash(ticket.id, given)):
         latest.attempts += 1
         session.flush()
         left = MAX_CODE_ATTEMPTS - latest.attempts
@@ -151,7 +153,7 @@ def confirm(
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.CONFIRMATION,
+        event_type=FieldEventType.CONFIRMATION,
         note="客户已通过短信确认码确认服务结果",
         data={"method": "code", "code_id": latest.id},
     )
@@ -177,7 +179,7 @@ def check_out(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, n
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.CHECK_OUT,
+        event_type=FieldEventType.CHECK_OUT,
         note="；".join(parts),
         data={
             "minutes_on_site": minutes,

@@ -15,13 +15,19 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import PermissionDeniedError
+from aftersales.dispatch.enums import EVENT_OWNER, FieldEventType
 from aftersales.dispatch.errors import FieldStepNotAllowedError, InvalidAttachmentError, InvalidDispatchInputError
+from aftersales.dispatch.fieldwork import inputs as field_inputs
 from aftersales.dispatch.fieldwork import rules as field_rules
-from aftersales.dispatch.fieldwork.rules import CheckedFile, FieldAction, FieldInputError, FieldProgress
+from aftersales.dispatch.fieldwork.inputs import CheckedFile, FieldInputError
+from aftersales.dispatch.fieldwork.rules import FieldAction, FieldProgress
 from aftersales.dispatch.network.models import Technician
+from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType, TicketStatus
 from aftersales.tickets.models import Ticket, TicketAttachment, TicketEvent
+
+ticket_events.register_event_types(EVENT_OWNER, FieldEventType)
 
 
 def may_act(actor: Actor, ticket: Ticket) -> bool:
@@ -87,7 +93,7 @@ def refused_input(*, attachment: bool = False) -> Iterator[None]:
 def optional_note(note: str | None) -> str | None:
     """The technician's optional note, trimmed and length-checked."""
     with refused_input():
-        return field_rules.text(note, field="note", label="说明", max_length=field_rules.MAX_NOTE)
+        return field_inputs.text(note, field="note", label="说明", max_length=field_inputs.MAX_NOTE)
 
 
 def record(
@@ -96,12 +102,12 @@ def record(
     clock: Clock,
     actor: Actor,
     ticket: Ticket,
-    event_type: EventType,
+    event_type: FieldEventType,
     note: str,
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
     """A non-lifecycle step: the timeline event and its audit entry."""
-    event = tickets_service.add_timeline_event(
+    event = tickets_service.record_event(
         session, clock=clock, actor=actor, ticket=ticket, event_type=event_type, note=note, data=data
     )
     session.flush()
@@ -140,7 +146,7 @@ def audit(
     )
 
 
-def latest_event(session: Session, ticket_id: int, event_type: EventType) -> TicketEvent:
+def latest_event(session: Session, ticket_id: int, event_type: str) -> TicketEvent:
     """The ticket's most recent event of a type (the caller knows there is one)."""
     return session.scalars(
         select(TicketEvent)

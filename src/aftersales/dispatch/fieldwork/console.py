@@ -17,8 +17,9 @@ from aftersales.core.errors import DomainError, NotFoundError
 from aftersales.customers import rules as customer_rules
 from aftersales.dispatch import fieldwork
 from aftersales.dispatch.errors import FieldStepNotAllowedError, InvalidDispatchInputError, WrongConfirmationCodeError
-from aftersales.dispatch.fieldwork import rules as field_rules
-from aftersales.dispatch.fieldwork.rules import FieldAction, FieldState, Upload
+from aftersales.dispatch.fieldwork import inputs as field_inputs
+from aftersales.dispatch.fieldwork.inputs import Upload
+from aftersales.dispatch.fieldwork.rules import FieldAction, FieldState
 from aftersales.dispatch.planning import service as dayplans
 from aftersales.feedback import promises as promises_service
 from aftersales.tickets import queries
@@ -107,7 +108,7 @@ def _job_page(
             "attachments_by_event": photos,
             "promises": promises_service.promises_of(session, ticket.id),
             "phone_masked": customer_rules.mask_phone(ticket.customer.phone),
-            "max_photos": field_rules.MAX_PHOTOS,
+            "max_photos": field_inputs.MAX_PHOTOS,
             "flash": _("已记录：%(action)s") % {"action": done} if done else None,
             "error": domain_message(error, _) if error is not None else None,
             "error_fields": error.fields if error is not None else {},
@@ -171,7 +172,7 @@ def _uploads(files: list[UploadFile] | None) -> list[Upload]:
     the size limit, so an oversized photo is refused without reading all of it."""
     uploads = []
     for file in files or []:
-        data = file.file.read(field_rules.MAX_PHOTO_BYTES + 1)
+        data = file.file.read(field_inputs.MAX_PHOTO_BYTES + 1)
         if file.filename or data:
             uploads.append(Upload(file.filename or "", data))
     return uploads

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aftersales.dispatch.fieldwork import rules as field_rules
+from aftersales.dispatch.fieldwork import inputs as field_inputs
 from aftersales.tickets.schemas import EventRead, LocalTime
 
 
@@ -56,13 +56,13 @@ class JobCardRead(JobRead):
 class NoteWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str | None = Field(default=None, max_length=field_rules.MAX_NOTE)
+    note: str | None = Field(default=None, max_length=field_inputs.MAX_NOTE)
 
 
 class DeclineWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(default="", max_length=field_rules.MAX_REASON)
+    reason: str = Field(default="", max_length=field_inputs.MAX_REASON)
 
 
 class PositionWrite(BaseModel):
@@ -72,14 +72,14 @@ class PositionWrite(BaseModel):
 
     longitude: float | None = None
     latitude: float | None = None
-    note: str | None = Field(default=None, max_length=field_rules.MAX_NOTE)
+    note: str | None = Field(default=None, max_length=field_inputs.MAX_NOTE)
 
 
 class DiagnosisWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fault: str = Field(default="", max_length=field_rules.MAX_FAULT)
-    note: str | None = Field(default=None, max_length=field_rules.MAX_NOTE)
+    fault: str = Field(default="", max_length=field_inputs.MAX_FAULT)
+    note: str | None = Field(default=None, max_length=field_inputs.MAX_NOTE)
 
 
 class PartLineWrite(BaseModel):
@@ -107,14 +107,14 @@ class PhotoWrite(BaseModel):
 class ResultWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str = Field(default="", max_length=field_rules.MAX_NOTE)
+    note: str = Field(default="", max_length=field_inputs.MAX_NOTE)
     photos: list[PhotoWrite] = Field(default_factory=list)
 
 
 class PhotosWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str | None = Field(default=None, max_length=field_rules.MAX_NOTE)
+    note: str | None = Field(default=None, max_length=field_inputs.MAX_NOTE)
     photos: list[PhotoWrite] = Field(default_factory=list)
 
 

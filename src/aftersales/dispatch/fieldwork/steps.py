@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.dispatch.enums import FieldEventType
 from aftersales.dispatch.fieldwork import common
-from aftersales.dispatch.fieldwork import rules as field_rules
-from aftersales.dispatch.fieldwork.rules import FieldAction, Upload
+from aftersales.dispatch.fieldwork import inputs as field_inputs
+from aftersales.dispatch.fieldwork.inputs import Upload
+from aftersales.dispatch.fieldwork.rules import FieldAction
 from aftersales.dispatch.network import rules
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel
@@ -30,7 +32,7 @@ def accept(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, note
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.ACCEPT,
+        event_type=FieldEventType.ACCEPT,
         note="已接单" + (f"：{extra}" if extra else ""),
     )
 
@@ -39,8 +41,8 @@ def decline(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, rea
     """Refuse the job with a reason: it goes back to the dispatcher queue, and whoever assigned it is told."""
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.DECLINE)
     with common.refused_input():
-        text = field_rules.text(
-            reason, field="reason", label="拒单原因", max_length=field_rules.MAX_REASON, required=True
+        text = field_inputs.text(
+            reason, field="reason", label="拒单原因", max_length=field_inputs.MAX_REASON, required=True
         )
     assigner = session.scalar(
         select(TicketEvent.actor_id)
@@ -54,11 +56,11 @@ def decline(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, rea
         actor=actor,
         ticket_id=ticket.id,
         note=f"拒单：{text}，已退回调度台",
-        event_type=EventType.DECLINE,
+        event_type=FieldEventType.DECLINE,
         data={"reason": text},
     )
     if assigner is not None and assigner != actor.user_id:
-        event = common.latest_event(session, ticket.id, EventType.DECLINE)
+        event = common.latest_event(session, ticket.id, FieldEventType.DECLINE)
         notifications_service.enqueue(
             session,
             clock=clock,
@@ -84,9 +86,9 @@ def on_the_way(
     """Set off to the customer (who gets an SMS); a job still ``registered`` is contacted first."""
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.ON_THE_WAY)
     with common.refused_input():
-        position = field_rules.optional_point(longitude, latitude)
+        position = field_inputs.optional_point(longitude, latitude)
     address = ticket.address
-    target = field_rules.address_point(address.longitude, address.latitude) if address else None
+    target = field_inputs.address_point(address.longitude, address.latitude) if address else None
     eta = round(rules.StraightLineTravel().minutes(position, target)) if position and target else None
     common.contact_first(session, clock=clock, actor=actor, ticket=ticket, note="技术员已联系客户，准备出发")
     if position is not None:
@@ -97,7 +99,7 @@ def on_the_way(
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.ON_THE_WAY,
+        event_type=FieldEventType.ON_THE_WAY,
         note=f"已出发{arrival}",
         data={"longitude": longitude, "latitude": latitude, "eta_minutes": eta},
     )
@@ -129,12 +131,12 @@ def check_in(
     The event keeps the position and its distance from the customer's address (flagged beyond 1 km)."""
     ticket, current = common.start(session, actor, ticket_id, FieldAction.CHECK_IN)
     with common.refused_input():
-        position = field_rules.check_in_point(longitude, latitude)
-        extra = field_rules.text(note, field="note", label="说明", max_length=field_rules.MAX_NOTE)
+        position = field_inputs.check_in_point(longitude, latitude)
+        extra = field_inputs.text(note, field="note", label="说明", max_length=field_inputs.MAX_NOTE)
     address = ticket.address
-    target = field_rules.address_point(address.longitude, address.latitude) if address else None
-    km = field_rules.distance_km(position, target)
-    far = field_rules.is_far_from_address(km)
+    target = field_inputs.address_point(address.longitude, address.latitude) if address else None
+    km = field_inputs.distance_km(position, target)
+    far = field_inputs.is_far_from_address(km)
     if km is None:
         where = "客户地址无坐标，未核对距离"
     elif far:
@@ -167,16 +169,16 @@ def diagnosis(
     """What is wrong, as found on site."""
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.DIAGNOSIS)
     with common.refused_input():
-        found = field_rules.text(
-            fault, field="fault", label="故障结论", max_length=field_rules.MAX_FAULT, required=True
+        found = field_inputs.text(
+            fault, field="fault", label="故障结论", max_length=field_inputs.MAX_FAULT, required=True
         )
-        extra = field_rules.text(note, field="note", label="说明", max_length=field_rules.MAX_NOTE)
+        extra = field_inputs.text(note, field="note", label="说明", max_length=field_inputs.MAX_NOTE)
     return common.record(
         session,
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.DIAGNOSIS,
+        event_type=FieldEventType.DIAGNOSIS,
         note=f"检测结论：{found}" + (f"。{extra}" if extra else ""),
         data={"fault": found, "note": extra},
     )
@@ -188,14 +190,14 @@ def parts_used(
     """The parts fitted on site (recorded only; stock moves come with the parts capability)."""
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.PARTS)
     with common.refused_input():
-        parsed = field_rules.part_lines(lines)
+        parsed = field_inputs.part_lines(lines)
     summary = "、".join(f"{line.name or line.part_code}×{line.quantity}" for line in parsed)
     return common.record(
         session,
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.PARTS_USED,
+        event_type=FieldEventType.PARTS_USED,
         note=f"使用配件：{summary}",
         data={"lines": [line.as_data() for line in parsed]},
     )
@@ -207,9 +209,11 @@ def result(
     """The outcome on site with 1–6 photos: the lifecycle result (meets the resolution target)."""
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.RESULT)
     with common.refused_input():
-        outcome = field_rules.text(note, field="note", label="处理结果", max_length=field_rules.MAX_NOTE, required=True)
+        outcome = field_inputs.text(
+            note, field="note", label="处理结果", max_length=field_inputs.MAX_NOTE, required=True
+        )
     with common.refused_input(attachment=True):
-        checked = field_rules.photos(photos, required=True)
+        checked = field_inputs.photos(photos, required=True)
     tickets_service.apply_event(
         session,
         clock=clock,
@@ -233,13 +237,13 @@ def add_photos(
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.PHOTO)
     extra = common.optional_note(note)
     with common.refused_input(attachment=True):
-        checked = field_rules.photos(photos, required=True)
+        checked = field_inputs.photos(photos, required=True)
     event = common.record(
         session,
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.PHOTO,
+        event_type=FieldEventType.PHOTO,
         note=f"上传现场照片 {len(checked)} 张" + (f"：{extra}" if extra else ""),
         data={"photos": len(checked)},
     )

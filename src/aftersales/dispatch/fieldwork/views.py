@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session, undefer
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.errors import NotFoundError
+from aftersales.dispatch.enums import FieldEventType
 from aftersales.dispatch.fieldwork import common
 from aftersales.dispatch.fieldwork import rules as field_rules
 from aftersales.dispatch.fieldwork.rules import FieldAction, FieldProgress, FieldState
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets import service as tickets_service
+from aftersales.tickets import timeline as ticket_timeline
 from aftersales.tickets.enums import EventType, TicketStatus
 from aftersales.tickets.models import Ticket, TicketAttachment, TicketEvent
 from aftersales.tickets.rules import OPEN_STATUSES
@@ -27,7 +29,7 @@ _PROGRESS_EVENTS = [
     *field_rules.STATE_EVENTS,
     EventType.RESULT.value,
     EventType.REOPEN.value,
-    EventType.CONFIRMATION.value,
+    FieldEventType.CONFIRMATION.value,
 ]
 
 
@@ -102,7 +104,7 @@ def job_card(session: Session, *, actor: Actor, ticket_id: int) -> JobCard:
         progress=progress,
         may_act=may_act,
         allowed_actions=field_rules.allowed_actions(progress, ticket.status) if may_act else [],
-        events=tickets_service.events_of(session, ticket.id),
+        events=ticket_timeline.events_of(session, ticket.id),
         attachments=attachments_of(session, ticket.id),
     )
 

@@ -15,14 +15,17 @@ from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.timeutil import to_local
+from aftersales.dispatch.enums import EVENT_OWNER, DispatchEventType
 from aftersales.dispatch.errors import InvalidDispatchInputError
 from aftersales.dispatch.network import rules
 from aftersales.dispatch.network.models import ServicePoint, Technician
 from aftersales.sla.enums import TargetKind
+from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.enums import EventType
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.rules import OPEN_STATUSES
+
+ticket_events.register_event_types(EVENT_OWNER, DispatchEventType)
 
 _SKILL = re.compile(r"^(\*|lock|tablet|watch|purifier|airer|any):(repair|installation|consultation|complaint)$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -270,8 +273,8 @@ def record_decision(
     session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, note: str, data: dict[str, object]
 ) -> None:
     """A dispatch decision (who, or why nobody) as a ``dispatch`` event on the ticket's timeline."""
-    tickets_service.add_timeline_event(
-        session, clock=clock, actor=actor, ticket=ticket, event_type=EventType.DISPATCH, note=note, data=data
+    tickets_service.record_event(
+        session, clock=clock, actor=actor, ticket=ticket, event_type=DispatchEventType.DISPATCH, note=note, data=data
     )
     session.flush()
 

@@ -11,15 +11,18 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.timeutil import to_local
+from aftersales.dispatch.enums import EVENT_OWNER, DispatchEventType
 from aftersales.dispatch.errors import InvalidDispatchInputError
 from aftersales.dispatch.planning.models import Appointment
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel
+from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.enums import EventType
 from aftersales.tickets.rules import OPEN_STATUSES
 
 EARLIEST, LATEST = time(8, 0), time(21, 0)
+ticket_events.register_event_types(EVENT_OWNER, DispatchEventType)
+
 LONGEST = timedelta(hours=4)
 SHORTEST = timedelta(minutes=30)
 
@@ -69,12 +72,12 @@ def book(
     session.flush()
     text = f"{local_start:%m月%d日 %H:%M}–{local_end:%H:%M}"
     verb = "改约" if previous else "预约"
-    tickets_service.add_timeline_event(
+    tickets_service.record_event(
         session,
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.APPOINTMENT,
+        event_type=DispatchEventType.APPOINTMENT,
         note=f"{verb}上门时间：{text}" + (f"（{note}）" if note else ""),
         data={
             "appointment_id": appointment.id,

@@ -16,18 +16,23 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import DomainError
 from aftersales.core.timeutil import to_local
+from aftersales.dispatch.enums import EVENT_OWNER, DispatchEventType
 from aftersales.dispatch.errors import InvalidDispatchInputError
 from aftersales.dispatch.network import rules
 from aftersales.dispatch.network import service as dispatch_service
 from aftersales.dispatch.network.models import Technician
+from aftersales.dispatch.planning import inputs
 from aftersales.dispatch.planning import rules as planning
 from aftersales.dispatch.planning import service as dayplans
 from aftersales.dispatch.planning.models import DayPlan, PlanStop
 from aftersales.notifications import service as notifications_service
 from aftersales.sla.enums import TargetKind
+from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.enums import EventType, Priority
+from aftersales.tickets.enums import Priority
 from aftersales.tickets.models import Ticket
+
+ticket_events.register_event_types(EVENT_OWNER, DispatchEventType)
 
 
 @dataclass(frozen=True)
@@ -55,22 +60,22 @@ def insert_emergency(
         raise InvalidDispatchInputError("工单没有待达成的上门时限", fields={"priority": str(ticket.priority)})
     now = clock.now()
     day = to_local(now).date()
-    origin, area = dayplans.origin_of(day), rules.canonical_city(ticket.address.city)
-    crews, profiles = dayplans.crews_of(session, area=area, day=day, now=now)
+    origin, area = inputs.origin_of(day), rules.canonical_city(ticket.address.city)
+    crews, profiles = inputs.crews_of(session, area=area, day=day, now=now)
     names = {crew.user_id: crew.username for crew in crews}
     try:
-        emergency = dayplans.stop_for(ticket, origin=origin, now=now, profiles=profiles, booking=None, pinned=False)
+        emergency = inputs.stop_for(ticket, origin=origin, now=now, profiles=profiles, booking=None, pinned=False)
     except ValueError as error:
         raise InvalidDispatchInputError(str(error), fields={"address": str(error)}) from None
     plan = dayplans.active_plan(session, area=area, day=day)
-    travel = rules.StraightLineTravel(dayplans.city_type(profiles))
+    travel = rules.StraightLineTravel(inputs.city_type(profiles))
     routes = _plan_routes(session, plan, origin=origin, now=now, profiles=profiles, exclude=ticket.id)
     outcome = planning.insert_emergency(
         crews,
         routes,
         emergency,
-        due=dayplans.offset(origin, onsite.due_at),
-        now=dayplans.offset(origin, now),
+        due=inputs.offset(origin, onsite.due_at),
+        now=inputs.offset(origin, now),
         travel=travel,
         replan_seconds=seconds,
     )
@@ -101,7 +106,7 @@ def insert_emergency(
                 actor=actor,
                 ticket_id=dropped_id,
                 note=note,
-                event_type=EventType.DISPATCH,
+                event_type=DispatchEventType.DISPATCH,
                 data=data,
             )
         else:
@@ -176,15 +181,15 @@ def _plan_routes(
         return {}
     rows = [row for row in dayplans.stops_of(session, plan.id) if row.ticket_id != exclude]
     tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_([r.ticket_id for r in rows])))}
-    bookings = dayplans.bookings_of(session, list(tickets))
-    bound = dayplans.field_marks(session, list(tickets))
+    bookings = inputs.bookings_of(session, list(tickets))
+    bound = inputs.field_marks(session, list(tickets))
     routes: dict[int, list[planning.Leg]] = {}
     for row in rows:
         ticket = tickets[row.ticket_id]
         if row.arrival_at > now and ticket.status not in dayplans.PLANNABLE_STATUSES:
             continue
         try:
-            stop = dayplans.stop_for(
+            stop = inputs.stop_for(
                 ticket,
                 origin=origin,
                 now=now,
@@ -199,8 +204,8 @@ def _plan_routes(
                 stop,
                 row.technician_id,
                 row.sequence,
-                dayplans.offset(origin, row.arrival_at),
-                dayplans.offset(origin, row.departure_at),
+                inputs.offset(origin, row.arrival_at),
+                inputs.offset(origin, row.departure_at),
                 row.travel_km,
                 row.travel_minutes,
             )
@@ -210,12 +215,12 @@ def _plan_routes(
 
 def _escalate(session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, reason: str) -> None:
     """No one can be there in time: the timeline says why and the supervisors are told once."""
-    tickets_service.add_timeline_event(
+    tickets_service.record_event(
         session,
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.ESCALATION,
+        event_type=DispatchEventType.ESCALATION,
         note=f"紧急工单无法按时上门，已升级：{reason}",
         data={"reason": reason},
     )

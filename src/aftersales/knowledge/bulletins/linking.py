@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.core.clock import Clock
 from aftersales.knowledge.bulletins import matching
-from aftersales.knowledge.enums import BulletinStatus, LinkMethod
+from aftersales.knowledge.enums import EVENT_OWNER, BulletinStatus, KnowledgeEventType, LinkMethod
 from aftersales.knowledge.errors import BulletinNotFoundError, InvalidBulletinError
 from aftersales.knowledge.models import Bulletin, BulletinTicket, Synonym
+from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.enums import EventType
 from aftersales.tickets.models import Ticket
+
+ticket_events.register_event_types(EVENT_OWNER, KnowledgeEventType)
 
 CACHE_TTL_SECONDS = 5.0
 _cache_lock = threading.Lock()
@@ -95,12 +97,12 @@ def _link(
         linked_by=actor.username,
     )
     session.add(link)
-    tickets_service.add_timeline_event(
+    tickets_service.record_event(
         session,
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.BULLETIN,
+        event_type=KnowledgeEventType.BULLETIN,
         note=f"{bulletin.number} {bulletin.title}",
         data={"bulletin_id": bulletin.id, "number": bulletin.number, "how": str(how), "score": score},
     )

@@ -18,10 +18,13 @@ from aftersales.core.errors import ConflictError, InvalidInputError, NotFoundErr
 from aftersales.core.pagination import MAX_LIMIT, Page
 from aftersales.notifications import service as notifications_service
 from aftersales.quality import rules
+from aftersales.quality.enums import EVENT_OWNER, QualityEventType
 from aftersales.quality.inspection.access import INSPECTION_ROLES, LEVEL_LABELS, require_inspector
 from aftersales.quality.models import Inspection, Rectification
+from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.enums import EventType
+
+ticket_events.register_event_types(EVENT_OWNER, QualityEventType)
 
 # --- Inspection forms and rectification ---------------------------------------------------------------
 
@@ -123,12 +126,12 @@ def submit_inspection(
     session.add_all(created)
     session.flush()
     verdict = "合格" if graded.passed else "不合格"
-    tickets_service.add_timeline_event(
+    tickets_service.record_event(
         session,
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.QUALITY_CHECK,
+        event_type=QualityEventType.QUALITY_CHECK,
         note=f"{LEVEL_LABELS[inspection.level]}：{graded.weighted:.2f} 分，{verdict}"
         + (f"；整改 {len(created)} 项" if created else ""),
         data={"inspection_id": inspection.id, "passed": graded.passed, "rectification_ids": [t.id for t in created]},

@@ -15,10 +15,14 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from aftersales.quality import rules
+from aftersales.quality.enums import EVENT_OWNER, QualityEventType
 from aftersales.quality.models import ChecklistItem, SelfCheck
+from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType, TicketStatus
 from aftersales.tickets.models import TicketEvent
+
+ticket_events.register_event_types(EVENT_OWNER, QualityEventType)
 
 SELF_CHECK_STATUSES = frozenset({TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED})
 
@@ -112,12 +116,12 @@ def record_self_check(
     session.add(record)
     session.flush()
     missed = [item.label for item in items if answers.get(item.code) is False]
-    tickets_service.add_timeline_event(
+    tickets_service.record_event(
         session,
         clock=clock,
         actor=actor,
         ticket=ticket,
-        event_type=EventType.SELF_CHECK,
+        event_type=QualityEventType.SELF_CHECK,
         note=f"服务自检 {passed}/{len(answers)} 项" + (f"，未做到：{'、'.join(missed)}" if missed else "，全部做到"),
         data={"self_check_id": record.id, "missed": [code for code, value in answers.items() if not value]},
     )

@@ -1,4 +1,4 @@
-"""The ticket screens (HTMX): agent workbench, dispatcher board, customer self-service.
+"""The ticket screens (HTMX): agent workbench, one ticket's page, dispatcher board, customer self-service.
 
 Each page group is its own module; ``router`` mounts them all.
 """
@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from aftersales.usecases.console import board, selfservice, workbench
+from aftersales.usecases.console import board, selfservice, ticket_page, workbench
 
 router = APIRouter(include_in_schema=False)
-router.include_router(workbench.router)
+router.include_router(workbench.router)  # before ticket_page: /tickets/new is not a ticket id
+router.include_router(ticket_page.router)
 router.include_router(board.router)
 router.include_router(selfservice.router)

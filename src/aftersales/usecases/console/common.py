@@ -1,4 +1,5 @@
-"""Helpers shared by the ticket console pages: SLA badges with countdowns, form errors, caller history."""
+"""Helpers shared by the ticket console pages: who counts as staff, lenient enum parsing of form and query
+values, caller history."""
 
 from __future__ import annotations
 
@@ -9,12 +10,25 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aftersales.accounts.enums import Role
 from aftersales.core.timeutil import to_local
 from aftersales.customers import rules as customer_rules
 from aftersales.customers import service as customers_service
 from aftersales.customers.models import Customer
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.rules import OPEN_STATUSES
+
+STAFF = (Role.AGENT, Role.MANAGER, Role.INSPECTOR, Role.DISPATCHER)
+
+
+def enum_or_none(enum: Any, value: str | None) -> Any:
+    """``enum(value)``, or None when the value is empty or not one of the enum's."""
+    if not value:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from aftersales.customers import rules as customer_rules
 from aftersales.customers.models import ProductModel
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets import service as tickets_service
+from aftersales.tickets import timeline as ticket_timeline
 from aftersales.tickets.enums import Channel, EventType
 from aftersales.tickets.errors import TicketNotFoundError
 from aftersales.tickets.models import Ticket
@@ -238,6 +239,8 @@ def submit_request(
             status=422,
         )
     commit(session)
+    if _created and settings.auto_dispatch:
+        request.app.state.dispatcher.kick()  # the dispatch decision, after the commit
     response = render(
         request,
         "tickets/selfservice_submitted.html",
@@ -302,7 +305,7 @@ def _lookup(request: Request, session: Session, *, number: str, phone: str) -> R
         return _status_form(request, number=number, message=_(NOT_FOUND), status=404)
     order = {kind: index for index, kind in enumerate(TARGET_ORDER)}
     targets = sorted(ticket.sla_targets, key=lambda target: order.get(TargetKind(target.kind), len(order)))
-    events = [event for event in tickets_service.events_of(session, ticket.id) if event.type in PUBLIC_EVENTS]
+    events = [event for event in ticket_timeline.events_of(session, ticket.id) if event.type in PUBLIC_EVENTS]
     return render(
         request,
         "tickets/selfservice_status_result.html",

@@ -1,0 +1,144 @@
+"""SLA calendars: the pure spec of a stored calendar, editing a calendar's days and known years, and flagging
+years a computation needed holidays for.
+
+Every registered ticket and every moved clock reads a calendar's spec, so specs are cached: per database
+(engine), per calendar, for the calendar's revision. Only committed calendars are shared. Each edit bumps
+the revision and records the calendar as edited by the session's current transaction; until that
+transaction ends, the session builds that calendar's spec afresh and never puts it in the cache. So a
+spec built from an edit that is then rolled back (a transaction or a savepoint) can never be served for a
+later, different edit that happens to reach the same revision number.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, SessionTransaction
+
+from aftersales.core.db import core_connection
+from aftersales.sla import rules
+from aftersales.sla.enums import CalendarKind
+from aftersales.sla.errors import CalendarNotFoundError, InvalidCalendarError
+from aftersales.sla.models import Calendar, CalendarDay
+from aftersales.sla.service.statements import statements
+
+_cache_lock = threading.Lock()
+# Per database: calendar id -> (revision, spec), the last committed revision read. An engine's entries
+# go with it.
+_spec_cache: WeakKeyDictionary[Engine, dict[int, tuple[int, rules.CalendarSpec]]] = WeakKeyDictionary()
+# In ``Session.info``: the transaction that edited calendars, and their ids.
+_EDITED_KEY = "aftersales.sla.edited_calendars"
+
+
+def calendar_spec(session: Session, calendar_id: int) -> rules.CalendarSpec:
+    """The pure spec of a stored calendar (cached per database and committed calendar revision)."""
+    connection = core_connection(session)
+    revision = statements()["revision"].scalar(connection, {"calendar_id": calendar_id})
+    if revision is None:
+        raise CalendarNotFoundError(f"日历 {calendar_id} 不存在")
+    if _is_edited_in_transaction(session, calendar_id):
+        return _load_spec(session, calendar_id)  # not committed: this transaction's own view, never shared
+    engine = connection.engine
+    with _cache_lock:
+        entries = _spec_cache.get(engine)
+        cached = entries.get(calendar_id) if entries is not None else None
+    if cached is not None and cached[0] == revision:
+        return cached[1]
+    spec = _load_spec(session, calendar_id)
+    with _cache_lock:
+        _spec_cache.setdefault(engine, {})[calendar_id] = (revision, spec)
+    return spec
+
+
+def _load_spec(session: Session, calendar_id: int) -> rules.CalendarSpec:
+    calendar = session.get(Calendar, calendar_id)
+    assert calendar is not None
+    return build_spec(calendar, session.scalars(select(CalendarDay).where(CalendarDay.calendar_id == calendar.id)))
+
+
+def _is_edited_in_transaction(session: Session, calendar_id: int) -> bool:
+    edited: tuple[SessionTransaction | None, set[int]] | None = session.info.get(_EDITED_KEY)
+    return edited is not None and calendar_id in edited[1] and edited[0] is session.get_transaction()
+
+
+def _revise(session: Session, calendar: Calendar) -> None:
+    """Count an edit of the calendar's spec: a new revision, private to this transaction until it ends."""
+    calendar.revision += 1
+    session.flush()
+    transaction = session.get_transaction()
+    edited: tuple[SessionTransaction | None, set[int]] | None = session.info.get(_EDITED_KEY)
+    if edited is None or edited[0] is not transaction:
+        # Calendars an ended transaction edited are committed or rolled back by now: either way the
+        # revision in the database is a committed one again.
+        edited = (transaction, set())
+        session.info[_EDITED_KEY] = edited
+    edited[1].add(calendar.id)
+
+
+def build_spec(calendar: Calendar, days: Iterable[CalendarDay]) -> rules.CalendarSpec:
+    """Turn the stored rows into a CalendarSpec."""
+    if calendar.kind == CalendarKind.ALWAYS:
+        return rules.always_open(calendar.timezone)
+    weekly = {
+        int(weekday): tuple(rules.parse_interval(text) for text in intervals)
+        for weekday, intervals in (calendar.weekly_hours or {}).items()
+    }
+    overrides = {day.day: tuple(rules.parse_interval(text) for text in day.hours) for day in days}
+    known = frozenset(calendar.known_years or ()) if calendar.kind == CalendarKind.STATUTORY else None
+    return rules.CalendarSpec(timezone=calendar.timezone, weekly=weekly, overrides=overrides, known_years=known)
+
+
+def get_calendar(session: Session, code: str) -> Calendar:
+    """Look a calendar up by code."""
+    calendar = session.scalar(select(Calendar).where(Calendar.code == code))
+    if calendar is None:
+        raise CalendarNotFoundError(f"日历 {code} 不存在", fields={"calendar": code})
+    return calendar
+
+
+def set_calendar_day(session: Session, *, code: str, day: date, hours: Sequence[str], note: str | None) -> CalendarDay:
+    """Enter or replace one holiday (no hours) or make-up workday; clears the year's flag once entered."""
+    calendar = get_calendar(session, code)
+    try:
+        parsed = [rules.parse_interval(text) for text in hours]
+    except ValueError as error:
+        raise InvalidCalendarError(str(error), fields={"hours": str(error)}) from error
+    row = session.scalar(select(CalendarDay).where(CalendarDay.calendar_id == calendar.id, CalendarDay.day == day))
+    if row is None:
+        row = CalendarDay(calendar_id=calendar.id, day=day)
+        session.add(row)
+    row.hours = [rules.format_interval(interval) for interval in parsed]
+    row.note = note
+    _revise(session, calendar)
+    return row
+
+
+def mark_year_known(session: Session, *, code: str, year: int) -> Calendar:
+    """Declare that a statutory calendar's holidays for ``year`` have been entered."""
+    calendar = get_calendar(session, code)
+    calendar.known_years = sorted({*(calendar.known_years or []), year})
+    calendar.flagged_years = [y for y in (calendar.flagged_years or []) if y != year]
+    _revise(session, calendar)
+    return calendar
+
+
+def flag_unknown_years(
+    session: Session, calendar_id: int, spec: rules.CalendarSpec, start: datetime, end: datetime
+) -> None:
+    """Flag the years between ``start`` and ``end`` that the calendar has no holidays for."""
+    unknown = rules.unknown_years_between(spec, start, end)
+    if unknown:
+        flag_years(session, calendar_id, unknown)
+
+
+def flag_years(session: Session, calendar_id: int, unknown: Iterable[int]) -> None:
+    """Record years a computation needed but the calendar has no holidays for (for an admin to fill in)."""
+    unknown = set(unknown)
+    calendar = session.get(Calendar, calendar_id)
+    if calendar is not None and not unknown.issubset(calendar.flagged_years or []):
+        # The revision is left alone: the spec itself did not change.
+        calendar.flagged_years = sorted({*(calendar.flagged_years or []), *unknown})

@@ -1,0 +1,95 @@
+"""Which tickets a user sees and a listing returns: visibility by role (per ticket, and the same rule as
+SQL), the listing's filters and its search term (a ticket number, phone digits or free text)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlalchemy.orm import Session
+
+from aftersales.accounts import rules as account_rules
+from aftersales.accounts.enums import Role
+from aftersales.accounts.schemas import Actor
+from aftersales.customers.models import Customer
+from aftersales.sla.enums import SlaState
+from aftersales.tickets import rules
+from aftersales.tickets.enums import Priority, TicketKind, TicketStatus
+from aftersales.tickets.models import Ticket
+
+
+def is_visible(session: Session, actor: Actor, ticket: Ticket) -> bool:
+    """Staff see everything; technicians their own jobs; providers their organisation's; customers theirs."""
+    if not account_rules.sees_only_own_tickets(actor.role):
+        return True
+    if actor.role == Role.TECHNICIAN:
+        return ticket.assignee_id == actor.user_id
+    if actor.role == Role.PROVIDER:
+        return actor.organisation_id is not None and ticket.organisation_id == actor.organisation_id
+    if actor.role == Role.CUSTOMER:
+        return actor.phone is not None and ticket.customer.phone == actor.phone
+    return False
+
+
+@dataclass
+class Selection:
+    """SQL conditions on ``Ticket`` (and on ``Customer`` when ``joins_customer``)."""
+
+    conditions: list[Any] = field(default_factory=list)
+    joins_customer: bool = False
+
+
+def selection(
+    *,
+    actor: Actor,
+    status: TicketStatus | None = None,
+    priority: Priority | None = None,
+    kind: TicketKind | None = None,
+    sla_state: SlaState | None = None,
+    q: str | None = None,
+) -> Selection:
+    """The conditions of a listing: the filters, what the actor may see (as ``is_visible``), the term."""
+    chosen = Selection()
+    for column, value in (
+        (Ticket.status, status),
+        (Ticket.priority, priority),
+        (Ticket.kind, kind),
+        (Ticket.sla_state, sla_state),
+    ):
+        if value is not None:
+            chosen.conditions.append(column == value)
+    if account_rules.sees_only_own_tickets(actor.role):
+        if actor.role == Role.TECHNICIAN:
+            chosen.conditions.append(Ticket.assignee_id == actor.user_id)
+        elif actor.role == Role.PROVIDER and actor.organisation_id is not None:
+            chosen.conditions.append(Ticket.organisation_id == actor.organisation_id)
+        elif actor.role == Role.CUSTOMER and actor.phone:
+            chosen.joins_customer = True
+            chosen.conditions.append(Customer.phone == actor.phone)
+        else:
+            chosen.conditions.append(Ticket.id.is_(None))
+    if q and q.strip():
+        _add_term(chosen, q.strip())
+    return chosen
+
+
+def _add_term(chosen: Selection, term: str) -> None:
+    """A full ticket number matches exactly; phone-like digits match the phone or the number; other text
+    the description or the number (case-insensitive)."""
+    digits = rules.phone_digits(term)
+    if rules.looks_like_number(term):
+        chosen.conditions.append(Ticket.number == term.upper())
+    elif digits is not None:
+        chosen.joins_customer = True
+        chosen.conditions.append(
+            or_(Customer.phone.contains(digits, autoescape=True), Ticket.number.contains(digits, autoescape=True))
+        )
+    else:
+        pattern = term.lower()
+        chosen.conditions.append(
+            or_(
+                func.lower(Ticket.description).contains(pattern, autoescape=True),
+                func.lower(Ticket.number).contains(pattern, autoescape=True),
+            )
+        )

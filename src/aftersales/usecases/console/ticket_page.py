@@ -1,0 +1,211 @@
+"""One ticket's page: SLA badges refreshed in place, customer and product, the timeline, lifecycle
+actions and comments, 售后辞典 suggestions, and the printable slip."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from aftersales.accounts.deps import ConsoleUser, require_role
+from aftersales.accounts.enums import Role
+from aftersales.accounts.sessions import SignedIn
+from aftersales.core.clock import Clock
+from aftersales.core.errors import DomainError
+from aftersales.knowledge import service as knowledge_service
+from aftersales.tickets import rules as ticket_rules
+from aftersales.tickets import service as tickets_service
+from aftersales.tickets import timeline as ticket_timeline
+from aftersales.tickets.display import sla_badges
+from aftersales.tickets.enums import EventType, TicketStatus
+from aftersales.usecases.console.common import STAFF, enum_or_none, under_warranty
+from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.messages import domain_message
+from aftersales.web.pages import is_htmx, redirect
+from aftersales.web.templating import gettext_for, render
+
+router = APIRouter(prefix="/console")
+
+# Lifecycle buttons the workbench offers (check-in belongs to the technician's phone view).
+WORKBENCH_EVENTS = [
+    event for event in EventType if event in ticket_rules.LIFECYCLE_EVENTS and event != EventType.CHECK_IN
+]
+
+
+def _ticket_context(
+    session: Session, clock: Clock, signed: SignedIn, ticket_id: int, request: Request
+) -> dict[str, Any]:
+    _ = gettext_for(request)
+    ticket = tickets_service.get_ticket(session, ticket_id, actor=signed.actor)
+    now = clock.now()
+    names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
+    staff = signed.actor.role not in (Role.TECHNICIAN, Role.PROVIDER)
+    allowed = set(ticket_rules.allowed_events(TicketStatus(ticket.status)))
+    return {
+        "ticket": ticket,
+        "badges": sla_badges(ticket, now, _),
+        "events": ticket_timeline.events_of(session, ticket.id),
+        "comments": ticket_timeline.comments_of(session, ticket.id, include_internal=staff),
+        "assignee": names.get(ticket.assignee_id or 0),
+        "actions": [event for event in WORKBENCH_EVENTS if event in allowed],
+        "today": now,
+        "under_warranty": under_warranty,
+        "today_date": now.date(),
+    }
+
+
+@router.get("/tickets/{ticket_id}")
+def ticket_page(
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: int
+) -> Response:
+    """One ticket: SLA, customer, product, timeline, actions, comments."""
+    context = _ticket_context(session, clock, signed, ticket_id, request)
+    context["flash"] = gettext_for(request)("工单已创建") if request.query_params.get("created") else None
+    context["error"] = None
+    return render(request, "tickets/detail.html", context)
+
+
+@router.get("/tickets/{ticket_id}/sla")
+def ticket_sla(request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: int) -> Response:
+    """Fragment polled by the ticket page so SLA states and countdowns update without reloading."""
+    context = _ticket_context(session, clock, signed, ticket_id, request)
+    return render(request, "tickets/_sla.html", context)
+
+
+def _panel(
+    request: Request,
+    session: Session,
+    clock: Clock,
+    signed: SignedIn,
+    ticket_id: int,
+    *,
+    flash: str | None,
+    error: str | None,
+    status: int,
+) -> Response:
+    context = _ticket_context(session, clock, signed, ticket_id, request) | {"flash": flash, "error": error}
+    if is_htmx(request):
+        return render(request, "tickets/_panel.html", context)
+    return render(request, "tickets/detail.html", context, status_code=status)
+
+
+@router.post("/tickets/{ticket_id}/events")
+def ticket_event(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: ConsoleUser,
+    ticket_id: int,
+    type: Annotated[str, Form(max_length=32)],
+    version: Annotated[int, Form()],
+    note: Annotated[str, Form(max_length=4000)] = "",
+    status: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """One lifecycle step; a forbidden or stale move changes nothing and says why.
+
+    The page's ``version`` is enforced only when the ticket's status has moved since the page was drawn:
+    a change that leaves the status alone (the dispatch decision that follows a new ticket's commit, an
+    SLA warning) must not refuse the agent's next step, and the lifecycle table still judges the step."""
+    _ = gettext_for(request)
+    event = enum_or_none(EventType, type)
+    try:
+        if event is None:
+            raise DomainError(_("未知的操作"))
+        if event == EventType.CHECK_IN and signed.actor.role not in (Role.TECHNICIAN, Role.PROVIDER, Role.ADMIN):
+            raise DomainError(_("只有上门的技术员可以签到"))
+        current = tickets_service.get_ticket(session, ticket_id, actor=signed.actor)
+        tickets_service.apply_event(
+            session,
+            clock=clock,
+            actor=signed.actor,
+            ticket_id=ticket_id,
+            event_type=event,
+            note=note.strip() or None,
+            expected_version=version if status != current.status else None,
+        )
+    except DomainError as error:
+        session.rollback()
+        return _panel(
+            request, session, clock, signed, ticket_id, flash=None, error=domain_message(error, _), status=409
+        )
+    commit(session)
+    done = _("已记录：%(action)s") % {"action": _(_event_label(event))}
+    if not is_htmx(request):
+        return redirect(request, request.headers.get("x-return-to") or f"/console/tickets/{ticket_id}")
+    return _panel(request, session, clock, signed, ticket_id, flash=done, error=None, status=200)
+
+
+def _event_label(event: EventType) -> str:
+    from aftersales.web.labels import label
+
+    return label("event", event)
+
+
+@router.post("/tickets/{ticket_id}/comments")
+def ticket_comment(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: ConsoleUser,
+    ticket_id: int,
+    body: Annotated[str, Form(max_length=4000)] = "",
+    internal: Annotated[str, Form()] = "",
+) -> Response:
+    """Add a comment (internal by default; public ones are shown to the customer)."""
+    _ = gettext_for(request)
+    try:
+        tickets_service.add_comment(
+            session, clock=clock, actor=signed.actor, ticket_id=ticket_id, body=body, is_internal=bool(internal)
+        )
+    except DomainError as error:
+        session.rollback()
+        return _panel(
+            request, session, clock, signed, ticket_id, flash=None, error=domain_message(error, _), status=422
+        )
+    commit(session)
+    if not is_htmx(request):
+        return redirect(request, f"/console/tickets/{ticket_id}")
+    return _panel(request, session, clock, signed, ticket_id, flash=_("备注已添加"), error=None, status=200)
+
+
+@router.get("/tickets/{ticket_id}/print")
+def ticket_slip(
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: int
+) -> Response:
+    """The A4 work-order slip handed to the customer."""
+    context = _ticket_context(session, clock, signed, ticket_id, request)
+    return render(request, "tickets/slip.html", context)
+
+
+@router.get("/tickets/{ticket_id}/suggestions")
+def ticket_suggestions(request: Request, session: SessionDep, signed: ConsoleUser, ticket_id: int) -> Response:
+    """Fragment: the 售后辞典 articles that best match the ticket, each with "solved by this article"."""
+    require_role(signed, *STAFF)
+    hits = knowledge_service.suggestions_for_ticket(session, actor=signed.actor, ticket_id=ticket_id)
+    articles = {hit.article_id: knowledge_service.get_article(session, hit.article_id) for hit in hits}
+    return render(request, "tickets/_suggestions.html", {"hits": hits, "articles": articles, "ticket_id": ticket_id})
+
+
+@router.post("/tickets/{ticket_id}/solutions")
+def ticket_solution(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: ConsoleUser,
+    ticket_id: int,
+    article_id: Annotated[int, Form()],
+) -> Response:
+    """Record that an article solved the ticket."""
+    require_role(signed, Role.AGENT)
+    _ = gettext_for(request)
+    try:
+        knowledge_service.record_solution(
+            session, clock=clock, actor=signed.actor, ticket_id=ticket_id, article_id=article_id
+        )
+    except DomainError as error:
+        session.rollback()
+        return render(request, "web/error_fragment.html", {"status": 422, "message": domain_message(error, _)})
+    commit(session)
+    return render(request, "web/flash_fragment.html", {"message": _("已记录：此文章解决了问题")})
