@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aftersales.accounts.enums import OrganisationKind, Role
-from aftersales.core.db import Base, JSONType, UTCDateTime
+from aftersales.core.db import Base, EnumText, JSONType, UTCDateTime
 
 
 class Organisation(Base):
@@ -20,7 +20,7 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[OrganisationKind] = mapped_column(String(32))
+    kind: Mapped[OrganisationKind] = mapped_column(EnumText(OrganisationKind, 32))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     city: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -36,7 +36,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[Role] = mapped_column(String(32))
+    role: Mapped[Role] = mapped_column(EnumText(Role, 32))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

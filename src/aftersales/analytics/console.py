@@ -29,7 +29,7 @@ MAX_QUERY_LENGTH = 64
 
 
 def _period_message(problem: RangeProblem, _: Any) -> str:
-    messages = {
+    messages: dict[RangeProblem, str] = {
         RangeProblem.INVALID_START: _("开始日期无效，请按 年-月-日 填写（如 2026-11-01）；已显示默认的最近 30 天"),
         RangeProblem.INVALID_END: _("结束日期无效，请按 年-月-日 填写（如 2026-11-30）；已显示默认的最近 30 天"),
         RangeProblem.START_AFTER_END: _("开始日期不能晚于结束日期；已显示默认的最近 30 天"),

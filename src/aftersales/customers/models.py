@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from aftersales.core.db import Base, UTCDateTime
+from aftersales.core.db import Base, EnumText, UTCDateTime
 from aftersales.customers.enums import PhoneKind
 
 
@@ -32,7 +32,7 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(32), unique=True)
-    phone_kind: Mapped[PhoneKind] = mapped_column(String(16))
+    phone_kind: Mapped[PhoneKind] = mapped_column(EnumText(PhoneKind, 16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     addresses: Mapped[list[Address]] = relationship(back_populates="customer", order_by="Address.id")

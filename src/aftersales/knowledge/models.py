@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from aftersales.core.db import Base, JSONType, UTCDateTime
+from aftersales.core.db import Base, EnumText, JSONType, UTCDateTime
 from aftersales.knowledge.enums import ArticleStatus, ArticleType, Audience, BulletinStatus, LinkMethod
 
 
@@ -22,9 +22,9 @@ class Article(Base):
     key: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    type: Mapped[ArticleType] = mapped_column(String(16))
-    audience: Mapped[Audience] = mapped_column(String(16))
-    status: Mapped[ArticleStatus] = mapped_column(String(16), index=True)
+    type: Mapped[ArticleType] = mapped_column(EnumText(ArticleType, 16))
+    audience: Mapped[Audience] = mapped_column(EnumText(Audience, 16))
+    status: Mapped[ArticleStatus] = mapped_column(EnumText(ArticleStatus, 16), index=True)
     product_models: Mapped[list[str]] = mapped_column(JSONType, default=list)
     fault_types: Mapped[list[str]] = mapped_column(JSONType, default=list)
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
@@ -117,7 +117,7 @@ class Bulletin(Base):
     product_models: Mapped[list[str]] = mapped_column(JSONType, default=list)
     versions: Mapped[list[str]] = mapped_column(JSONType, default=list)
     keywords: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    status: Mapped[BulletinStatus] = mapped_column(String(16), index=True)
+    status: Mapped[BulletinStatus] = mapped_column(EnumText(BulletinStatus, 16), index=True)
     expected_fix_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     fix_note: Mapped[str | None] = mapped_column(Text)
@@ -157,5 +157,5 @@ class BulletinTicket(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     matched_at: Mapped[datetime] = mapped_column(UTCDateTime())
     score: Mapped[float | None] = mapped_column(Float)
-    how: Mapped[LinkMethod] = mapped_column(String(16))
+    how: Mapped[LinkMethod] = mapped_column(EnumText(LinkMethod, 16))
     linked_by: Mapped[str] = mapped_column(String(64))

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from aftersales.core.db import Base, JSONType, UTCDateTime
+from aftersales.core.db import Base, EnumText, JSONType, UTCDateTime
 from aftersales.notifications.enums import Channel, OutboxStatus
 
 
@@ -21,7 +21,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     kind: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[Channel] = mapped_column(String(16))
+    channel: Mapped[Channel] = mapped_column(EnumText(Channel, 16))
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     recipient_address: Mapped[str | None] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(255))
@@ -29,7 +29,7 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     ticket_id: Mapped[int | None] = mapped_column(index=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    status: Mapped[OutboxStatus] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    status: Mapped[OutboxStatus] = mapped_column(EnumText(OutboxStatus, 16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -49,6 +49,6 @@ class NotificationPreference(Base):
     phone: Mapped[str] = mapped_column(String(32), unique=True)
     email: Mapped[str | None] = mapped_column(String(255), index=True)
     opted_out_channels: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    preferred_channel: Mapped[Channel | None] = mapped_column(String(16))
+    preferred_channel: Mapped[Channel | None] = mapped_column(EnumText(Channel, 16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

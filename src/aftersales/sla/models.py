@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from aftersales.core.db import Base, JSONType, UTCDateTime
+from aftersales.core.db import Base, EnumText, JSONType, UTCDateTime
 from aftersales.sla.enums import CalendarKind, SlaState, TargetKind
 
 
@@ -20,7 +20,7 @@ class Calendar(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[CalendarKind] = mapped_column(String(16))
+    kind: Mapped[CalendarKind] = mapped_column(EnumText(CalendarKind, 16))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     weekly_hours: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     workday_hours: Mapped[list[str]] = mapped_column(JSONType, default=list)
@@ -81,7 +81,7 @@ class Target(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    kind: Mapped[TargetKind] = mapped_column(String(32))
+    kind: Mapped[TargetKind] = mapped_column(EnumText(TargetKind, 32))
     calendar_id: Mapped[int] = mapped_column(ForeignKey("sla_calendars.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     duration_seconds: Mapped[int]
@@ -93,5 +93,5 @@ class Target(Base):
     warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     met_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    state: Mapped[SlaState] = mapped_column(String(16))
+    state: Mapped[SlaState] = mapped_column(EnumText(SlaState, 16))
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

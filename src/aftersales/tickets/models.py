@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from aftersales.core.db import Base, JSONType, UTCDateTime
+from aftersales.core.db import Base, EnumText, JSONType, UTCDateTime
 from aftersales.customers.models import Address, Customer, InstalledProduct
 from aftersales.sla.enums import SlaState
 from aftersales.sla.models import Target
@@ -36,10 +36,10 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
-    kind: Mapped[TicketKind] = mapped_column(String(32), index=True)
-    priority: Mapped[Priority] = mapped_column(String(16), index=True)
-    status: Mapped[TicketStatus] = mapped_column(String(16))
-    channel: Mapped[Channel] = mapped_column(String(16))
+    kind: Mapped[TicketKind] = mapped_column(EnumText(TicketKind, 32), index=True)
+    priority: Mapped[Priority] = mapped_column(EnumText(Priority, 16), index=True)
+    status: Mapped[TicketStatus] = mapped_column(EnumText(TicketStatus, 16))
+    channel: Mapped[Channel] = mapped_column(EnumText(Channel, 16))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
     installed_product_id: Mapped[int | None] = mapped_column(ForeignKey("installed_products.id"))
@@ -52,7 +52,7 @@ class Ticket(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    sla_state: Mapped[SlaState] = mapped_column(String(16))
+    sla_state: Mapped[SlaState] = mapped_column(EnumText(SlaState, 16))
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

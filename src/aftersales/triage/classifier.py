@@ -225,10 +225,10 @@ TARGETS = ("kind", "priority", "fault_type", "product_model", "anger", "sentimen
 def _label(example: Example, target: str) -> str | None:
     value: Any = getattr(example, target)
     if target in ("fault_type", "product_model"):
-        return value or NONE_LABEL
+        return str(value or NONE_LABEL)
     if target == "anger":
         return None if value is None else str(int(value))
-    return value
+    return None if value is None else str(value)
 
 
 def train(examples: Sequence[Example], *, extra_sentiment: Sequence[tuple[str, str]] = ()) -> TriageModel:

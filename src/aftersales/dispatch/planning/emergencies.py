@@ -7,6 +7,7 @@ from __future__ import annotations
 import time as timer
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
@@ -173,7 +174,13 @@ def _ms(started: float) -> float:
 
 
 def _plan_routes(
-    session: Session, plan: DayPlan | None, *, origin: datetime, now: datetime, profiles: dict[int, tuple], exclude: int
+    session: Session,
+    plan: DayPlan | None,
+    *,
+    origin: datetime,
+    now: datetime,
+    profiles: dict[int, tuple[Any, ...]],
+    exclude: int,
 ) -> dict[int, list[planning.Leg]]:
     """The active plan's legs rebuilt as planner values (stops of finished or cancelled tickets that lie
     ahead are left out)."""

@@ -5,6 +5,7 @@ already bound to their technician), and the times as seconds from the day's loca
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,7 +44,9 @@ def _minutes(value: str) -> int:
     return int(hours) * 3600 + int(minutes) * 60
 
 
-def crews_of(session: Session, *, area: str, day: date, now: datetime) -> tuple[list[planning.Crew], dict[int, tuple]]:
+def crews_of(
+    session: Session, *, area: str, day: date, now: datetime
+) -> tuple[list[planning.Crew], dict[int, tuple[Any, ...]]]:
     """Crews of the area's organisations (not on a day off), and what eligibility needs of each."""
     rows = session.execute(
         select(Technician, User, ServicePoint)
@@ -89,7 +92,7 @@ def crews_of(session: Session, *, area: str, day: date, now: datetime) -> tuple[
     return crews, profiles
 
 
-def _candidates(profiles: dict[int, tuple], ticket: Ticket, position: tuple[float, float]) -> frozenset[int]:
+def _candidates(profiles: dict[int, tuple[Any, ...]], ticket: Ticket, position: tuple[float, float]) -> frozenset[int]:
     needed = rules.required_skill(str(ticket.kind), ticket.product_model)
     job = rules.JobView(
         str(ticket.kind), ticket.product_model, ticket.address.adcode if ticket.address else None, position, None
@@ -141,7 +144,7 @@ def stop_for(
     *,
     origin: datetime,
     now: datetime,
-    profiles: dict[int, tuple],
+    profiles: dict[int, tuple[Any, ...]],
     booking: Appointment | None,
     pinned: bool,
 ) -> planning.Stop:
@@ -180,7 +183,13 @@ def bookings_of(session: Session, ticket_ids: list[int]) -> dict[int, Appointmen
 
 
 def stops_for_day(
-    session: Session, tickets: list[Ticket], *, day: date, origin: datetime, now: datetime, profiles: dict[int, tuple]
+    session: Session,
+    tickets: list[Ticket],
+    *,
+    day: date,
+    origin: datetime,
+    now: datetime,
+    profiles: dict[int, tuple[Any, ...]],
 ) -> tuple[list[planning.Stop], dict[int, str]]:
     """Stops for the day's plannable tickets; tickets left out with the reason (no coordinates…)."""
     ids = [ticket.id for ticket in tickets]
@@ -201,7 +210,7 @@ def stops_for_day(
     return stops, skipped
 
 
-def city_type(profiles: dict[int, tuple]) -> str:
+def city_type(profiles: dict[int, tuple[Any, ...]]) -> str:
     """The most common city type of the crews' service points (travel speeds depend on it)."""
     kinds = [point.city_type for _, _, point in profiles.values() if point is not None]
     return max(set(kinds), key=kinds.count) if kinds else "urban"

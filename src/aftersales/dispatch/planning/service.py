@@ -12,6 +12,7 @@ from __future__ import annotations
 import time as timer
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -110,7 +111,7 @@ def write_legs(session: Session, plan: DayPlan, origin: datetime, legs: list[pla
 
 
 def assign_with_note(
-    session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, username: str, note: str, data: dict
+    session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, username: str, note: str, data: dict[str, Any]
 ) -> None:
     """Give the ticket to the crew when it is not theirs yet, and put the decision on the timeline."""
     if (
