@@ -118,7 +118,13 @@ def make_user(db: Session, clock: FrozenClock) -> UserFactory:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, run_jobs_in_process=False, secret_key="test-signing-key")
+    # Dispatch decisions run in the request thread right after the commit: the test connection is shared.
+    return Settings(
+        database_url=database_url,
+        run_jobs_in_process=False,
+        secret_key="test-signing-key",
+        dispatch_in_background=False,
+    )
 
 
 @pytest.fixture

@@ -12,8 +12,12 @@ from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.errors import InvalidAccountInputError
 from aftersales.core.clock import FrozenClock
+from aftersales.core.errors import InvalidInputError
 from aftersales.customers.models import Customer
+from aftersales.dispatch.network.models import Technician
+from aftersales.notifications.models import OutboxMessage
 from aftersales.tickets import service as tickets_service
+from aftersales.tickets import timeline as ticket_timeline
 from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind, TicketStatus
 from tests import factories
 
@@ -101,5 +105,95 @@ def test_ticket_in_status_walks_the_shortest_path(db: Session, clock: FrozenCloc
     steps = factories.LIFECYCLE_PATHS[status]
     assert made.status == status
     assert clock.now() == start + len(steps) * timedelta(minutes=5)
-    assert [event.type for event in tickets_service.events_of(db, made.id)] == [EventType.REGISTER, *steps]
+    assert [event.type for event in ticket_timeline.events_of(db, made.id)] == [EventType.REGISTER, *steps]
     assert factories.walk(db, clock=clock, ticket_id=made.id, events=[]).status == status  # no steps: unchanged
+
+
+def test_ticket_assigned_at_once_and_reassigned(db: Session, clock: FrozenClock) -> None:
+    tree = factories.organisation_tree(db, clock=clock)
+    first = factories.user(db, clock=clock, role=Role.TECHNICIAN, organisation_code=tree.service_center.code)
+    second = factories.user(db, clock=clock, role=Role.PROVIDER, organisation_code=tree.provider.code)
+    made = factories.ticket(db, clock=clock, assignee_username=first.user.username)
+    assert (made.status, made.assignee_id, made.organisation_id, made.version) == (
+        TicketStatus.REGISTERED,
+        first.user.id,
+        tree.service_center.id,
+        2,
+    )
+    moved = factories.assign(db, clock=clock, ticket_id=made.id, assignee_username=second.user.username)
+    assert (moved.assignee_id, moved.organisation_id, moved.version) == (second.user.id, tree.provider.id, 3)
+    types = [event.type for event in ticket_timeline.events_of(db, made.id)]
+    assert types == [EventType.REGISTER, EventType.ASSIGN, EventType.ASSIGN]
+
+
+def test_field_network(db: Session, clock: FrozenClock) -> None:
+    tree = factories.organisation_tree(db, clock=clock, city="深圳市")
+    point = factories.service_point(db, organisation_id=tree.service_center.id)
+    assert (point.kind, point.longitude, point.latitude, point.adcodes, point.radius_km) == (
+        "service_center",
+        *factories.SHENZHEN_CENTER,
+        [],
+        40,
+    )
+    by_district = factories.service_point(
+        db, organisation_id=tree.provider.id, kind="regional_provider", adcodes=["440305"]
+    )
+    assert (by_district.adcodes, by_district.radius_km, by_district.opens, by_district.closes) == (
+        ["440305"],
+        None,
+        "08:00",
+        "20:00",
+    )
+    made = factories.technician(
+        db, clock=clock, username="tech_a", organisation_code=tree.service_center.code, lunch_break=("12:00", "13:00")
+    )
+    profile = db.get(Technician, made.user.id)
+    assert profile is not None and made.user.role == Role.TECHNICIAN
+    assert (profile.home_longitude, profile.home_latitude, profile.skills, profile.days_off) == (
+        *factories.NANSHAN,
+        ["lock:repair"],
+        [],
+    )
+    assert (profile.shift_start, profile.shift_end, profile.break_start, profile.break_end) == (
+        "08:00",
+        "18:00",
+        "12:00",
+        "13:00",
+    )
+    with pytest.raises(InvalidInputError, match="技能格式"):  # refused as the service refuses it
+        factories.technician(db, clock=clock, skills=["locks"])
+
+
+def test_day_plan_assigns_the_area_jobs(db: Session, clock: FrozenClock) -> None:
+    tree = factories.organisation_tree(db, clock=clock, city="深圳市")
+    factories.service_point(db, organisation_id=tree.service_center.id)
+    tech = factories.technician(db, clock=clock, organisation_code=tree.service_center.code)
+    job = factories.ticket(db, clock=clock)
+    plan = factories.day_plan(db, clock=clock)
+    assert (plan.area, plan.day, plan.status, plan.summary["jobs"], plan.summary["assigned"]) == (
+        "深圳市",
+        "2026-11-22",
+        "active",
+        1,
+        1,
+    )
+    db.expire_all()
+    assert tickets_service.get_ticket(db, job.id).assignee_id == tech.user.id
+
+
+def test_return_visit_of_a_resolved_ticket(db: Session, clock: FrozenClock) -> None:
+    visit = factories.return_visit(db, clock=clock)
+    ticket = tickets_service.get_ticket(db, visit.ticket_id)
+    assert (ticket.status, visit.status, visit.attempts, visit.resolution_at) == (
+        TicketStatus.RESOLVED,
+        "scheduled",
+        0,
+        ticket.resolved_at,
+    )
+    invitations = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "visit_invitation")).all()
+    assert [(message.ticket_id, message.recipient_address) for message in invitations] == [(ticket.id, "13800138000")]
+    assert f"{factories.SURVEY_BASE_URL}/survey/" in invitations[0].body
+    assert factories.return_visit(db, clock=clock, ticket_id=ticket.id).id == visit.id  # one visit per result
+    unresolved = factories.ticket(db, clock=clock)
+    with pytest.raises(AssertionError, match="no result awaiting a visit"):
+        factories.return_visit(db, clock=clock, ticket_id=unresolved.id)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
 from aftersales.core.clock import FrozenClock
-from tests.analytics.test_service import build_scenario
+from tests.analytics.scenario import build_scenario
 from tests.conftest import UserFactory, console_login
 
 CHARTS = ("volume_by_day", "volume_by_hour", "sla_compliance", "backlog_by_status", "top_fault_types")
@@ -41,9 +41,9 @@ def _input_value(page: str, name: str) -> str:
 
 
 def test_page_shows_charts_with_their_data_and_readable_tables(
-    client: TestClient, db: Session, clock: FrozenClock, auth: dict[str, str], make_user: UserFactory
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
 ) -> None:
-    build_scenario(client, db, clock, auth)
+    build_scenario(db, clock)
     _signed_in(client, db, make_user)
     response = client.get("/console/dashboard", params={"start": "2026-11-20", "end": "2026-11-22", "region": "广东省"})
     assert response.status_code == 200
@@ -118,9 +118,9 @@ def test_bad_period_shows_an_error_by_the_filter_and_uses_the_default(
 
 
 def test_unknown_region_shows_an_error_and_all_regions(
-    client: TestClient, db: Session, clock: FrozenClock, auth: dict[str, str], make_user: UserFactory
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
 ) -> None:
-    build_scenario(client, db, clock, auth)
+    build_scenario(db, clock)
     _signed_in(client, db, make_user)
     response = client.get("/console/dashboard", params={"start": "2026-11-20", "end": "2026-11-22", "region": "火星"})
     assert response.status_code == 200

@@ -16,26 +16,29 @@ from aftersales.core.clock import FrozenClock
 from aftersales.knowledge import service as knowledge_service
 from aftersales.knowledge.schemas import ArticleCreate
 from aftersales.notifications.models import OutboxMessage
-from aftersales.tickets.schemas import TicketCreate
-from aftersales.usecases import intake as flows
-from tests.conftest import UserFactory, ticket_body
+from aftersales.tickets.enums import Priority, TicketKind
+from tests import factories
+from tests.conftest import UserFactory
 
 EDITOR = Actor(user_id=None, username="editor", role=Role.ADMIN)
 
 
 def _tickets(db: Session, clock: FrozenClock, count: int, description: str, start: int = 0) -> list[int]:
-    ids = []
-    for index in range(start, start + count):
-        body = ticket_body(
+    return [
+        factories.ticket(
+            db,
+            clock=clock,
+            actor=EDITOR,
             description=description,
-            customer={"name": "客户", "phone": f"139{index:08d}"},
-            product=None,
-            kind="consultation",
-            priority="routine",
-        )
-        ticket, _ = flows.open_ticket(db, clock=clock, actor=EDITOR, request=TicketCreate.model_validate(body))
-        ids.append(ticket.id)
-    return ids
+            customer_name="客户",
+            phone=f"139{index:08d}",
+            address=None,
+            product_model=None,
+            kind=TicketKind.CONSULTATION,
+            priority=Priority.ROUTINE,
+        ).id
+        for index in range(start, start + count)
+    ]
 
 
 def _topics(db: Session, clock: FrozenClock, ids: list[int], topic: str) -> None:

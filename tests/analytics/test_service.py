@@ -6,130 +6,25 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import event, update
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import rules, service
 from aftersales.analytics.schemas import Region, SlaCompliance
 from aftersales.core.clock import FrozenClock
-from aftersales.tickets import sla_tracking
-from aftersales.tickets.models import Ticket
-from tests.conftest import local, ticket_body
+from aftersales.tickets.enums import Priority, TicketKind
+from tests.analytics.scenario import NOW, SHENZHEN, Scenario, build_scenario, open_ticket
 
-SHENZHEN = "广东省深圳市南山区科技园南区高新南七道1号"
-GUANGZHOU = "广东省广州市天河区体育西路1号"
-SHANGHAI = "上海市浦东新区世纪大道100号"
-BEIJING = "北京市朝阳区建国路88号"
-NOW = local(2026, 11, 22, 10, 0)
 PERIOD = {"start": date(2026, 11, 20), "end": date(2026, 11, 22)}
 
 
-@dataclass(frozen=True)
-class Scenario:
-    """Ticket ids by letter (see ``build_scenario``)."""
-
-    ids: dict[str, int]
-
-
-def _open(
-    client: TestClient,
-    auth: dict[str, str],
-    clock: FrozenClock,
-    at: datetime,
-    *,
-    address: str,
-    kind: str,
-    priority: str,
-    description: str,
-    phone: str,
-) -> int:
-    clock.set(at)
-    body = ticket_body(
-        kind=kind,
-        priority=priority,
-        description=description,
-        customer={"name": "测试客户", "phone": phone, "address": address},
-        product={"model": "YL-S7", "serial_number": f"SN-{phone}"},
-    )
-    response = client.post("/api/v1/tickets", json=body, headers=auth)
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
-
-
-def _move(
-    client: TestClient, auth: dict[str, str], clock: FrozenClock, ticket_id: int, at: datetime, move: str
-) -> None:
-    clock.set(at)
-    response = client.post(f"/api/v1/tickets/{ticket_id}/events", json={"type": move}, headers=auth)
-    assert response.status_code == 200, response.text
-
-
-def build_scenario(client: TestClient, db: Session, clock: FrozenClock, auth: dict[str, str]) -> Scenario:
-    """Nine tickets from 2026-11-19 to 2026-11-22 (local), ending at NOW with an SLA sweep.
-
-    Guangdong (深圳/广州): A before the period (open), B closed with every target met, H cancelled, C and I
-    open and untouched (C's urgent targets all breached, the last one today), D a complaint contacted in
-    time, E contacted then on hold, with a fault type from triage. F in Shanghai breaches today too;
-    G in Beijing is a consultation.
-    """
-    ids: dict[str, int] = {}
-
-    def open_(letter: str, at: datetime, address: str, kind: str, priority: str, description: str) -> None:
-        phone = f"1380013{8000 + len(ids):04d}"
-        ids[letter] = _open(
-            client,
-            auth,
-            clock,
-            at,
-            address=address,
-            kind=kind,
-            priority=priority,
-            description=description,
-            phone=phone,
-        )
-
-    def move(letter: str, at: datetime, *moves: str) -> None:
-        for name in moves:
-            _move(client, auth, clock, ids[letter], at, name)
-
-    open_("A", local(2026, 11, 19, 23, 30), SHENZHEN, "repair", "routine", "指纹识别失败，现在只能用密码开门")
-    open_("B", local(2026, 11, 20, 9), SHENZHEN, "repair", "urgent", "被锁门外了！密码和指纹都打不开")
-    move("B", local(2026, 11, 20, 9, 10), "contact")
-    open_("H", local(2026, 11, 20, 10), GUANGZHOU, "repair", "routine", "净水器接头漏水，橱柜里面都湿了")
-    move("B", local(2026, 11, 20, 10, 30), "check_in")
-    move("H", local(2026, 11, 20, 11), "cancel")
-    move("B", local(2026, 11, 20, 15), "result", "return_visit", "close")
-    open_(
-        "C", local(2026, 11, 21, 8, 30), GUANGZHOU, "repair", "urgent", "门锁一直提示电量低，换了新电池还是提示低电量"
-    )
-    open_("F", local(2026, 11, 21, 9), SHANGHAI, "repair", "urgent", "指纹头按上去没反应，指纹开门完全用不了")
-    open_("I", local(2026, 11, 21, 14), GUANGZHOU, "repair", "routine", "电池没电了，低电量提醒响了好几天")
-    open_(
-        "D", local(2026, 11, 21, 23, 30), SHENZHEN, "complaint", "routine", "投诉：师傅约好下午两点上门，等到五点都没来"
-    )
-    open_("E", local(2026, 11, 22, 0, 30), SHENZHEN, "repair", "complex", "门锁把手松动下垂，锁舌有时候不回弹")
-    move("D", local(2026, 11, 22, 8, 5), "contact")
-    move("E", local(2026, 11, 22, 8, 10), "contact")
-    move("E", local(2026, 11, 22, 8, 30), "hold")
-    open_(
-        "G", local(2026, 11, 22, 9), BEIJING, "consultation", "routine", "怎么添加临时密码？想给保洁阿姨开个一次性密码"
-    )
-    db.execute(update(Ticket).where(Ticket.id == ids["E"]).values(triage={"fault_type": "锁体松动"}))
-    clock.set(NOW)
-    sla_tracking.sweep(db, clock=clock)
-    db.commit()
-    return Scenario(ids=ids)
-
-
 @pytest.fixture
-def scenario(client: TestClient, db: Session, clock: FrozenClock, auth: dict[str, str]) -> Scenario:
-    return build_scenario(client, db, clock, auth)
+def scenario(db: Session, clock: FrozenClock) -> Scenario:
+    return build_scenario(db, clock)
 
 
 def _hours(*indices: int) -> list[int]:
@@ -238,9 +133,7 @@ def test_the_dashboard_is_six_aggregate_queries_whatever_the_ticket_count(db: Se
     assert all("GROUP BY" in statement or "count(" in statement.lower() for statement in seen)
 
 
-def test_keyword_classification_in_sql_matches_the_rules(
-    client: TestClient, db: Session, clock: FrozenClock, auth: dict[str, str]
-) -> None:
+def test_keyword_classification_in_sql_matches_the_rules(db: Session, clock: FrozenClock) -> None:
     texts = [
         "YL-S7指纹识别失败，现在只能用密码开门",
         "门锁一直提示电量低，换了新电池还是提示低电量",
@@ -260,14 +153,13 @@ def test_keyword_classification_in_sql_matches_the_rules(
         "客服电话一直打不通，等了二十多分钟",
     ]
     for number, text in enumerate(texts):
-        _open(
-            client,
-            auth,
+        open_ticket(
+            db,
             clock,
             NOW,
             address=SHENZHEN,
-            kind="repair",
-            priority="routine",
+            kind=TicketKind.REPAIR,
+            priority=Priority.ROUTINE,
             description=text,
             phone=f"1390013{9000 + number:04d}",
         )

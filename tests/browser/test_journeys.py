@@ -8,19 +8,8 @@ from sqlalchemy import Engine, func, select, text
 
 from aftersales.customers.models import Customer
 from aftersales.tickets.models import Ticket, TicketAttachment
+from tests.browser import pages
 from tests.images import png
-
-PASSWORD = "demo1234"
-
-
-def _login(browser: Any, server: str, username: str, **context: Any) -> Any:
-    page = browser.new_page(**context)
-    page.goto(f"{server}/console/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(lambda url: "/console/login" not in url)
-    return page
 
 
 def _repeat_caller_phone(engine: Engine) -> str:
@@ -49,7 +38,7 @@ def test_demo_users_can_sign_in(browser: Any, server: str, screenshot: Any) -> N
         "manager": "/console/dashboard",
     }
     for username, home in {**homes, "admin": "/console/tickets", "inspector": "/console/tickets"}.items():
-        page = _login(browser, server, username)
+        page = pages.login(browser, server, username)
         assert page.url.endswith(home), (username, page.url)
         page.close()
 
@@ -58,7 +47,7 @@ def test_agent_opens_a_ticket_for_a_repeat_caller_and_walks_it_to_closed(
     browser: Any, server: str, demo_engine: Engine, screenshot: Any
 ) -> None:
     phone = _repeat_caller_phone(demo_engine)
-    page = _login(browser, server, "agent")
+    page = pages.login(browser, server, "agent")
     screenshot(page, "agent-ticket-list")
     page.get_by_role("link", name="新建工单").click()
     page.get_by_label("来电号码").fill(phone)
@@ -111,7 +100,7 @@ def test_agent_opens_a_ticket_for_a_repeat_caller_and_walks_it_to_closed(
 
 
 def test_dispatcher_assigns_a_waiting_ticket(browser: Any, server: str, demo_engine: Engine, screenshot: Any) -> None:
-    page = _login(browser, server, "dispatcher")
+    page = pages.login(browser, server, "dispatcher")
     card = page.locator("article[data-ticket]").filter(has=page.locator("option[value='tech01']")).first
     number = card.get_attribute("data-ticket")
     card.get_by_role("combobox").select_option("tech01")
@@ -127,7 +116,9 @@ def test_dispatcher_assigns_a_waiting_ticket(browser: Any, server: str, demo_eng
 
 
 def test_technician_completes_a_job_on_a_phone(browser: Any, server: str, demo_engine: Engine, screenshot: Any) -> None:
-    page = _login(browser, server, "tech01", viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    page = pages.login(
+        browser, server, "tech01", viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "technician-jobs")
     jobs = page.locator("#jobs li[data-ticket]")
@@ -189,7 +180,7 @@ def test_technician_completes_a_job_on_a_phone(browser: Any, server: str, demo_e
 
 
 def test_manager_dashboard_draws_charts_with_data(browser: Any, server: str, screenshot: Any) -> None:
-    page = _login(browser, server, "manager")
+    page = pages.login(browser, server, "manager")
     charts = page.locator("[data-chart]")
     charts.first.locator("canvas").wait_for()
     assert charts.count() >= 4

@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, text
 
 from aftersales.core.clock import RunningClock
-from tests.browser.test_journeys import _login
+from tests.browser import pages
 
 
 def test_dispatcher_makes_tomorrows_plan_for_a_city(
     browser: Any, server: str, demo_engine: Engine, browser_clock: RunningClock, screenshot: Any
 ) -> None:
     tomorrow = (browser_clock.now().astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date().isoformat()
-    page = _login(browser, server, "dispatcher")
+    page = pages.login(browser, server, "dispatcher")
     page.get_by_role("link", name="日计划").first.click()
     page.get_by_label("城市", exact=True).select_option("深圳市")
     page.get_by_label("日期", exact=True).fill(tomorrow)

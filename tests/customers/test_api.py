@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
-from tests.conftest import ticket_body
+from aftersales.core.clock import FrozenClock
+from aftersales.tickets.enums import TicketStatus
+from tests import factories
 
 
-def test_repeat_caller_lookup(client: TestClient, auth: dict[str, str]) -> None:
+def test_repeat_caller_lookup(client: TestClient, db: Session, clock: FrozenClock, auth: dict[str, str]) -> None:
     assert client.get("/api/v1/customers/lookup", params={"phone": "13800138000"}, headers=auth).status_code == 404
-    body = ticket_body(product={"model": "YL-S7", "serial_number": "SN-9", "purchase_date": "2025-12-01"})
-    first = client.post("/api/v1/tickets", json=body, headers=auth).json()
-    client.post(f"/api/v1/tickets/{first['id']}/events", json={"type": "cancel"}, headers=auth)
-    client.post("/api/v1/tickets", json=ticket_body(), headers=auth)
+    factories.ticket_in_status(
+        db, clock=clock, status=TicketStatus.CANCELLED, serial_number="SN-9", purchase_date=date(2025, 12, 1)
+    )
+    factories.ticket(db, clock=clock)
+    db.commit()
     found = client.get("/api/v1/customers/lookup", params={"phone": "+86 138 0013 8000"}, headers=auth)
     assert found.status_code == 200
     data = found.json()

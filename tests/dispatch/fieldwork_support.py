@@ -1,5 +1,5 @@
 """Set-up shared by the job-flow tests: a small network (in-house technicians, two partner providers, a
-dispatcher) and helpers to open, assign and drive a job through the API."""
+dispatcher) and helpers to open and assign a job (factories) and drive it through the API."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from aftersales.core.clock import FrozenClock
 from aftersales.dispatch.fieldwork.models import ConfirmationCode
 from aftersales.dispatch.network import service as dispatch_service
 from aftersales.notifications import service as notifications_service
+from aftersales.tickets.enums import Priority, TicketKind
 from aftersales.tickets.models import TicketAttachment, TicketEvent
-from tests.conftest import UserFactory, ticket_body
+from tests import factories
+from tests.conftest import UserFactory
 from tests.images import png
 
 PNG = png()
@@ -63,20 +65,16 @@ def make_world(db: Session, clock: FrozenClock, make_user: UserFactory) -> World
     return World(actors, tokens)
 
 
-def open_job(client: TestClient, world: World, assignee: str | None = "tech_a", **overrides: Any) -> int:
-    """An urgent repair (on site within 2 h) assigned by the dispatcher."""
-    body = ticket_body(kind="repair", priority="urgent", **overrides)
-    created = client.post("/api/v1/tickets", json=body, headers=world.headers("agent_f"))
-    assert created.status_code == 201, created.text
-    ticket_id = int(created.json()["id"])
+def open_job(db: Session, clock: FrozenClock, world: World, assignee: str | None = "tech_a", **fields: Any) -> int:
+    """An urgent repair (on site within 2 h) the agent registered and the dispatcher assigned, committed.
+    ``fields`` go to the ticket factory (customer_name, phone, address …)."""
+    ticket = factories.ticket(
+        db, clock=clock, actor=world.actors["agent_f"], kind=TicketKind.REPAIR, priority=Priority.URGENT, **fields
+    )
     if assignee is not None:
-        reply = client.patch(
-            f"/api/v1/tickets/{ticket_id}",
-            json={"version": created.json()["version"], "assignee_username": assignee},
-            headers=world.headers("disp_f"),
-        )
-        assert reply.status_code == 200, reply.text
-    return ticket_id
+        factories.assign(db, clock=clock, ticket_id=ticket.id, assignee_username=assignee, actor=world.actors["disp_f"])
+    db.commit()
+    return ticket.id
 
 
 def step(

@@ -7,17 +7,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
+from aftersales.core.clock import FrozenClock
 from aftersales.dispatch.planning.models import Appointment
 from aftersales.notifications.models import OutboxMessage
+from aftersales.tickets.enums import TicketKind
 from aftersales.tickets.models import TicketEvent
-from tests.conftest import UserFactory, ticket_body
+from tests import factories
+from tests.conftest import UserFactory
 
 
-def test_book_and_reschedule(client: TestClient, db: Session, make_user: UserFactory) -> None:
+def test_book_and_reschedule(client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory) -> None:
     _, token = make_user(Role.AGENT, username="appt")
     headers = {"Authorization": f"Bearer {token}"}
-    ticket = client.post("/api/v1/tickets", json=ticket_body(kind="repair"), headers=headers).json()
-    url = f"/api/v1/tickets/{ticket['id']}/appointments"
+    ticket = factories.ticket(db, clock=clock, kind=TicketKind.REPAIR)
+    db.commit()
+    url = f"/api/v1/tickets/{ticket.id}/appointments"
     first = client.post(
         url, json={"start": "2026-11-23T14:00:00+08:00", "end": "2026-11-23T16:00:00+08:00"}, headers=headers
     )
@@ -36,7 +40,7 @@ def test_book_and_reschedule(client: TestClient, db: Session, make_user: UserFac
     notes = list(
         db.scalars(
             select(TicketEvent.note)
-            .where(TicketEvent.ticket_id == ticket["id"], TicketEvent.type == "appointment")
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.type == "appointment")
             .order_by(TicketEvent.id)
         )
     )
@@ -44,14 +48,17 @@ def test_book_and_reschedule(client: TestClient, db: Session, make_user: UserFac
     sms = list(
         db.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "appointment").order_by(OutboxMessage.id))
     )
-    assert sms[1] == f"您好，您的工单 {ticket['number']} 上门时间已改为 11月24日 09:00–11:00，师傅出发前会与您联系。"
+    assert sms[1] == f"您好，您的工单 {ticket.number} 上门时间已改为 11月24日 09:00–11:00，师傅出发前会与您联系。"
 
 
-def test_bad_windows_are_refused_and_nothing_changes(client: TestClient, db: Session, make_user: UserFactory) -> None:
+def test_bad_windows_are_refused_and_nothing_changes(
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
+) -> None:
     _, token = make_user(Role.AGENT, username="appt2")
     headers = {"Authorization": f"Bearer {token}"}
-    ticket = client.post("/api/v1/tickets", json=ticket_body(kind="repair"), headers=headers).json()
-    url = f"/api/v1/tickets/{ticket['id']}/appointments"
+    ticket = factories.ticket(db, clock=clock, kind=TicketKind.REPAIR)
+    db.commit()
+    url = f"/api/v1/tickets/{ticket.id}/appointments"
     for start, end, field in (
         ("2026-11-22T08:00:00+08:00", "2026-11-22T09:00:00+08:00", "start"),  # in the past (clock: 10:00)
         ("2026-11-23T09:00:00+08:00", "2026-11-23T15:00:00+08:00", "end"),  # 6 hours

@@ -4,7 +4,6 @@ tickets with the ETA on the timeline; emergencies inserted at intake or escalate
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -61,18 +60,24 @@ def area(db: Session, clock: FrozenClock) -> dict[str, int]:
     return users
 
 
-def _job(db: Session, clock: FrozenClock, index: int, **fields: Any) -> Ticket:
-    """Customer ``index``'s routine repair in Nanshan, opened by the factory: waiting, not yet dispatched."""
+def _job(
+    db: Session,
+    clock: FrozenClock,
+    index: int,
+    *,
+    kind: TicketKind = TicketKind.REPAIR,
+    priority: Priority = Priority.ROUTINE,
+) -> Ticket:
+    """Customer ``index``'s repair in Nanshan, opened by the factory: waiting, not yet dispatched."""
     return factories.ticket(
         db,
         clock=clock,
-        kind=TicketKind.REPAIR,
-        priority=Priority.ROUTINE,
+        kind=kind,
+        priority=priority,
         external_id=f"plan-{index}",
         customer_name=f"客户{index}",
         phone=f"1390000{index:04d}",
         address=f"广东省深圳市南山区{STREETS[index % 6]}",
-        **fields,
     )
 
 

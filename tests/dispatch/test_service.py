@@ -17,6 +17,7 @@ from aftersales.core.clock import FrozenClock
 from aftersales.core.errors import InvalidInputError
 from aftersales.dispatch.network import service
 from aftersales.tickets.models import Ticket, TicketComment, TicketEvent
+from tests import factories
 from tests.conftest import UserFactory, ticket_body
 
 NANSHAN = (113.93, 22.53)
@@ -112,9 +113,9 @@ def test_the_fitting_technician_is_chosen_and_the_reason_recorded(
 
 
 def test_a_provider_takes_it_when_no_in_house_technician_fits_and_the_queue_otherwise(
-    client: TestClient, db: Session, clock: FrozenClock, network: dict[str, int], make_user: UserFactory
+    db: Session, clock: FrozenClock, network: dict[str, int], make_user: UserFactory
 ) -> None:
-    dispatcher, token = make_user(Role.DISPATCHER, username="disp2")
+    dispatcher, _ = make_user(Role.DISPATCHER, username="disp2")
     service.set_technician(
         db,
         user_id=network["tech_ok"],
@@ -123,25 +124,31 @@ def test_a_provider_takes_it_when_no_in_house_technician_fits_and_the_queue_othe
         skills=["lock:repair"],
         max_jobs_per_day=1,
     )
-    _ticket(client, token)
-    first = _ticket(client, token, external_id="x-1")
+    factories.ticket(db, clock=clock, actor=dispatcher, assignee_username="tech_ok")  # its one job of the day
+    first = factories.ticket(db, clock=clock, actor=dispatcher, external_id="x-1").id
     service.auto_dispatch(db, clock=clock, actor=dispatcher, ticket_id=first)
-    second = _ticket(
-        client,
-        token,
+    second = factories.ticket(
+        db,
+        clock=clock,
+        actor=dispatcher,
         external_id="x-2",
-        customer={"name": "李四", "phone": "13900139000", "address": "广东省深圳市南山区科技园2号"},
-    )
+        customer_name="李四",
+        phone="13900139000",
+        address="广东省深圳市南山区科技园2号",
+    ).id
     assert service.auto_dispatch(db, clock=clock, actor=dispatcher, ticket_id=second).assigned_to == "partner1"
     service.set_technician(
         db, user_id=network["partner1"], longitude=NANSHAN[0], latitude=NANSHAN[1], skills=["tablet:repair"]
     )
-    third = _ticket(
-        client,
-        token,
+    third = factories.ticket(
+        db,
+        clock=clock,
+        actor=dispatcher,
         external_id="x-3",
-        customer={"name": "王五", "phone": "13700137000", "address": "广东省深圳市南山区科技园3号"},
-    )
+        customer_name="王五",
+        phone="13700137000",
+        address="广东省深圳市南山区科技园3号",
+    ).id
     result = service.auto_dispatch(db, clock=clock, actor=dispatcher, ticket_id=third)
     assert result.assigned_to is None and result.reason.startswith("自动派单未找到合适人选，转调度台：")
     assert db.scalar(select(Ticket.assignee_id).where(Ticket.id == third)) is None

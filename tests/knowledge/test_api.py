@@ -8,8 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
+from aftersales.core.clock import FrozenClock
 from aftersales.knowledge.models import Article, ArticleSolution
-from tests.conftest import UserFactory, ticket_body
+from tests import factories
+from tests.conftest import UserFactory
 
 
 def _post(client: TestClient, token: str, **body: object) -> dict[str, object]:
@@ -71,21 +73,22 @@ def test_bad_article_is_refused_and_nothing_stored(client: TestClient, db: Sessi
     )
 
 
-def test_suggestions_and_solution_on_a_ticket(client: TestClient, db: Session, make_user: UserFactory) -> None:
+def test_suggestions_and_solution_on_a_ticket(
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
+) -> None:
     _, agent = make_user(Role.AGENT, username="kagent3")
     headers = {"Authorization": f"Bearer {agent}"}
     article = _post(client, agent)
-    ticket = client.post(
-        "/api/v1/tickets", json=ticket_body(description="指纹识别不了，按了好多次"), headers=headers
-    ).json()
-    suggestions = client.get(f"/api/v1/tickets/{ticket['id']}/suggestions", headers=headers).json()
+    ticket = factories.ticket(db, clock=clock, description="指纹识别不了，按了好多次")
+    db.commit()
+    suggestions = client.get(f"/api/v1/tickets/{ticket.id}/suggestions", headers=headers).json()
     assert suggestions[0]["article_id"] == article["id"]
     for _ in range(2):  # idempotent
         solved = client.post(
-            f"/api/v1/tickets/{ticket['id']}/solutions", json={"article_id": article["id"]}, headers=headers
+            f"/api/v1/tickets/{ticket.id}/solutions", json={"article_id": article["id"]}, headers=headers
         )
         assert solved.status_code == 201 and solved.json() == {
-            "ticket_id": ticket["id"],
+            "ticket_id": ticket.id,
             "article_id": article["id"],
             "first_contact": True,
         }

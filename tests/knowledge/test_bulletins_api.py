@@ -16,7 +16,8 @@ from aftersales.core.clock import FrozenClock
 from aftersales.knowledge.bulletins import notices
 from aftersales.knowledge.models import Bulletin, BulletinTicket, BulletinVersion
 from aftersales.notifications.models import OutboxMessage
-from tests.conftest import UserFactory, console_login, ticket_body
+from tests import factories
+from tests.conftest import UserFactory, console_login
 
 BULLETIN = {
     "title": "YL-S7 升级固件 2.3.1 后指纹识别失灵",
@@ -47,12 +48,22 @@ def _notices(db: Session) -> list[OutboxMessage]:
     return list(db.scalars(select(OutboxMessage).where(OutboxMessage.kind == notices.DEPARTMENT_KIND)))
 
 
-def _ticket(client: TestClient, token: str, description: str, phone: str, model: str = "YL-S7") -> dict[str, Any]:
-    body = ticket_body(description=description, product={"model": model})
-    body["customer"] = {"name": "李四", "phone": phone, "address": "广东省深圳市南山区科技园"}
-    response = client.post("/api/v1/tickets", json=body, headers=_headers(token))
-    assert response.status_code == 201, response.text
-    detail = client.get(f"/api/v1/tickets/{response.json()['id']}", headers=_headers(token))
+def _ticket(
+    client: TestClient, db: Session, clock: FrozenClock, token: str, description: str, phone: str, model: str = "YL-S7"
+) -> dict[str, Any]:
+    """A ticket opened through intake (which links the bulletins it matches), as the API shows it."""
+    opened = factories.ticket(
+        db,
+        clock=clock,
+        description=description,
+        customer_name="李四",
+        phone=phone,
+        address="广东省深圳市南山区科技园",
+        product_model=model,
+        serial_number=None,
+    )
+    db.commit()
+    detail = client.get(f"/api/v1/tickets/{opened.id}", headers=_headers(token))
     return dict(detail.json())
 
 
@@ -124,15 +135,15 @@ def test_publish_edit_and_departments_notices(client: TestClient, db: Session, m
 
 
 def test_intake_links_matching_tickets_and_fix_tells_their_customers(
-    client: TestClient, db: Session, make_user: UserFactory
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
 ) -> None:
     _, agent = make_user(Role.AGENT, username="kb_agent3")
     bulletin = _create(client, agent, status="published")
-    matching_one = _ticket(client, agent, "门锁昨天自动升级了，今天指纹就识别不了了", "13800000011")
-    matching_two = _ticket(client, agent, "按指纹没反应，只能用密码开门", "13800000012")
-    cancelled = _ticket(client, agent, "指纹不灵了", "13800000013")
-    unrelated = _ticket(client, agent, "门铃按了不响", "13800000014")
-    other_product = _ticket(client, agent, "升级后指纹识别不了", "13800000015", model="YL-F3")
+    matching_one = _ticket(client, db, clock, agent, "门锁昨天自动升级了，今天指纹就识别不了了", "13800000011")
+    matching_two = _ticket(client, db, clock, agent, "按指纹没反应，只能用密码开门", "13800000012")
+    cancelled = _ticket(client, db, clock, agent, "指纹不灵了", "13800000013")
+    unrelated = _ticket(client, db, clock, agent, "门铃按了不响", "13800000014")
+    other_product = _ticket(client, db, clock, agent, "升级后指纹识别不了", "13800000015", model="YL-F3")
     for ticket in (matching_one, matching_two, cancelled):
         assert ticket["bulletin_ids"] == [bulletin["id"]]
         assert [event["note"] for event in ticket["events"] if event["type"] == "bulletin"] == [
@@ -175,14 +186,16 @@ def test_intake_links_matching_tickets_and_fix_tells_their_customers(
     assert twice.status_code == 409
     assert _count(db, OutboxMessage, OutboxMessage.kind == notices.CUSTOMER_KIND) == 2
     # A fixed bulletin no longer links new tickets.
-    assert _ticket(client, agent, "指纹识别不了", "13800000016")["bulletin_ids"] == []
+    assert _ticket(client, db, clock, agent, "指纹识别不了", "13800000016")["bulletin_ids"] == []
 
 
-def test_manual_link_and_sorted_bulletin_ids(client: TestClient, make_user: UserFactory) -> None:
+def test_manual_link_and_sorted_bulletin_ids(
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
+) -> None:
     _, agent = make_user(Role.AGENT, username="kb_agent4")
     first = _create(client, agent, status="published")
     draft = _create(client, agent, title="YL-S7 门铃偶发不响", keywords=["门铃", "不响"])
-    ticket = _ticket(client, agent, "指纹识别失败好几次了", "13800000021")
+    ticket = _ticket(client, db, clock, agent, "指纹识别失败好几次了", "13800000021")
     assert ticket["bulletin_ids"] == [first["id"]]
     refused = client.post(f"/api/v1/bulletins/{draft['id']}/tickets/{ticket['id']}", headers=_headers(agent))
     assert refused.status_code == 422 and refused.json()["code"] == "bulletin.not_published"
@@ -234,11 +247,13 @@ def test_bad_input_is_refused_and_nothing_changes(client: TestClient, db: Sessio
     assert client.get("/api/v1/bulletins/999999", headers=_headers(agent)).status_code == 404
 
 
-def test_ticket_page_shows_the_workaround(client: TestClient, db: Session, make_user: UserFactory) -> None:
+def test_ticket_page_shows_the_workaround(
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
+) -> None:
     _, agent = make_user(Role.AGENT, username="kb_agent6")
     bulletin = _create(client, agent, status="published")
-    linked = _ticket(client, agent, "指纹识别失败，升级以后就这样", "13800000031")
-    plain = _ticket(client, agent, "门铃按了不响", "13800000032")
+    linked = _ticket(client, db, clock, agent, "指纹识别失败，升级以后就这样", "13800000031")
+    plain = _ticket(client, db, clock, agent, "门铃按了不响", "13800000032")
     console_login(client, db, "kb_agent6")
     page = client.get(f"/console/tickets/{linked['id']}")
     assert page.status_code == 200 and f'hx-get="/console/tickets/{linked["id"]}/bulletins"' in page.text

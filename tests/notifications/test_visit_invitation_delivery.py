@@ -3,7 +3,6 @@ by the channel the customer prefers, however often the jobs run."""
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,12 +14,13 @@ from aftersales.notifications import preferences
 from aftersales.notifications.enums import Channel
 from aftersales.notifications.jobs import deliver_due
 from aftersales.notifications.models import OutboxMessage
-from tests.conftest import UserFactory, ticket_body
+from aftersales.tickets.enums import Priority, TicketKind, TicketStatus
+from tests import factories
+from tests.conftest import UserFactory
 from tests.notifications.conftest import SmtpServer
 
 
 def test_a_resolved_ticket_yields_exactly_one_emailed_invitation(
-    client: TestClient,
     db: Session,
     clock: FrozenClock,
     session_factory: sessionmaker[Session],
@@ -31,24 +31,23 @@ def test_a_resolved_ticket_yields_exactly_one_emailed_invitation(
     preferences.set_preference(
         db, clock=clock, phone="13800138000", email="zhang.san@example.cn", preferred_channel=Channel.EMAIL
     )
+    closer, _ = make_user(Role.AGENT, username="closer")
+    ticket = factories.ticket_in_status(
+        db,
+        clock=clock,
+        status=TicketStatus.RESOLVED,
+        actor=closer,
+        kind=TicketKind.CONSULTATION,
+        priority=Priority.ROUTINE,
+    )
     db.commit()
-    _, token = make_user(Role.AGENT, username="closer")
-    headers = {"Authorization": f"Bearer {token}"}
-    ticket = client.post(
-        "/api/v1/tickets", json=ticket_body(kind="consultation", priority="routine"), headers=headers
-    ).json()
-    for event in ("contact", "result"):
-        assert (
-            client.post(f"/api/v1/tickets/{ticket['id']}/events", json={"type": event}, headers=headers).status_code
-            == 200
-        )
     for _ in range(2):
         assert feedback_job(session_factory, clock, delivery_settings)["visits_scheduled"] in (0, 1)
         deliver_due(session_factory, clock, delivery_settings)
     mails = smtp_server.mailbox.messages()
     assert len(mails) == 1
     assert mails[0]["To"] == "zhang.san@example.cn"
-    assert mails[0]["Subject"] == f"工单 {ticket['number']} 服务评价邀请"
+    assert mails[0]["Subject"] == f"工单 {ticket.number} 服务评价邀请"
     assert "/survey/" in mails[0].get_content()
     sent = db.scalar(
         select(func.count()).where(OutboxMessage.kind == "visit_invitation", OutboxMessage.status == "sent")

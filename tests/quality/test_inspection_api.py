@@ -14,8 +14,10 @@ from aftersales.core.clock import FrozenClock
 from aftersales.core.timeutil import to_local
 from aftersales.notifications.models import OutboxMessage
 from aftersales.quality.models import Inspection, Rectification, SelfCheck
+from aftersales.tickets.enums import EventType, TicketKind, TicketStatus
 from aftersales.tickets.models import TicketEvent
-from tests.conftest import UserFactory, local, ticket_body
+from tests import factories
+from tests.conftest import UserFactory, local
 from tests.quality.factories import insert_tickets, make_providers
 
 REPAIR_ITEMS = {
@@ -53,21 +55,19 @@ def test_the_checklist_for_a_repair(client: TestClient, make_user: UserFactory) 
 
 
 def test_the_technician_records_a_self_check_once_per_visit(
-    client: TestClient, db: Session, make_user: UserFactory
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
 ) -> None:
-    _, agent_token = make_user(Role.AGENT)
+    agent, agent_token = make_user(Role.AGENT)
     technician, tech_token = make_user(Role.TECHNICIAN, username="selfcheck1")
     _, other_token = make_user(Role.TECHNICIAN, username="selfcheck2")
-    ticket = client.post("/api/v1/tickets", json=ticket_body(kind="repair"), headers=_bearer(agent_token)).json()
-    url = f"/api/v1/tickets/{ticket['id']}/self-check"
+    ticket = factories.ticket(db, clock=clock, actor=agent, kind=TicketKind.REPAIR)
+    db.commit()
+    url = f"/api/v1/tickets/{ticket.id}/self-check"
     assert client.post(url, json={"items": REPAIR_ITEMS}, headers=_bearer(agent_token)).status_code == 409  # registered
-    client.patch(
-        f"/api/v1/tickets/{ticket['id']}",
-        json={"version": ticket["version"], "assignee_username": "selfcheck1"},
-        headers=_bearer(agent_token),
-    )
-    moved = client.post(f"/api/v1/tickets/{ticket['id']}/events", json={"type": "contact"}, headers=_bearer(tech_token))
-    assert moved.status_code == 200, moved.text
+    factories.assign(db, clock=clock, ticket_id=ticket.id, assignee_username="selfcheck1", actor=agent)
+    moved = factories.walk(db, clock=clock, ticket_id=ticket.id, events=[EventType.CONTACT], actor=technician)
+    db.commit()
+    assert moved.status == TicketStatus.IN_PROGRESS
     missing = {code: value for code, value in REPAIR_ITEMS.items() if code != "shoe_covers"}
     for body, status, code, field in (
         ({"items": missing}, 422, "quality.invalid", "shoe_covers"),
@@ -95,7 +95,7 @@ def test_the_technician_records_a_self_check_once_per_visit(
     assert (again.status_code, again.json()["code"]) == (409, "quality.self_check_exists")
     notes = db.scalars(select(TicketEvent.note).where(TicketEvent.type == "self_check")).all()
     assert notes == ["服务自检 7/8 项，未做到：润滑锁体"]
-    listed = client.get(f"/api/v1/tickets/{ticket['id']}/self-checks", headers=_bearer(agent_token)).json()
+    listed = client.get(f"/api/v1/tickets/{ticket.id}/self-checks", headers=_bearer(agent_token)).json()
     assert [row["id"] for row in listed] == [done.json()["id"]]
 
 

@@ -11,11 +11,13 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
 from aftersales.accounts.models import AuditEntry
+from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import FrozenClock
 from aftersales.customers.models import Customer
 from aftersales.tickets import rules
-from aftersales.tickets.enums import EventType, TicketStatus
+from aftersales.tickets.enums import EventType, Priority, TicketKind, TicketStatus
 from aftersales.tickets.models import Ticket, TicketEvent
+from tests import factories
 from tests.conftest import UserFactory, ticket_body
 
 
@@ -148,9 +150,10 @@ def test_auth_is_required(client: TestClient) -> None:
     assert (bad.status_code, bad.json()["code"]) == (401, "auth.invalid_credentials")
 
 
-def test_walk_the_closed_loop(client: TestClient, auth: dict[str, str], clock: FrozenClock) -> None:
-    ticket = client.post("/api/v1/tickets", json=ticket_body(priority="routine"), headers=auth).json()
-    path = f"/api/v1/tickets/{ticket['id']}/events"
+def test_walk_the_closed_loop(client: TestClient, auth: dict[str, str], db: Session, clock: FrozenClock) -> None:
+    ticket = factories.ticket(db, clock=clock, priority=Priority.ROUTINE)
+    db.commit()
+    path = f"/api/v1/tickets/{ticket.id}/events"
     expected = [
         ("contact", "in_progress"),
         ("progress", "in_progress"),
@@ -165,7 +168,7 @@ def test_walk_the_closed_loop(client: TestClient, auth: dict[str, str], clock: F
         response = client.post(path, json={"type": event, "note": f"步骤 {event}"}, headers=auth)
         assert response.status_code == 200, response.text
         assert response.json()["status"] == status
-    detail = client.get(f"/api/v1/tickets/{ticket['id']}", headers=auth).json()
+    detail = client.get(f"/api/v1/tickets/{ticket.id}", headers=auth).json()
     types = [event["type"] for event in detail["events"]]
     assert types == ["register", *[event for event, _ in expected]]
     assert detail["events"][1] == {
@@ -187,21 +190,13 @@ ALL_EVENTS = sorted(rules.LIFECYCLE_EVENTS)
 
 @pytest.mark.parametrize("status", list(TicketStatus))
 def test_every_forbidden_transition_is_409_and_changes_nothing(
-    client: TestClient, auth: dict[str, str], db: Session, status: TicketStatus
+    client: TestClient, auth: dict[str, str], db: Session, clock: FrozenClock, status: TicketStatus
 ) -> None:
-    ticket_id = client.post("/api/v1/tickets", json=ticket_body(), headers=auth).json()["id"]
-    # Walk to the status under test.
-    walk = {
-        TicketStatus.REGISTERED: [],
-        TicketStatus.IN_PROGRESS: ["contact"],
-        TicketStatus.ON_HOLD: ["contact", "hold"],
-        TicketStatus.RESOLVED: ["contact", "result"],
-        TicketStatus.VISITED: ["contact", "result", "return_visit"],
-        TicketStatus.CLOSED: ["contact", "result", "return_visit", "close"],
-        TicketStatus.CANCELLED: ["cancel"],
-    }[status]
-    for event in walk:
-        assert client.post(f"/api/v1/tickets/{ticket_id}/events", json={"type": event}, headers=auth).status_code == 200
+    # Walked to the status under test by the shortest path.
+    ticket = factories.ticket_in_status(db, clock=clock, status=status)
+    db.commit()
+    assert ticket.status == status
+    ticket_id = ticket.id
     forbidden = [event for event in ALL_EVENTS if rules.next_status(event, status) is None]
     assert forbidden, status
     before = client.get(f"/api/v1/tickets/{ticket_id}", headers=auth).json()
@@ -214,23 +209,24 @@ def test_every_forbidden_transition_is_409_and_changes_nothing(
     assert _counts(db) == counts
 
 
-def test_stale_version_is_409_and_changes_nothing(client: TestClient, auth: dict[str, str]) -> None:
-    ticket = client.post("/api/v1/tickets", json=ticket_body(), headers=auth).json()
-    version = ticket["version"]
-    ok = client.patch(f"/api/v1/tickets/{ticket['id']}", json={"version": version, "priority": "complex"}, headers=auth)
+def test_stale_version_is_409_and_changes_nothing(
+    client: TestClient, auth: dict[str, str], db: Session, clock: FrozenClock
+) -> None:
+    ticket = factories.ticket(db, clock=clock)
+    db.commit()
+    version = ticket.version
+    ok = client.patch(f"/api/v1/tickets/{ticket.id}", json={"version": version, "priority": "complex"}, headers=auth)
     assert ok.status_code == 200 and ok.json()["version"] == version + 1
-    stale = client.patch(
-        f"/api/v1/tickets/{ticket['id']}", json={"version": version, "description": "改"}, headers=auth
-    )
+    stale = client.patch(f"/api/v1/tickets/{ticket.id}", json={"version": version, "description": "改"}, headers=auth)
     assert (stale.status_code, stale.json()["code"]) == (409, "ticket.version_conflict")
     stale_event = client.post(
-        f"/api/v1/tickets/{ticket['id']}/events", json={"type": "contact", "version": version}, headers=auth
+        f"/api/v1/tickets/{ticket.id}/events", json={"type": "contact", "version": version}, headers=auth
     )
     assert (stale_event.status_code, stale_event.json()["code"]) == (409, "ticket.version_conflict")
-    after = client.get(f"/api/v1/tickets/{ticket['id']}", headers=auth).json()
+    after = client.get(f"/api/v1/tickets/{ticket.id}", headers=auth).json()
     assert (after["status"], after["description"], after["priority"]) == (
         "registered",
-        ticket["description"],
+        ticket.description,
         "complex",
     )
 
@@ -248,69 +244,84 @@ def test_priority_change_replans_the_clock(client: TestClient, auth: dict[str, s
     assert urgent["events"][-1]["type"] == "update"
 
 
-def test_list_filters_search_and_paging(client: TestClient, auth: dict[str, str]) -> None:
-    a = client.post("/api/v1/tickets", json=ticket_body(priority="urgent", kind="repair"), headers=auth).json()
-    body = ticket_body(kind="consultation", priority="routine", description="请问电池怎么更换")
-    body["customer"] = {"name": "王五", "phone": "13912345678"}
-    b = client.post("/api/v1/tickets", json=body, headers=auth).json()
-    client.post(f"/api/v1/tickets/{b['id']}/events", json={"type": "contact"}, headers=auth)
+def test_list_filters_search_and_paging(
+    client: TestClient, auth: dict[str, str], db: Session, clock: FrozenClock
+) -> None:
+    a = factories.ticket(db, clock=clock, priority=Priority.URGENT, kind=TicketKind.REPAIR)
+    b = factories.ticket_in_status(
+        db,
+        clock=clock,
+        status=TicketStatus.IN_PROGRESS,
+        kind=TicketKind.CONSULTATION,
+        priority=Priority.ROUTINE,
+        description="请问电池怎么更换",
+        customer_name="王五",
+        phone="13912345678",
+        address=None,
+    )
+    db.commit()
 
     def ids(**params: object) -> list[int]:
         response = client.get("/api/v1/tickets", params=params, headers=auth)
         assert response.status_code == 200, response.text
         return [item["id"] for item in response.json()["items"]]
 
-    assert ids() == [b["id"], a["id"]]
-    assert ids(priority="urgent") == [a["id"]]
-    assert ids(status="in_progress") == [b["id"]]
-    assert ids(kind="consultation") == [b["id"]]
+    assert ids() == [b.id, a.id]
+    assert ids(priority="urgent") == [a.id]
+    assert ids(status="in_progress") == [b.id]
+    assert ids(kind="consultation") == [b.id]
     assert ids(sla_state="met") == []
-    assert ids(q="电池") == [b["id"]]
-    assert ids(q="1234") == [b["id"]]  # part of the phone
-    assert ids(q=a["number"]) == [a["id"]]
+    assert ids(q="电池") == [b.id]
+    assert ids(q="1234") == [b.id]  # part of the phone
+    assert ids(q=a.number) == [a.id]
     assert ids(q="no-such-text") == []
     page = client.get("/api/v1/tickets", params={"limit": 1, "offset": 1}, headers=auth).json()
-    assert (page["total"], [item["id"] for item in page["items"]]) == (2, [a["id"]])
+    assert (page["total"], [item["id"] for item in page["items"]]) == (2, [a.id])
     assert client.get("/api/v1/tickets", params={"limit": 0}, headers=auth).status_code == 422
     assert client.get("/api/v1/tickets", params={"status": "nope"}, headers=auth).status_code == 422
     listed = client.get("/api/v1/tickets", headers=auth).text
     assert "13912345678" not in listed and "139****5678" in listed
 
 
-def test_technician_sees_only_own_tickets(client: TestClient, auth: dict[str, str], make_user: UserFactory) -> None:
+def test_technician_sees_only_own_tickets(
+    client: TestClient, auth: dict[str, str], db: Session, clock: FrozenClock, make_user: UserFactory
+) -> None:
     _, tech_token = make_user(Role.TECHNICIAN, username="tech_t")
-    mine = client.post("/api/v1/tickets", json=ticket_body(), headers=auth).json()
-    other = client.post("/api/v1/tickets", json=ticket_body(), headers=auth).json()
-    client.patch(
-        f"/api/v1/tickets/{mine['id']}",
-        json={"version": mine["version"], "assignee_username": "tech_t"},
-        headers=auth,
-    )
+    mine = factories.ticket(db, clock=clock, assignee_username="tech_t")
+    other = factories.ticket(db, clock=clock)
+    db.commit()
     tech_auth = {"Authorization": f"Bearer {tech_token}"}
     listed = client.get("/api/v1/tickets", headers=tech_auth).json()
-    assert [item["id"] for item in listed["items"]] == [mine["id"]]
-    assert client.get(f"/api/v1/tickets/{other['id']}", headers=tech_auth).status_code == 404
+    assert [item["id"] for item in listed["items"]] == [mine.id]
+    assert client.get(f"/api/v1/tickets/{other.id}", headers=tech_auth).status_code == 404
     assert (
-        client.post(f"/api/v1/tickets/{other['id']}/events", json={"type": "contact"}, headers=tech_auth).status_code
+        client.post(f"/api/v1/tickets/{other.id}/events", json={"type": "contact"}, headers=tech_auth).status_code
         == 404
     )
     assert (
-        client.post(f"/api/v1/tickets/{mine['id']}/events", json={"type": "contact"}, headers=tech_auth).status_code
-        == 200
+        client.post(f"/api/v1/tickets/{mine.id}/events", json={"type": "contact"}, headers=tech_auth).status_code == 200
     )
     assert client.post("/api/v1/tickets", json=ticket_body(), headers=tech_auth).status_code == 403
 
 
-def test_comments_and_audit_trail(client: TestClient, auth: dict[str, str], make_user: UserFactory) -> None:
-    ticket = client.post("/api/v1/tickets", json=ticket_body(), headers=auth).json()
-    comment = client.post(f"/api/v1/tickets/{ticket['id']}/comments", json={"body": "客户要求下午上门"}, headers=auth)
+def test_comments_and_audit_trail(
+    client: TestClient,
+    auth: dict[str, str],
+    agent: tuple[Actor, str],
+    db: Session,
+    clock: FrozenClock,
+    make_user: UserFactory,
+) -> None:
+    ticket = factories.ticket(db, clock=clock, actor=agent[0])
+    db.commit()
+    comment = client.post(f"/api/v1/tickets/{ticket.id}/comments", json={"body": "客户要求下午上门"}, headers=auth)
     assert comment.status_code == 201
-    assert client.post(f"/api/v1/tickets/{ticket['id']}/comments", json={"body": ""}, headers=auth).status_code == 422
-    client.post(f"/api/v1/tickets/{ticket['id']}/events", json={"type": "contact"}, headers=auth)
+    assert client.post(f"/api/v1/tickets/{ticket.id}/comments", json={"body": ""}, headers=auth).status_code == 422
+    client.post(f"/api/v1/tickets/{ticket.id}/events", json={"type": "contact"}, headers=auth)
     _, manager_token = make_user(Role.MANAGER, username="mgr_t")
     audit = client.get(
         "/api/v1/audit",
-        params={"entity_type": "ticket", "entity_id": str(ticket["id"])},
+        params={"entity_type": "ticket", "entity_id": str(ticket.id)},
         headers={"Authorization": f"Bearer {manager_token}"},
     ).json()
     assert [entry["action"] for entry in audit] == ["ticket.contact", "ticket.comment", "ticket.created"]

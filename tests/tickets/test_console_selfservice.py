@@ -21,13 +21,14 @@ from aftersales.customers.models import Address, Customer, InstalledProduct
 from aftersales.customers.rules import PHONE_ERROR
 from aftersales.sla.models import Target
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.enums import EventType
+from aftersales.tickets.enums import Channel, EventType
 from aftersales.tickets.models import Ticket, TicketEvent
 from aftersales.usecases import intake as flows
 from aftersales.usecases.console import selfservice
 from aftersales.usecases.console.selfservice import CSRF_COOKIE
 from aftersales.web.labels import label
 from aftersales.web.templating import format_local
+from tests import factories
 from tests.conftest import UserFactory
 
 PHONE = "13800138000"
@@ -59,6 +60,15 @@ def _token(client: TestClient) -> str:
 
 def _submit(client: TestClient, **overrides: str) -> Response:
     return client.post("/self-service/request", data={**_form(**overrides), "form_token": _token(client)})
+
+
+def _web_ticket(db: Session, clock: FrozenClock) -> str:
+    """The number of a ticket the request form would register (web channel, triaged), made by the factory."""
+    ticket = factories.ticket(
+        db, clock=clock, actor=selfservice.SELF_SERVICE_ACTOR, channel=Channel.WEB, kind=None, priority=None
+    )
+    db.commit()
+    return ticket.number
 
 
 def _counts(db: Session) -> tuple[int, int, int, int, int, int]:
@@ -230,9 +240,9 @@ def test_missing_or_wrong_form_token_is_refused(client: TestClient, db: Session)
     assert _counts(db) == before
 
 
-def _open_and_work_on(client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory) -> str:
+def _open_and_work_on(db: Session, clock: FrozenClock, make_user: UserFactory) -> str:
     """A self-service ticket that an agent contacted, with an internal note and an internal comment."""
-    number = _number(_submit(client).text)
+    number = _web_ticket(db, clock)
     agent, _token_value = make_user(Role.AGENT, username="agent_wang")
     ticket = tickets_service.get_by_number(db, number)
     tickets_service.apply_event(
@@ -246,7 +256,7 @@ def _open_and_work_on(client: TestClient, db: Session, clock: FrozenClock, make_
 def test_status_lookup_with_the_right_phone_shows_labels_due_times_and_the_public_timeline(
     client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
 ) -> None:
-    number = _open_and_work_on(client, db, clock, make_user)
+    number = _open_and_work_on(db, clock, make_user)
     response = client.post("/self-service/status", data={"number": number.lower(), "phone": "+86 138-0013-8000"})
     assert response.status_code == 200, response.text
     ticket = tickets_service.get_by_number(db, number)
@@ -273,8 +283,8 @@ def test_status_lookup_with_the_right_phone_shows_labels_due_times_and_the_publi
     _phone_is_absent(response)
 
 
-def test_status_lookup_also_works_with_query_parameters(client: TestClient, db: Session) -> None:
-    number = _number(_submit(client).text)
+def test_status_lookup_also_works_with_query_parameters(client: TestClient, db: Session, clock: FrozenClock) -> None:
+    number = _web_ticket(db, clock)
     response = client.get("/self-service/status", params={"number": number, "phone": PHONE})
     assert response.status_code == 200
     assert _number(response.text) == number
@@ -284,8 +294,10 @@ def test_status_lookup_also_works_with_query_parameters(client: TestClient, db: 
     assert f'value="{number}"' in prefilled.text
 
 
-def test_wrong_phone_and_unknown_number_get_the_same_404_page(client: TestClient, db: Session) -> None:
-    number = _number(_submit(client).text)
+def test_wrong_phone_and_unknown_number_get_the_same_404_page(
+    client: TestClient, db: Session, clock: FrozenClock
+) -> None:
+    number = _web_ticket(db, clock)
     wrong = client.post("/self-service/status", data={"number": number, "phone": "13900139000"})
     unknown = client.post("/self-service/status", data={"number": "SH20991231-000001", "phone": PHONE})
     landline = client.post("/self-service/status", data={"number": number, "phone": "010-62345678"})

@@ -3,46 +3,48 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
+from aftersales.core.clock import FrozenClock
 from aftersales.customers.models import Customer
+from aftersales.tickets.enums import Priority, TicketKind
 from aftersales.tickets.models import Ticket, TicketComment, TicketEvent
-from tests.conftest import UserFactory, console_login, ticket_body
-
-
-def _api_ticket(client: TestClient, token: str, **overrides: object) -> dict[str, object]:
-    response = client.post(
-        "/api/v1/tickets", json=ticket_body(**overrides), headers={"Authorization": f"Bearer {token}"}
-    )
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+from tests import factories
+from tests.conftest import UserFactory, console_login
 
 
 def _count(db: Session, model: type) -> int:
     return int(db.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_list_shows_masked_phones_and_sla_countdowns(client: TestClient, db: Session, make_user: UserFactory) -> None:
-    _, token = make_user(Role.AGENT, username="agent1")
-    created = _api_ticket(client, token, priority="urgent", kind="repair")
+def test_list_shows_masked_phones_and_sla_countdowns(
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
+) -> None:
+    make_user(Role.AGENT, username="agent1")
+    created = factories.ticket(db, clock=clock, priority=Priority.URGENT, kind=TicketKind.REPAIR)
+    db.commit()
     console_login(client, db, "agent1")
     page = client.get("/console/tickets")
     assert page.status_code == 200
-    assert created["number"] in page.text
+    assert created.number in page.text
     assert "138****8000" in page.text and "13800138000" not in page.text
     # Urgent, registered at 10:00: first contact due 10:30 → 30 minutes left on the frozen clock.
     assert re.search(r'data-sla-state="on_track"[^>]*>首次联系 · 正常 · 剩余 30分钟<', page.text)
     filtered = client.get("/console/tickets?status=closed")
-    assert created["number"] not in filtered.text and "没有符合条件的工单" in filtered.text
+    assert created.number not in filtered.text and "没有符合条件的工单" in filtered.text
 
 
-def test_caller_lookup_marks_a_repeat_caller(client: TestClient, db: Session, make_user: UserFactory) -> None:
-    _, token = make_user(Role.AGENT, username="agent2")
-    _api_ticket(client, token, product={"model": "YL-S7", "serial_number": "SN-9", "purchase_date": "2026-01-10"})
+def test_caller_lookup_marks_a_repeat_caller(
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
+) -> None:
+    make_user(Role.AGENT, username="agent2")
+    factories.ticket(db, clock=clock, serial_number="SN-9", purchase_date=date(2026, 1, 10))
+    db.commit()
     console_login(client, db, "agent2")
     known = client.get("/console/callers?phone=138-0013-8000")
     assert 'id="repeat-caller" data-ticket-count="1"' in known.text
@@ -95,11 +97,11 @@ def test_bad_phone_is_shown_next_to_the_field_and_nothing_is_saved(
 
 
 def test_actions_walk_the_lifecycle_and_a_stale_form_changes_nothing(
-    client: TestClient, db: Session, make_user: UserFactory
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
 ) -> None:
-    _, token = make_user(Role.AGENT, username="agent5")
-    created = _api_ticket(client, token)
-    ticket_id = created["id"]
+    make_user(Role.AGENT, username="agent5")
+    ticket_id = factories.ticket(db, clock=clock).id
+    db.commit()
     csrf = console_login(client, db, "agent5")
     version = 1
     for event in ("contact", "progress", "result", "return_visit", "close"):
@@ -124,9 +126,10 @@ def test_actions_walk_the_lifecycle_and_a_stale_form_changes_nothing(
     assert db.get(Ticket, ticket_id).status == "closed"  # type: ignore[union-attr]
 
 
-def test_forbidden_move_says_why(client: TestClient, db: Session, make_user: UserFactory) -> None:
-    _, token = make_user(Role.AGENT, username="agent6")
-    ticket_id = _api_ticket(client, token)["id"]
+def test_forbidden_move_says_why(client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory) -> None:
+    make_user(Role.AGENT, username="agent6")
+    ticket_id = factories.ticket(db, clock=clock).id
+    db.commit()
     csrf = console_login(client, db, "agent6")
     reply = client.post(
         f"/console/tickets/{ticket_id}/events", data={"csrf_token": csrf, "type": "close", "version": 1}
@@ -135,18 +138,19 @@ def test_forbidden_move_says_why(client: TestClient, db: Session, make_user: Use
     assert db.get(Ticket, ticket_id).status == "registered"  # type: ignore[union-attr]
 
 
-def test_comment_and_slip(client: TestClient, db: Session, make_user: UserFactory) -> None:
-    _, token = make_user(Role.AGENT, username="agent7")
-    created = _api_ticket(client, token)
+def test_comment_and_slip(client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory) -> None:
+    make_user(Role.AGENT, username="agent7")
+    created = factories.ticket(db, clock=clock)
+    db.commit()
     csrf = console_login(client, db, "agent7")
     client.post(
-        f"/console/tickets/{created['id']}/comments", data={"csrf_token": csrf, "body": "客户下午在家", "internal": "1"}
+        f"/console/tickets/{created.id}/comments", data={"csrf_token": csrf, "body": "客户下午在家", "internal": "1"}
     )
-    comment = db.scalars(select(TicketComment).where(TicketComment.ticket_id == created["id"])).one()
+    comment = db.scalars(select(TicketComment).where(TicketComment.ticket_id == created.id)).one()
     assert (comment.body, comment.is_internal) == ("客户下午在家", True)
-    empty = client.post(f"/console/tickets/{created['id']}/comments", data={"csrf_token": csrf, "body": "  "})
+    empty = client.post(f"/console/tickets/{created.id}/comments", data={"csrf_token": csrf, "body": "  "})
     assert empty.status_code == 422 and _count(db, TicketComment) == 1
-    slip = client.get(f"/console/tickets/{created['id']}/print")
+    slip = client.get(f"/console/tickets/{created.id}/print")
     assert slip.status_code == 200 and "售后服务工单" in slip.text and "138****8000" in slip.text
     assert 'media="print"' in slip.text
 
@@ -159,7 +163,7 @@ def test_technicians_do_not_get_the_agent_list(client: TestClient, db: Session, 
 
 
 def test_ticket_page_suggests_articles_and_records_a_solution(
-    client: TestClient, db: Session, clock: object, make_user: UserFactory
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
 ) -> None:
     from aftersales.accounts.schemas import SYSTEM_ACTOR
     from aftersales.knowledge import service as knowledge_service
@@ -168,22 +172,21 @@ def test_ticket_page_suggests_articles_and_records_a_solution(
 
     article = knowledge_service.create_article(
         db,
-        clock=clock,  # type: ignore[arg-type]
+        clock=clock,
         actor=SYSTEM_ACTOR,
         data=ArticleCreate(
             title="指纹识别失败的处理", body="清洁指纹头。", questions=["指纹识别不了"], status="published"
         ),
     )
     db.commit()
-    _, token = make_user(Role.AGENT, username="agent8")
-    created = _api_ticket(client, token)
+    make_user(Role.AGENT, username="agent8")
+    created = factories.ticket(db, clock=clock)
+    db.commit()
     csrf = console_login(client, db, "agent8")
-    page = client.get(f"/console/tickets/{created['id']}")
-    assert f'hx-get="/console/tickets/{created["id"]}/suggestions"' in page.text
-    fragment = client.get(f"/console/tickets/{created['id']}/suggestions").text
+    page = client.get(f"/console/tickets/{created.id}")
+    assert f'hx-get="/console/tickets/{created.id}/suggestions"' in page.text
+    fragment = client.get(f"/console/tickets/{created.id}/suggestions").text
     assert f'data-article="{article.id}"' in fragment and "指纹识别失败的处理" in fragment
-    reply = client.post(
-        f"/console/tickets/{created['id']}/solutions", data={"csrf_token": csrf, "article_id": article.id}
-    )
+    reply = client.post(f"/console/tickets/{created.id}/solutions", data={"csrf_token": csrf, "article_id": article.id})
     assert reply.status_code == 200 and "此文章解决了问题" in reply.text
     assert db.scalar(select(func.count()).select_from(ArticleSolution)) == 1
