@@ -57,8 +57,7 @@ def main() -> None:
 
     def job(session, body: TicketCreate) -> TicketRead:  # type: ignore[no-untyped-def]
         actor = accounts_service.authenticate_token(session, token)
-        prepared = flows.prepare_ticket(session, clock=clock, request=body)
-        ticket, _ = flows.open_prepared(session, clock=clock, actor=actor, prepared=prepared)
+        ticket, _ = flows.open_ticket(session, clock=clock, actor=actor, request=body)
         return presenters.ticket_read(ticket, today=date(2026, 11, 22))
 
     def run(low: int, high: int) -> None:

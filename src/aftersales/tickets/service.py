@@ -77,10 +77,12 @@ def record_event(
 
 def get_ticket(session: Session, ticket_id: int, *, actor: Actor | None = None, for_update: bool = False) -> Ticket:
     """Load a ticket the actor may see."""
-    query = select(Ticket).where(Ticket.id == ticket_id)
     if for_update and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Ticket)
-    ticket = session.scalar(query)
+        ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update(of=Ticket))
+    else:
+        # The identity map answers repeat loads within a unit of work (a query would not refresh a loaded
+        # ticket either), sparing the statement and the eager loads of its relationships.
+        ticket = session.get(Ticket, ticket_id)
     if ticket is None or (actor is not None and not search.is_visible(session, actor, ticket)):
         raise TicketNotFoundError(f"工单 {ticket_id} 不存在")
     return ticket

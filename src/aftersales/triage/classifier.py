@@ -155,6 +155,18 @@ class Prediction:
         return self.anger >= HANDOFF_ANGER or self.confidence < HANDOFF_CONFIDENCE
 
 
+def class_probabilities(model: LogisticRegression, vector: Any) -> Any:
+    """``model.predict_proba(vector)[0]`` for one row, computed directly: scikit-learn's input validation
+    costs about 0.3 ms per call, six times per message, against microseconds for the arithmetic.
+    Binary models use the logistic function, multi-class ones (lbfgs, multinomial) the softmax."""
+    scores = np.asarray(vector @ model.coef_.T).ravel() + model.intercept_
+    if scores.shape[0] == 1:
+        positive = 1.0 / (1.0 + np.exp(-scores[0]))
+        return np.array([1.0 - positive, positive])
+    exponentials = np.exp(scores - scores.max())
+    return exponentials / exponentials.sum()
+
+
 @dataclass
 class TriageModel:
     """The trained pipelines, bundled (pickled into the database by the service)."""
@@ -167,7 +179,7 @@ class TriageModel:
         model = self.models.get(name)
         if model is None:
             return []
-        probabilities = model.predict_proba(vector)[0]
+        probabilities = class_probabilities(model, vector)
         classes = model.classes_
         order = np.argsort(-probabilities)
         return [(str(classes[i]), float(probabilities[i])) for i in order]
