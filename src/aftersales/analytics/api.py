@@ -6,32 +6,14 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.analytics import hot_issues
+from aftersales.analytics.schemas import HotIssueRead, HotIssues
 from aftersales.web.deps import ClockDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
-
-
-class HotIssueRead(BaseModel):
-    topic: str
-    label: str
-    count: int
-    share: float
-    baseline: float
-    is_hot: bool
-    is_surging: bool
-    examples: list[str]
-
-
-class HotIssues(BaseModel):
-    window_hours: float
-    share_threshold: float
-    total: int
-    issues: list[HotIssueRead]
 
 
 @router.get("/hot-issues", response_model=HotIssues)

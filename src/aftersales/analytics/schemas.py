@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from pydantic import BaseModel
+
 from aftersales.analytics.rules import rate
 
 
@@ -80,3 +82,21 @@ class Dashboard:
             breached=sum(item.breached for item in values),
             running=sum(item.running for item in values),
         )
+
+
+class HotIssueRead(BaseModel):
+    topic: str
+    label: str
+    count: int
+    share: float
+    baseline: float
+    is_hot: bool
+    is_surging: bool
+    examples: list[str]
+
+
+class HotIssues(BaseModel):
+    window_hours: float
+    share_threshold: float
+    total: int
+    issues: list[HotIssueRead]

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.deps import CurrentActor, require
@@ -33,6 +32,9 @@ from aftersales.knowledge.schemas import (
     SearchHit,
     SearchRequest,
     SolutionCreate,
+    SolutionRead,
+    SynonymWrite,
+    VersionRead,
 )
 from aftersales.web.deps import ClockDep, SessionDep, commit
 
@@ -97,13 +99,6 @@ def archive_article(article_id: int, session: SessionDep, clock: ClockDep, actor
     return Response(status_code=204)
 
 
-class VersionRead(BaseModel):
-    version: int
-    changed_by: str
-    changed_at: str
-    snapshot: dict[str, object]
-
-
 @router.get("/knowledge/articles/{article_id}/versions", response_model=list[VersionRead])
 def article_versions(article_id: int, session: SessionDep, actor: CurrentActor) -> list[VersionRead]:
     """The article's history."""
@@ -133,11 +128,6 @@ def search(body: SearchRequest, session: SessionDep, actor: CurrentActor) -> lis
     ]
 
 
-class SynonymWrite(BaseModel):
-    term: str
-    synonyms: list[str]
-
-
 @router.put("/knowledge/synonyms", status_code=204)
 def put_synonyms(body: SynonymWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
     """Create or replace a synonym entry used to expand queries."""
@@ -156,12 +146,6 @@ def ticket_suggestions(ticket_id: int, session: SessionDep, actor: CurrentActor)
         SearchHit(article_id=h.article_id, title=h.title, score=h.score, matched_question=h.matched_question)
         for h in hits
     ]
-
-
-class SolutionRead(BaseModel):
-    ticket_id: int
-    article_id: int
-    first_contact: bool
 
 
 @router.post("/tickets/{ticket_id}/solutions", response_model=SolutionRead, status_code=201)

@@ -114,3 +114,21 @@ class SolutionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     article_id: int
+
+
+class VersionRead(BaseModel):
+    version: int
+    changed_by: str
+    changed_at: str
+    snapshot: dict[str, object]
+
+
+class SynonymWrite(BaseModel):
+    term: str
+    synonyms: list[str]
+
+
+class SolutionRead(BaseModel):
+    ticket_id: int
+    article_id: int
+    first_contact: bool

@@ -3,11 +3,9 @@ letters."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
@@ -17,37 +15,10 @@ from aftersales.customers import rules as customer_rules
 from aftersales.notifications import preferences
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel, OutboxStatus
+from aftersales.notifications.schemas import OutboxRead, PreferenceRead, PreferenceWrite, RetryWrite
 from aftersales.web.deps import ClockDep, SessionDep, commit
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
-
-
-class PreferenceWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    email: str | None = Field(default=None, max_length=255, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    opted_out_channels: list[Channel] = Field(default_factory=list, max_length=4)
-    preferred_channel: Channel | None = None
-
-
-class PreferenceRead(BaseModel):
-    phone: str
-    email: str | None
-    opted_out_channels: list[str]
-    preferred_channel: str | None
-
-
-class OutboxRead(BaseModel):
-    id: int
-    kind: str
-    channel: str
-    status: str
-    recipient: str | None
-    subject: str
-    attempts: int
-    next_attempt_at: datetime | None
-    last_error: str | None
-    ticket_id: int | None
 
 
 def _phone(raw: str) -> str:
@@ -129,12 +100,6 @@ def outbox(
         )
         for row in rows
     ]
-
-
-class RetryWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ids: list[int] = Field(min_length=1, max_length=500)
 
 
 @router.post("/outbox/retry")

@@ -3,42 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
 
 from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.triage import learning
 from aftersales.triage import service as triage_service
-from aftersales.triage.schemas import RuleCreate, RuleRead
+from aftersales.triage.schemas import ClassifyRequest, ClassifyResult, RuleCreate, RuleRead, TriageRequest, TriageResult
 from aftersales.web.deps import SessionDep, commit
 
 router = APIRouter(prefix="/api/v1/triage", tags=["triage"])
-
-
-class ClassifyRequest(BaseModel):
-    text: str = Field(min_length=1, max_length=5000)
-
-
-class ClassifyResult(BaseModel):
-    kind: str
-    priority: str
-    reasons: list[str]
-
-
-class TriageRequest(BaseModel):
-    text: str = Field(min_length=1, max_length=5000)
-
-
-class TriageResult(BaseModel):
-    kind: str
-    priority: str
-    product_model: str | None
-    fault_type: str | None
-    confidence: float
-    sentiment: float = Field(description="-1..1, > 0 positive")
-    anger: float = Field(description="0..1")
-    handoff: bool
-    reasons: list[str]
 
 
 @router.post("", response_model=TriageResult)

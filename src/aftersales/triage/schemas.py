@@ -27,3 +27,29 @@ class RuleRead(BaseModel):
     priority: str | None
     position: int
     is_active: bool
+
+
+class ClassifyRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class ClassifyResult(BaseModel):
+    kind: str
+    priority: str
+    reasons: list[str]
+
+
+class TriageRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class TriageResult(BaseModel):
+    kind: str
+    priority: str
+    product_model: str | None
+    fault_type: str | None
+    confidence: float
+    sentiment: float = Field(description="-1..1, > 0 positive")
+    anger: float = Field(description="0..1")
+    handoff: bool
+    reasons: list[str]

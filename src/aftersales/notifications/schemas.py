@@ -1,0 +1,43 @@
+"""Request and reply shapes of the notifications API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aftersales.notifications.enums import Channel
+
+
+class PreferenceWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(default=None, max_length=255, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    opted_out_channels: list[Channel] = Field(default_factory=list, max_length=4)
+    preferred_channel: Channel | None = None
+
+
+class PreferenceRead(BaseModel):
+    phone: str
+    email: str | None
+    opted_out_channels: list[str]
+    preferred_channel: str | None
+
+
+class OutboxRead(BaseModel):
+    id: int
+    kind: str
+    channel: str
+    status: str
+    recipient: str | None
+    subject: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    ticket_id: int | None
+
+
+class RetryWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[int] = Field(min_length=1, max_length=500)
