@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, exc, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.accounts import service as accounts_service
@@ -25,7 +25,9 @@ from aftersales.core.clock import FrozenClock
 from aftersales.core.db import make_engine, make_session_factory, unit_of_work
 from aftersales.db_models import Base
 from aftersales.sla.defaults import seed_defaults
+from aftersales.tickets.models import TicketEvent
 from aftersales.triage.defaults import seed_rules
+from aftersales.web.notes import render_note
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEED_TABLES = {"sla_calendars", "sla_calendar_days", "sla_policies", "triage_intake_rules", "alembic_version"}
@@ -75,6 +77,33 @@ def connection(engine: Engine) -> Iterator[object]:
     yield connection
     transaction.rollback()
     connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _keyed_notes_say_what_is_stored(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every timeline note a test writes with a message key (``web.notes``) renders in Chinese to exactly
+    the note stored beside it, so the English console shows the same message. Checked on the test's
+    connection before its transaction is rolled back."""
+    if "connection" not in request.fixturenames:
+        yield
+        return
+    connection = request.getfixturevalue("connection")  # torn down after this fixture
+    yield
+    assert isinstance(connection, Connection)
+    if connection.closed or not connection.in_transaction():
+        return
+    try:
+        rows = connection.execute(
+            select(TicketEvent.type, TicketEvent.note, TicketEvent.data).where(TicketEvent.data.is_not(None))
+        ).all()
+    except exc.DBAPIError:  # the test left the transaction failed; nothing to read
+        return
+    rendered = [
+        (event_type, note, render_note(data["note_key"], data.get("note_params") or {}, str))
+        for event_type, note, data in rows
+        if isinstance(data, dict) and "note_key" in data
+    ]
+    assert [row for row in rendered if row[1] != row[2]] == []
 
 
 @pytest.fixture

@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from aftersales.core.i18n import render
 from aftersales.dispatch.fieldwork import inputs as field_inputs
 from aftersales.dispatch.fieldwork import rules as field_rules
 from aftersales.dispatch.fieldwork.inputs import FieldInputError, Upload
 from aftersales.dispatch.fieldwork.rules import FieldAction, FieldProgress, FieldState
+from aftersales.web.labels import label
 from tests.images import GIF, JPEG_START, png, webp_header
 
 A = FieldAction
@@ -91,7 +93,8 @@ def test_allowed_actions(state: FieldState, status: str, confirmed: bool, expect
 def test_refusal_reasons(
     action: FieldAction, state: FieldState, status: str, confirmed: bool, reason: str | None
 ) -> None:
-    assert field_rules.refusal(action, FieldProgress(state, confirmed), status) == reason
+    # The rule keeps the state and the step as values; the reason is read with their labels.
+    assert render(field_rules.refusal(action, FieldProgress(state, confirmed), status), label_of=label) == reason
 
 
 @pytest.mark.parametrize(

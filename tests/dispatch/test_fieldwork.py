@@ -106,13 +106,19 @@ def test_full_flow_from_accept_to_check_out(client: TestClient, db: Session, clo
         "distance_km": 0.0,
         "far_from_address": False,
         "visit": 1,
+        "note_key": "fieldwork.checked_in",
+        "note_params": {"visit": 1, "where": {"key": "fieldwork.near_address", "params": {"metres": "0"}}, "note": ""},
     }
 
     step(client, world, "tech_a", ticket_id, "diagnosis", {"fault": "指纹模块排线松动", "note": "已重新插紧"})
     parts = [{"part_code": "FP-01", "name": "指纹模块", "quantity": 1, "serial_number": "SN-77"}]
     card = step(client, world, "tech_a", ticket_id, "parts", {"parts": parts}).json()
     assert card["events"][-1]["note"] == "使用配件：指纹模块×1"
-    assert card["events"][-1]["data"] == {"lines": parts}
+    assert card["events"][-1]["data"] == {
+        "lines": parts,
+        "note_key": "fieldwork.parts_used",
+        "note_params": {"parts": {"join": "、", "items": ["指纹模块×1"]}},
+    }
 
     photo = {"filename": "完工.png", "content_base64": PNG_BASE64}
     card = step(
@@ -153,7 +159,14 @@ def test_full_flow_from_accept_to_check_out(client: TestClient, db: Session, clo
     card = step(client, world, "tech_a", ticket_id, "check-out", {"note": "已清理现场"}).json()
     assert card["field_state"] == "checked_out"
     assert card["events"][-1]["note"] == "离场签退，现场停留 45分钟；已清理现场"
-    assert card["events"][-1]["data"] == {"minutes_on_site": 45, "resolved": True, "confirmed": True, "visit": 1}
+    assert card["events"][-1]["data"] == {
+        "minutes_on_site": 45,
+        "resolved": True,
+        "confirmed": True,
+        "visit": 1,
+        "note_key": "fieldwork.checked_out_with_note",
+        "note_params": {"duration": {"key": "duration.minutes", "params": {"m": 45}}, "note": "已清理现场"},
+    }
     assert client.get("/api/v1/jobs", headers=world.headers("tech_a")).json() == []  # done
 
     assert event_types(db, ticket_id)[-9:] == [
@@ -219,7 +232,12 @@ def test_decline_puts_the_job_back_in_the_queue_with_the_reason(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.type == "decline")
     ).one()
     assert decline.note == "拒单：缺少所需配件，已退回调度台"
-    assert decline.data == {"previous_assignee": "tech_a", "reason": "缺少所需配件"}
+    assert decline.data == {
+        "previous_assignee": "tech_a",
+        "reason": "缺少所需配件",
+        "note_key": "fieldwork.declined",
+        "note_params": {"reason": "缺少所需配件"},
+    }
     told = notifications_service.list_outbox(db, ticket_id=ticket_id, kind="job_declined")
     assert [(m.recipient_user_id, m.body) for m in told] == [
         (

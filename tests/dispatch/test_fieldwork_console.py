@@ -87,7 +87,11 @@ def test_the_card_offers_the_flow_and_posts_each_step(
     parts = db.scalars(
         select(TicketEvent.data).where(TicketEvent.ticket_id == ticket_id, TicketEvent.type == "parts_used")
     ).one()
-    assert parts == {"lines": [{"part_code": "FP-01", "name": "指纹模块", "quantity": 2, "serial_number": None}]}
+    assert parts == {
+        "lines": [{"part_code": "FP-01", "name": "指纹模块", "quantity": 2, "serial_number": None}],
+        "note_key": "fieldwork.parts_used",
+        "note_params": {"parts": {"join": "、", "items": ["指纹模块×2"]}},
+    }
 
     before = counts(db, ticket_id)
     wrong_type = post("result", files={"photos": ("x.gif", GIF, "image/jpeg")}, note="已修复")

@@ -6,9 +6,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.core.clock import FrozenClock
+from aftersales.notifications import rendering
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel
 from aftersales.notifications.models import OutboxMessage
+
+INVITATION = {
+    "ticket_number": "SH20261122-000001",
+    "survey_url": "https://svc.example.cn/survey/1.1795000000.abc",
+    "valid_days": 7,
+}
+
+
+def context_for(kind: str) -> dict[str, object]:
+    """A context for ``kind``: the invitation of ticket SH20261122-000001, else the template's sample."""
+    return dict(INVITATION) if kind == "visit_invitation" else dict(rendering.TEMPLATES[kind].sample)
 
 
 def put(
@@ -19,18 +31,17 @@ def put(
     kind: str = "visit_invitation",
     channel: Channel = Channel.EMAIL,
     address: str | None = "zhang@example.cn",
-    subject: str = "工单 SH20261122-000001 服务评价邀请",
-    body: str = "张女士您好，您的工单已处理完毕，请评价本次服务。",
+    context: dict[str, object] | None = None,
     payload: dict[str, object] | None = None,
 ) -> bool:
-    """Enqueue one message and commit (as the use case's edge would)."""
+    """Enqueue one message (``context_for(kind)`` unless a context is given) and commit (as the use
+    case's edge would)."""
     written = notifications_service.enqueue(
         db,
         clock=clock,
         kind=kind,
         dedupe_key=key,
-        subject=subject,
-        body=body,
+        context=context if context is not None else context_for(kind),
         channel=channel,
         recipient_address=address,
         payload=payload,

@@ -46,8 +46,11 @@ def _enqueue(key: str, channel: Channel, address: str) -> None:
             clock=SystemClock(),
             kind="visit_invitation",
             dedupe_key=key,
-            subject="服务评价邀请",
-            body="请评价本次服务。",
+            context={
+                "ticket_number": "SH20261122-000001",
+                "survey_url": "https://svc.example.cn/survey/1",
+                "valid_days": 7,
+            },
             channel=channel,
             recipient_address=address,
         )
@@ -73,7 +76,7 @@ def test_deliver_once_list_and_retry(cli_engine: Engine, smtp_server: SmtpServer
     result = runner.invoke(app, ["notifications", "list", "--status", "failed"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "2\tfailed\temail\tvisit_invitation\tnot-an-address\tattempts=1\t服务评价邀请\t"
+        "2\tfailed\temail\tvisit_invitation\tnot-an-address\tattempts=1\t工单 SH20261122-000001 服务评价邀请\t"
         "notifications.bad_address: not an email address: 'not-an-address'"
     ]
 

@@ -27,8 +27,11 @@ def test_concurrent_claims_never_share_a_row(committed_engine: Engine, clock: Fr
                 clock=clock,
                 kind="visit_invitation",
                 dedupe_key=f"visit_invitation:{number}",
-                subject="服务评价邀请",
-                body="请评价。",
+                context={
+                    "ticket_number": f"SH20261122-00000{number}",
+                    "survey_url": f"https://svc.example.cn/survey/{number}",
+                    "valid_days": 7,
+                },
                 channel=Channel.EMAIL,
                 recipient_address=f"c{number}@example.cn",
             )

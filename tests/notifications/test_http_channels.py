@@ -15,6 +15,9 @@ from tests.notifications.conftest import WEBHOOK_SECRET, HttpReceiver
 from tests.notifications.helpers import put, row, state
 
 KEY = "sla_warning:9:resolution"
+WARNING_SUBJECT = "【SLA 预警】工单 SH20261122-000123 首次联系、上门到达即将超时"  # the template's sample
+WARNING_BODY = "工单 SH20261122-000123 的首次联系、上门到达时限为 2026-11-22 22:00，已用 80% 时限，请尽快处理。"
+BREACH = "【SLA 超时】工单 SH20261122-000123 解决已超时\n工单 SH20261122-000123 的解决时限 2026-11-23 10:00 已过，请立即处理。"
 
 
 def _put_webhook(db: Session, clock: FrozenClock, address: str | None = None) -> None:
@@ -25,8 +28,6 @@ def _put_webhook(db: Session, clock: FrozenClock, address: str | None = None) ->
         kind="sla_warning",
         channel=Channel.WEBHOOK,
         address=address,
-        subject="【时效预警】工单 SH20261122-000009 问题解决即将超时",
-        body="请尽快处理。",
         payload={"ticket_number": "SH20261122-000009"},
     )
 
@@ -52,8 +53,8 @@ def test_webhook_is_signed_and_carries_the_idempotency_key(
     assert request.json() == {
         "delivery_id": KEY,
         "kind": "sla_warning",
-        "subject": "【时效预警】工单 SH20261122-000009 问题解决即将超时",
-        "body": "请尽快处理。",
+        "subject": WARNING_SUBJECT,
+        "body": WARNING_BODY,
         "ticket_id": None,
         "payload": {"ticket_number": "SH20261122-000009"},
         "created_at": clock.now().isoformat(),
@@ -132,8 +133,6 @@ def _put_wecom(db: Session, clock: FrozenClock, payload: dict[str, object] | Non
         kind="sla_breached",
         channel=Channel.WECOM,
         address=None,
-        subject="【已超时】工单 SH20261122-000009",
-        body="请立即处理。",
         payload=payload,
     )
 
@@ -151,7 +150,7 @@ def test_wecom_robot_gets_markdown(
     assert request.path == "/cgi-bin/webhook/send?key=test-robot"
     assert request.json() == {
         "msgtype": "markdown",
-        "markdown": {"content": "### 【已超时】工单 SH20261122-000009\n请立即处理。"},
+        "markdown": {"content": f"### {BREACH}"},
     }
     assert state(db, KEY)[:2] == (OutboxStatus.SENT, 1)
 
@@ -167,7 +166,7 @@ def test_wecom_robot_gets_text_with_mentions(
     deliver_due(session_factory, clock, delivery_settings)
     assert http_receiver.requests[0].json() == {
         "msgtype": "text",
-        "text": {"content": "【已超时】工单 SH20261122-000009\n请立即处理。", "mentioned_mobile_list": ["13800138000"]},
+        "text": {"content": BREACH, "mentioned_mobile_list": ["13800138000"]},
     }
 
 

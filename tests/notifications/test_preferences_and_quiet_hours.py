@@ -29,6 +29,10 @@ from tests.notifications.helpers import put, row, state
 
 PHONE = "13800138000"
 KEY = "visit_invitation:1"
+INVITATION = (
+    "您好，您的工单 SH20261122-000001 已处理完毕。请花 1 分钟评价本次服务：https://svc.example.cn/survey/1.1795000000.abc"
+    "（7 天内有效）。客服也可能致电回访，感谢支持。"
+)
 
 
 class RecordingSmsAdapter:
@@ -52,7 +56,7 @@ def channels(delivery_settings: Settings, clock: FrozenClock, sms: RecordingSmsA
 
 
 def _put_sms(db: Session, clock: FrozenClock, *, key: str = KEY, kind: str = "visit_invitation") -> None:
-    put(db, clock, key=key, kind=kind, channel=Channel.SMS, address=PHONE, body="请评价本次服务。")
+    put(db, clock, key=key, kind=kind, channel=Channel.SMS, address=PHONE)
 
 
 def test_internal_messages_are_marked_sent_without_sending(
@@ -87,7 +91,7 @@ def test_sms_in_quiet_hours_is_postponed_to_eight(
     assert deliver_due(session_factory, clock, delivery_settings, channels=channels) == DeliveryReport()
     clock.set(local(2026, 11, 23, 8, 0))
     assert deliver_due(session_factory, clock, delivery_settings, channels=channels) == DeliveryReport(sent=1)
-    assert sms.sent == [(PHONE, "请评价本次服务。", KEY)]
+    assert sms.sent == [(PHONE, INVITATION, KEY)]
     assert state(db)[:4] == (OutboxStatus.SENT, 1, local(2026, 11, 23, 8, 0), local(2026, 11, 23, 8, 0))
 
 
@@ -105,7 +109,13 @@ def test_urgent_sms_and_email_ignore_quiet_hours(
     put(db, clock, key="visit_invitation:2")  # email
     report = deliver_due(session_factory, clock, delivery_settings, channels=channels)
     assert report == DeliveryReport(sent=2)
-    assert sms.sent == [(PHONE, "请评价本次服务。", "sla_escalation:1")]
+    assert sms.sent == [
+        (
+            PHONE,
+            "工单 SH20261122-000123 的上门到达时限 2026-11-23 10:00 已过，请立即处理。 已升级至主管。",
+            "sla_escalation:1",
+        )
+    ]
     assert len(smtp_server.mailbox.received) == 1
 
 
@@ -145,7 +155,7 @@ def test_the_default_sms_adapter_only_logs_with_the_phone_masked(
     _put_sms(db, clock)
     with caplog.at_level(logging.INFO, logger="aftersales.notifications"):
         assert deliver_due(session_factory, clock, delivery_settings) == DeliveryReport(sent=1)
-    assert f"sms to 138****8000 [{KEY}]: 请评价本次服务。" in caplog.messages
+    assert f"sms to 138****8000 [{KEY}]: {INVITATION}" in caplog.messages
     assert PHONE not in caplog.text
 
 

@@ -42,7 +42,10 @@ def test_a_resolved_ticket_yields_exactly_one_visit_invitation(
     assert email["Message-ID"] == rules.message_id(KEY, "example.cn")
     assert email["X-Aftersales-Delivery"] == KEY
     assert email.get_content_charset() == "utf-8"
-    assert email.get_content().strip() == "张女士您好，您的工单已处理完毕，请评价本次服务。"
+    assert email.get_content().strip() == (
+        "您好，您的工单 SH20261122-000001 已处理完毕。请花 1 分钟评价本次服务：https://svc.example.cn/survey/1.1795000000.abc"
+        "（7 天内有效）。客服也可能致电回访，感谢支持。"
+    )
     assert state(db) == (OutboxStatus.SENT, 1, clock.now(), clock.now(), None, None)
     assert row(db).claim_token is None
 

@@ -16,6 +16,7 @@ from aftersales.accounts.enums import Permission, Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.db import mark_read_only
 from aftersales.core.errors import AuthenticationError, PermissionDeniedError
+from aftersales.core.i18n import N_
 from aftersales.web.deps import ClockDep, SessionDep
 from aftersales.web.pages import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, CsrfError, LoginRequiredError
 
@@ -42,7 +43,7 @@ def authenticate(request: Request, session: Session) -> Actor:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationError("缺少访问令牌（Authorization: Bearer <token>）")
+        raise AuthenticationError(N_("缺少访问令牌（Authorization: Bearer <token>）"))
     return accounts_service.authenticate_token(session, token.strip())
 
 
@@ -52,7 +53,10 @@ CurrentActor = Annotated[Actor, Depends(get_current_actor)]
 def require(actor: Actor, permission: Permission) -> None:
     """Refuse unless the actor's role carries the permission."""
     if not account_rules.has_permission(actor.role, permission):
-        raise PermissionDeniedError(f"角色 {actor.role.value} 无权执行此操作（{permission.value}）")
+        raise PermissionDeniedError(
+            N_("角色 %(role)s 无权执行此操作（%(permission)s）"),
+            {"role": actor.role.value, "permission": permission.value},
+        )
 
 
 async def console_user(request: Request, session: SessionDep, clock: ClockDep) -> sessions.SignedIn:
@@ -80,4 +84,4 @@ ConsoleUser = Annotated[sessions.SignedIn, Depends(console_user)]
 def require_role(signed: sessions.SignedIn, *roles: Role) -> None:
     """Refuse a page to roles it is not meant for (admins see everything)."""
     if signed.actor.role is not Role.ADMIN and signed.actor.role not in roles:
-        raise PermissionDeniedError("您的角色无权访问此页面")
+        raise PermissionDeniedError(N_("您的角色无权访问此页面"))

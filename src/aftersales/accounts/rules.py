@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from aftersales.accounts.enums import OrganisationKind, Permission, Role
+from aftersales.core.i18n import N_, Message
 
 _ALL = frozenset(Permission)
 _STAFF_TICKETS = frozenset(
@@ -55,21 +56,22 @@ def sees_only_own_tickets(role: Role) -> bool:
 def username_problem(username: str) -> str | None:
     """Why a username is unacceptable, or None."""
     if not USERNAME_RE.fullmatch(username):
-        return "用户名须为 2–64 位小写字母、数字或 _ . -，且以字母或数字开头"
+        return N_("用户名须为 2–64 位小写字母、数字或 _ . -，且以字母或数字开头")
     return None
 
 
 def password_problem(password: str) -> str | None:
     """Why a password is unacceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"密码至少 {MIN_PASSWORD_LENGTH} 位"
+        return Message(N_("密码至少 %(count)s 位"), {"count": MIN_PASSWORD_LENGTH})
     if password.strip() != password:
-        return "密码首尾不能有空格"
+        return N_("密码首尾不能有空格")
     return None
 
 
 def parent_problem(kind: OrganisationKind, parent_kind: OrganisationKind | None) -> str | None:
     """Why an organisation of ``kind`` cannot sit under ``parent_kind``, or None."""
     if parent_kind not in ALLOWED_PARENTS[kind]:
-        return f"{kind.value} cannot be placed under {parent_kind.value if parent_kind else 'nothing'}"
+        parent = parent_kind.value if parent_kind else "nothing"
+        return Message(N_("%(kind)s cannot be placed under %(parent)s"), {"kind": kind.value, "parent": parent})
     return None

@@ -27,6 +27,7 @@ from aftersales.accounts.models import ApiToken, AuditEntry, Organisation, User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection, table_of
+from aftersales.core.i18n import N_
 from aftersales.core.prepared import Prepared
 
 _hasher = PasswordHasher()
@@ -121,12 +122,16 @@ def create_organisation(
     if parent_code is not None:
         parent = session.scalar(select(Organisation).where(Organisation.code == parent_code))
         if parent is None:
-            raise OrganisationNotFoundError(f"上级机构 {parent_code} 不存在", fields={"parent": parent_code})
+            raise OrganisationNotFoundError(
+                N_("上级机构 %(code)s 不存在"), {"code": parent_code}, fields={"parent": parent_code}
+            )
     problem = rules.parent_problem(kind, parent.kind if parent else None)
     if problem:
         raise InvalidAccountInputError(problem, code="organisation.invalid_parent", fields={"parent": problem})
     if session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
-        raise UserExistsError(f"机构编码 {code} 已存在", code="organisation.exists", fields={"code": code})
+        raise UserExistsError(
+            N_("机构编码 %(code)s 已存在"), {"code": code}, code="organisation.exists", fields={"code": code}
+        )
     org = Organisation(
         code=code,
         name=name,
@@ -153,7 +158,7 @@ def get_organisation_by_code(session: Session, code: str) -> Organisation:
     """Look an organisation up by its code."""
     org = session.scalar(select(Organisation).where(Organisation.code == code))
     if org is None:
-        raise OrganisationNotFoundError(f"机构 {code} 不存在")
+        raise OrganisationNotFoundError(N_("机构 %(code)s 不存在"), {"code": code})
     return org
 
 
@@ -190,7 +195,7 @@ def create_user(
         if problem:
             raise InvalidAccountInputError(problem, fields={"password": problem})
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UserExistsError(f"用户 {username} 已存在", fields={"username": username})
+        raise UserExistsError(N_("用户 %(username)s 已存在"), {"username": username}, fields={"username": username})
     org = get_organisation_by_code(session, organisation_code) if organisation_code else None
     supervisor = get_user(session, supervisor_username) if supervisor_username else None
     user = User(
@@ -223,7 +228,7 @@ def get_user(session: Session, username: str) -> User:
     """Look a user up by username."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise UserNotFoundError(f"用户 {username} 不存在", fields={"username": username})
+        raise UserNotFoundError(N_("用户 %(username)s 不存在"), {"username": username}, fields={"username": username})
     return user
 
 
@@ -241,11 +246,11 @@ def verify_password(session: Session, *, username: str, password: str) -> User:
     """Return the active user whose password matches, else raise InvalidCredentialsError."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_active or not user.password_hash:
-        raise InvalidCredentialsError("用户名或密码错误")
+        raise InvalidCredentialsError(N_("用户名或密码错误"))
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        raise InvalidCredentialsError("用户名或密码错误") from None
+        raise InvalidCredentialsError(N_("用户名或密码错误")) from None
     return user
 
 
@@ -305,7 +310,7 @@ def authenticate_token(session: Session, token: str) -> Actor:
     """Resolve a bearer token to its actor, or raise InvalidCredentialsError."""
     row = _TOKEN_LOOKUP.first(core_connection(session), {"token_hash": _digest(token)})
     if row is None or not row.is_active:
-        raise InvalidCredentialsError("令牌无效或已吊销")
+        raise InvalidCredentialsError(N_("令牌无效或已吊销"))
     return Actor(
         user_id=row.id,
         username=row.username,

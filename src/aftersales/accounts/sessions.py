@@ -21,6 +21,7 @@ from aftersales.accounts.errors import AccountLockedError, InvalidCredentialsErr
 from aftersales.accounts.models import ConsoleSession, User
 from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.core.clock import Clock
+from aftersales.core.i18n import N_
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -55,7 +56,11 @@ def login(
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is not None and user.locked_until is not None and user.locked_until > now:
         minutes = max(1, -int(-(user.locked_until - now).total_seconds() // 60))
-        raise AccountLockedError(f"登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试", fields={"minutes": minutes})
+        raise AccountLockedError(
+            N_("登录失败次数过多，账户已锁定，请 %(minutes)s 分钟后再试"),
+            {"minutes": minutes},
+            fields={"minutes": minutes},
+        )
     try:
         user = accounts_service.verify_password(session, username=username.strip(), password=password)
     except InvalidCredentialsError:

@@ -147,16 +147,22 @@ def raise_alerts(
     for issue in issues:
         if not (issue.is_hot or issue.is_surging):
             continue
-        reason = f"占比 {issue.share:.0%}" if issue.is_hot else f"激增（{issue.count} 单，基线 {issue.baseline}/窗口）"
+        context = {
+            "label": issue.label,
+            "is_hot": issue.is_hot,
+            "share": issue.share,
+            "count": issue.count,
+            "baseline": issue.baseline,
+            "window": window,
+            "total": total,
+            "examples": issue.examples,
+        }
         for manager_id in managers or [None]:
             messages.append(
                 notifications_service.NewMessage(
                     kind="hot_issue",
                     dedupe_key=f"hot:{issue.topic}:{window_key}:{manager_id}",
-                    subject=f"热点问题：{issue.label}（{reason}）",
-                    body="\n".join(
-                        [f"近 {window} 内共 {total} 单，其中 {issue.count} 单为此问题。", "示例：", *issue.examples]
-                    ),
+                    context=context,
                     recipient_user_id=manager_id,
                     payload={"topic": issue.topic, "count": issue.count, "share": issue.share, "total": total},
                 )

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from aftersales.core.i18n import N_
 from aftersales.customers.enums import PhoneKind
 
 _SEPARATORS = re.compile(r"[\s\-()（）]")
@@ -22,7 +23,7 @@ class Phone:
     kind: PhoneKind
 
 
-PHONE_ERROR = "请输入有效的手机号（11 位，1 开头）或带区号的固定电话，如 010-62345678"
+PHONE_ERROR = N_("请输入有效的手机号（11 位，1 开头）或带区号的固定电话，如 010-62345678")
 
 
 def parse_phone(raw: str) -> Phone | None:

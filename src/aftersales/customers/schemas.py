@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from aftersales.core.i18n import N_
 from aftersales.customers import rules
 
 
@@ -21,7 +22,7 @@ class CustomerIn(BaseModel):
     def _strip_name(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("姓名不能为空")
+            raise ValueError(N_("姓名不能为空"))
         return value
 
     @field_validator("phone")

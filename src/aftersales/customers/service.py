@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection, dialect_insert, dialect_of, table_of
+from aftersales.core.i18n import N_
 from aftersales.core.prepared import Prepared
 from aftersales.customers import rules
 from aftersales.customers.errors import CustomerNotFoundError, InvalidAddressError, InvalidPhoneError
@@ -154,7 +155,8 @@ def ensure_address(session: Session, *, clock: Clock, customer_id: int, raw: str
     """Attach an address (parsed with cpca) to the customer; the same text is stored once."""
     text = " ".join(raw.split())
     if not text:
-        raise InvalidAddressError("地址不能为空", fields={"address": "地址不能为空"})
+        problem = N_("地址不能为空")
+        raise InvalidAddressError(problem, fields={"address": problem})
     parsed = parse_address(text)
     row = _statements(dialect_of(session))["address_upsert"].one(
         core_connection(session),
@@ -231,7 +233,7 @@ def get_customer(session: Session, customer_id: int) -> Customer:
     """Load a customer by id."""
     customer = session.get(Customer, customer_id)
     if customer is None:
-        raise CustomerNotFoundError(f"客户 {customer_id} 不存在")
+        raise CustomerNotFoundError(N_("客户 %(customer)s 不存在"), {"customer": customer_id})
     return customer
 
 

@@ -23,8 +23,8 @@ from aftersales.tickets import service as tickets_service
 from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
 from aftersales.web.i18n import N_
 from aftersales.web.labels import label
-from aftersales.web.messages import domain_message
-from aftersales.web.pages import redirect
+from aftersales.web.messages import domain_message, field_messages
+from aftersales.web.pages import form_errors, redirect
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter()
@@ -94,7 +94,12 @@ def _submit(
     ticket = tickets_service.get_ticket(session, visit.ticket_id)
     values = {name: str(form.get(name, "")) for name in rules.dimensions_for(str(ticket.kind))}
     comment = str(form.get("comment", ""))[:2000]
-    try:
+
+    def redraw(error: DomainError, status: int) -> Response:
+        errors = field_messages(error, _)
+        return _page(request, _form_context(ticket, token, values, errors, comment), status=status)
+
+    with form_errors(request, session, redraw):
         flows.submit_survey(
             session,
             clock=clock,
@@ -104,10 +109,6 @@ def _submit(
             comment=comment,
             source="link",
         )
-    except DomainError as error:
-        session.rollback()
-        errors = {key: _(str(text)) for key, text in error.fields.items()}
-        return _page(request, _form_context(ticket, token, values, errors, comment), status=422)
     commit(session)
     return _page(request, {"thanks": True})
 
@@ -117,12 +118,8 @@ def acknowledge_on_job_card(
     request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, promise_id: int
 ) -> Response:
     """The technician confirms a promise from the job card."""
-    _ = gettext_for(request)
-    try:
+    with form_errors(request, session):
         promise = promises.acknowledge(session, clock=clock, actor=signed.actor, promise_id=promise_id)
-    except DomainError as error:
-        session.rollback()
-        return render(request, "web/error.html", {"status": 409, "message": domain_message(error, _)}, status_code=409)
     commit(session)
     return redirect(request, f"/console/jobs/{promise.ticket_id}")
 
@@ -195,14 +192,10 @@ async def visit_attempt(
     """A call that did not reach the customer (the third ends the visit)."""
     require_role(signed, *QUEUE_ROLES)
     form = await request.form()
-    _ = gettext_for(request)
-    try:
+    with form_errors(request, session):
         visits.record_attempt(
             session, clock=clock, actor=signed.actor, visit_id=visit_id, outcome=str(form.get("outcome", ""))
         )
-    except DomainError as error:
-        session.rollback()
-        return render(request, "web/error.html", {"status": 409, "message": domain_message(error, _)}, status_code=409)
     commit(session)
     return redirect(request, "/console/visits")
 
@@ -219,13 +212,16 @@ async def visit_answers(
     ticket = tickets_service.get_ticket(session, visit.ticket_id, actor=signed.actor)
     values = {name: str(form.get(name, "")) for name in rules.dimensions_for(str(ticket.kind))}
     comment = str(form.get("comment", ""))[:2000]
-    try:
+
+    def redraw(error: DomainError, status: int) -> Response:
+        errors = field_messages(error, _)
+        return _call_page(
+            request, session, signed, visit_id, values=values, errors=errors, comment=comment, status=status
+        )
+
+    with form_errors(request, session, redraw):
         flows.submit_survey(
             session, clock=clock, actor=signed.actor, visit=visit, scores=dict(values), comment=comment, source="phone"
         )
-    except DomainError as error:
-        session.rollback()
-        errors = {key: _(str(text)) for key, text in error.fields.items()}
-        return _call_page(request, session, signed, visit_id, values=values, errors=errors, comment=comment, status=422)
     commit(session)
     return redirect(request, "/console/visits")

@@ -67,9 +67,19 @@ def submit_survey(
         ),
     )
     answer.response.follow_up_ticket_id = follow_up.id
-    for ticket, note in (
-        (original, f"回访评价需跟进，已开跟进工单 {follow_up.number}：{answer.follow_up_reason}"),
-        (follow_up, f"由原工单 {original.number} 的回访评价产生"),
+    for ticket, note, note_key, note_params in (
+        (
+            original,
+            f"回访评价需跟进，已开跟进工单 {follow_up.number}：{answer.follow_up_reason}",
+            "visit.follow_up_opened",
+            {"number": follow_up.number, "reason": answer.follow_up_reason},
+        ),
+        (
+            follow_up,
+            f"由原工单 {original.number} 的回访评价产生",
+            "visit.follow_up_of",
+            {"number": original.number},
+        ),
     ):
         tickets_service.record_event(
             session,
@@ -78,7 +88,13 @@ def submit_survey(
             ticket=ticket,
             event_type=FeedbackEventType.FOLLOW_UP,
             note=note,
-            data={"original_ticket_id": original.id, "follow_up_ticket_id": follow_up.id, "visit_id": visit.id},
+            data={
+                "original_ticket_id": original.id,
+                "follow_up_ticket_id": follow_up.id,
+                "visit_id": visit.id,
+                "note_key": note_key,
+                "note_params": note_params,
+            },
         )
     session.flush()
     return SurveyResult(answer.response, follow_up.id)

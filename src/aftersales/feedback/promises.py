@@ -14,6 +14,7 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import PermissionDeniedError
+from aftersales.core.i18n import N_, Joined, Message
 from aftersales.core.timeutil import to_local
 from aftersales.feedback import rules
 from aftersales.feedback.enums import EVENT_OWNER, FeedbackEventType
@@ -55,21 +56,21 @@ def add_promise(
     problems: dict[str, str] = {}
     text = description.strip()
     if not text or len(text) > 500:
-        problems["description"] = "承诺内容须为 1 到 500 字"
+        problems["description"] = N_("承诺内容须为 1 到 500 字")
     if due_at.tzinfo is None:
-        problems["due_at"] = "期限需要带时区"
+        problems["due_at"] = N_("期限需要带时区")
     elif due_at <= now:
-        problems["due_at"] = "期限必须晚于现在"
+        problems["due_at"] = N_("期限必须晚于现在")
     unknown = [name for name in departments or [] if name not in DEPARTMENTS]
     if unknown:
-        problems["departments"] = f"未知的部门：{'、'.join(unknown)}"
+        problems["departments"] = Message(N_("未知的部门：%(departments)s"), {"departments": "、".join(unknown)})
     if ticket.status not in OPEN_STATUSES and ticket.status != "resolved":
-        problems["ticket"] = "工单已结束，不能再登记承诺"
+        problems["ticket"] = N_("工单已结束，不能再登记承诺")
     if problems:
-        raise InvalidPromiseError("；".join(problems.values()), fields=problems)
+        raise InvalidPromiseError(Joined(problems.values()), fields=problems)
     owner = accounts_service.get_user(session, owner_username)
     if not owner.is_active:
-        raise InvalidPromiseError("负责人账号已停用", fields={"owner_username": owner_username})
+        raise InvalidPromiseError(N_("负责人账号已停用"), fields={"owner_username": owner_username})
     promise = Promise(
         ticket_id=ticket.id,
         description=text,
@@ -92,15 +93,23 @@ def add_promise(
         note=f"承诺：{text}（负责人 {owner.display_name}，{to_local(due_at):%m月%d日 %H:%M} 前"
         + (f"，{departments_text}" if departments_text else "")
         + "）",
-        data={"promise_id": promise.id},
+        data={
+            "promise_id": promise.id,
+            "note_key": "promise.made_for_departments" if departments_text else "promise.made",
+            "note_params": {
+                "promise": text,
+                "owner": owner.display_name,
+                "due_at": _month_day_time(due_at),
+                "departments": {"join": "、", "items": [{"key": f"department.{name}"} for name in promise.departments]},
+            },
+        },
     )
     notifications_service.enqueue(
         session,
         clock=clock,
         kind="promise_assigned",
         dedupe_key=f"promise_assigned:{promise.id}",
-        subject=f"工单 {ticket.number} 有一项承诺由您负责",
-        body=f"承诺内容：{text}；期限 {to_local(due_at):%m月%d日 %H:%M}。",
+        context={"ticket_number": ticket.number, "promise": text, "due_at": f"{to_local(due_at):%m月%d日 %H:%M}"},
         recipient_user_id=owner.id,
         ticket_id=ticket.id,
     )
@@ -114,6 +123,13 @@ def add_promise(
         after={"promise_id": promise.id, "owner": owner.username, "due_at": due_at.isoformat()},
     )
     return promise
+
+
+def _month_day_time(moment: datetime) -> dict[str, object]:
+    """A local time (11月23日 12:00) as a part of a timeline note, written in the console's language."""
+    local = to_local(moment)
+    params = {"month": f"{local:%m}", "day": f"{local:%d}", "time": f"{local:%H:%M}"}
+    return {"key": "date.month_day_time", "params": params}
 
 
 def public_view(promise: Promise) -> dict[str, object]:
@@ -148,7 +164,7 @@ def promises_for_tickets(session: Session, ticket_ids: list[int]) -> dict[int, l
 def _promise(session: Session, promise_id: int, actor: Actor) -> Promise:
     promise = session.get(Promise, promise_id)
     if promise is None:
-        raise PromiseNotFoundError(f"承诺 {promise_id} 不存在")
+        raise PromiseNotFoundError(N_("承诺 %(promise)s 不存在"), {"promise": promise_id})
     tickets_service.get_ticket(session, promise.ticket_id, actor=actor)  # hides others' promises
     return promise
 
@@ -162,9 +178,9 @@ def acknowledge(session: Session, *, clock: Clock, actor: Actor, promise_id: int
         actor.role == Role.PROVIDER and ticket.organisation_id == actor.organisation_id
     )
     if is_field and not is_theirs:
-        raise PermissionDeniedError("只有上门或配送的负责人可以确认承诺")
+        raise PermissionDeniedError(N_("只有上门或配送的负责人可以确认承诺"))
     if promise.status != "open":
-        raise PromiseClosedError("承诺已结束", fields={"status": promise.status})
+        raise PromiseClosedError(N_("承诺已结束"), fields={"status": promise.status})
     if promise.acknowledged_at is None:
         promise.acknowledged_at, promise.acknowledged_by = clock.now(), actor.username
         tickets_service.record_event(
@@ -174,7 +190,12 @@ def acknowledge(session: Session, *, clock: Clock, actor: Actor, promise_id: int
             ticket=ticket,
             event_type=FeedbackEventType.PROMISE,
             note=f"{actor.username} 已确认承诺：{promise.description}",
-            data={"promise_id": promise.id, "acknowledged": True},
+            data={
+                "promise_id": promise.id,
+                "acknowledged": True,
+                "note_key": "promise.acknowledged",
+                "note_params": {"username": actor.username, "promise": promise.description},
+            },
         )
     session.flush()
     return promise
@@ -184,7 +205,7 @@ def fulfil(session: Session, *, clock: Clock, actor: Actor, promise_id: int, not
     """The promise is kept: a timeline event."""
     promise = _promise(session, promise_id, actor)
     if promise.status != "open":
-        raise PromiseClosedError("承诺已结束", fields={"status": promise.status})
+        raise PromiseClosedError(N_("承诺已结束"), fields={"status": promise.status})
     ticket = tickets_service.get_ticket(session, promise.ticket_id, actor=actor)
     now = clock.now()
     promise.status, promise.fulfilled_at, promise.fulfilled_by = "fulfilled", now, actor.username
@@ -198,7 +219,11 @@ def fulfil(session: Session, *, clock: Clock, actor: Actor, promise_id: int, not
         ticket=ticket,
         event_type=FeedbackEventType.PROMISE_FULFILLED,
         note=f"承诺已兑现：{promise.description}" + (f"（{extra}）" if extra else ""),
-        data={"promise_id": promise.id},
+        data={
+            "promise_id": promise.id,
+            "note_key": "promise.fulfilled_with_note" if extra else "promise.fulfilled",
+            "note_params": {"promise": promise.description, "note": extra},
+        },
     )
     session.flush()
     return promise
@@ -224,8 +249,12 @@ def alert_due(session: Session, *, clock: Clock) -> int:
             clock=clock,
             kind="promise_alert",
             dedupe_key=f"promise_alert:{promise.id}",
-            subject=f"工单 {ticket.number} 的承诺{reason}",
-            body=f"承诺内容：{promise.description}；期限 {to_local(promise.due_at):%m月%d日 %H:%M}，{reason}。",
+            context={
+                "ticket_number": ticket.number,
+                "promise": promise.description,
+                "due_at": f"{to_local(promise.due_at):%m月%d日 %H:%M}",
+                "reason": reason,
+            },
             recipient_user_id=promise.owner_id,
             ticket_id=ticket.id,
             payload={"promise_id": promise.id, "cc_user_ids": [r for r in recipients[1:] if r is not None]},

@@ -8,20 +8,24 @@ import hmac
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from aftersales.core.i18n import N_, Message
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The seeds' six dimensions, plus two for jobs done at the customer's place.
 DIMENSIONS = ("overall", "reach_human", "ivr", "attitude", "problem_solving", "outcome")
 ONSITE_DIMENSIONS = ("punctuality", "tidiness")
+# The dimensions' names in the follow-up ticket's description (stored text) and in the problems of an answer.
 DIMENSION_LABELS = {
-    "overall": "总体满意度",
-    "reach_human": "转人工是否顺畅",
-    "ivr": "语音导航是否清楚",
-    "attitude": "服务态度",
-    "problem_solving": "问题解决能力",
-    "outcome": "处理结果",
-    "punctuality": "上门准时",
-    "tidiness": "现场整洁",
+    "overall": N_("总体满意度"),
+    "reach_human": N_("转人工是否顺畅"),
+    "ivr": N_("语音导航是否清楚"),
+    "attitude": N_("服务态度"),
+    "problem_solving": N_("问题解决能力"),
+    "outcome": N_("处理结果"),
+    "punctuality": N_("上门准时"),
+    "tidiness": N_("现场整洁"),
 }
+SCORE_RANGE = N_("评分应为 1 到 5 的整数")
 ONSITE_KINDS = frozenset({"installation", "repair"})
 LOW_SCORE = 2  # a score at or below this opens a follow-up ticket
 ANGER_THRESHOLD = 0.6
@@ -52,22 +56,22 @@ def check_scores(scores: dict[str, object], kind: str) -> tuple[dict[str, int], 
     clean: dict[str, int] = {}
     for name in scores:
         if name not in wanted:
-            problems[name] = "未知的评价项"
+            problems[name] = N_("未知的评价项")
     for name in wanted:
         value = scores.get(name)
         if value is None or value == "":
-            problems[name] = f"请为「{DIMENSION_LABELS[name]}」打分"
+            problems[name] = Message(N_("请为「%(dimension)s」打分"), {"dimension": Message(DIMENSION_LABELS[name])})
             continue
         if isinstance(value, bool) or not isinstance(value, int | str):
-            problems[name] = "评分应为 1 到 5 的整数"
+            problems[name] = SCORE_RANGE
             continue
         try:
             number = int(value)
         except ValueError:
-            problems[name] = "评分应为 1 到 5 的整数"
+            problems[name] = SCORE_RANGE
             continue
         if not 1 <= number <= 5:
-            problems[name] = "评分应为 1 到 5 的整数"
+            problems[name] = SCORE_RANGE
             continue
         clean[name] = number
     return clean, problems

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.i18n import N_, Joined
 from aftersales.feedback import rules
 from aftersales.feedback.errors import InvalidVisitInputError, SurveyLinkError, VisitClosedError, VisitNotFoundError
 from aftersales.feedback.models import ReturnVisit, SurveyResponse, VisitAttempt
@@ -77,9 +78,11 @@ def schedule_due(session: Session, *, clock: Clock, key: bytes, base_url: str, l
             clock=clock,
             kind="visit_invitation",
             dedupe_key=f"visit_invitation:{visit.id}",
-            subject=f"工单 {ticket.number} 服务评价邀请",
-            body=f"您好，您的工单 {ticket.number} 已处理完毕。请花 1 分钟评价本次服务：{survey_url(base_url, token)}"
-            "（7 天内有效）。客服也可能致电回访，感谢支持。",
+            context={
+                "ticket_number": ticket.number,
+                "survey_url": survey_url(base_url, token),
+                "valid_days": rules.LINK_LIFETIME.days,
+            },
             channel=route[0],
             recipient_address=route[1],
             ticket_id=ticket.id,
@@ -93,7 +96,7 @@ def get_visit(session: Session, visit_id: int, *, actor: Actor | None = None) ->
     """A visit whose ticket the actor may see."""
     visit = session.get(ReturnVisit, visit_id)
     if visit is None:
-        raise VisitNotFoundError(f"回访 {visit_id} 不存在")
+        raise VisitNotFoundError(N_("回访 %(visit)s 不存在"), {"visit": visit_id})
     if actor is not None:
         tickets_service.get_ticket(session, visit.ticket_id, actor=actor)
     return visit
@@ -115,19 +118,35 @@ def list_visits(
         query = query.where(ReturnVisit.ticket_id == ticket_id)
     if status is not None:
         if status not in ("scheduled", "done", "unreachable"):
-            raise InvalidVisitInputError(f"未知的回访状态 {status}", fields={"status": status})
+            raise InvalidVisitInputError(N_("未知的回访状态 %(status)s"), {"status": status}, fields={"status": status})
         query = query.where(ReturnVisit.status == status)
     if due_before is not None:
         query = query.where(ReturnVisit.due_at <= due_before)
     return list(session.scalars(query.order_by(ReturnVisit.due_at, ReturnVisit.id).limit(limit)))
 
 
-def _finish_ticket(session: Session, *, clock: Clock, actor: Actor, visit: ReturnVisit, note: str) -> None:
-    """The visit is over: the ticket moves to ``visited`` when it still waits for it."""
+def _finish_ticket(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    visit: ReturnVisit,
+    note: str,
+    note_key: str,
+    note_params: dict[str, Any],
+) -> None:
+    """The visit is over: the ticket moves to ``visited`` when it still waits for it (``note_key`` and
+    ``note_params`` let the console show the note in its language)."""
     ticket = tickets_service.get_ticket(session, visit.ticket_id)
     if ticket.status == TicketStatus.RESOLVED and ticket.resolved_at == visit.resolution_at:
         tickets_service.apply_event(
-            session, clock=clock, actor=actor, ticket_id=ticket.id, event_type=EventType.RETURN_VISIT, note=note
+            session,
+            clock=clock,
+            actor=actor,
+            ticket_id=ticket.id,
+            event_type=EventType.RETURN_VISIT,
+            note=note,
+            data={"note_key": note_key, "note_params": note_params},
         )
 
 
@@ -137,9 +156,11 @@ def record_attempt(
     """One outbound call; after MAX_ATTEMPTS calls without reaching the customer the visit ends."""
     visit = get_visit(session, visit_id, actor=actor)
     if visit.status != "scheduled":
-        raise VisitClosedError("该回访已结束", fields={"status": visit.status})
+        raise VisitClosedError(N_("该回访已结束"), fields={"status": visit.status})
     if outcome not in rules.ATTEMPT_OUTCOMES:
-        raise InvalidVisitInputError(f"未知的通话结果 {outcome}", fields={"outcome": outcome})
+        raise InvalidVisitInputError(
+            N_("未知的通话结果 %(outcome)s"), {"outcome": outcome}, fields={"outcome": outcome}
+        )
     text = (note or "").strip()[:500] or None
     now = clock.now()
     session.add(VisitAttempt(visit_id=visit.id, at=now, agent=actor.username, outcome=outcome, note=text))
@@ -150,7 +171,20 @@ def record_attempt(
             outcome, f"{visit.attempts} 次未能联系上客户"
         )
         visit.status, visit.completed_at, visit.outcome = "unreachable", now, reason
-        _finish_ticket(session, clock=clock, actor=actor, visit=visit, note=f"回访未完成：{reason}")
+        why = (
+            {"key": f"visit.{outcome}"}
+            if outcome in ("refused", "wrong_number")
+            else {"key": "visit.not_reached", "params": {"attempts": visit.attempts}}
+        )
+        _finish_ticket(
+            session,
+            clock=clock,
+            actor=actor,
+            visit=visit,
+            note=f"回访未完成：{reason}",
+            note_key="visit.unfinished",
+            note_params={"reason": why},
+        )
     session.flush()
     return visit
 
@@ -160,11 +194,11 @@ def visit_by_link(session: Session, *, key: bytes, token: str, now: datetime) ->
     parsed = rules.read_link(token)
     visit = session.get(ReturnVisit, parsed[0]) if parsed else None
     if visit is None or not rules.link_matches(key, token, nonce=visit.link_nonce):
-        raise SurveyLinkError("评价链接无效", code="visit.link_invalid")
+        raise SurveyLinkError(N_("评价链接无效"), code="visit.link_invalid")
     if visit.link_used_at is not None or visit.status != "scheduled":
-        raise SurveyLinkError("该评价链接已使用，感谢您的反馈", code="visit.link_used")
+        raise SurveyLinkError(N_("该评价链接已使用，感谢您的反馈"), code="visit.link_used")
     if now > visit.link_expires_at:
-        raise SurveyLinkError("评价链接已过期", code="visit.link_expired")
+        raise SurveyLinkError(N_("评价链接已过期"), code="visit.link_expired")
     return visit
 
 
@@ -188,14 +222,14 @@ def record_survey(
     """Store the answers, end the visit and move the ticket on; says whether a follow-up is needed.
     Bad scores change nothing."""
     if visit.status != "scheduled":
-        raise VisitClosedError("该回访已结束", fields={"status": visit.status})
+        raise VisitClosedError(N_("该回访已结束"), fields={"status": visit.status})
     ticket = tickets_service.get_ticket(session, visit.ticket_id)
     clean, problems = rules.check_scores(scores, str(ticket.kind))
     text = (comment or "").strip()
     if len(text) > 2000:
-        problems["comment"] = "评价内容不超过 2000 字"
+        problems["comment"] = N_("评价内容不超过 2000 字")
     if problems:
-        raise InvalidVisitInputError("；".join(dict.fromkeys(problems.values())), fields=problems)
+        raise InvalidVisitInputError(Joined(dict.fromkeys(problems.values())), fields=problems)
     now = clock.now()
     reason = rules.follow_up_reason(clean, anger=anger)
     response = SurveyResponse(
@@ -213,7 +247,15 @@ def record_survey(
     if source == "link":
         visit.link_used_at = now
     average = sum(clean.values()) / len(clean)
-    _finish_ticket(session, clock=clock, actor=actor, visit=visit, note=f"回访完成，平均 {average:.1f} 分")
+    _finish_ticket(
+        session,
+        clock=clock,
+        actor=actor,
+        visit=visit,
+        note=f"回访完成，平均 {average:.1f} 分",
+        note_key="visit.done",
+        note_params={"average": f"{average:.1f}"},
+    )
     session.flush()
     return Answer(response, reason)
 

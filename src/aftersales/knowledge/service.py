@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.i18n import N_
 from aftersales.knowledge import embedder, tokens
 from aftersales.knowledge.enums import ArticleStatus
 from aftersales.knowledge.errors import ArticleExistsError, ArticleNotFoundError, InvalidArticleError
@@ -69,7 +70,7 @@ def get_article(session: Session, article_id: int) -> Article:
     """An article with its questions."""
     article = session.get(Article, article_id, options=[selectinload(Article.questions)])
     if article is None:
-        raise ArticleNotFoundError(f"文章 {article_id} 不存在")
+        raise ArticleNotFoundError(N_("文章 %(article)s 不存在"), {"article": article_id})
     return article
 
 
@@ -78,7 +79,7 @@ def create_article(session: Session, *, clock: Clock, actor: Actor, data: Articl
     now = clock.now()
     key = data.key or _unique_key(session, data.title)
     if session.scalar(select(Article.id).where(Article.key == key)) is not None:
-        raise ArticleExistsError(f"文章标识 {key} 已存在", fields={"key": key})
+        raise ArticleExistsError(N_("文章标识 %(key)s 已存在"), {"key": key}, fields={"key": key})
     article = Article(
         key=key,
         title=data.title,
@@ -127,7 +128,9 @@ def update_article(session: Session, *, clock: Clock, actor: Actor, article_id: 
     article = get_article(session, article_id)
     if article.version != data.version:
         raise ArticleExistsError(
-            f"文章已被他人修改（当前版本 {article.version}），请刷新后重试", code="knowledge.version_conflict"
+            N_("文章已被他人修改（当前版本 %(version)s），请刷新后重试"),
+            {"version": article.version},
+            code="knowledge.version_conflict",
         )
     before = _snapshot(article)
     for name in ("title", "body", "product_models", "fault_types", "tags", "audience", "status", "type"):
@@ -207,7 +210,7 @@ def set_synonyms(session: Session, *, clock: Clock, term: str, synonyms: list[st
     term = term.strip()
     cleaned = [word.strip() for word in synonyms if word.strip() and word.strip() != term]
     if not term or not cleaned:
-        raise InvalidArticleError("同义词需要一个词条和至少一个同义词", fields={"term": term})
+        raise InvalidArticleError(N_("同义词需要一个词条和至少一个同义词"), fields={"term": term})
     row = session.scalar(select(Synonym).where(Synonym.term == term))
     if row is None:
         row = Synonym(term=term, synonyms=cleaned, updated_at=clock.now())
@@ -290,7 +293,8 @@ def search(
     """Published articles for a question, best first (hybrid lexical + semantic ranking)."""
     text = query.strip()
     if not text:
-        raise InvalidArticleError("搜索内容不能为空", fields={"query": "搜索内容不能为空"})
+        problem = N_("搜索内容不能为空")
+        raise InvalidArticleError(problem, fields={"query": problem})
     index = refresh_index(session)
     query_tokens = tokens.tokens(text, _state.synonyms)
     vector = embedder.encode([text])[0]
@@ -310,7 +314,7 @@ def record_solution(
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
     article = get_article(session, article_id)
     if article.status != ArticleStatus.PUBLISHED:
-        raise InvalidArticleError("只能引用已发布的文章", fields={"article_id": article_id})
+        raise InvalidArticleError(N_("只能引用已发布的文章"), fields={"article_id": article_id})
     existing = session.scalar(
         select(ArticleSolution).where(ArticleSolution.ticket_id == ticket_id, ArticleSolution.article_id == article_id)
     )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.i18n import N_
 from aftersales.knowledge import service
 from aftersales.knowledge.errors import InvalidArticleError
 from aftersales.knowledge.models import Article
@@ -29,6 +30,7 @@ from aftersales.knowledge.schemas import ArticleCreate, ArticleUpdate
 FIELDS = ("key", "title", "body", "questions", "product_models", "fault_types", "tags", "audience", "status", "type")
 LIST_FIELDS = ("questions", "product_models", "fault_types", "tags")
 _SEPARATOR = "|"
+UNSUPPORTED = N_("不支持的文件类型 %(suffix)s（支持 .json .csv .xlsx .md）")
 
 
 def _row_to_article(row: dict[str, Any], line: int) -> ArticleCreate:
@@ -41,7 +43,9 @@ def _row_to_article(row: dict[str, Any], line: int) -> ArticleCreate:
         return ArticleCreate.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors())
-        raise InvalidArticleError(f"第 {line} 条：{problems}", fields={"line": line}) from None
+        raise InvalidArticleError(
+            N_("第 %(line)s 条：%(problems)s"), {"line": line, "problems": problems}, fields={"line": line}
+        ) from None
 
 
 def read_file(path: Path) -> list[ArticleCreate]:
@@ -74,7 +78,7 @@ def read_file(path: Path) -> list[ArticleCreate]:
             _row_to_article(row, number)
             for number, row in enumerate(parse_markdown(path.read_text(encoding="utf-8")), start=1)
         ]
-    raise InvalidArticleError(f"不支持的文件类型 {suffix}（支持 .json .csv .xlsx .md）")
+    raise InvalidArticleError(UNSUPPORTED, {"suffix": suffix})
 
 
 def import_articles(
@@ -142,7 +146,7 @@ def write_file(path: Path, rows: list[dict[str, Any]]) -> None:
     elif suffix in (".md", ".markdown"):
         path.write_text(render_markdown(rows), encoding="utf-8")
     else:
-        raise InvalidArticleError(f"不支持的文件类型 {suffix}（支持 .json .csv .xlsx .md）")
+        raise InvalidArticleError(UNSUPPORTED, {"suffix": suffix})
 
 
 # Markdown: one "## title" section per article, a few "key: value" lines, "问法：" with a bullet list,

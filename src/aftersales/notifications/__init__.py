@@ -1,12 +1,13 @@
 """notifications: the outbox and its delivery. Use cases write a notification in the same transaction as
-the change (``service.enqueue``, or ``service.enqueue_event`` with a Chinese template of ``rendering``); a
-dedupe key makes every enqueue idempotent. The sender job (``jobs.deliver_due``) claims due rows under a
-lease (``sender``), sends them outside any transaction through ``channels`` (SMTP, signed webhook, WeCom
-group robot, SMS adapter), and records the outcome: retries with exponential backoff and jitter, dead
-letters after the last attempt. Delivery is at-least-once; the dedupe key travels as idempotency key.
+the change (``service.enqueue``, or ``service.enqueue_many`` for a batch): every message is a kind with
+its context, rendered from the kind's Chinese template in ``rendering`` at enqueue (an unknown kind or a
+missing field is refused before anything is written); a dedupe key makes every enqueue idempotent. The
+sender job (``jobs.deliver_due``) claims due rows under a lease (``sender``), sends them outside any
+transaction through ``channels`` (SMTP, signed webhook, WeCom group robot, SMS adapter), and records the
+outcome: retries with exponential backoff and jitter, dead letters after the last attempt. Delivery is at-least-once; the dedupe key travels as idempotency key.
 ``rules`` holds the pure parts (quiet hours, backoff, signatures); ``preferences`` the customers' opt-outs.
 
-Depends on: core, config. Entry points: ``service.enqueue``, ``service.enqueue_event``,
+Depends on: core, config. Entry points: ``service.enqueue``, ``service.enqueue_many``,
 ``service.list_outbox``, ``preferences.set_preference``, ``preferences.choose_channel``,
 ``jobs.deliver_due``; CLI ``aftersales notifications deliver|list|retry``.
 """

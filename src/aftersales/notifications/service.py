@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,16 +16,17 @@ from aftersales.notifications.models import OutboxMessage
 from aftersales.notifications.rendering import render
 
 _outbox = table_of(OutboxMessage)
+SUBJECT_LENGTH = 255  # outbox_messages.subject is String(255): a long bulletin title is cut, not refused
 
 
 @dataclass(frozen=True)
 class NewMessage:
-    """A message to put in the outbox; ``dedupe_key`` makes putting it there twice a no-op."""
+    """A message to put in the outbox: the template of ``kind`` (``rendering.TEMPLATES``) filled with
+    ``context`` when it is enqueued; ``dedupe_key`` makes putting it there twice a no-op."""
 
     kind: str
     dedupe_key: str
-    subject: str
-    body: str
+    context: Mapping[str, Any]
     recipient_user_id: int | None = None
     recipient_address: str | None = None
     channel: Channel = Channel.INTERNAL
@@ -34,8 +35,10 @@ class NewMessage:
 
 
 def enqueue_many(session: Session, *, clock: Clock, messages: Sequence[NewMessage]) -> int:
-    """Write the messages whose dedupe key is new, in one statement; returns how many were written."""
-    unique = {message.dedupe_key: message for message in messages}
+    """Render every message from its template, then write those whose dedupe key is new in one statement;
+    returns how many were written. An unknown kind or a context without a field of its template raises
+    ``rendering.MessageTemplateError`` before anything is written."""
+    unique = {message.dedupe_key: (message, render(message.kind, message.context)) for message in messages}
     if not unique:
         return 0
     connection = core_connection(session)
@@ -55,8 +58,8 @@ def enqueue_many(session: Session, *, clock: Clock, messages: Sequence[NewMessag
             "channel": m.channel.value,
             "recipient_user_id": m.recipient_user_id,
             "recipient_address": m.recipient_address,
-            "subject": m.subject,
-            "body": m.body,
+            "subject": text.subject[:SUBJECT_LENGTH],
+            "body": text.body,
             "payload": m.payload,
             "ticket_id": m.ticket_id,
             "dedupe_key": key,
@@ -66,7 +69,7 @@ def enqueue_many(session: Session, *, clock: Clock, messages: Sequence[NewMessag
             "sent_at": None,
             "last_error": None,
         }
-        for key, m in unique.items()
+        for key, (m, text) in unique.items()
         if key not in existing
     ]
     if rows:
@@ -80,20 +83,19 @@ def enqueue(
     clock: Clock,
     kind: str,
     dedupe_key: str,
-    subject: str,
-    body: str,
+    context: Mapping[str, Any],
     recipient_user_id: int | None = None,
     recipient_address: str | None = None,
     channel: Channel = Channel.INTERNAL,
     ticket_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> bool:
-    """Write one message unless one with the same dedupe key exists; True when written."""
+    """Render the template of ``kind`` with ``context`` and write it unless a message with the same dedupe
+    key exists; True when written (see ``enqueue_many``)."""
     message = NewMessage(
         kind=kind,
         dedupe_key=dedupe_key,
-        subject=subject,
-        body=body,
+        context=context,
         recipient_user_id=recipient_user_id,
         recipient_address=recipient_address,
         channel=channel,
@@ -101,36 +103,6 @@ def enqueue(
         payload=payload,
     )
     return enqueue_many(session, clock=clock, messages=[message]) == 1
-
-
-def enqueue_event(
-    session: Session,
-    *,
-    clock: Clock,
-    kind: str,
-    dedupe_key: str,
-    context: dict[str, Any],
-    recipient_user_id: int | None = None,
-    recipient_address: str | None = None,
-    channel: Channel = Channel.INTERNAL,
-    ticket_id: int | None = None,
-    payload: dict[str, Any] | None = None,
-) -> bool:
-    """Render the Chinese template of ``kind`` with ``context`` and enqueue it; True when written."""
-    rendered = render(kind, context)
-    return enqueue(
-        session,
-        clock=clock,
-        kind=kind,
-        dedupe_key=dedupe_key,
-        subject=rendered.subject,
-        body=rendered.body,
-        recipient_user_id=recipient_user_id,
-        recipient_address=recipient_address,
-        channel=channel,
-        ticket_id=ticket_id,
-        payload=payload,
-    )
 
 
 def list_outbox(

@@ -15,6 +15,7 @@ from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from aftersales.core.i18n import N_, Joined, Message
 from aftersales.core.pagination import MAX_LIMIT, Page
 from aftersales.quality import rules
 from aftersales.quality.models import Compensation
@@ -40,7 +41,7 @@ class Proposal:
 
 def _require_staff(actor: Actor) -> None:
     if not account_rules.has_permission(actor.role, Permission.TICKET_UPDATE):
-        raise PermissionDeniedError("只有客服、调度、经理或管理员可以处理补偿", code="compensation.forbidden")
+        raise PermissionDeniedError(N_("只有客服、调度、经理或管理员可以处理补偿"), code="compensation.forbidden")
 
 
 def facts_for(session: Session, ticket: Ticket) -> rules.CompensationFacts:
@@ -111,11 +112,11 @@ def propose_compensation(
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
     problems = rules.compensation_problems(kind=kind, amount_cents=amount_cents, reason=reason)
     if rule is not None and rule not in rules.COMPENSATION_RULES:
-        problems["rule"] = f"未知的补偿规则：{rule}"
+        problems["rule"] = Message(N_("未知的补偿规则：%(rule)s"), {"rule": rule})
     if ticket.status == TicketStatus.CANCELLED:
-        problems["ticket_id"] = "已取消的工单不能补偿"
+        problems["ticket_id"] = N_("已取消的工单不能补偿")
     if problems:
-        raise InvalidInputError("；".join(problems.values()), code="compensation.invalid", fields=problems)
+        raise InvalidInputError(Joined(problems.values()), code="compensation.invalid", fields=problems)
     if rule is not None:
         live = session.scalar(
             select(Compensation.id).where(
@@ -124,7 +125,7 @@ def propose_compensation(
         )
         if live is not None:
             raise ConflictError(
-                "该工单已按此规则登记过补偿", code="compensation.duplicate", fields={"compensation_id": live}
+                N_("该工单已按此规则登记过补偿"), code="compensation.duplicate", fields={"compensation_id": live}
             )
     entry = Compensation(
         ticket_id=ticket.id,
@@ -148,7 +149,7 @@ def get_compensation(session: Session, compensation_id: int) -> Compensation:
     """One ledger entry."""
     entry = session.get(Compensation, compensation_id)
     if entry is None:
-        raise NotFoundError(f"补偿记录 {compensation_id} 不存在", code="compensation.not_found")
+        raise NotFoundError(N_("补偿记录 %(id)s 不存在"), {"id": compensation_id}, code="compensation.not_found")
     return entry
 
 
@@ -160,19 +161,22 @@ def decide(
     entry = get_compensation(session, compensation_id)
     problem = rules.approval_problem(actor.role, entry.amount_cents)
     if problem == "forbidden":
-        raise PermissionDeniedError(f"角色 {actor.role.value} 无权审批补偿", code="compensation.forbidden")
+        raise PermissionDeniedError(
+            N_("角色 %(role)s 无权审批补偿"), {"role": actor.role.value}, code="compensation.forbidden"
+        )
     if problem == "over_limit":
         limit = rules.APPROVAL_LIMITS_CENTS[actor.role] or 0
         raise PermissionDeniedError(
-            f"补偿金额 {rules.yuan(entry.amount_cents)} 超出您的审批额度 {rules.yuan(limit)}",
+            N_("补偿金额 %(amount)s 超出您的审批额度 %(limit)s"),
+            {"amount": rules.yuan(entry.amount_cents), "limit": rules.yuan(limit)},
             code="compensation.over_limit",
             fields={"amount_cents": entry.amount_cents, "limit_cents": limit},
         )
     if entry.status != "proposed":
-        raise ConflictError("该补偿已审批", code="compensation.already_decided", fields={"status": entry.status})
+        raise ConflictError(N_("该补偿已审批"), code="compensation.already_decided", fields={"status": entry.status})
     text = (note or "").strip() or None
     if text is not None and len(text) > 500:
-        raise InvalidInputError("审批意见不能超过 500 字", code="compensation.invalid", fields={"note": "过长"})
+        raise InvalidInputError(N_("审批意见不能超过 500 字"), code="compensation.invalid", fields={"note": "过长"})
     entry.status = "approved" if approve else "rejected"
     entry.decided_by, entry.decided_at, entry.decision_note = actor.username, clock.now(), text
     session.flush()
@@ -186,7 +190,7 @@ def grant(session: Session, *, clock: Clock, actor: Actor, compensation_id: int)
     entry = get_compensation(session, compensation_id)
     if entry.status != "approved":
         raise ConflictError(
-            "只有已批准的补偿可以发放", code="compensation.not_approved", fields={"status": entry.status}
+            N_("只有已批准的补偿可以发放"), code="compensation.not_approved", fields={"status": entry.status}
         )
     entry.status, entry.granted_by, entry.granted_at = "granted", actor.username, clock.now()
     session.flush()
@@ -205,14 +209,14 @@ def list_compensations(
 ) -> Page[Compensation]:
     """The ledger, newest first."""
     if not account_rules.has_permission(actor.role, Permission.TICKET_READ_ALL):
-        raise PermissionDeniedError("无权查看补偿台账", code="compensation.forbidden")
+        raise PermissionDeniedError(N_("无权查看补偿台账"), code="compensation.forbidden")
     problems: dict[str, str] = {}
     if status is not None and status not in STATUSES:
-        problems["status"] = f"状态须为：{'、'.join(STATUSES)}"
+        problems["status"] = Message(N_("状态须为：%(statuses)s"), {"statuses": "、".join(STATUSES)})
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
-        problems["limit"] = f"limit 须在 1 到 {MAX_LIMIT} 之间，offset 不能为负数"
+        problems["limit"] = Message(N_("limit 须在 1 到 %(max)s 之间，offset 不能为负数"), {"max": MAX_LIMIT})
     if problems:
-        raise InvalidInputError("；".join(problems.values()), code="compensation.invalid", fields=problems)
+        raise InvalidInputError(Joined(problems.values()), code="compensation.invalid", fields=problems)
     query = select(Compensation)
     if status is not None:
         query = query.where(Compensation.status == status)

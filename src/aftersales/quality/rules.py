@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 
 from aftersales.accounts.enums import Role
+from aftersales.core.i18n import N_, Message
 
 ON_SITE_KINDS = ("installation", "repair")
 
@@ -61,12 +62,12 @@ def self_check_problems(items: Sequence[CheckItem], answers: Mapping[str, object
     problems: dict[str, str] = {}
     for code, value in answers.items():
         if code not in known:
-            problems[code] = "不是此类工单的检查项"
+            problems[code] = N_("不是此类工单的检查项")
         elif not isinstance(value, bool):
-            problems[code] = "须为是或否"
+            problems[code] = N_("须为是或否")
     for item in items:
         if item.is_required and item.code not in answers:
-            problems[item.code] = f"必填检查项「{item.label}」未填写"
+            problems[item.code] = Message(N_("必填检查项「%(item)s」未填写"), {"item": item.label})
     return problems
 
 
@@ -165,13 +166,15 @@ class Grade:
 def score_problems(scores: Mapping[str, object]) -> dict[str, str]:
     """Field problems of an inspection's scores: every criterion an integer 0–10, nothing unknown."""
     known = {criterion.code for criterion in CRITERIA}
-    problems = {code: "未知的评分项" for code in scores if code not in known}
+    problems: dict[str, str] = {code: N_("未知的评分项") for code in scores if code not in known}
     for criterion in CRITERIA:
         value = scores.get(criterion.code)
         if value is None:
-            problems[criterion.code] = f"请为「{criterion.label}」打分"
+            problems[criterion.code] = Message(N_("请为「%(criterion)s」打分"), {"criterion": criterion.label})
         elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SCORE:
-            problems[criterion.code] = f"「{criterion.label}」须为 0 到 {MAX_SCORE} 的整数"
+            problems[criterion.code] = Message(
+                N_("「%(criterion)s」须为 0 到 %(max)s 的整数"), {"criterion": criterion.label, "max": MAX_SCORE}
+            )
     return problems
 
 
@@ -293,11 +296,11 @@ def compensation_problems(*, kind: str, amount_cents: int, reason: str) -> dict[
     """Field problems of a compensation entry."""
     problems: dict[str, str] = {}
     if kind not in COMPENSATION_KINDS:
-        problems["kind"] = f"补偿类型须为：{'、'.join(COMPENSATION_KINDS)}"
+        problems["kind"] = Message(N_("补偿类型须为：%(kinds)s"), {"kinds": "、".join(COMPENSATION_KINDS)})
     if not 0 < amount_cents <= MAX_COMPENSATION_CENTS:
-        problems["amount_cents"] = f"金额须在 1 分到 {MAX_COMPENSATION_CENTS // 100} 元之间"
+        problems["amount_cents"] = Message(N_("金额须在 1 分到 %(max)s 元之间"), {"max": MAX_COMPENSATION_CENTS // 100})
     if not reason.strip() or len(reason.strip()) > 500:
-        problems["reason"] = "补偿原因须为 1 到 500 字"
+        problems["reason"] = N_("补偿原因须为 1 到 500 字")
     return problems
 
 

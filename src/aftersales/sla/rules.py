@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from aftersales.core.i18n import N_, Message
 from aftersales.sla.enums import SlaState, TargetKind
 
 Interval = tuple[int, int]  # minutes since local midnight, [start, end), end may be 1440
@@ -61,9 +62,9 @@ def parse_interval(text: str) -> Interval:
         start = _parse_hhmm(start_text)
         end = _parse_hhmm(end_text)
     except ValueError as error:
-        raise ValueError(f"时间段格式应为 HH:MM-HH:MM：{text!r}") from error
+        raise ValueError(Message(N_("时间段格式应为 HH:MM-HH:MM：%(text)r"), {"text": text})) from error
     if not 0 <= start < end <= 1440:
-        raise ValueError(f"时间段开始须早于结束：{text!r}")
+        raise ValueError(Message(N_("时间段开始须早于结束：%(text)r"), {"text": text}))
     return (start, end)
 
 

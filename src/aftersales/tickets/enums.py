@@ -1,4 +1,4 @@
-"""Ticket enums: stored values are lower_snake; labels live in LABELS (zh-CN)."""
+"""Ticket enums: stored values are lower_snake; their labels are the console's (``web.labels``)."""
 
 from enum import StrEnum
 
@@ -59,21 +59,3 @@ class EventType(StrEnum):
     ASSIGN = "assign"
     SLA_WARNING = "sla_warning"
     SLA_BREACHED = "sla_breached"
-
-
-LABELS: dict[str, str] = {
-    "registered": "已登记",
-    "in_progress": "处理中",
-    "on_hold": "挂起",
-    "resolved": "已反馈结果",
-    "visited": "已回访",
-    "closed": "已闭环",
-    "cancelled": "已取消",
-    "consultation": "咨询",
-    "installation": "安装",
-    "repair": "报修",
-    "complaint": "投诉",
-    "urgent": "紧急",
-    "routine": "常规",
-    "complex": "复杂",
-}

@@ -7,18 +7,20 @@ nothing is read back. The result is a plain snapshot the API can answer from wit
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection, dialect_insert, dialect_of, table_of
+from aftersales.core.i18n import N_
 from aftersales.core.prepared import Prepared
 from aftersales.core.timeutil import local_zone
 from aftersales.customers import service as customers_service
@@ -156,7 +158,8 @@ def plan(session: Session, *, clock: Clock, data: NewTicket) -> sla_service.Plan
     now = clock.now()
     reported_at = data.reported_at or now
     if reported_at > now + FUTURE_SKEW:
-        raise InvalidTicketError("登记时间不能晚于当前时间", fields={"reported_at": "登记时间不能晚于当前时间"})
+        problem = N_("登记时间不能晚于当前时间")
+        raise InvalidTicketError(problem, fields={"reported_at": problem})
     return sla_service.plan_for_ticket(
         session, priority=data.priority.value, ticket_kind=data.kind.value, start=reported_at
     )
@@ -170,10 +173,14 @@ def register(
     data: NewTicket,
     number_prefix: str = "SH",
     planned: sla_service.PlannedTargets | None = None,
+    number_now: bool = True,
 ) -> RegisteredTicket:
     """Register a work order: customer recognised by phone, address parsed, SLA clocks started.
 
     ``planned`` (from :func:`plan`) lets the caller do the reading part before the write transaction.
+    With ``number_now=False`` the ticket keeps a provisional number until the caller's last step,
+    :func:`assign_number`: the day's counter is a row every creator must lock until its commit, so it is
+    taken as late as possible (on PostgreSQL, concurrent creators otherwise queue behind the whole intake).
     """
     now = clock.now()
     if planned is None:
@@ -199,7 +206,7 @@ def register(
         if data.product_model
         else None
     )
-    number = next_number(session, prefix=number_prefix, day=reported_at.astimezone(local_zone()).date())
+    number = "~" + secrets.token_hex(15)  # provisional, unique; replaced by assign_number
     statements = _statements(dialect_of(session))
     connection = core_connection(session)
     ticket_id = statements["ticket"].one(
@@ -247,28 +254,9 @@ def register(
         },
     )
     targets = sla_service.insert_targets(session, ticket_id=ticket_id, planned=planned)
-    accounts_service.append_audit_rows(
-        session,
-        [
-            accounts_service.AuditRow(
-                at=now,
-                actor=actor,
-                action="ticket.created",
-                entity_type="ticket",
-                entity_id=ticket_id,
-                after={
-                    "number": number,
-                    "status": TicketStatus.REGISTERED.value,
-                    "kind": data.kind.value,
-                    "priority": data.priority.value,
-                    "customer_id": customer.id,
-                },
-            )
-        ],
-    )
     # A ticket reported in the past may already be due a warning or breach: the caller refreshes it.
     needs_refresh = any(now >= plan.warn_at for plan in planned.plans)
-    return RegisteredTicket(
+    registered = RegisteredTicket(
         id=ticket_id,
         number=number,
         kind=data.kind,
@@ -289,4 +277,36 @@ def register(
         triage=data.triage,
         is_new_customer=is_new_customer,
         needs_sla_refresh=needs_refresh,
+    )
+    if number_now:
+        assign_number(session, clock=clock, actor=actor, registered=registered, number_prefix=number_prefix)
+    return registered
+
+
+def assign_number(
+    session: Session, *, clock: Clock, actor: Actor, registered: RegisteredTicket, number_prefix: str = "SH"
+) -> None:
+    """Give a registered ticket the next number of its report day, and write its audit entry. The day's
+    counter stays locked until the transaction ends: call this as the last write before the commit."""
+    number = next_number(session, prefix=number_prefix, day=registered.reported_at.astimezone(local_zone()).date())
+    core_connection(session).execute(update(_tickets).where(_tickets.c.id == registered.id).values(number=number))
+    registered.number = number
+    accounts_service.append_audit_rows(
+        session,
+        [
+            accounts_service.AuditRow(
+                at=clock.now(),
+                actor=actor,
+                action="ticket.created",
+                entity_type="ticket",
+                entity_id=registered.id,
+                after={
+                    "number": number,
+                    "status": TicketStatus.REGISTERED.value,
+                    "kind": registered.kind.value,
+                    "priority": registered.priority.value,
+                    "customer_id": registered.customer.id,
+                },
+            )
+        ],
     )

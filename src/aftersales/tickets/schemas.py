@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
+from aftersales.core.i18n import N_
 from aftersales.core.timeutil import ensure_utc, to_local
 from aftersales.customers.schemas import CustomerIn, CustomerRead, ProductIn
 from aftersales.sla.enums import SlaState
@@ -36,7 +37,7 @@ class TicketCreate(BaseModel):
     def _description_not_blank(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("问题描述不能为空")
+            raise ValueError(N_("问题描述不能为空"))
         return value
 
     @field_validator("reported_at")

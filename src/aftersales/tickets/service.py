@@ -15,6 +15,7 @@ from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection
+from aftersales.core.i18n import N_, Label
 from aftersales.core.pagination import MAX_LIMIT, Page
 from aftersales.core.prepared import Prepared
 from aftersales.customers.models import Customer
@@ -30,6 +31,9 @@ from aftersales.tickets.errors import (
 )
 from aftersales.tickets.intake import FUTURE_SKEW, NewTicket
 from aftersales.tickets.models import Ticket, TicketComment, TicketEvent
+
+VERSION_CONFLICT = N_("工单已被他人修改（当前版本 %(version)s，提交版本 %(given)s），请刷新后重试")
+ENDED = N_("已闭环或已取消的工单不能修改")
 
 
 def create_ticket(
@@ -84,7 +88,7 @@ def get_ticket(session: Session, ticket_id: int, *, actor: Actor | None = None, 
         # ticket either), sparing the statement and the eager loads of its relationships.
         ticket = session.get(Ticket, ticket_id)
     if ticket is None or (actor is not None and not search.is_visible(session, actor, ticket)):
-        raise TicketNotFoundError(f"工单 {ticket_id} 不存在")
+        raise TicketNotFoundError(N_("工单 %(ticket)s 不存在"), {"ticket": ticket_id})
     return ticket
 
 
@@ -92,7 +96,7 @@ def get_by_number(session: Session, number: str, *, actor: Actor | None = None) 
     """Load a ticket by its number."""
     ticket_id = session.scalar(select(Ticket.id).where(Ticket.number == number.strip().upper()))
     if ticket_id is None:
-        raise TicketNotFoundError(f"工单 {number} 不存在")
+        raise TicketNotFoundError(N_("工单 %(ticket)s 不存在"), {"ticket": number})
     return get_ticket(session, ticket_id, actor=actor)
 
 
@@ -114,23 +118,25 @@ def apply_event(
     ticket = get_ticket(session, ticket_id, actor=actor, for_update=True)
     if expected_version is not None and ticket.version != expected_version:
         raise VersionConflictError(
-            f"工单已被他人修改（当前版本 {ticket.version}，提交版本 {expected_version}），请刷新后重试",
-            fields={"version": ticket.version},
+            VERSION_CONFLICT, {"version": ticket.version, "given": expected_version}, fields={"version": ticket.version}
         )
     current = TicketStatus(ticket.status)
     target = rules.next_status(event_type, current) if event_type in rules.LIFECYCLE_EVENTS else None
     if target is None:
         allowed = [event.value for event in rules.allowed_events(current)]
         raise InvalidTransitionError(
-            f"工单状态为「{current.value}」时不能执行「{event_type.value}」",
+            N_("工单状态为「%(status)s」时不能执行「%(event)s」"),
+            {"status": Label("status", current.value), "event": Label("event", event_type.value)},
             fields={"type": event_type.value, "status": current.value, "allowed": allowed},
         )
     now = clock.now()
     at = at or now
     if at > now + FUTURE_SKEW:
-        raise InvalidTicketError("事件时间不能晚于当前时间", fields={"at": "事件时间不能晚于当前时间"})
+        problem = N_("事件时间不能晚于当前时间")
+        raise InvalidTicketError(problem, fields={"at": problem})
     if at < ticket.reported_at:
-        raise InvalidTicketError("事件时间不能早于登记时间", fields={"at": "事件时间不能早于登记时间"})
+        problem = N_("事件时间不能早于登记时间")
+        raise InvalidTicketError(problem, fields={"at": problem})
     _apply_sla_effects(session, ticket, event_type, at=at, now=now)
     if event_type == EventType.CONTACT and ticket.first_contact_at is None:
         ticket.first_contact_at = at
@@ -193,7 +199,8 @@ def add_comment(
     get_ticket(session, ticket_id, actor=actor)
     text = body.strip()
     if not text:
-        raise InvalidTicketError("评论不能为空", fields={"body": "评论不能为空"})
+        problem = N_("评论不能为空")
+        raise InvalidTicketError(problem, fields={"body": problem})
     comment = TicketComment(
         ticket_id=ticket_id,
         author_id=actor.user_id,
@@ -233,11 +240,10 @@ def update_ticket(
     ticket = get_ticket(session, ticket_id, actor=actor, for_update=True)
     if ticket.version != version:
         raise VersionConflictError(
-            f"工单已被他人修改（当前版本 {ticket.version}，提交版本 {version}），请刷新后重试",
-            fields={"version": ticket.version},
+            VERSION_CONFLICT, {"version": ticket.version, "given": version}, fields={"version": ticket.version}
         )
     if ticket.status in (TicketStatus.CLOSED, TicketStatus.CANCELLED):
-        raise InvalidTransitionError("已闭环或已取消的工单不能修改", fields={"status": ticket.status})
+        raise InvalidTransitionError(ENDED, fields={"status": ticket.status})
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     now = clock.now()
@@ -259,7 +265,11 @@ def update_ticket(
             ticket.assignee_id = assignee.id
             ticket.organisation_id = assignee.organisation_id
             note = f"指派给 {assignee.display_name}（{assignee.username}）"
-            data = {"assignee": assignee.username}
+            data = {
+                "assignee": assignee.username,
+                "note_key": "ticket.assigned",
+                "note_params": {"name": assignee.display_name, "username": assignee.username},
+            }
             timeline.write_event(session, ticket, EventType.ASSIGN, at=now, now=now, actor=actor, note=note, data=data)
     if not after:
         return ticket
@@ -298,9 +308,9 @@ def unassign_ticket(
     timeline.require_registered(event_type)
     ticket = get_ticket(session, ticket_id, actor=actor, for_update=True)
     if ticket.assignee_id is None:
-        raise InvalidTransitionError("工单尚未指派", fields={"assignee": None})
+        raise InvalidTransitionError(N_("工单尚未指派"), fields={"assignee": None})
     if ticket.status in (TicketStatus.CLOSED, TicketStatus.CANCELLED):
-        raise InvalidTransitionError("已闭环或已取消的工单不能修改", fields={"status": ticket.status})
+        raise InvalidTransitionError(ENDED, fields={"status": ticket.status})
     now = clock.now()
     previous = assignee_names(session, {ticket.assignee_id}).get(ticket.assignee_id)
     before = {"assignee_id": ticket.assignee_id, "organisation_id": ticket.organisation_id, "version": ticket.version}
@@ -350,9 +360,9 @@ def list_tickets(
 ) -> Page[Ticket]:
     """Tickets visible to the actor, newest first, filtered and paged."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidTicketError(f"limit 须在 1 到 {MAX_LIMIT} 之间", fields={"limit": limit})
+        raise InvalidTicketError(N_("limit 须在 1 到 %(max)s 之间"), {"max": MAX_LIMIT}, fields={"limit": limit})
     if offset < 0:
-        raise InvalidTicketError("offset 不能为负数", fields={"offset": offset})
+        raise InvalidTicketError(N_("offset 不能为负数"), fields={"offset": offset})
     chosen = search.selection(actor=actor, status=status, priority=priority, kind=kind, sla_state=sla_state, q=q)
     id_query = select(Ticket.id)
     if chosen.joins_customer:

@@ -163,7 +163,9 @@ def _record_outcomes(
     for outcome in outcomes:
         by_ticket[outcome.ticket_id].append(outcome)
         label = TARGET_LABELS[outcome.target]
-        verb = "即将超时（已用 80% 时限）" if outcome.kind == OutcomeKind.WARNING else "已超时"
+        is_warning = outcome.kind == OutcomeKind.WARNING
+        verb = "即将超时（已用 80% 时限）" if is_warning else "已超时"
+        due = f"{to_local(outcome.due_at):%Y-%m-%d %H:%M}"
         events.append(
             {
                 "ticket_id": outcome.ticket_id,
@@ -174,8 +176,13 @@ def _record_outcomes(
                 "actor_name": "system",
                 "from_status": None,
                 "to_status": None,
-                "note": f"{label}{verb}，时限 {to_local(outcome.due_at):%Y-%m-%d %H:%M}",
-                "data": {"target": outcome.target.value, "due_at": outcome.due_at.isoformat()},
+                "note": f"{label}{verb}，时限 {due}",
+                "data": {
+                    "target": outcome.target.value,
+                    "due_at": outcome.due_at.isoformat(),
+                    "note_key": "sla.warning" if is_warning else "sla.breached",
+                    "note_params": {"target": {"label": "sla_target", "value": outcome.target.value}, "due_at": due},
+                },
             }
         )
     if events:
@@ -216,33 +223,28 @@ def _notices(
     due = min(outcome.due_at for outcome in batch)
     tag = f"{ticket_id}:{'+'.join(targets)}:{due.isoformat()}"
     payload = {"ticket_id": ticket_id, "number": number, "targets": targets, "due_at": due.isoformat()}
+    context = {"ticket_number": number, "targets": labels, "due_at": f"{to_local(due):%Y-%m-%d %H:%M}"}
     message = notifications_service.NewMessage
     if kind == OutcomeKind.WARNING:
-        subject = f"【SLA 预警】工单 {number} {labels}即将超时"
-        body = f"工单 {number} 的{labels}时限为 {to_local(due):%Y-%m-%d %H:%M}，已用 80% 时限，请尽快处理。"
         recipients: list[int | None] = [r for r in dict.fromkeys([assignee_id, *supervisors]) if r is not None]
         return [
             message(
                 kind="sla_warning",
                 dedupe_key=f"sla_warning:{tag}:{recipient}",
-                subject=subject,
-                body=body,
+                context=context,
                 recipient_user_id=recipient,
                 ticket_id=ticket_id,
                 payload=payload,
             )
             for recipient in recipients or [None]
         ]
-    subject = f"【SLA 超时】工单 {number} {labels}已超时"
-    body = f"工单 {number} 的{labels}时限 {to_local(due):%Y-%m-%d %H:%M} 已过，请立即处理。"
     notices = []
     if assignee_id is not None:
         notices.append(
             message(
                 kind="sla_breached",
                 dedupe_key=f"sla_breached:{tag}",
-                subject=subject,
-                body=body,
+                context=context,
                 recipient_user_id=assignee_id,
                 ticket_id=ticket_id,
                 payload=payload,
@@ -252,8 +254,7 @@ def _notices(
         message(
             kind="sla_escalation",
             dedupe_key=f"sla_escalation:{tag}",
-            subject=f"【升级】{subject}",
-            body=body + " 已升级至主管。",
+            context=context,
             recipient_user_id=supervisors[0] if supervisors else None,
             ticket_id=ticket_id,
             payload={**payload, "cc_user_ids": supervisors[1:]},

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
+from aftersales.core.i18n import N_
 from aftersales.tickets import events
 from aftersales.tickets.enums import TicketStatus
 from aftersales.tickets.errors import UnknownEventTypeError
@@ -20,7 +21,9 @@ from aftersales.tickets.models import Ticket, TicketComment, TicketEvent
 def require_registered(event_type: str) -> None:
     """Refuse a type no package registered (``ticket.unknown_event_type``)."""
     if not events.is_registered(event_type):
-        raise UnknownEventTypeError(f"未登记的工单事件类型「{event_type}」", fields={"type": str(event_type)})
+        raise UnknownEventTypeError(
+            N_("未登记的工单事件类型「%(type)s」"), {"type": str(event_type)}, fields={"type": str(event_type)}
+        )
 
 
 def write_event(

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.core.clock import Clock
+from aftersales.core.i18n import N_
 from aftersales.triage import classifier, evaluation
 from aftersales.triage import rules as triage_rules
 from aftersales.triage import service as triage_service
@@ -119,7 +120,12 @@ def activate_version(session: Session, *, version: int) -> TriageModelVersion:
     """Make one stored version the active model (rolling back is activating an older one)."""
     record = session.scalar(select(TriageModelVersion).where(TriageModelVersion.version == version))
     if record is None:
-        raise InvalidRuleError(f"模型版本 {version} 不存在", code="triage.model_not_found", fields={"version": version})
+        raise InvalidRuleError(
+            N_("模型版本 %(version)s 不存在"),
+            {"version": version},
+            code="triage.model_not_found",
+            fields={"version": version},
+        )
     session.execute(update(TriageModelVersion).values(is_active=False))
     session.execute(update(TriageModelVersion).where(TriageModelVersion.id == record.id).values(is_active=True))
     session.flush()

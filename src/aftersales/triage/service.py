@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.core.db import core_connection, table_of
+from aftersales.core.i18n import N_
 from aftersales.triage import rules
 from aftersales.triage.errors import InvalidRuleError, RuleExistsError, RuleNotFoundError
 from aftersales.triage.models import IntakeRule
@@ -72,13 +73,15 @@ def add_rule(
     """Add a rule; it needs at least one keyword and a kind or a priority."""
     cleaned = [keyword.strip() for keyword in keywords if keyword.strip()]
     if not cleaned:
-        raise InvalidRuleError("至少需要一个关键词", fields={"keywords": "至少需要一个关键词"})
+        problem = N_("至少需要一个关键词")
+        raise InvalidRuleError(problem, fields={"keywords": problem})
     if kind is None and priority is None:
-        raise InvalidRuleError("规则须设置类型或优先级", fields={"kind": "规则须设置类型或优先级"})
+        problem = N_("规则须设置类型或优先级")
+        raise InvalidRuleError(problem, fields={"kind": problem})
     if priority is not None and priority not in rules.PRIORITY_RANK:
-        raise InvalidRuleError(f"未知优先级 {priority}", fields={"priority": priority})
+        raise InvalidRuleError(N_("未知优先级 %(priority)s"), {"priority": priority}, fields={"priority": priority})
     if session.scalar(select(IntakeRule.id).where(IntakeRule.name == name)) is not None:
-        raise RuleExistsError(f"规则 {name} 已存在", fields={"name": name})
+        raise RuleExistsError(N_("规则 %(name)s 已存在"), {"name": name}, fields={"name": name})
     rule = IntakeRule(name=name, keywords=cleaned, kind=kind, priority=priority, position=position, is_active=True)
     session.add(rule)
     session.flush()
@@ -90,7 +93,7 @@ def delete_rule(session: Session, *, name: str) -> None:
     """Remove a rule by name."""
     rule = session.scalar(select(IntakeRule).where(IntakeRule.name == name))
     if rule is None:
-        raise RuleNotFoundError(f"规则 {name} 不存在", fields={"name": name})
+        raise RuleNotFoundError(N_("规则 %(name)s 不存在"), {"name": name}, fields={"name": name})
     session.delete(rule)
     session.flush()
     invalidate_rules_cache()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock, FrozenClock
 from aftersales.core.errors import DomainError
+from aftersales.core.i18n import N_
 from aftersales.core.timeutil import ensure_utc
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType
@@ -59,11 +60,15 @@ def replay(
     for step in steps:
         if step.at < previous:
             raise tickets_service.InvalidTicketError(
-                f"{step.type.value} 的时间早于上一步", fields={step.type.value: step.at.isoformat()}
+                N_("%(step)s 的时间早于上一步"),
+                {"step": step.type.value},
+                fields={step.type.value: step.at.isoformat()},
             )
         if step.at > now:
             raise tickets_service.InvalidTicketError(
-                f"{step.type.value} 的时间晚于当前时间", fields={step.type.value: step.at.isoformat()}
+                N_("%(step)s 的时间晚于当前时间"),
+                {"step": step.type.value},
+                fields={step.type.value: step.at.isoformat()},
             )
         history_clock.set(step.at)
         if assignee_username and step.type == EventType.CONTACT:

@@ -88,7 +88,7 @@ def open_ticket(
             return existing, False
     data = _triaged(session, request)
     register = functools.partial(
-        intake.register, session, clock=clock, actor=actor, data=data, number_prefix=number_prefix
+        intake.register, session, clock=clock, actor=actor, data=data, number_prefix=number_prefix, number_now=False
     )
     if not request.external_id:
         # Nothing to recover from, so no SAVEPOINT of our own (it costs a round of session bookkeeping):
@@ -116,6 +116,8 @@ def open_ticket(
         dispatch_requests.request_dispatch(
             session, clock=clock, ticket_id=registered.id, is_urgent=data.priority is Priority.URGENT
         )
+    # Last: the day's number (its counter row stays locked until the commit; see intake.assign_number).
+    intake.assign_number(session, clock=clock, actor=actor, registered=registered, number_prefix=number_prefix)
     if registered.needs_sla_refresh:
         ticket = tickets_service.get_ticket(session, registered.id)
         sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)

@@ -1,4 +1,5 @@
-"""Map domain errors and validation failures to problem JSON: {"code", "detail", "fields"}."""
+"""Map domain errors and validation failures to problem JSON ({"code", "detail", "fields"}) for the API, and to
+the error page or HTMX fragment for console and self-service paths."""
 
 from __future__ import annotations
 
@@ -9,23 +10,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm.exc import StaleDataError
 
-from aftersales.core.errors import (
-    AuthenticationError,
-    ConflictError,
-    DomainError,
-    InvalidInputError,
-    NotFoundError,
-    PermissionDeniedError,
-)
-from aftersales.web.pages import error_page, is_html_path
+from aftersales.core.errors import DomainError
+from aftersales.web.messages import problem_detail, problem_fields
+from aftersales.web.pages import STATUS_BY_CLASS, error_page, is_html_path, message_page, status_of
+from aftersales.web.templating import gettext_for
 
-STATUS_BY_CLASS: list[tuple[type[DomainError], int]] = [
-    (InvalidInputError, 422),
-    (NotFoundError, 404),
-    (ConflictError, 409),
-    (PermissionDeniedError, 403),
-    (AuthenticationError, 401),
-]
+__all__ = ["STATUS_BY_CLASS", "install_error_handlers", "problem", "status_of"]
 
 
 def problem(status: int, code: str, detail: str, fields: dict[str, Any] | None = None) -> JSONResponse:
@@ -51,13 +41,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, error: DomainError) -> Response:
-        status = next((code for cls, code in STATUS_BY_CLASS if isinstance(error, cls)), 400)
+        status = status_of(error)
         if is_html_path(request.url.path):
             return error_page(request, error, status)
-        return problem(status, error.code, error.detail, error.fields)
+        return problem(status, error.code, problem_detail(error), problem_fields(error))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
+        if is_html_path(request.url.path):  # a console form the page itself would not send
+            _ = gettext_for(request)
+            return message_page(request, _("提交的内容有误，请检查后重试"), 422)
         fields: dict[str, str] = {}
         for item in error.errors():
             fields.setdefault(_field_name(tuple(item.get("loc", ()))), _message(item))
@@ -65,5 +58,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(422, "request.invalid", f"请求内容有误：{detail}", fields)
 
     @app.exception_handler(StaleDataError)
-    async def _stale(_request: Request, _error: StaleDataError) -> JSONResponse:
+    async def _stale(request: Request, _error: StaleDataError) -> Response:
+        if is_html_path(request.url.path):
+            _ = gettext_for(request)
+            return message_page(request, _("记录已被他人修改，请刷新后重试"), 409)
         return problem(409, "ticket.version_conflict", "记录已被他人修改，请刷新后重试")

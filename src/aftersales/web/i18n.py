@@ -1,7 +1,8 @@
 """Console languages: Chinese source strings (zh_CN, the default) and an English Babel catalog.
 
 Every user-facing string is written in Chinese and marked for translation (``_()`` in templates and
-code, ``N_()`` for strings defined before a request exists). The English catalog
+code, ``N_()`` for strings defined before a request exists; the marker lives in ``core.i18n`` so domain code
+marks its messages too). The English catalog
 ``aftersales/locale/en/LC_MESSAGES/messages.po`` maps them to English; it is read with Babel and compiled
 in memory at first use, so no compiled ``.mo`` file is kept in the repository. ``make messages``
 re-extracts the strings and updates the catalog; a test fails when a marked string has no translation.
@@ -18,15 +19,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from aftersales.core.i18n import N_
+
+__all__ = ["DEFAULT_LOCALE", "LOCALES", "LOCALE_LABELS", "N_", "catalog_path", "normalise_locale", "translations"]
+
 DEFAULT_LOCALE = "zh_CN"
 LOCALES = ("zh_CN", "en")
 LOCALE_LABELS = {"zh_CN": "中文", "en": "English"}
 DOMAIN = "messages"
-
-
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it yet."""
-    return message
 
 
 def catalog_path(locale: str) -> resources.abc.Traversable:

@@ -1,4 +1,7 @@
-"""Chinese labels of stored enum values, marked for the English catalog (translated at render time)."""
+"""Chinese labels of stored enum values, marked for the English catalog (translated at render time).
+
+Domain code keeps the values only: a message that names one carries a ``core.i18n.Label(group, value)``,
+looked up here where the message is rendered (console, problem JSON)."""
 
 from __future__ import annotations
 
@@ -68,7 +71,8 @@ EVENT = {
     "confirmation": N_("客户确认"),
     "check_out": N_("离场签退"),
 }
-# The technician's job flow (dispatch.field_rules): where a job stands, and the steps as buttons.
+# The technician's job flow (dispatch.fieldwork.rules): where a job stands, and the steps as buttons (and in
+# the reasons a step is refused).
 FIELD_STATE = {
     "unassigned": N_("待派单"),
     "assigned": N_("待接单"),

@@ -1,17 +1,32 @@
 """What every console route shares: the signed-in user from the session cookie, CSRF checks, and the
-handlers that turn "not signed in" into a redirect and domain errors into an error page."""
+handlers that turn "not signed in" into a redirect and domain errors into an error page or fragment.
+
+A console form runs its unit of work inside ``form_errors``: a domain error rolls the session back and
+the form (or the HTMX fragment) is drawn again with the message and the error's status. HTMX swaps
+4xx answers (``htmx-config`` in ``web/base.html``), so a fragment sent with 409 or 422 is shown.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aftersales.core.errors import DomainError
+from aftersales.core.errors import (
+    AuthenticationError,
+    ConflictError,
+    DomainError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from aftersales.web.messages import domain_message
 from aftersales.web.templating import gettext_for, render
 
@@ -19,6 +34,14 @@ SESSION_COOKIE = "as_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 HTML_PREFIXES = ("/console", "/self-service")
+MESSAGES_TARGET = "#messages"  # the page's message area (web/base.html)
+STATUS_BY_CLASS: list[tuple[type[DomainError], int]] = [
+    (InvalidInputError, 422),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (PermissionDeniedError, 403),
+    (AuthenticationError, 401),
+]
 
 
 class LoginRequiredError(Exception):
@@ -50,15 +73,58 @@ def is_html_path(path: str) -> bool:
     return path.startswith(HTML_PREFIXES)
 
 
-def error_page(request: Request, error: DomainError, status: int) -> HTMLResponse:
-    """A domain error as a page (or as a fragment for HTMX, shown in the page's message area)."""
-    _ = gettext_for(request)
-    template = "web/error_fragment.html" if is_htmx(request) else "web/error.html"
-    return render(request, template, {"status": status, "message": domain_message(error, _)}, status_code=status)
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a domain error (by its class; 400 for the bare base class)."""
+    return next((status for cls, status in STATUS_BY_CLASS if isinstance(error, cls)), 400)
+
+
+def message_page(request: Request, message: str, status: int, *, target: str = MESSAGES_TARGET) -> HTMLResponse:
+    """A message on its own: the error page, or for HTMX a fragment swapped into ``target`` (a form's
+    message area; the page's by default) whatever the request's own target was."""
+    context = {"status": status, "message": message}
+    if is_htmx(request):
+        headers = {"HX-Retarget": target, "HX-Reswap": "innerHTML"}
+        return render(request, "web/error_fragment.html", context, status_code=status, headers=headers)
+    return render(request, "web/error.html", context, status_code=status)
+
+
+def error_page(request: Request, error: DomainError, status: int, *, target: str = MESSAGES_TARGET) -> HTMLResponse:
+    """A domain error as a page (or as a fragment for HTMX, shown in ``target``)."""
+    return message_page(request, domain_message(error, gettext_for(request)), status, target=target)
+
+
+class FormRefused(Exception):
+    """A console form refused by a domain error, with the response that shows it (see ``form_errors``)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+Redraw = Callable[[DomainError, int], Response]
+
+
+@contextmanager
+def form_errors(
+    request: Request, session: Session, redraw: Redraw | None = None, *, target: str = MESSAGES_TARGET
+) -> Iterator[None]:
+    """Run a console form's unit of work. A domain error raised inside rolls the session back and the
+    request is answered with the error's status: ``redraw(error, status)`` draws the form, page or HTMX
+    fragment again with the message (the route knows which); without it, the message alone (``message_page``
+    into ``target``). A ``NotFoundError`` is not the form's fault and goes on to the app's handler."""
+    try:
+        yield
+    except NotFoundError:
+        raise
+    except DomainError as error:
+        session.rollback()
+        status = status_of(error)
+        response = redraw(error, status) if redraw is not None else error_page(request, error, status, target=target)
+        raise FormRefused(response) from error
 
 
 def install_console_handlers(app: FastAPI) -> None:
-    """Login redirects, CSRF refusals, and the Server-Timing header on console pages."""
+    """Login redirects, CSRF refusals, refused forms, and the Server-Timing header on console pages."""
 
     @app.exception_handler(LoginRequiredError)
     async def _login(request: Request, error: LoginRequiredError) -> Response:
@@ -67,8 +133,11 @@ def install_console_handlers(app: FastAPI) -> None:
     @app.exception_handler(CsrfError)
     async def _csrf(request: Request, _error: CsrfError) -> Response:
         _ = gettext_for(request)
-        message = _("表单已过期，请刷新页面后重试")
-        return render(request, "web/error.html", {"status": 403, "message": message}, status_code=403)
+        return message_page(request, _("表单已过期，请刷新页面后重试"), 403)
+
+    @app.exception_handler(FormRefused)
+    async def _refused(_request: Request, refused: FormRefused) -> Response:
+        return refused.response
 
     app.add_middleware(ServerTimingMiddleware)
 

@@ -1,15 +1,16 @@
 """Jinja2 for the console: one environment per language, templates from every package's ``templates/``.
 
 ``render()`` fills the context every page needs (the signed-in user, CSRF token, language, navigation)
-and returns an HTMLResponse. Filters show times in the configured zone; the app factory adds the
-navigation and the filters of domain packages (``configure``).
+and returns an HTMLResponse. Filters show times in the configured zone, ``note_of(event)`` a timeline note
+in the page's language (``notes``); the app factory adds the navigation and the filters of domain
+packages (``configure``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from fastapi import Request
@@ -17,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from aftersales.core.timeutil import to_local
-from aftersales.web import labels
+from aftersales.web import labels, notes
 from aftersales.web.i18n import DEFAULT_LOCALE, LOCALE_LABELS, normalise_locale, translations
 
 # Packages that keep templates under <package>/templates/<package>/.
@@ -61,6 +62,7 @@ def environment(locale: str) -> Environment:
     env.filters["local"] = format_local
     env.filters.update(_FILTERS)
     env.globals["label"] = labels.label
+    env.globals["note_of"] = partial(notes.event_note, locale=locale)  # a timeline event's note, this language
     env.globals["locale"] = locale
     env.globals["locale_labels"] = LOCALE_LABELS
     env.globals["static_version"] = STATIC_VERSION

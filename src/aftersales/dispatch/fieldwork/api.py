@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
+from aftersales.core.i18n import N_
 from aftersales.customers import rules as customer_rules
 from aftersales.dispatch import fieldwork
 from aftersales.dispatch.errors import InvalidAttachmentError, WrongConfirmationCodeError
@@ -48,20 +49,30 @@ _MAX_PHOTO_BASE64 = field_inputs.MAX_PHOTO_BYTES * 4 // 3 + 4
 _MAX_SIGNATURE_BASE64 = field_inputs.MAX_SIGNATURE_BYTES * 4 // 3 + 4
 
 
-def _decode(value: str, *, field: str, limit: int, label: str, too_big: str) -> bytes:
+def _decode(value: str, *, field: str, limit: int, photo: str | None = None) -> bytes:
+    """The bytes of a base64 photo (``photo`` names it in messages) or, without ``photo``, of the signature."""
     text = value.split(",", 1)[1] if value.startswith("data:") else value  # a data URL from a canvas
     if len(text) > limit:
-        raise InvalidAttachmentError(f"{label}{too_big}", fields={field: too_big})
+        if photo is None:
+            raise InvalidAttachmentError(N_("签名图片不能超过 512 KB"), fields={field: "不能超过 512 KB"})
+        too_big = {"name": photo, "size": "5 MB"}
+        fields = {field: "超过 5 MB，请压缩后再上传"}
+        raise InvalidAttachmentError(N_("照片「%(name)s」超过 %(size)s，请压缩后再上传"), too_big, fields=fields)
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidAttachmentError(f"{label}不是有效的 base64 内容", fields={field: "不是有效的 base64"}) from None
+        fields = {field: "不是有效的 base64"}
+        if photo is None:
+            raise InvalidAttachmentError(N_("签名图片不是有效的 base64 内容"), fields=fields) from None
+        raise InvalidAttachmentError(
+            N_("照片「%(name)s」不是有效的 base64 内容"), {"name": photo}, fields=fields
+        ) from None
 
 
 def _uploads(photos: list[PhotoWrite]) -> list[Upload]:
     if len(photos) > field_inputs.MAX_PHOTOS:  # before decoding anything
         raise InvalidAttachmentError(
-            f"每次最多上传 {field_inputs.MAX_PHOTOS} 张照片", fields={"photos": f"最多 {field_inputs.MAX_PHOTOS} 张"}
+            field_inputs.TOO_MANY_PHOTOS, fields={"photos": f"最多 {field_inputs.MAX_PHOTOS} 张"}
         )
     return [
         Upload(
@@ -70,8 +81,7 @@ def _uploads(photos: list[PhotoWrite]) -> list[Upload]:
                 photo.content_base64,
                 field=f"photos[{index}]",
                 limit=_MAX_PHOTO_BASE64,
-                label=f"照片「{photo.filename or f'第 {index + 1} 张'}」",
-                too_big="超过 5 MB，请压缩后再上传",
+                photo=field_inputs.photo_name(photo.filename, index),
             ),
         )
         for index, photo in enumerate(photos)
@@ -280,8 +290,6 @@ def confirmation(
             body.signature_base64 or "",
             field="signature",
             limit=_MAX_SIGNATURE_BASE64,
-            label="签名图片",
-            too_big="不能超过 512 KB",
         )
     try:
         fieldwork.confirm(

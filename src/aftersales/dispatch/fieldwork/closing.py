@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.i18n import N_, Message
 from aftersales.customers import rules as customer_rules
 from aftersales.customers.enums import PhoneKind
 from aftersales.dispatch.enums import FieldEventType
@@ -30,6 +31,7 @@ CODE_LIFETIME = timedelta(minutes=30)
 CODE_RESEND_AFTER = timedelta(seconds=60)
 MAX_CODE_ATTEMPTS = 5
 CONFIRMATION_METHODS = ("code", "signature")
+CODE_LOCKED = N_("确认码错误次数过多，请重新发送确认码")
 
 
 def request_confirmation_code(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) -> ConfirmationCode:
@@ -37,7 +39,7 @@ def request_confirmation_code(session: Session, *, clock: Clock, actor: Actor, t
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.CONFIRMATION_CODE)
     if ticket.customer.phone_kind != PhoneKind.MOBILE:
         raise InvalidDispatchInputError(
-            "客户电话不是手机号，无法发送确认码，请改用签名确认", fields={"phone": "不是手机号"}
+            N_("客户电话不是手机号，无法发送确认码，请改用签名确认"), fields={"phone": "不是手机号"}
         )
     now = clock.now()
     earlier = list(
@@ -52,7 +54,10 @@ def request_confirmation_code(session: Session, *, clock: Clock, actor: Actor, t
     if any(now - code.created_at < CODE_RESEND_AFTER for code in earlier):
         seconds = int(CODE_RESEND_AFTER.total_seconds())
         raise ConfirmationCodeError(
-            f"确认码刚刚发送过，请 {seconds} 秒后再试", code="dispatch.code_too_soon", fields={"seconds": seconds}
+            N_("确认码刚刚发送过，请 %(seconds)s 秒后再试"),
+            {"seconds": seconds},
+            code="dispatch.code_too_soon",
+            fields={"seconds": seconds},
         )
     for code in earlier:
         code.expires_at = now  # superseded: only the newest code counts
@@ -73,11 +78,7 @@ def request_confirmation_code(session: Session, *, clock: Clock, actor: Actor, t
         clock=clock,
         kind="confirmation_code",
         dedupe_key=f"confirmation-code:{record.id}",
-        subject=f"工单 {ticket.number} 完工确认码",
-        body=(
-            f"您的工单 {ticket.number} 完工确认码为 {plain}，{minutes} 分钟内有效。"
-            "请在确认服务已完成后再告知师傅，切勿告知他人。"
-        ),
+        context={"ticket_number": ticket.number, "code": plain, "minutes": minutes},
         channel=Channel.SMS,
         recipient_address=ticket.customer.phone,
         ticket_id=ticket.id,
@@ -108,7 +109,7 @@ def confirm(
     ``WrongConfirmationCodeError`` — the edge commits that attempt before answering."""
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.CONFIRMATION)
     if method not in CONFIRMATION_METHODS:
-        raise InvalidDispatchInputError("确认方式应为确认码或客户签名", fields={"method": "应为 code 或 signature"})
+        raise InvalidDispatchInputError(N_("确认方式应为确认码或客户签名"), fields={"method": "应为 code 或 signature"})
     if method == "signature":
         with common.refused_input(attachment=True):
             checked = field_inputs.signature(signature or b"")
@@ -120,6 +121,7 @@ def confirm(
             event_type=FieldEventType.CONFIRMATION,
             note="客户已签名确认服务结果",
             data={"method": "signature"},
+            note_key="fieldwork.confirmed_by_signature",
         )
         common.store(session, clock=clock, actor=actor, ticket=ticket, event=event, kind="signature", file=checked)
         session.flush()
@@ -134,18 +136,18 @@ def confirm(
         .limit(1)
     ).first()
     if latest is None or latest.used_at is not None:
-        raise ConfirmationCodeError("请先向客户发送确认码", code="dispatch.code_missing", fields={"code": "未发送"})
+        raise ConfirmationCodeError(N_("请先向客户发送确认码"), code="dispatch.code_missing", fields={"code": "未发送"})
     if latest.attempts >= MAX_CODE_ATTEMPTS:
-        raise ConfirmationCodeError(
-            "确认码错误次数过多，请重新发送确认码", code="dispatch.code_locked", fields={"attempts_left": 0}
-        )
+        raise ConfirmationCodeError(CODE_LOCKED, code="dispatch.code_locked", fields={"attempts_left": 0})
     if now >= latest.expires_at:
-        raise ConfirmationCodeError("确认码已过期，请重新发送", code="dispatch.code_expired", fields={"code": "已过期"})
+        raise ConfirmationCodeError(
+            N_("确认码已过期，请重新发送"), code="dispatch.code_expired", fields={"code": "已过期"}
+        )
     if not hmac.compare_digest(latest.code_hash, field_inputs.code_hash(ticket.id, given)):
         latest.attempts += 1
         session.flush()
         left = MAX_CODE_ATTEMPTS - latest.attempts
-        message = f"确认码错误，还可尝试 {left} 次" if left else "确认码错误次数过多，请重新发送确认码"
+        message = Message(N_("确认码错误，还可尝试 %(count)s 次"), {"count": left}) if left else CODE_LOCKED
         raise WrongConfirmationCodeError(message, fields={"code": "确认码错误", "attempts_left": left})
     latest.used_at = now
     return common.record(
@@ -156,6 +158,7 @@ def confirm(
         event_type=FieldEventType.CONFIRMATION,
         note="客户已通过短信确认码确认服务结果",
         data={"method": "code", "code_id": latest.id},
+        note_key="fieldwork.confirmed_by_code",
     )
 
 
@@ -168,12 +171,22 @@ def check_out(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, n
     minutes = field_rules.minutes_between(arrived.at, clock.now())
     resolved = ticket.status == TicketStatus.RESOLVED
     parts = [f"离场签退，现场停留 {field_rules.duration_text(minutes)}"]
+    note_key = "fieldwork.checked_out"
     if resolved and not current.is_confirmed:
         parts.append("客户未确认")
+        note_key = "fieldwork.checked_out_unconfirmed"
     elif not resolved:
         parts.append("尚未完成，需再次上门")
+        note_key = "fieldwork.checked_out_unfinished"
     if extra:
         parts.append(extra)
+        note_key += "_with_note"
+    hours, rest = divmod(minutes, 60)
+    duration = (
+        {"key": "duration.hours_minutes", "params": {"h": hours, "m": rest}}
+        if hours
+        else {"key": "duration.minutes", "params": {"m": rest}}
+    )
     return common.record(
         session,
         clock=clock,
@@ -187,4 +200,6 @@ def check_out(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, n
             "confirmed": current.is_confirmed,
             "visit": current.visits,
         },
+        note_key=note_key,
+        note_params={"duration": duration, "note": extra or ""},
     )

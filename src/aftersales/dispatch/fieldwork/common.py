@@ -15,6 +15,7 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import PermissionDeniedError
+from aftersales.core.i18n import N_
 from aftersales.dispatch.enums import EVENT_OWNER, FieldEventType
 from aftersales.dispatch.errors import FieldStepNotAllowedError, InvalidAttachmentError, InvalidDispatchInputError
 from aftersales.dispatch.fieldwork import inputs as field_inputs
@@ -45,7 +46,7 @@ def load_job(session: Session, *, actor: Actor, ticket_id: int, for_update: bool
     """The ticket as a job of the actor: 404 when they cannot see it, 403 when it is not theirs to do."""
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor, for_update=for_update)
     if not may_act(actor, ticket):
-        raise PermissionDeniedError("只有被指派的技术员或其服务商可以操作此任务", code="dispatch.not_your_job")
+        raise PermissionDeniedError(N_("只有被指派的技术员或其服务商可以操作此任务"), code="dispatch.not_your_job")
     return ticket
 
 
@@ -93,7 +94,7 @@ def refused_input(*, attachment: bool = False) -> Iterator[None]:
 def optional_note(note: str | None) -> str | None:
     """The technician's optional note, trimmed and length-checked."""
     with refused_input():
-        return field_inputs.text(note, field="note", label="说明", max_length=field_inputs.MAX_NOTE)
+        return field_inputs.text(note, field="note", label=N_("说明"), max_length=field_inputs.MAX_NOTE)
 
 
 def record(
@@ -105,10 +106,14 @@ def record(
     event_type: FieldEventType,
     note: str,
     data: dict[str, Any] | None = None,
+    note_key: str,
+    note_params: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    """A non-lifecycle step: the timeline event and its audit entry."""
+    """A non-lifecycle step: the timeline event and its audit entry. ``note_key`` and ``note_params``
+    (kept with the event's data, not in the audit) let the console show the note in its language."""
+    keyed = {**(data or {}), "note_key": note_key, "note_params": note_params or {}}
     event = tickets_service.record_event(
-        session, clock=clock, actor=actor, ticket=ticket, event_type=event_type, note=note, data=data
+        session, clock=clock, actor=actor, ticket=ticket, event_type=event_type, note=note, data=keyed
     )
     session.flush()
     audit(
@@ -156,11 +161,17 @@ def latest_event(session: Session, ticket_id: int, event_type: str) -> TicketEve
     ).one()
 
 
-def contact_first(session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, note: str) -> None:
+def contact_first(session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, note: str, note_key: str) -> None:
     """A job still ``registered`` moves on with the contact step: the technician called the customer."""
     if ticket.status == TicketStatus.REGISTERED:
         tickets_service.apply_event(
-            session, clock=clock, actor=actor, ticket_id=ticket.id, event_type=EventType.CONTACT, note=note
+            session,
+            clock=clock,
+            actor=actor,
+            ticket_id=ticket.id,
+            event_type=EventType.CONTACT,
+            note=note,
+            data={"note_key": note_key, "note_params": {}},
         )
 
 

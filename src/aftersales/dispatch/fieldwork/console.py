@@ -13,7 +13,8 @@ from fastapi.responses import Response
 
 from aftersales.accounts.deps import ConsoleUser, require_role
 from aftersales.accounts.enums import Role
-from aftersales.core.errors import DomainError, NotFoundError
+from aftersales.core.errors import DomainError
+from aftersales.core.i18n import N_
 from aftersales.customers import rules as customer_rules
 from aftersales.dispatch import fieldwork
 from aftersales.dispatch.errors import FieldStepNotAllowedError, InvalidDispatchInputError, WrongConfirmationCodeError
@@ -28,11 +29,10 @@ from aftersales.tickets import service as tickets_service
 from aftersales.tickets.display import next_due, sla_badges
 from aftersales.tickets.enums import EventType, TicketStatus
 from aftersales.web.deps import ClockDep, SessionDep, commit
-from aftersales.web.errors import STATUS_BY_CLASS
 from aftersales.web.files import file_response
 from aftersales.web.labels import label
 from aftersales.web.messages import domain_message
-from aftersales.web.pages import redirect
+from aftersales.web.pages import Redraw, form_errors, redirect
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
@@ -70,10 +70,6 @@ LIFECYCLE_STEPS = (EventType.CONTACT, EventType.PROGRESS, EventType.HOLD, EventT
 WORKING_STATES = frozenset({FieldState.ACCEPTED, FieldState.ON_THE_WAY, FieldState.ON_SITE, FieldState.CHECKED_OUT})
 
 
-def _status_of(error: DomainError) -> int:
-    return next((status for cls, status in STATUS_BY_CLASS if isinstance(error, cls)), 400)
-
-
 def _job_page(
     request: Request,
     session: SessionDep,
@@ -82,6 +78,7 @@ def _job_page(
     ticket_id: int,
     *,
     error: DomainError | None = None,
+    status: int = 200,
 ) -> Response:
     """The card, with the error of a refused step shown above the steps (and its status code)."""
     _ = gettext_for(request)
@@ -113,8 +110,19 @@ def _job_page(
             "error": domain_message(error, _) if error is not None else None,
             "error_fields": error.fields if error is not None else {},
         },
-        status_code=_status_of(error) if error is not None else 200,
+        status_code=status,
     )
+
+
+def _card_with_error(
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: int
+) -> Redraw:
+    """``form_errors``' redraw for the card's forms: the card with the refused step's reason."""
+
+    def redraw(error: DomainError, status: int) -> Response:
+        return _job_page(request, session, clock, signed, ticket_id, error=error, status=status)
+
+    return redraw
 
 
 @router.post("/jobs/{ticket_id}/events")
@@ -132,13 +140,13 @@ def job_event(
     field steps (see ``job_field_step``)."""
     require_role(signed, *FIELD_ROLES)
     _ = gettext_for(request)
-    try:
+    with form_errors(request, session, _card_with_error(request, session, clock, signed, ticket_id)):
         event = EventType(type) if type in {e.value for e in LIFECYCLE_STEPS} else None
         if event is None:
-            raise InvalidDispatchInputError(_("未知的操作"), fields={"type": type})
+            raise InvalidDispatchInputError(N_("未知的操作"), fields={"type": type})
         ticket = fieldwork.load_job(session, actor=signed.actor, ticket_id=ticket_id)
         if fieldwork.progress_of(session, ticket).state not in WORKING_STATES:
-            raise FieldStepNotAllowedError("请先接单", fields={"type": type})
+            raise FieldStepNotAllowedError(N_("请先接单"), fields={"type": type})
         tickets_service.apply_event(
             session,
             clock=clock,
@@ -148,11 +156,6 @@ def job_event(
             note=note.strip() or None,
             expected_version=version,
         )
-    except DomainError as error:
-        session.rollback()
-        if isinstance(error, NotFoundError):
-            raise
-        return _job_page(request, session, clock, signed, ticket_id, error=error)
     commit(session)
     return redirect(request, f"/console/jobs/{ticket_id}?done={_(label('event', event))}")
 
@@ -164,7 +167,7 @@ def _coordinate(value: str, field: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise InvalidDispatchInputError("坐标应为数字，如 113.93", fields={field: "应为数字"}) from None
+        raise InvalidDispatchInputError(N_("坐标应为数字，如 113.93"), fields={field: "应为数字"}) from None
 
 
 def _uploads(files: list[UploadFile] | None) -> list[Upload]:
@@ -185,7 +188,7 @@ def _signature(data_url: str) -> bytes:
     try:
         return base64.b64decode(text.split(",", 1)[-1], validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidDispatchInputError("签名图片无效，请重新签名", fields={"signature": "无效"}) from None
+        raise InvalidDispatchInputError(N_("签名图片无效，请重新签名"), fields={"signature": "无效"}) from None
 
 
 def _part_lines(codes: list[str], names: list[str], quantities: list[str], serials: list[str]) -> list[dict[str, str]]:
@@ -224,10 +227,10 @@ def job_field_step(
     require_role(signed, *FIELD_ROLES)
     _ = gettext_for(request)
     actor = signed.actor
-    try:
+    with form_errors(request, session, _card_with_error(request, session, clock, signed, ticket_id)):
         step = FieldAction(action) if action in {a.value for a in FieldAction} else None
         if step is None:
-            raise InvalidDispatchInputError(_("未知的操作"), fields={"action": action})
+            raise InvalidDispatchInputError(N_("未知的操作"), fields={"action": action})
         if step == FieldAction.ACCEPT:
             fieldwork.accept(session, clock=clock, actor=actor, ticket_id=ticket_id, note=note)
         elif step == FieldAction.DECLINE:
@@ -257,19 +260,21 @@ def job_field_step(
             fieldwork.request_confirmation_code(session, clock=clock, actor=actor, ticket_id=ticket_id)
         elif step == FieldAction.CONFIRMATION:
             signature = _signature(signature_data) if method == "signature" else None
-            fieldwork.confirm(
-                session, clock=clock, actor=actor, ticket_id=ticket_id, method=method, code=code, signature=signature
-            )
+            try:
+                fieldwork.confirm(
+                    session,
+                    clock=clock,
+                    actor=actor,
+                    ticket_id=ticket_id,
+                    method=method,
+                    code=code,
+                    signature=signature,
+                )
+            except WrongConfirmationCodeError:
+                commit(session)  # the failed attempt counts (the refusal's rollback then has nothing to undo)
+                raise
         else:
             fieldwork.check_out(session, clock=clock, actor=actor, ticket_id=ticket_id, note=note)
-    except WrongConfirmationCodeError as error:
-        commit(session)  # the failed attempt counts
-        return _job_page(request, session, clock, signed, ticket_id, error=error)
-    except DomainError as error:
-        session.rollback()
-        if isinstance(error, NotFoundError):
-            raise
-        return _job_page(request, session, clock, signed, ticket_id, error=error)
     commit(session)
     if step == FieldAction.DECLINE:
         return redirect(request, "/console/jobs")  # the job is no longer mine

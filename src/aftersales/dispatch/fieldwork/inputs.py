@@ -2,7 +2,7 @@
 is from the address), part lines, photos and the signature (by their bytes), the confirmation code.
 
 No session, no clock, no I/O. Each check returns the cleaned value or raises ``FieldInputError`` with
-a Chinese message and the offending fields.
+a marked Chinese message (``core.i18n``) and the offending fields.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aftersales.core.i18n import N_, Message, message_of
 from aftersales.dispatch.network.rules import haversine_km, validate_point
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -25,10 +26,12 @@ MAX_NOTE = 2000
 MAX_REASON = 200
 MAX_FAULT = 200
 MAX_FILENAME = 100
+TOO_MANY_PHOTOS = Message(N_("每次最多上传 %(max)s 张照片"), {"max": MAX_PHOTOS})
 
 
 class FieldInputError(ValueError):
-    """Something the phone sent is unacceptable: the message and the offending fields (Chinese)."""
+    """Something the phone sent is unacceptable: the message (a marked template or a ``Message``) and the
+    offending fields (Chinese)."""
 
     def __init__(self, message: str, fields: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -37,14 +40,16 @@ class FieldInputError(ValueError):
 
 
 def text(value: str | None, *, field: str, label: str, max_length: int, required: bool = False) -> str | None:
-    """A trimmed free text (None when empty and optional)."""
+    """A trimmed free text (None when empty and optional); ``label`` names it in messages (marked)."""
     cleaned = (value or "").strip()
     if not cleaned:
         if required:
-            raise FieldInputError(f"{label}不能为空", {field: f"{label}不能为空"})
+            empty = Message(N_("%(label)s不能为空"), {"label": Message(label)})
+            raise FieldInputError(empty, {field: empty})
         return None
     if len(cleaned) > max_length:
-        raise FieldInputError(f"{label}不能超过 {max_length} 个字", {field: f"最多 {max_length} 个字"})
+        too_long = Message(N_("%(label)s不能超过 %(max)s 个字"), {"label": Message(label), "max": max_length})
+        raise FieldInputError(too_long, {field: f"最多 {max_length} 个字"})
     return cleaned
 
 
@@ -52,7 +57,7 @@ def check_in_point(longitude: float | None, latitude: float | None) -> tuple[flo
     """The technician's position at check-in: both coordinates, inside China."""
     if longitude is None or latitude is None:
         missing = {name: "必填" for name, value in (("longitude", longitude), ("latitude", latitude)) if value is None}
-        raise FieldInputError("签到需要当前位置（经度和纬度），请允许定位或手动填写", missing)
+        raise FieldInputError(N_("签到需要当前位置（经度和纬度），请允许定位或手动填写"), missing)
     return _inside_china(longitude, latitude)
 
 
@@ -61,7 +66,7 @@ def optional_point(longitude: float | None, latitude: float | None) -> tuple[flo
     if longitude is None and latitude is None:
         return None
     if longitude is None or latitude is None:
-        raise FieldInputError("经度和纬度需同时提供", {"longitude": "需同时提供", "latitude": "需同时提供"})
+        raise FieldInputError(N_("经度和纬度需同时提供"), {"longitude": "需同时提供", "latitude": "需同时提供"})
     return _inside_china(longitude, latitude)
 
 
@@ -69,7 +74,8 @@ def _inside_china(longitude: float, latitude: float) -> tuple[float, float]:
     try:
         return validate_point(longitude, latitude)
     except ValueError as error:
-        raise FieldInputError(str(error), {"longitude": str(error), "latitude": str(error)}) from None
+        problem = message_of(error)
+        raise FieldInputError(problem, {"longitude": problem, "latitude": problem}) from None
 
 
 def address_point(longitude: float | None, latitude: float | None) -> tuple[float, float] | None:
@@ -121,9 +127,11 @@ def _quantity(value: object) -> int | None:
 def part_lines(lines: Sequence[Mapping[str, object]]) -> list[PartLine]:
     """Validate the part lines: code 1–64 chars, quantity a whole number 1–99, at most 20 lines."""
     if not lines:
-        raise FieldInputError("请至少填写一条配件", {"parts": "请至少填写一条配件"})
+        problem = N_("请至少填写一条配件")
+        raise FieldInputError(problem, {"parts": problem})
     if len(lines) > MAX_PART_LINES:
-        raise FieldInputError(f"一次最多登记 {MAX_PART_LINES} 条配件", {"parts": f"最多 {MAX_PART_LINES} 条"})
+        too_many = Message(N_("一次最多登记 %(max)s 条配件"), {"max": MAX_PART_LINES})
+        raise FieldInputError(too_many, {"parts": f"最多 {MAX_PART_LINES} 条"})
     problems: dict[str, str] = {}
     parsed = []
     for index, line in enumerate(lines):
@@ -133,20 +141,21 @@ def part_lines(lines: Sequence[Mapping[str, object]]) -> list[PartLine]:
         quantity = _quantity(line.get("quantity"))
         prefix = f"parts[{index}]"
         if not code:
-            problems[f"{prefix}.part_code"] = "配件编码不能为空"
+            problems[f"{prefix}.part_code"] = N_("配件编码不能为空")
         elif len(code) > 64:
-            problems[f"{prefix}.part_code"] = "配件编码最多 64 个字符"
+            problems[f"{prefix}.part_code"] = N_("配件编码最多 64 个字符")
         if quantity is None or not 1 <= quantity <= MAX_PART_QUANTITY:
-            problems[f"{prefix}.quantity"] = f"数量应为 1 到 {MAX_PART_QUANTITY} 的整数"
+            problems[f"{prefix}.quantity"] = Message(N_("数量应为 1 到 %(max)s 的整数"), {"max": MAX_PART_QUANTITY})
         if name is not None and len(name) > 100:
-            problems[f"{prefix}.name"] = "配件名称最多 100 个字"
+            problems[f"{prefix}.name"] = N_("配件名称最多 100 个字")
         if serial is not None and len(serial) > 64:
-            problems[f"{prefix}.serial_number"] = "序列号最多 64 个字符"
+            problems[f"{prefix}.serial_number"] = N_("序列号最多 64 个字符")
         if not problems:
             parsed.append(PartLine(code, quantity or 0, name, serial))
     if problems:
         first = next(iter(problems))
-        raise FieldInputError(f"配件第 {_line_number(first)} 行：{problems[first]}", problems)
+        line = {"line": _line_number(first), "problem": Message(problems[first])}
+        raise FieldInputError(Message(N_("配件第 %(line)s 行：%(problem)s"), line), problems)
     return parsed
 
 
@@ -200,18 +209,26 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.0f} MB"
 
 
+def photo_name(filename: str, index: int) -> str:
+    """How messages name a photo: its file name, else its place (第 2 张)."""
+    return filename or Message(N_("第 %(number)s 张"), {"number": index + 1})
+
+
 def photo(upload: Upload, index: int = 0) -> CheckedFile:
     """One photo: JPEG/PNG/WEBP by content, not empty, at most 5 MB."""
-    shown = upload.filename or f"第 {index + 1} 张"
+    shown = {"name": photo_name(upload.filename, index)}
     field = f"photos[{index}]"
     if not upload.data:
-        raise FieldInputError(f"照片「{shown}」是空文件", {field: "空文件"})
+        raise FieldInputError(Message(N_("照片「%(name)s」是空文件"), shown), {field: "空文件"})
     if len(upload.data) > MAX_PHOTO_BYTES:
-        message = f"照片「{shown}」超过 {_megabytes(MAX_PHOTO_BYTES)}，请压缩后再上传"
-        raise FieldInputError(message, {field: f"超过 {_megabytes(MAX_PHOTO_BYTES)}"})
+        too_big = Message(
+            N_("照片「%(name)s」超过 %(size)s，请压缩后再上传"), {**shown, "size": _megabytes(MAX_PHOTO_BYTES)}
+        )
+        raise FieldInputError(too_big, {field: f"超过 {_megabytes(MAX_PHOTO_BYTES)}"})
     content_type = image_type(upload.data)
     if content_type is None:
-        raise FieldInputError(f"照片「{shown}」不是 JPEG、PNG 或 WEBP 图片", {field: "只支持 JPEG、PNG、WEBP"})
+        not_image = Message(N_("照片「%(name)s」不是 JPEG、PNG 或 WEBP 图片"), shown)
+        raise FieldInputError(not_image, {field: "只支持 JPEG、PNG、WEBP"})
     name = safe_filename(upload.filename, content_type, f"photo-{index + 1}")
     return CheckedFile(name, content_type, upload.data, hashlib.sha256(upload.data).hexdigest())
 
@@ -220,21 +237,21 @@ def photos(uploads: Sequence[Upload], *, required: bool) -> list[CheckedFile]:
     """Up to 6 photos per submission (at least one when ``required``)."""
     if not uploads:
         if required:
-            raise FieldInputError("请至少上传一张现场照片", {"photos": "请至少上传一张"})
+            raise FieldInputError(N_("请至少上传一张现场照片"), {"photos": "请至少上传一张"})
         return []
     if len(uploads) > MAX_PHOTOS:
-        raise FieldInputError(f"每次最多上传 {MAX_PHOTOS} 张照片", {"photos": f"最多 {MAX_PHOTOS} 张"})
+        raise FieldInputError(TOO_MANY_PHOTOS, {"photos": f"最多 {MAX_PHOTOS} 张"})
     return [photo(upload, index) for index, upload in enumerate(uploads)]
 
 
 def signature(data: bytes) -> CheckedFile:
     """The customer's signature: a PNG image of at most 512 KB."""
     if not data:
-        raise FieldInputError("请先让客户签名", {"signature": "签名为空"})
+        raise FieldInputError(N_("请先让客户签名"), {"signature": "签名为空"})
     if len(data) > MAX_SIGNATURE_BYTES:
-        raise FieldInputError("签名图片不能超过 512 KB", {"signature": "超过 512 KB"})
+        raise FieldInputError(N_("签名图片不能超过 512 KB"), {"signature": "超过 512 KB"})
     if image_type(data) != "image/png":
-        raise FieldInputError("签名须为 PNG 图片", {"signature": "只支持 PNG"})
+        raise FieldInputError(N_("签名须为 PNG 图片"), {"signature": "只支持 PNG"})
     return CheckedFile("signature.png", "image/png", data, hashlib.sha256(data).hexdigest())
 
 
@@ -245,7 +262,7 @@ def confirmation_code(value: str | None) -> str:
     """The six digits the customer read out."""
     code = (value or "").strip()
     if not _CODE.fullmatch(code):
-        raise FieldInputError("确认码应为 6 位数字", {"code": "应为 6 位数字"})
+        raise FieldInputError(N_("确认码应为 6 位数字"), {"code": "应为 6 位数字"})
     return code
 
 

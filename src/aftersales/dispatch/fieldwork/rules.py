@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from aftersales.core.i18n import N_, Label, Message
 from aftersales.dispatch.enums import FieldEventType
 from aftersales.tickets.enums import EventType, TicketStatus
 
@@ -77,29 +78,6 @@ STATE_EVENTS: dict[str, FieldState] = {
     FieldEventType.CHECK_OUT.value: F.CHECKED_OUT,
 }
 
-STATE_LABELS = {
-    F.UNASSIGNED: "待派单",
-    F.ASSIGNED: "待接单",
-    F.ACCEPTED: "已接单",
-    F.ON_THE_WAY: "在路上",
-    F.ON_SITE: "在现场",
-    F.CHECKED_OUT: "已离场",
-    F.DECLINED: "已拒单",
-}
-ACTION_LABELS = {
-    FieldAction.ACCEPT: "接单",
-    FieldAction.DECLINE: "拒单",
-    FieldAction.ON_THE_WAY: "出发",
-    FieldAction.CHECK_IN: "上门签到",
-    FieldAction.DIAGNOSIS: "检测诊断",
-    FieldAction.PARTS: "登记配件",
-    FieldAction.RESULT: "结果反馈",
-    FieldAction.PHOTO: "补充照片",
-    FieldAction.CONFIRMATION_CODE: "发送确认码",
-    FieldAction.CONFIRMATION: "客户确认",
-    FieldAction.CHECK_OUT: "离场签退",
-}
-
 
 @dataclass(frozen=True)
 class FieldProgress:
@@ -136,31 +114,34 @@ def progress(event_types: Iterable[str], *, is_assigned: bool) -> FieldProgress:
 
 
 def refusal(action: FieldAction, current: FieldProgress, status: TicketStatus | str) -> str | None:
-    """Why ``action`` is not allowed now (Chinese, for the technician), or None when it is."""
+    """Why ``action`` is not allowed now (a marked message for the technician; states and steps as
+    ``Label``s of ``field_state`` and ``field_action``), or None when it is."""
     states, statuses = ALLOWED[action]
     status = TicketStatus(status)
+    step = Label("field_action", action.value)
     if current.state in (F.UNASSIGNED, F.DECLINED):
-        return "任务已退回调度，不能继续操作"
+        return N_("任务已退回调度，不能继续操作")
     if status in (T.CLOSED, T.CANCELLED, T.VISITED):
-        return "工单已结束，不能继续操作"
+        return N_("工单已结束，不能继续操作")
     if current.state not in states:
         if current.state == F.ASSIGNED:
-            return "请先接单"
+            return N_("请先接单")
         if F.ON_SITE in states:
-            return "请先上门签到"
+            return N_("请先上门签到")
         if current.state == F.ON_SITE:
-            return "您正在现场，请先完成或离场签退"
-        return f"任务当前为「{STATE_LABELS[current.state]}」，不能「{ACTION_LABELS[action]}」"
+            return N_("您正在现场，请先完成或离场签退")
+        state = Label("field_state", current.state.value)
+        return Message(N_("任务当前为「%(state)s」，不能「%(action)s」"), {"state": state, "action": step})
     if status not in statuses:
         if status == T.ON_HOLD:
-            return "工单挂起中，请先恢复"
+            return N_("工单挂起中，请先恢复")
         if action in (FieldAction.CONFIRMATION_CODE, FieldAction.CONFIRMATION):
-            return "请先提交处理结果，再请客户确认"
+            return N_("请先提交处理结果，再请客户确认")
         if status == T.RESOLVED:
-            return "已反馈处理结果"
-        return f"工单当前状态不能「{ACTION_LABELS[action]}」"
+            return N_("已反馈处理结果")
+        return Message(N_("工单当前状态不能「%(action)s」"), {"action": step})
     if action in (FieldAction.CONFIRMATION_CODE, FieldAction.CONFIRMATION) and current.is_confirmed:
-        return "客户已确认本次结果"
+        return N_("客户已确认本次结果")
     return None
 
 

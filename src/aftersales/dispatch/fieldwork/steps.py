@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.i18n import N_
 from aftersales.dispatch.enums import FieldEventType
 from aftersales.dispatch.fieldwork import common
 from aftersales.dispatch.fieldwork import inputs as field_inputs
@@ -34,6 +35,8 @@ def accept(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, note
         ticket=ticket,
         event_type=FieldEventType.ACCEPT,
         note="已接单" + (f"：{extra}" if extra else ""),
+        note_key="fieldwork.accepted_with_note" if extra else "fieldwork.accepted",
+        note_params={"note": extra or ""},
     )
 
 
@@ -42,7 +45,7 @@ def decline(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, rea
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.DECLINE)
     with common.refused_input():
         text = field_inputs.text(
-            reason, field="reason", label="拒单原因", max_length=field_inputs.MAX_REASON, required=True
+            reason, field="reason", label=N_("拒单原因"), max_length=field_inputs.MAX_REASON, required=True
         )
     assigner = session.scalar(
         select(TicketEvent.actor_id)
@@ -57,7 +60,7 @@ def decline(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, rea
         ticket_id=ticket.id,
         note=f"拒单：{text}，已退回调度台",
         event_type=FieldEventType.DECLINE,
-        data={"reason": text},
+        data={"reason": text, "note_key": "fieldwork.declined", "note_params": {"reason": text}},
     )
     if assigner is not None and assigner != actor.user_id:
         event = common.latest_event(session, ticket.id, FieldEventType.DECLINE)
@@ -66,8 +69,7 @@ def decline(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, rea
             clock=clock,
             kind="job_declined",
             dedupe_key=f"job-declined:{event.id}",
-            subject=f"工单 {ticket.number} 被拒单",
-            body=f"{actor.username} 拒绝了工单 {ticket.number}：{text}。工单已退回调度台，请重新派单。",
+            context={"ticket_number": ticket.number, "technician": actor.username, "reason": text},
             recipient_user_id=assigner,
             ticket_id=ticket.id,
         )
@@ -90,7 +92,14 @@ def on_the_way(
     address = ticket.address
     target = field_inputs.address_point(address.longitude, address.latitude) if address else None
     eta = round(rules.StraightLineTravel().minutes(position, target)) if position and target else None
-    common.contact_first(session, clock=clock, actor=actor, ticket=ticket, note="技术员已联系客户，准备出发")
+    common.contact_first(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket=ticket,
+        note="技术员已联系客户，准备出发",
+        note_key="fieldwork.contacted_before_leaving",
+    )
     if position is not None:
         common.remember_position(session, clock=clock, actor=actor, position=position)
     arrival = f"，预计约 {eta} 分钟到达" if eta is not None else ""
@@ -102,14 +111,15 @@ def on_the_way(
         event_type=FieldEventType.ON_THE_WAY,
         note=f"已出发{arrival}",
         data={"longitude": longitude, "latitude": latitude, "eta_minutes": eta},
+        note_key="fieldwork.on_the_way" if eta is None else "fieldwork.on_the_way_eta",
+        note_params={"minutes": eta if eta is not None else ""},
     )
     notifications_service.enqueue(
         session,
         clock=clock,
         kind="on_the_way",
         dedupe_key=f"on-the-way:{event.id}",
-        subject=f"工单 {ticket.number} 师傅已出发",
-        body=f"您好，为您服务的师傅已出发{arrival}，请保持电话畅通。工单号 {ticket.number}。",
+        context={"ticket_number": ticket.number, "eta_minutes": eta},
         channel=Channel.SMS,
         recipient_address=ticket.customer.phone,
         ticket_id=ticket.id,
@@ -132,18 +142,28 @@ def check_in(
     ticket, current = common.start(session, actor, ticket_id, FieldAction.CHECK_IN)
     with common.refused_input():
         position = field_inputs.check_in_point(longitude, latitude)
-        extra = field_inputs.text(note, field="note", label="说明", max_length=field_inputs.MAX_NOTE)
+        extra = field_inputs.text(note, field="note", label=N_("说明"), max_length=field_inputs.MAX_NOTE)
     address = ticket.address
     target = field_inputs.address_point(address.longitude, address.latitude) if address else None
     km = field_inputs.distance_km(position, target)
     far = field_inputs.is_far_from_address(km)
     if km is None:
         where = "客户地址无坐标，未核对距离"
+        place: dict[str, object] = {"key": "fieldwork.address_unknown"}
     elif far:
         where = f"距客户地址约 {km:.1f} 公里，超过 1 公里，请核实"
+        place = {"key": "fieldwork.far_from_address", "params": {"km": f"{km:.1f}"}}
     else:
         where = f"距客户地址约 {km * 1000:.0f} 米"
-    common.contact_first(session, clock=clock, actor=actor, ticket=ticket, note="技术员已联系客户并上门")
+        place = {"key": "fieldwork.near_address", "params": {"metres": f"{km * 1000:.0f}"}}
+    common.contact_first(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket=ticket,
+        note="技术员已联系客户并上门",
+        note_key="fieldwork.contacted_on_arrival",
+    )
     common.remember_position(session, clock=clock, actor=actor, position=position)
     visit = current.visits + 1
     return tickets_service.apply_event(
@@ -159,6 +179,8 @@ def check_in(
             "distance_km": km,
             "far_from_address": far,
             "visit": visit,
+            "note_key": "fieldwork.checked_in_with_note" if extra else "fieldwork.checked_in",
+            "note_params": {"visit": visit, "where": place, "note": extra or ""},
         },
     )
 
@@ -170,9 +192,9 @@ def diagnosis(
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.DIAGNOSIS)
     with common.refused_input():
         found = field_inputs.text(
-            fault, field="fault", label="故障结论", max_length=field_inputs.MAX_FAULT, required=True
+            fault, field="fault", label=N_("故障结论"), max_length=field_inputs.MAX_FAULT, required=True
         )
-        extra = field_inputs.text(note, field="note", label="说明", max_length=field_inputs.MAX_NOTE)
+        extra = field_inputs.text(note, field="note", label=N_("说明"), max_length=field_inputs.MAX_NOTE)
     return common.record(
         session,
         clock=clock,
@@ -181,6 +203,8 @@ def diagnosis(
         event_type=FieldEventType.DIAGNOSIS,
         note=f"检测结论：{found}" + (f"。{extra}" if extra else ""),
         data={"fault": found, "note": extra},
+        note_key="fieldwork.diagnosis_with_note" if extra else "fieldwork.diagnosis",
+        note_params={"fault": found, "note": extra or ""},
     )
 
 
@@ -191,7 +215,8 @@ def parts_used(
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.PARTS)
     with common.refused_input():
         parsed = field_inputs.part_lines(lines)
-    summary = "、".join(f"{line.name or line.part_code}×{line.quantity}" for line in parsed)
+    items = [f"{line.name or line.part_code}×{line.quantity}" for line in parsed]
+    summary = "、".join(items)
     return common.record(
         session,
         clock=clock,
@@ -200,6 +225,8 @@ def parts_used(
         event_type=FieldEventType.PARTS_USED,
         note=f"使用配件：{summary}",
         data={"lines": [line.as_data() for line in parsed]},
+        note_key="fieldwork.parts_used",
+        note_params={"parts": {"join": "、", "items": items}},
     )
 
 
@@ -210,7 +237,7 @@ def result(
     ticket, _ = common.start(session, actor, ticket_id, FieldAction.RESULT)
     with common.refused_input():
         outcome = field_inputs.text(
-            note, field="note", label="处理结果", max_length=field_inputs.MAX_NOTE, required=True
+            note, field="note", label=N_("处理结果"), max_length=field_inputs.MAX_NOTE, required=True
         )
     with common.refused_input(attachment=True):
         checked = field_inputs.photos(photos, required=True)
@@ -246,6 +273,8 @@ def add_photos(
         event_type=FieldEventType.PHOTO,
         note=f"上传现场照片 {len(checked)} 张" + (f"：{extra}" if extra else ""),
         data={"photos": len(checked)},
+        note_key="fieldwork.photos_with_note" if extra else "fieldwork.photos",
+        note_params={"count": len(checked), "note": extra or ""},
     )
     for file in checked:
         common.store(session, clock=clock, actor=actor, ticket=ticket, event=event, kind="photo", file=file)

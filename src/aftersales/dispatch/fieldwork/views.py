@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, undefer
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.errors import NotFoundError
+from aftersales.core.i18n import N_
 from aftersales.dispatch.enums import FieldEventType
 from aftersales.dispatch.fieldwork import common
 from aftersales.dispatch.fieldwork import rules as field_rules
@@ -127,5 +128,7 @@ def get_attachment(session: Session, *, actor: Actor, ticket_id: int, attachment
         .where(TicketAttachment.id == attachment_id, TicketAttachment.ticket_id == ticket_id)
     )
     if attachment is None:
-        raise NotFoundError(f"附件 {attachment_id} 不存在", code="ticket.attachment_not_found")
+        raise NotFoundError(
+            N_("附件 %(attachment)s 不存在"), {"attachment": attachment_id}, code="ticket.attachment_not_found"
+        )
     return attachment

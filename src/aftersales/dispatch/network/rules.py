@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
+from typing import Any, Protocol
+
+from aftersales.core.i18n import N_, Message
 
 EARTH_RADIUS_KM = 6371.0088
 ROAD_FACTOR = 1.35
@@ -74,9 +76,13 @@ class StraightLineTravel:
 def validate_point(longitude: float | None, latitude: float | None) -> tuple[float, float]:
     """A (longitude, latitude) inside mainland China's bounding box, or ValueError with the reason."""
     if longitude is None or latitude is None:
-        raise ValueError("地址没有坐标，无法估算路程")
+        raise ValueError(Message(N_("地址没有坐标，无法估算路程")))
     if not (73.0 <= longitude <= 135.5 and 3.5 <= latitude <= 53.6):
-        raise ValueError(f"坐标 ({longitude}, {latitude}) 不在中国境内")
+        raise ValueError(
+            Message(
+                N_("坐标 (%(longitude)s, %(latitude)s) 不在中国境内"), {"longitude": longitude, "latitude": latitude}
+            )
+        )
     return (longitude, latitude)
 
 
@@ -131,6 +137,8 @@ class Verdict:
     reason: str
     eta_minutes: float
     km: float
+    # The reason as a timeline note ({"key": ..., "params": ...}) that the console shows in its language.
+    reason_note: dict[str, Any]
 
 
 def in_area(tech: TechnicianView, job: JobView) -> bool:
@@ -150,20 +158,44 @@ def judge(
     eta = travel.minutes(tech.position, job.position)
     needed = required_skill(job.kind, job.product_model)
     if not has_skill(tech.skills, needed):
-        return Verdict(False, f"技能不符（需要 {needed}）", eta, km)
+        return Verdict(False, f"技能不符（需要 {needed}）", eta, km, _note("dispatch.skill_mismatch", skill=needed))
     if not in_area(tech, job):
-        return Verdict(False, "不在服务区域", eta, km)
+        return Verdict(False, "不在服务区域", eta, km, _note("dispatch.outside_area"))
     if now_local.date() in tech.days_off or not (tech.shift_start <= now_local.time() < tech.shift_end):
-        return Verdict(False, "不在班", eta, km)
+        return Verdict(False, "不在班", eta, km, _note("dispatch.off_shift"))
     if tech.point_hours is not None and not (tech.point_hours[0] <= now_local.time() < tech.point_hours[1]):
-        return Verdict(False, "网点未营业", eta, km)
+        return Verdict(False, "网点未营业", eta, km, _note("dispatch.point_closed"))
     if tech.jobs_today >= tech.max_jobs:
-        return Verdict(False, f"今日已满负荷（{tech.jobs_today}/{tech.max_jobs}）", eta, km)
+        load = {"jobs": tech.jobs_today, "limit": tech.max_jobs}
+        return Verdict(
+            False, f"今日已满负荷（{tech.jobs_today}/{tech.max_jobs}）", eta, km, _note("dispatch.fully_booked", **load)
+        )
     if tech.point_capacity is not None and tech.point_load >= tech.point_capacity:
-        return Verdict(False, f"网点接单已满（{tech.point_load}/{tech.point_capacity}）", eta, km)
+        load = {"load": tech.point_load, "capacity": tech.point_capacity}
+        return Verdict(
+            False,
+            f"网点接单已满（{tech.point_load}/{tech.point_capacity}）",
+            eta,
+            km,
+            _note("dispatch.point_full", **load),
+        )
+    minutes = f"{eta:.0f}"
     if job.onsite_due_at is not None and now_utc + timedelta(minutes=eta) > job.onsite_due_at:
-        return Verdict(False, f"无法在上门时限前到达（约 {eta:.0f} 分钟）", eta, km)
-    return Verdict(True, f"可在约 {eta:.0f} 分钟内到达，今日已有 {tech.jobs_today} 单", eta, km)
+        return Verdict(
+            False, f"无法在上门时限前到达（约 {minutes} 分钟）", eta, km, _note("dispatch.too_late", minutes=minutes)
+        )
+    return Verdict(
+        True,
+        f"可在约 {minutes} 分钟内到达，今日已有 {tech.jobs_today} 单",
+        eta,
+        km,
+        _note("dispatch.reachable", minutes=minutes, jobs=tech.jobs_today),
+    )
+
+
+def _note(key: str, **params: object) -> dict[str, Any]:
+    """A reason as a timeline note: its message key and parameters."""
+    return {"key": key, "params": params}
 
 
 def rank(candidates: list[tuple[TechnicianView, Verdict]]) -> list[tuple[TechnicianView, Verdict]]:

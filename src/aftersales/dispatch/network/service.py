@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.i18n import N_, Message, message_of
 from aftersales.core.timeutil import to_local
 from aftersales.dispatch.enums import EVENT_OWNER, DispatchEventType
 from aftersales.dispatch.errors import InvalidDispatchInputError
@@ -35,7 +37,8 @@ def _point(longitude: float | None, latitude: float | None, field: str) -> tuple
     try:
         return rules.validate_point(longitude, latitude)
     except ValueError as error:
-        raise InvalidDispatchInputError(str(error), fields={field: str(error)}) from None
+        problem = message_of(error)
+        raise InvalidDispatchInputError(problem, fields={field: problem}) from None
 
 
 def set_service_point(
@@ -55,17 +58,21 @@ def set_service_point(
     """Create or replace an organisation's service point (where, which area, how much, when open)."""
     _point(longitude, latitude, "longitude")
     if kind not in {"hq_tech_center", "regional_provider", "quick_repair_point", "service_center"}:
-        raise InvalidDispatchInputError(f"未知的网点类型 {kind}", fields={"kind": kind})
+        raise InvalidDispatchInputError(N_("未知的网点类型 %(kind)s"), {"kind": kind}, fields={"kind": kind})
     if not adcodes and not radius_km:
-        raise InvalidDispatchInputError("服务区域需要区县编码或服务半径", fields={"adcodes": "需要区县编码或服务半径"})
+        raise InvalidDispatchInputError(
+            N_("服务区域需要区县编码或服务半径"), fields={"adcodes": "需要区县编码或服务半径"}
+        )
     if city_type not in rules.SPEED_KMH:
-        raise InvalidDispatchInputError(f"未知的城市类型 {city_type}", fields={"city_type": city_type})
+        raise InvalidDispatchInputError(
+            N_("未知的城市类型 %(city_type)s"), {"city_type": city_type}, fields={"city_type": city_type}
+        )
     if not (_HHMM.match(opens) and _HHMM.match(closes)) or opens >= closes:
         raise InvalidDispatchInputError(
-            "营业时间应为 HH:MM-HH:MM 且开始早于结束", fields={"opens": opens, "closes": closes}
+            N_("营业时间应为 HH:MM-HH:MM 且开始早于结束"), fields={"opens": opens, "closes": closes}
         )
     if capacity_per_day < 1:
-        raise InvalidDispatchInputError("每日接单能力至少为 1", fields={"capacity_per_day": capacity_per_day})
+        raise InvalidDispatchInputError(N_("每日接单能力至少为 1"), fields={"capacity_per_day": capacity_per_day})
     point = session.get(ServicePoint, organisation_id) or ServicePoint(organisation_id=organisation_id)
     point.opens, point.closes = opens, closes
     point.kind, point.longitude, point.latitude = kind, longitude, latitude
@@ -98,23 +105,28 @@ def set_technician(
     _point(longitude, latitude, "home")
     bad = [skill for skill in skills if not _SKILL.match(skill)]
     if bad or not skills:
+        skills_given = ", ".join(bad) if bad else Message(N_("为空"))
         raise InvalidDispatchInputError(
-            f"技能格式应为 产品线:类型，如 lock:repair（{', '.join(bad) or '为空'}）", fields={"skills": bad}
+            N_("技能格式应为 产品线:类型，如 lock:repair（%(skills)s）"),
+            {"skills": skills_given},
+            fields={"skills": bad},
         )
     if not all(_HHMM.match(value) for value in shift) or shift[0] >= shift[1]:
-        raise InvalidDispatchInputError("班次应为 HH:MM-HH:MM 且开始早于结束", fields={"shift": list(shift)})
+        raise InvalidDispatchInputError(N_("班次应为 HH:MM-HH:MM 且开始早于结束"), fields={"shift": list(shift)})
     if not 1 <= max_jobs_per_day <= 50:
         raise InvalidDispatchInputError(
-            "每日最多接单数应在 1 到 50 之间", fields={"max_jobs_per_day": max_jobs_per_day}
+            N_("每日最多接单数应在 1 到 50 之间"), fields={"max_jobs_per_day": max_jobs_per_day}
         )
     if lunch_break is not None and (
         not all(_HHMM.match(value) for value in lunch_break)
         or not shift[0] <= lunch_break[0] < lunch_break[1] <= shift[1]
     ):
-        raise InvalidDispatchInputError("午休应为 HH:MM-HH:MM，且在班次之内", fields={"lunch_break": list(lunch_break)})
+        raise InvalidDispatchInputError(
+            N_("午休应为 HH:MM-HH:MM，且在班次之内"), fields={"lunch_break": list(lunch_break)}
+        )
     cleaned = [item.strip() for item in certificates or [] if item.strip()]
     if any(len(item) > 64 for item in cleaned):
-        raise InvalidDispatchInputError("证书名称不能超过 64 个字", fields={"certificates": cleaned})
+        raise InvalidDispatchInputError(N_("证书名称不能超过 64 个字"), fields={"certificates": cleaned})
     profile = session.get(Technician, user_id) or Technician(user_id=user_id)
     profile.break_start, profile.break_end = lunch_break if lunch_break is not None else (None, None)
     profile.certificates = cleaned
@@ -164,6 +176,7 @@ class Candidate:
     eta_minutes: float
     km: float
     is_provider: bool
+    reason_note: dict[str, Any]  # the reason as a timeline note: {"key": ..., "params": ...}
 
 
 def candidates(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) -> list[Candidate]:
@@ -171,7 +184,7 @@ def candidates(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) 
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
     address = ticket.address
     if address is None:
-        raise InvalidDispatchInputError("工单没有地址，无法派单", fields={"address": "缺少地址"})
+        raise InvalidDispatchInputError(N_("工单没有地址，无法派单"), fields={"address": "缺少地址"})
     position = _point(address.longitude, address.latitude, "address")
     onsite = next((t for t in ticket.sla_targets if t.kind == TargetKind.ONSITE and t.met_at is None), None)
     job = rules.JobView(
@@ -224,6 +237,7 @@ def candidates(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) 
             round(verdict.eta_minutes, 1),
             round(verdict.km, 2),
             view.is_provider,
+            verdict.reason_note,
         )
         for view, verdict in rules.rank(judged)
     ]
@@ -236,22 +250,38 @@ class DispatchResult:
     candidates: list[Candidate]
 
 
-def auto_dispatch(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) -> DispatchResult:
+def auto_dispatch(
+    session: Session, *, clock: Clock, actor: Actor, ticket_id: int, found: list[Candidate] | None = None
+) -> DispatchResult:
     """Give the ticket to the best eligible technician (a provider when no in-house one fits);
-    otherwise leave it in the dispatcher queue. The reason goes on the ticket either way."""
-    found = candidates(session, clock=clock, actor=actor, ticket_id=ticket_id)
+    otherwise leave it in the dispatcher queue. The reason goes on the ticket either way.
+
+    ``found``: the candidates as judged a moment ago in a read-only transaction (the dispatch job judges
+    outside its write transaction, so SQLite's single writer is held only for the assignment)."""
+    if found is None:
+        found = candidates(session, clock=clock, actor=actor, ticket_id=ticket_id)
     best = next((candidate for candidate in found if candidate.eligible), None)
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
     if best is None:
         reasons = "；".join(f"{c.username}：{c.reason}" for c in found[:5]) or "没有登记技术员档案"
         note = f"自动派单未找到合适人选，转调度台：{reasons}"
+        why: dict[str, Any] = (
+            {"join": "；", "items": [_candidate_note(c) for c in found[:5]]}
+            if found
+            else {"key": "dispatch.no_technicians"}
+        )
         record_decision(
             session,
             clock=clock,
             actor=actor,
             ticket=ticket,
             note=note,
-            data={"assigned_to": None, "candidates": _top(found)},
+            data={
+                "assigned_to": None,
+                "candidates": _top(found),
+                "note_key": "dispatch.nobody_fits",
+                "note_params": {"reasons": why},
+            },
         )
         return DispatchResult(None, note, found)
     tickets_service.update_ticket(
@@ -264,7 +294,12 @@ def auto_dispatch(session: Session, *, clock: Clock, actor: Actor, ticket_id: in
         actor=actor,
         ticket=ticket,
         note=note,
-        data={"assigned_to": best.username, "candidates": _top(found)},
+        data={
+            "assigned_to": best.username,
+            "candidates": _top(found),
+            "note_key": "dispatch.assigned_to_provider" if best.is_provider else "dispatch.assigned",
+            "note_params": {"username": best.username, "reason": best.reason_note, "km": best.km},
+        },
     )
     return DispatchResult(best.username, note, found)
 
@@ -277,6 +312,11 @@ def record_decision(
         session, clock=clock, actor=actor, ticket=ticket, event_type=DispatchEventType.DISPATCH, note=note, data=data
     )
     session.flush()
+
+
+def _candidate_note(candidate: Candidate) -> dict[str, Any]:
+    """One candidate and why not (``tech_a：不在班``) as a part of a timeline note."""
+    return {"key": "dispatch.candidate", "params": {"username": candidate.username, "reason": candidate.reason_note}}
 
 
 def _top(found: list[Candidate]) -> list[dict[str, object]]:

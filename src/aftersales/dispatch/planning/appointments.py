@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.i18n import N_, Joined
 from aftersales.core.timeutil import to_local
 from aftersales.dispatch.enums import EVENT_OWNER, DispatchEventType
 from aftersales.dispatch.errors import InvalidDispatchInputError
@@ -40,20 +41,20 @@ def book(
     """Book (or re-book) the visit window; the previous booking is kept as rescheduled."""
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor, for_update=True)
     if ticket.status not in OPEN_STATUSES:
-        raise InvalidDispatchInputError("工单已结束，不能预约", fields={"status": str(ticket.status)})
+        raise InvalidDispatchInputError(N_("工单已结束，不能预约"), fields={"status": str(ticket.status)})
     if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidDispatchInputError("预约时间需要带时区", fields={"start": "需要时区"})
+        raise InvalidDispatchInputError(N_("预约时间需要带时区"), fields={"start": "需要时区"})
     now = clock.now()
     local_start, local_end = to_local(start), to_local(end)
     problems = {}
     if start <= now:
-        problems["start"] = "预约时间必须晚于现在"
+        problems["start"] = N_("预约时间必须晚于现在")
     if not SHORTEST <= end - start <= LONGEST:
-        problems["end"] = "预约时段应在 30 分钟到 4 小时之间"
+        problems["end"] = N_("预约时段应在 30 分钟到 4 小时之间")
     if local_start.date() != local_end.date() or local_start.time() < EARLIEST or local_end.time() > LATEST:
-        problems["start"] = problems.get("start") or "预约时段须在同一天 08:00–21:00 之间"
+        problems["start"] = problems.get("start") or N_("预约时段须在同一天 08:00–21:00 之间")
     if problems:
-        raise InvalidDispatchInputError("；".join(problems.values()), fields=problems)
+        raise InvalidDispatchInputError(Joined(problems.values()), fields=problems)
     previous = list(
         session.scalars(select(Appointment).where(Appointment.ticket_id == ticket_id, Appointment.status == "booked"))
     )
@@ -72,6 +73,16 @@ def book(
     session.flush()
     text = f"{local_start:%m月%d日 %H:%M}–{local_end:%H:%M}"
     verb = "改约" if previous else "预约"
+    window = {
+        "key": "date.window",
+        "params": {
+            "month": f"{local_start:%m}",
+            "day": f"{local_start:%d}",
+            "start": f"{local_start:%H:%M}",
+            "end": f"{local_end:%H:%M}",
+        },
+    }
+    note_key = ("dispatch.rebooked" if previous else "dispatch.booked") + ("_with_note" if note else "")
     tickets_service.record_event(
         session,
         clock=clock,
@@ -84,6 +95,8 @@ def book(
             "start": start.isoformat(),
             "end": end.isoformat(),
             "rescheduled": bool(previous),
+            "note_key": note_key,
+            "note_params": {"window": window, "note": note or ""},
         },
     )
     notifications_service.enqueue(
@@ -91,8 +104,7 @@ def book(
         clock=clock,
         kind="appointment",
         dedupe_key=f"appointment:{appointment.id}",
-        subject=f"工单 {ticket.number} 上门时间{'已变更' if previous else '已确认'}",
-        body=f"您好，您的工单 {ticket.number} 上门时间{'已改为' if previous else '为'} {text}，师傅出发前会与您联系。",
+        context={"ticket_number": ticket.number, "window": text, "rescheduled": bool(previous)},
         channel=Channel.SMS,
         recipient_address=ticket.customer.phone,
         ticket_id=ticket.id,

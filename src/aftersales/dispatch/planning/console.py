@@ -21,7 +21,7 @@ from aftersales.dispatch.planning import service as dayplans
 from aftersales.tickets import service as tickets_service
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.messages import domain_message
-from aftersales.web.pages import is_htmx, redirect
+from aftersales.web.pages import form_errors, is_htmx, redirect
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
@@ -74,24 +74,14 @@ def build(
 ) -> Response:
     """Optimise the day again (the previous plan is kept as superseded)."""
     require_role(signed, *PLAN_ROLES)
-    _ = gettext_for(request)
-    try:
+
+    def redraw(error: DomainError, status: int) -> Response:
+        context = {"areas": _areas(session), "area": area, "day": day.isoformat(), "plan": None, "routes": []}
+        context["error"] = domain_message(error, gettext_for(request))
+        return render(request, "dispatch/plan.html", context, status_code=status)
+
+    with form_errors(request, session, redraw):
         dayplans.build_plan(session, clock=clock, actor=signed.actor, area=area, day=day, seconds=5.0)
-    except DomainError as error:
-        session.rollback()
-        return render(
-            request,
-            "dispatch/plan.html",
-            {
-                "areas": _areas(session),
-                "area": area,
-                "day": day.isoformat(),
-                "plan": None,
-                "routes": [],
-                "error": domain_message(error, _),
-            },
-            status_code=422,
-        )
     commit(session)
     return redirect(request, f"/console/plans?area={area}&day={day.isoformat()}")
 

@@ -16,6 +16,7 @@ from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import DomainError
+from aftersales.core.i18n import N_, message_of
 from aftersales.core.timeutil import to_local
 from aftersales.dispatch.enums import EVENT_OWNER, DispatchEventType
 from aftersales.dispatch.errors import InvalidDispatchInputError
@@ -53,12 +54,14 @@ def insert_emergency(
     started = timer.perf_counter()
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
     if ticket.status not in dayplans.PLANNABLE_STATUSES or ticket.kind not in dayplans.FIELD_KINDS:
-        raise InvalidDispatchInputError("只有未完成的安装或维修工单可以紧急插单", fields={"status": str(ticket.status)})
+        raise InvalidDispatchInputError(
+            N_("只有未完成的安装或维修工单可以紧急插单"), fields={"status": str(ticket.status)}
+        )
     if ticket.address is None or ticket.address.city is None:
-        raise InvalidDispatchInputError("工单没有可识别的城市地址", fields={"address": "缺少地址"})
+        raise InvalidDispatchInputError(N_("工单没有可识别的城市地址"), fields={"address": "缺少地址"})
     onsite = next((t for t in ticket.sla_targets if t.kind == TargetKind.ONSITE and t.met_at is None), None)
     if onsite is None:
-        raise InvalidDispatchInputError("工单没有待达成的上门时限", fields={"priority": str(ticket.priority)})
+        raise InvalidDispatchInputError(N_("工单没有待达成的上门时限"), fields={"priority": str(ticket.priority)})
     now = clock.now()
     day = to_local(now).date()
     origin, area = inputs.origin_of(day), rules.canonical_city(ticket.address.city)
@@ -67,7 +70,8 @@ def insert_emergency(
     try:
         emergency = inputs.stop_for(ticket, origin=origin, now=now, profiles=profiles, booking=None, pinned=False)
     except ValueError as error:
-        raise InvalidDispatchInputError(str(error), fields={"address": str(error)}) from None
+        problem = message_of(error)
+        raise InvalidDispatchInputError(problem, fields={"address": problem}) from None
     plan = dayplans.active_plan(session, area=area, day=day)
     travel = rules.StraightLineTravel(inputs.city_type(profiles))
     routes = _plan_routes(session, plan, origin=origin, now=now, profiles=profiles, exclude=ticket.id)
@@ -81,7 +85,7 @@ def insert_emergency(
         replan_seconds=seconds,
     )
     if outcome.technician_id is None or outcome.arrival is None:
-        _escalate(session, clock=clock, actor=actor, ticket=ticket, reason=outcome.reason)
+        _escalate(session, clock=clock, actor=actor, ticket=ticket, reason=outcome.reason, note=outcome.reason_note)
         return EmergencyResult(None, outcome.reason, outcome.method, None, plan.id if plan else None, _ms(started))
     if plan is None:
         plan = dayplans.new_plan(
@@ -99,7 +103,12 @@ def insert_emergency(
     for dropped_id in outcome.dropped:
         # Back to the dispatcher queue (the board lists unassigned jobs), with the reason on the timeline.
         note = f"因紧急工单 {ticket.number} 插单，原计划的上门无法保持，已退回调度台重新安排"
-        data: dict[str, object] = {"plan_id": plan.id, "dropped_for": ticket.id}
+        data: dict[str, object] = {
+            "plan_id": plan.id,
+            "dropped_for": ticket.id,
+            "note_key": "dispatch.dropped_for_emergency",
+            "note_params": {"number": ticket.number},
+        }
         if tickets_service.get_ticket(session, dropped_id).assignee_id is not None:
             tickets_service.unassign_ticket(
                 session,
@@ -152,16 +161,26 @@ def insert_emergency(
         ticket=ticket,
         username=owner,
         note=f"紧急插单：{outcome.reason}",
-        data={"plan_id": plan.id, "technician": owner, "method": outcome.method, "eta": eta.isoformat()},
+        data={
+            "plan_id": plan.id,
+            "technician": owner,
+            "method": outcome.method,
+            "eta": eta.isoformat(),
+            "note_key": "dispatch.emergency",
+            "note_params": {"reason": outcome.reason_note},
+        },
     )
     notifications_service.enqueue(
         session,
         clock=clock,
         kind="emergency_dispatch",
         dedupe_key=f"emergency_dispatch:{ticket.id}:{owner}",
-        subject=f"紧急工单 {ticket.number}",
-        body=f"紧急工单 {ticket.number}（{ticket.address.raw}），请完成当前任务后前往，"
-        f"预计 {to_local(eta):%H:%M} 到达，上门时限 {to_local(onsite.due_at):%H:%M}。",
+        context={
+            "ticket_number": ticket.number,
+            "address": ticket.address.raw,
+            "eta": f"{to_local(eta):%H:%M}",
+            "due_at": f"{to_local(onsite.due_at):%H:%M}",
+        },
         recipient_user_id=outcome.technician_id,
         ticket_id=ticket.id,
     )
@@ -220,8 +239,11 @@ def _plan_routes(
     return routes
 
 
-def _escalate(session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, reason: str) -> None:
-    """No one can be there in time: the timeline says why and the supervisors are told once."""
+def _escalate(
+    session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, reason: str, note: dict[str, Any]
+) -> None:
+    """No one can be there in time: the timeline says why (``note``: the reason as a note key and
+    parameters) and the supervisors are told once."""
     tickets_service.record_event(
         session,
         clock=clock,
@@ -229,7 +251,7 @@ def _escalate(session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, r
         ticket=ticket,
         event_type=DispatchEventType.ESCALATION,
         note=f"紧急工单无法按时上门，已升级：{reason}",
-        data={"reason": reason},
+        data={"reason": reason, "note_key": "dispatch.escalated", "note_params": {"reason": note}},
     )
     supervisors = accounts_service.supervisors_for(session, user_id=None, organisation_id=ticket.organisation_id)
     for user in supervisors[:1]:
@@ -238,8 +260,7 @@ def _escalate(session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, r
             clock=clock,
             kind="dispatch_escalation",
             dedupe_key=f"dispatch_escalation:{ticket.id}",
-            subject=f"紧急工单 {ticket.number} 无法按时上门",
-            body=f"工单 {ticket.number}：{reason}。请人工协调。",
+            context={"ticket_number": ticket.number, "reason": reason},
             recipient_user_id=user.id,
             ticket_id=ticket.id,
             payload={"cc_user_ids": [other.id for other in supervisors[1:]]},
@@ -247,36 +268,56 @@ def _escalate(session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, r
     session.flush()
 
 
-def dispatch_at_intake(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) -> str | None:
+def dispatch_at_intake(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    found: list[dispatch_service.Candidate] | None = None,
+) -> str | None:
     """Dispatch a new installation or repair ticket (see ``dispatch_now``); nothing when no field network
     is configured. Never fails the intake. Returns who got it (None: queue)."""
     if not session.scalar(select(exists().where(Technician.user_id.is_not(None)))):
         return None  # no field network configured
-    return dispatch_now(session, clock=clock, actor=actor, ticket_id=ticket_id)[0]
+    return dispatch_now(session, clock=clock, actor=actor, ticket_id=ticket_id, found=found)[0]
 
 
-def dispatch_now(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) -> tuple[str | None, str]:
-    """An urgent job goes into today's plan of its city when there is one (emergency insertion); any
-    other field job to the best eligible technician now. A job that cannot be dispatched stays in the
-    queue with the reason on its timeline. Returns (who got it or None, the reason)."""
-    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
-    if ticket.kind not in dayplans.FIELD_KINDS or ticket.status not in dayplans.PLANNABLE_STATUSES:
-        return None, "只有未完成的安装或维修工单需要派单"
+def goes_into_a_plan(session: Session, *, clock: Clock, ticket: Ticket) -> bool:
+    """An urgent field job with its on-site clock running, in a city with today's plan: emergency insertion."""
     city = ticket.address.city if ticket.address else None
     urgent = ticket.priority == Priority.URGENT and any(
         t.kind == TargetKind.ONSITE and t.met_at is None for t in ticket.sla_targets
     )
+    return bool(
+        urgent and city and dayplans.active_plan(session, area=city, day=to_local(clock.now()).date()) is not None
+    )
+
+
+def dispatch_now(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    found: list[dispatch_service.Candidate] | None = None,
+) -> tuple[str | None, str]:
+    """An urgent job goes into today's plan of its city when there is one (emergency insertion); any
+    other field job to the best eligible technician now (``found``: candidates judged just before, in a
+    read-only transaction). A job that cannot be dispatched stays in the queue with the reason on its
+    timeline. Returns (who got it or None, the reason)."""
+    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
+    if ticket.kind not in dayplans.FIELD_KINDS or ticket.status not in dayplans.PLANNABLE_STATUSES:
+        return None, "只有未完成的安装或维修工单需要派单"
     try:
         with session.begin_nested():
-            if (
-                urgent
-                and city
-                and dayplans.active_plan(session, area=city, day=to_local(clock.now()).date()) is not None
-            ):
+            if goes_into_a_plan(session, clock=clock, ticket=ticket):
                 inserted = insert_emergency(session, clock=clock, actor=actor, ticket_id=ticket_id)
                 return inserted.assigned_to, inserted.reason
-            found = dispatch_service.auto_dispatch(session, clock=clock, actor=actor, ticket_id=ticket_id)
-            return found.assigned_to, found.reason
+            decided = dispatch_service.auto_dispatch(
+                session, clock=clock, actor=actor, ticket_id=ticket_id, found=found
+            )
+            return decided.assigned_to, decided.reason
     except DomainError as error:
         note = f"未能自动派单，转调度台：{error}"
         dispatch_service.record_decision(
@@ -285,7 +326,11 @@ def dispatch_now(session: Session, *, clock: Clock, actor: Actor, ticket_id: int
             actor=actor,
             ticket=tickets_service.get_ticket(session, ticket_id),
             note=note,
-            data={"error": getattr(error, "code", "dispatch.invalid")},
+            data={
+                "error": getattr(error, "code", "dispatch.invalid"),
+                "note_key": "dispatch.failed",
+                "note_params": {"error": str(error)},
+            },
         )
         return None, note
 
@@ -318,5 +363,12 @@ def _follow_moves(
             ticket=ticket,
             username=owner,
             note=f"紧急插单后调整：改由 {owner} 第 {leg.sequence} 站，预计 {eta:%H:%M} 到达",
-            data={"plan_id": plan.id, "technician": owner, "sequence": leg.sequence, "eta": eta.isoformat()},
+            data={
+                "plan_id": plan.id,
+                "technician": owner,
+                "sequence": leg.sequence,
+                "eta": eta.isoformat(),
+                "note_key": "dispatch.moved_for_emergency",
+                "note_params": {"technician": owner, "sequence": leg.sequence, "eta": f"{eta:%H:%M}"},
+            },
         )

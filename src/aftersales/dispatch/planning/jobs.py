@@ -10,8 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.config import Settings
 from aftersales.core.clock import Clock
-from aftersales.core.db import unit_of_work
+from aftersales.core.db import mark_read_only, unit_of_work
+from aftersales.core.errors import DomainError
+from aftersales.dispatch.network import service as dispatch_service
 from aftersales.dispatch.planning import emergencies, requests
+from aftersales.tickets.models import Ticket
 
 log = logging.getLogger("aftersales.dispatch")
 
@@ -32,9 +35,10 @@ def dispatch_job(session_factory: sessionmaker[Session], clock: Clock, settings:
             return DispatchReport(decided=decided, failed=failed)
         for claimed in batch:
             try:
+                found = _judge(session_factory, clock, claimed.ticket_id)
                 with unit_of_work(session_factory) as session:
                     assigned = emergencies.dispatch_at_intake(
-                        session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=claimed.ticket_id
+                        session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=claimed.ticket_id, found=found
                     )
                     requests.complete(session, clock=clock, claimed=claimed, outcome=assigned or "")
                 decided += 1
@@ -43,3 +47,24 @@ def dispatch_job(session_factory: sessionmaker[Session], clock: Clock, settings:
                 with unit_of_work(session_factory) as session:
                     requests.release(session, claimed=claimed, error=f"{type(error).__name__}: {error}")
                 failed += 1
+
+
+def _judge(
+    session_factory: sessionmaker[Session], clock: Clock, ticket_id: int
+) -> list[dispatch_service.Candidate] | None:
+    """Judge the candidates of a job that goes to one technician, in a read-only transaction: on SQLite
+    the write lock is then held only for the assignment, not for reading the whole field network.
+    None when the job needs the write transaction's own judgement (emergency insertion, or gone)."""
+    session = session_factory()
+    mark_read_only(session)
+    try:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None or emergencies.goes_into_a_plan(session, clock=clock, ticket=ticket):
+            return None
+        try:
+            return dispatch_service.candidates(session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=ticket_id)
+        except DomainError:
+            return None  # the write transaction records why
+    finally:
+        session.rollback()
+        session.close()

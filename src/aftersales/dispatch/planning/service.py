@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.i18n import N_
 from aftersales.core.timeutil import to_local
 from aftersales.customers.models import Address
 from aftersales.dispatch.errors import InvalidDispatchInputError, PlanNotFoundError
@@ -55,9 +56,9 @@ def _parse_day(clock: Clock, day: date | None) -> date:
     today = to_local(clock.now()).date()
     day = day or today
     if day < today:
-        raise InvalidDispatchInputError("不能为过去的日期制定计划", fields={"day": day.isoformat()})
+        raise InvalidDispatchInputError(N_("不能为过去的日期制定计划"), fields={"day": day.isoformat()})
     if day > today + timedelta(days=14):
-        raise InvalidDispatchInputError("只能提前 14 天制定计划", fields={"day": day.isoformat()})
+        raise InvalidDispatchInputError(N_("只能提前 14 天制定计划"), fields={"day": day.isoformat()})
     return day
 
 
@@ -168,12 +169,12 @@ def build_plan(
     """Optimise the area's day, keep it as the active plan and assign its tickets."""
     area = rules.canonical_city(area)
     if not area:
-        raise InvalidDispatchInputError("请指定城市", fields={"area": "必填"})
+        raise InvalidDispatchInputError(N_("请指定城市"), fields={"area": "必填"})
     day = _parse_day(clock, day)
     now, origin = clock.now(), inputs.origin_of(day)
     crews, profiles = inputs.crews_of(session, area=area, day=day, now=now)
     if not crews:
-        raise InvalidDispatchInputError(f"{area} 当天没有在班的技术员档案", fields={"area": area})
+        raise InvalidDispatchInputError(N_("%(area)s 当天没有在班的技术员档案"), {"area": area}, fields={"area": area})
     tickets = {ticket.id: ticket for ticket in _area_tickets(session, area)}
     stops, skipped = inputs.stops_for_day(
         session, list(tickets.values()), day=day, origin=origin, now=now, profiles=profiles
@@ -222,7 +223,19 @@ def build_plan(
             ticket=ticket,
             username=owner,
             note=f"{day:%m月%d日}计划：{owner} 第 {leg.sequence} 站，预计 {eta:%H:%M} 到达",
-            data={"plan_id": plan.id, "technician": owner, "sequence": leg.sequence, "eta": eta.isoformat()},
+            data={
+                "plan_id": plan.id,
+                "technician": owner,
+                "sequence": leg.sequence,
+                "eta": eta.isoformat(),
+                "note_key": "dispatch.planned",
+                "note_params": {
+                    "day": {"key": "date.month_day", "params": {"month": f"{day:%m}", "day": f"{day:%d}"}},
+                    "technician": owner,
+                    "sequence": leg.sequence,
+                    "eta": f"{eta:%H:%M}",
+                },
+            },
         )
     session.flush()
     return plan
@@ -259,5 +272,5 @@ def get_plan(session: Session, *, area: str, day: date) -> DayPlan:
     """The active plan of an area and day, or PlanNotFoundError."""
     plan = active_plan(session, area=area, day=day)
     if plan is None:
-        raise PlanNotFoundError(f"{area} {day.isoformat()} 还没有日计划")
+        raise PlanNotFoundError(N_("%(area)s %(day)s 还没有日计划"), {"area": area, "day": day.isoformat()})
     return plan

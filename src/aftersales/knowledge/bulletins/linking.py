@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.core.clock import Clock
+from aftersales.core.i18n import N_
 from aftersales.knowledge.bulletins import matching
 from aftersales.knowledge.enums import EVENT_OWNER, BulletinStatus, KnowledgeEventType, LinkMethod
 from aftersales.knowledge.errors import BulletinNotFoundError, InvalidBulletinError
@@ -104,7 +105,14 @@ def _link(
         ticket=ticket,
         event_type=KnowledgeEventType.BULLETIN,
         note=f"{bulletin.number} {bulletin.title}",
-        data={"bulletin_id": bulletin.id, "number": bulletin.number, "how": str(how), "score": score},
+        data={
+            "bulletin_id": bulletin.id,
+            "number": bulletin.number,
+            "how": str(how),
+            "score": score,
+            "note_key": "bulletin.linked",
+            "note_params": {"number": bulletin.number, "title": bulletin.title},
+        },
     )
     return link
 
@@ -158,7 +166,7 @@ def link_ticket(
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
     bulletin = session.get(Bulletin, bulletin_id)
     if bulletin is None:
-        raise BulletinNotFoundError(f"已知问题 {bulletin_id} 不存在")
+        raise BulletinNotFoundError(N_("已知问题 %(bulletin)s 不存在"), {"bulletin": bulletin_id})
     existing = session.scalar(
         select(BulletinTicket).where(BulletinTicket.bulletin_id == bulletin_id, BulletinTicket.ticket_id == ticket_id)
     )
@@ -166,7 +174,7 @@ def link_ticket(
         return existing, False
     if bulletin.status != BulletinStatus.PUBLISHED:
         raise InvalidBulletinError(
-            "只能关联已发布的已知问题", code="bulletin.not_published", fields={"bulletin_id": bulletin_id}
+            N_("只能关联已发布的已知问题"), code="bulletin.not_published", fields={"bulletin_id": bulletin_id}
         )
     link = _link(session, clock=clock, actor=actor, ticket=ticket, bulletin=bulletin, how=LinkMethod.MANUAL, score=None)
     session.flush()

@@ -25,29 +25,22 @@ from aftersales.tickets.models import Ticket
 RECENT_CLOSE = timedelta(days=30)
 DEPARTMENT_KIND = "bulletin"
 CUSTOMER_KIND = "bulletin_fixed"
-HEADLINES = {
-    "published": "新发布",
-    "changed": "已更新",
-    "fixed": "已修复",
-    "withdrawn": "已撤回",
-}
 
 
-def _department_body(bulletin: Bulletin) -> str:
-    lines = [
-        f"已知问题 {bulletin.number}：{bulletin.title}",
-        f"影响产品：{'、'.join(bulletin.product_models) or '全部'}"
-        + (f"；影响版本：{'、'.join(bulletin.versions)}" if bulletin.versions else ""),
-        f"原因：{bulletin.cause}",
-        f"临时解决办法：{bulletin.workaround}",
-    ]
-    if bulletin.agent_script:
-        lines.append(f"客服话术：{bulletin.agent_script}")
-    if bulletin.expected_fix_at:
-        lines.append(f"预计修复时间：{to_local(bulletin.expected_fix_at):%Y-%m-%d %H:%M}")
-    if bulletin.fix_note:
-        lines.append(f"修复说明：{bulletin.fix_note}")
-    return "\n".join(lines)
+def _department_context(bulletin: Bulletin, action: str) -> dict[str, object]:
+    """The fields of the ``bulletin`` notice (optional ones empty when the bulletin has none)."""
+    return {
+        "action": action,
+        "number": bulletin.number,
+        "title": bulletin.title,
+        "products": "、".join(bulletin.product_models),
+        "versions": "、".join(bulletin.versions),
+        "cause": bulletin.cause,
+        "workaround": bulletin.workaround,
+        "agent_script": bulletin.agent_script or "",
+        "expected_fix_at": f"{to_local(bulletin.expected_fix_at):%Y-%m-%d %H:%M}" if bulletin.expected_fix_at else "",
+        "fix_note": bulletin.fix_note or "",
+    }
 
 
 def notify_departments(session: Session, *, clock: Clock, bulletin: Bulletin, action: str) -> int:
@@ -57,8 +50,7 @@ def notify_departments(session: Session, *, clock: Clock, bulletin: Bulletin, ac
     recipients = session.scalars(
         select(User.id).where(User.role.in_(list(bulletin.departments)), User.is_active.is_(True)).order_by(User.id)
     ).all()
-    subject = f"【已知问题{HEADLINES.get(action, '已更新')}】{bulletin.number} {bulletin.title}"
-    body = _department_body(bulletin)
+    context = _department_context(bulletin, action)
     payload = {"bulletin_id": bulletin.id, "version": bulletin.version, "action": action}
     return notifications_service.enqueue_many(
         session,
@@ -67,8 +59,7 @@ def notify_departments(session: Session, *, clock: Clock, bulletin: Bulletin, ac
             NewMessage(
                 kind=DEPARTMENT_KIND,
                 dedupe_key=f"bulletin:{bulletin.id}:v{bulletin.version}:user:{user_id}",
-                subject=subject[:255],
-                body=body,
+                context=context,
                 recipient_user_id=user_id,
                 payload=payload,
             )
@@ -91,7 +82,6 @@ def notify_customers_fixed(session: Session, *, clock: Clock, bulletin: Bulletin
         )
         .order_by(Ticket.id)
     ).all()
-    note = f"：{bulletin.fix_note}" if bulletin.fix_note else ""
     return notifications_service.enqueue_many(
         session,
         clock=clock,
@@ -99,11 +89,7 @@ def notify_customers_fixed(session: Session, *, clock: Clock, bulletin: Bulletin
             NewMessage(
                 kind=CUSTOMER_KIND,
                 dedupe_key=f"bulletin:{bulletin.id}:fixed:ticket:{ticket_id}",
-                subject=f"工单 {number} 反映的问题已修复",
-                body=(
-                    f"您好，您在工单 {number} 中反映的问题（{bulletin.title}）已修复{note}。"
-                    "如仍有问题，请直接回复或致电客服。"
-                ),
+                context={"ticket_number": number, "title": bulletin.title, "fix_note": bulletin.fix_note or ""},
                 channel=Channel.SMS,
                 recipient_address=phone,
                 ticket_id=ticket_id,

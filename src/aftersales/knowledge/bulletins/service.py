@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.i18n import N_
 from aftersales.core.timeutil import to_local
 from aftersales.knowledge.bulletins import linking, notices
 from aftersales.knowledge.bulletins.schemas import BulletinCreate, BulletinUpdate
@@ -55,7 +56,7 @@ def get_bulletin(session: Session, bulletin_id: int, *, for_update: bool = False
         query = query.with_for_update()
     bulletin = session.scalar(query)
     if bulletin is None:
-        raise BulletinNotFoundError(f"已知问题 {bulletin_id} 不存在")
+        raise BulletinNotFoundError(N_("已知问题 %(bulletin)s 不存在"), {"bulletin": bulletin_id})
     return bulletin
 
 
@@ -162,7 +163,8 @@ def create_bulletin(session: Session, *, clock: Clock, actor: Actor, data: Bulle
 def _check_version(bulletin: Bulletin, version: int | None) -> None:
     if version is not None and version != bulletin.version:
         raise BulletinConflictError(
-            f"已知问题已被他人修改（当前版本 {bulletin.version}），请刷新后重试",
+            N_("已知问题已被他人修改（当前版本 %(version)s），请刷新后重试"),
+            {"version": bulletin.version},
             fields={"version": bulletin.version},
         )
 
@@ -174,7 +176,7 @@ def update_bulletin(
     bulletin = get_bulletin(session, bulletin_id, for_update=True)
     _check_version(bulletin, data.version)
     if bulletin.status == BulletinStatus.WITHDRAWN:
-        raise BulletinConflictError("已撤回的已知问题不能再修改", code="bulletin.invalid_transition")
+        raise BulletinConflictError(N_("已撤回的已知问题不能再修改"), code="bulletin.invalid_transition")
     before = snapshot(bulletin)
     for name in EDITABLE:
         value = getattr(data, name)
@@ -214,7 +216,8 @@ def _move(
     allowed, target = MOVES[move]
     if bulletin.status not in allowed:
         raise BulletinConflictError(
-            f"当前状态（{bulletin.status}）不能执行该操作",
+            N_("当前状态（%(status)s）不能执行该操作"),
+            {"status": str(bulletin.status)},
             code="bulletin.invalid_transition",
             fields={"status": str(bulletin.status)},
         )

@@ -15,6 +15,7 @@ from aftersales.accounts.models import Organisation, User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from aftersales.core.i18n import N_, Joined
 from aftersales.core.pagination import MAX_LIMIT, Page
 from aftersales.notifications import service as notifications_service
 from aftersales.quality import rules
@@ -39,7 +40,7 @@ def get_inspection(session: Session, inspection_id: int) -> Inspection:
     """One inspection form."""
     inspection = session.get(Inspection, inspection_id)
     if inspection is None:
-        raise NotFoundError(f"质检单 {inspection_id} 不存在", code="quality.not_found")
+        raise NotFoundError(N_("质检单 %(id)s 不存在"), {"id": inspection_id}, code="quality.not_found")
     return inspection
 
 
@@ -56,7 +57,9 @@ def list_inspections(
     """Inspection forms (the inspectors' queue: ``status=pending``), oldest ticket first."""
     require_inspector(actor)
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
-        raise InvalidInputError(f"limit 须在 1 到 {MAX_LIMIT} 之间", code="quality.invalid", fields={"limit": limit})
+        raise InvalidInputError(
+            N_("limit 须在 1 到 %(max)s 之间"), {"max": MAX_LIMIT}, code="quality.invalid", fields={"limit": limit}
+        )
     query = select(Inspection)
     if level is not None:
         query = query.where(Inspection.level == level)
@@ -83,23 +86,28 @@ def submit_inspection(
     require_inspector(actor)
     inspection = get_inspection(session, inspection_id)
     if inspection.status != "pending":
-        raise ConflictError("该质检单已提交", code="quality.already_inspected", fields={"status": inspection.status})
+        raise ConflictError(
+            N_("该质检单已提交"), code="quality.already_inspected", fields={"status": inspection.status}
+        )
     now = clock.now()
     text = (findings or "").strip() or None
     problems = rules.score_problems(scores)
     if text is not None and len(text) > 2000:
-        problems["findings"] = "问题描述不能超过 2000 字"
+        problems["findings"] = N_("问题描述不能超过 2000 字")
     for index, task in enumerate(rectifications or []):
         if not task.description.strip() or len(task.description.strip()) > 500:
-            problems[f"rectifications.{index}.description"] = "整改内容须为 1 到 500 字"
+            problems[f"rectifications.{index}.description"] = N_("整改内容须为 1 到 500 字")
         if task.due_at is not None and (task.due_at.tzinfo is None or task.due_at <= now):
-            problems[f"rectifications.{index}.due_at"] = "整改期限须晚于现在（带时区）"
+            problems[f"rectifications.{index}.due_at"] = N_("整改期限须晚于现在（带时区）")
     graded = None if problems else rules.grade(scores)
     if graded is not None and not graded.passed and text is None:
-        problems["findings"] = "不合格时须填写问题描述"
+        problems["findings"] = N_("不合格时须填写问题描述")
     if problems or graded is None:
         raise InvalidInputError(
-            "质检内容有误：" + "；".join(problems.values()), code="quality.invalid", fields=problems
+            N_("质检内容有误：%(problems)s"),
+            {"problems": Joined(problems.values())},
+            code="quality.invalid",
+            fields=problems,
         )
     ticket = tickets_service.get_ticket(session, inspection.ticket_id)
     inspection.status = "passed" if graded.passed else "failed"
@@ -134,7 +142,17 @@ def submit_inspection(
         event_type=QualityEventType.QUALITY_CHECK,
         note=f"{LEVEL_LABELS[inspection.level]}：{graded.weighted:.2f} 分，{verdict}"
         + (f"；整改 {len(created)} 项" if created else ""),
-        data={"inspection_id": inspection.id, "passed": graded.passed, "rectification_ids": [t.id for t in created]},
+        data={
+            "inspection_id": inspection.id,
+            "passed": graded.passed,
+            "rectification_ids": [t.id for t in created],
+            "note_key": ("quality.passed" if graded.passed else "quality.failed") + ("_with_tasks" if created else ""),
+            "note_params": {
+                "level": {"key": f"quality.level.{inspection.level}"},
+                "score": f"{graded.weighted:.2f}",
+                "tasks": len(created),
+            },
+        },
     )
     for made in created:
         if made.assignee_user_id is not None:
@@ -143,8 +161,7 @@ def submit_inspection(
                 clock=clock,
                 kind="quality_rectification",
                 dedupe_key=f"quality_rectification:{made.id}",
-                subject=f"工单 {ticket.number} 有一项质检整改",
-                body=f"整改内容：{made.description}；请于期限前完成。",
+                context={"ticket_number": ticket.number, "task": made.description},
                 recipient_user_id=made.assignee_user_id,
                 ticket_id=ticket.id,
                 payload={"rectification_id": made.id},
@@ -183,16 +200,16 @@ def complete_rectification(
     """The assignee (or quality staff) reports the rectification done."""
     task = session.get(Rectification, rectification_id)
     if task is None:
-        raise NotFoundError(f"整改任务 {rectification_id} 不存在", code="quality.not_found")
+        raise NotFoundError(N_("整改任务 %(id)s 不存在"), {"id": rectification_id}, code="quality.not_found")
     is_assignee = (actor.user_id is not None and task.assignee_user_id == actor.user_id) or (
         actor.role == Role.PROVIDER
         and actor.organisation_id is not None
         and task.assignee_organisation_id == actor.organisation_id
     )
     if not is_assignee and actor.role not in INSPECTION_ROLES:
-        raise PermissionDeniedError("只有整改负责人或质检人员可以完成整改", code="quality.forbidden")
+        raise PermissionDeniedError(N_("只有整改负责人或质检人员可以完成整改"), code="quality.forbidden")
     if task.status != "open":
-        raise ConflictError("整改任务已完成", code="quality.rectification_closed", fields={"status": task.status})
+        raise ConflictError(N_("整改任务已完成"), code="quality.rectification_closed", fields={"status": task.status})
     text = (note or "").strip()[:500] or None
     task.status, task.done_at, task.done_by, task.resolution = "done", clock.now(), actor.username, text
     session.flush()
@@ -225,7 +242,9 @@ def score_rollup(
 ) -> list[ScoreRow]:
     """Average scores and pass rate per technician or provider over inspections done in [start, end)."""
     if group not in ("technician", "provider"):
-        raise InvalidInputError("group 须为 technician 或 provider", code="quality.invalid", fields={"group": group})
+        raise InvalidInputError(
+            N_("group 须为 technician 或 provider"), code="quality.invalid", fields={"group": group}
+        )
     key_column = Inspection.technician_id if group == "technician" else Inspection.organisation_id
     query = select(key_column, Inspection.weighted_score, Inspection.status, Inspection.scores).where(
         Inspection.status.in_(("passed", "failed")), Inspection.inspected_at >= start, Inspection.inspected_at < end

@@ -18,6 +18,7 @@ from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import ConflictError, InvalidInputError
+from aftersales.core.i18n import N_, Joined
 from aftersales.quality import rules
 from aftersales.quality.inspection.access import require_inspector
 from aftersales.quality.models import Inspection, Sample
@@ -49,13 +50,13 @@ def draw_sample(
     require_inspector(actor)
     problems: dict[str, str] = {}
     if level not in rules.SAMPLE_RATES:
-        problems["level"] = "抽检级别须为 regional 或 hq"
+        problems["level"] = N_("抽检级别须为 regional 或 hq")
     if period_start.tzinfo is None or period_end.tzinfo is None or period_end <= period_start:
-        problems["period_end"] = "结束时间须晚于开始时间（带时区）"
+        problems["period_end"] = N_("结束时间须晚于开始时间（带时区）")
     if not 0 <= seed < 2**63:
-        problems["seed"] = "随机种子须为非负整数"
+        problems["seed"] = N_("随机种子须为非负整数")
     if problems:
-        raise InvalidInputError("；".join(problems.values()), code="quality.invalid", fields=problems)
+        raise InvalidInputError(Joined(problems.values()), code="quality.invalid", fields=problems)
     existing = _stored_sample(session, level, period_start, period_end, seed)
     if existing is not None:
         return existing
@@ -65,14 +66,16 @@ def draw_sample(
         )
     )
     if overlapping is not None:
-        raise ConflictError("该时段与已有抽样重叠", code="quality.sample_overlaps", fields={"sample_id": overlapping})
+        raise ConflictError(
+            N_("该时段与已有抽样重叠"), code="quality.sample_overlaps", fields={"sample_id": overlapping}
+        )
     rows = session.execute(
         select(Ticket.id, Ticket.organisation_id, Ticket.assignee_id).where(
             Ticket.status == TicketStatus.CLOSED, Ticket.closed_at >= period_start, Ticket.closed_at < period_end
         )
     ).all()
     if not rows:
-        raise ConflictError("该时段没有已闭环的工单", code="quality.empty_population")
+        raise ConflictError(N_("该时段没有已闭环的工单"), code="quality.empty_population")
     by_id = {ticket_id: (organisation_id, assignee_id) for ticket_id, organisation_id, assignee_id in rows}
     units = [rules.SampleUnit(ticket_id, rules.stratum_of(org)) for ticket_id, (org, _) in by_id.items()]
     rate = rules.SAMPLE_RATES[level]
@@ -140,7 +143,8 @@ def _stored_sample(session: Session, level: str, start: datetime, end: datetime,
         return None
     if sample.seed != seed:
         raise ConflictError(
-            f"该时段已按种子 {sample.seed} 抽样，不能换种子重抽",
+            N_("该时段已按种子 %(seed)s 抽样，不能换种子重抽"),
+            {"seed": sample.seed},
             code="quality.sample_exists",
             fields={"sample_id": sample.id, "seed": sample.seed},
         )

@@ -14,6 +14,7 @@ from aftersales.accounts.enums import Permission, Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from aftersales.core.i18n import N_, Joined
 from aftersales.quality import rules
 from aftersales.quality.enums import EVENT_OWNER, QualityEventType
 from aftersales.quality.models import ChecklistItem, SelfCheck
@@ -73,21 +74,26 @@ def record_self_check(
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
     is_field = actor.role in (Role.TECHNICIAN, Role.PROVIDER)
     if not is_field and not account_rules.has_permission(actor.role, Permission.TICKET_UPDATE):
-        raise PermissionDeniedError("只有上门技师或客服可以登记服务自检", code="quality.forbidden")
+        raise PermissionDeniedError(N_("只有上门技师或客服可以登记服务自检"), code="quality.forbidden")
     if ticket.status not in SELF_CHECK_STATUSES:
         raise ConflictError(
-            "只有处理中或已反馈结果的工单可以登记自检", code="quality.invalid_state", fields={"status": ticket.status}
+            N_("只有处理中或已反馈结果的工单可以登记自检"),
+            code="quality.invalid_state",
+            fields={"status": ticket.status},
         )
     items = checklist(session, kind=ticket.kind)
     if not items:
-        raise ConflictError("此类工单没有自检项", code="quality.not_applicable", fields={"kind": ticket.kind})
+        raise ConflictError(N_("此类工单没有自检项"), code="quality.not_applicable", fields={"kind": ticket.kind})
     text = (note or "").strip() or None
     problems = rules.self_check_problems(items, answers)
     if text is not None and len(text) > 1000:
-        problems["note"] = "备注不能超过 1000 字"
+        problems["note"] = N_("备注不能超过 1000 字")
     if problems:
         raise InvalidInputError(
-            "自检内容有误：" + "；".join(problems.values()), code="quality.invalid", fields=problems
+            N_("自检内容有误：%(problems)s"),
+            {"problems": Joined(problems.values())},
+            code="quality.invalid",
+            fields=problems,
         )
     visit = session.scalar(
         select(TicketEvent.id)
@@ -100,7 +106,9 @@ def record_self_check(
         SelfCheck.check_in_event_id == visit if visit is not None else SelfCheck.check_in_event_id.is_(None)
     )
     if session.scalar(duplicate) is not None:
-        raise ConflictError("本次上门已登记过自检", code="quality.self_check_exists", fields={"ticket_id": ticket.id})
+        raise ConflictError(
+            N_("本次上门已登记过自检"), code="quality.self_check_exists", fields={"ticket_id": ticket.id}
+        )
     passed = sum(1 for value in answers.values() if value)
     record = SelfCheck(
         ticket_id=ticket.id,
@@ -123,7 +131,12 @@ def record_self_check(
         ticket=ticket,
         event_type=QualityEventType.SELF_CHECK,
         note=f"服务自检 {passed}/{len(answers)} 项" + (f"，未做到：{'、'.join(missed)}" if missed else "，全部做到"),
-        data={"self_check_id": record.id, "missed": [code for code, value in answers.items() if not value]},
+        data={
+            "self_check_id": record.id,
+            "missed": [code for code, value in answers.items() if not value],
+            "note_key": "quality.self_check_missed" if missed else "quality.self_check_all",
+            "note_params": {"passed": passed, "total": len(answers), "missed": {"join": "、", "items": missed}},
+        },
     )
     accounts_service.record_audit(
         session,

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from aftersales.core.db import core_connection
+from aftersales.core.i18n import N_, message_of
 from aftersales.sla import rules
 from aftersales.sla.enums import CalendarKind
 from aftersales.sla.errors import CalendarNotFoundError, InvalidCalendarError
@@ -39,7 +40,7 @@ def calendar_spec(session: Session, calendar_id: int) -> rules.CalendarSpec:
     connection = core_connection(session)
     revision = statements()["revision"].scalar(connection, {"calendar_id": calendar_id})
     if revision is None:
-        raise CalendarNotFoundError(f"日历 {calendar_id} 不存在")
+        raise CalendarNotFoundError(N_("日历 %(calendar)s 不存在"), {"calendar": calendar_id})
     if _is_edited_in_transaction(session, calendar_id):
         return _load_spec(session, calendar_id)  # not committed: this transaction's own view, never shared
     engine = connection.engine
@@ -96,7 +97,7 @@ def get_calendar(session: Session, code: str) -> Calendar:
     """Look a calendar up by code."""
     calendar = session.scalar(select(Calendar).where(Calendar.code == code))
     if calendar is None:
-        raise CalendarNotFoundError(f"日历 {code} 不存在", fields={"calendar": code})
+        raise CalendarNotFoundError(N_("日历 %(calendar)s 不存在"), {"calendar": code}, fields={"calendar": code})
     return calendar
 
 
@@ -106,7 +107,8 @@ def set_calendar_day(session: Session, *, code: str, day: date, hours: Sequence[
     try:
         parsed = [rules.parse_interval(text) for text in hours]
     except ValueError as error:
-        raise InvalidCalendarError(str(error), fields={"hours": str(error)}) from error
+        problem = message_of(error)
+        raise InvalidCalendarError(problem, fields={"hours": problem}) from error
     row = session.scalar(select(CalendarDay).where(CalendarDay.calendar_id == calendar.id, CalendarDay.day == day))
     if row is None:
         row = CalendarDay(calendar_id=calendar.id, day=day)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.core.db import core_connection
+from aftersales.core.i18n import N_
 from aftersales.sla import rules
 from aftersales.sla.enums import SlaState
 from aftersales.sla.errors import PolicyNotFoundError
@@ -18,12 +19,14 @@ from aftersales.sla.models import Policy, Target
 from aftersales.sla.service.calendars import calendar_spec, flag_years
 from aftersales.sla.service.statements import statements
 
+NO_POLICY = N_("优先级 %(priority)s 没有 SLA 策略")
+
 
 def get_policy(session: Session, priority: str) -> Policy:
     """The SLA policy of a priority."""
     policy = session.scalar(select(Policy).where(Policy.priority == priority))
     if policy is None:
-        raise PolicyNotFoundError(f"优先级 {priority} 没有 SLA 策略", fields={"priority": priority})
+        raise PolicyNotFoundError(NO_POLICY, {"priority": priority}, fields={"priority": priority})
     return policy
 
 
@@ -72,7 +75,7 @@ def plan_for_ticket(session: Session, *, priority: str, ticket_kind: str, start:
     """Plan a ticket's targets under the policy of its priority, counted from ``start``."""
     row = statements()["policy"].first(core_connection(session), {"priority": priority})
     if row is None:
-        raise PolicyNotFoundError(f"优先级 {priority} 没有 SLA 策略", fields={"priority": priority})
+        raise PolicyNotFoundError(NO_POLICY, {"priority": priority}, fields={"priority": priority})
     spec = calendar_spec(session, row.calendar_id)
     policy = rules.PolicySpec(
         first_response=timedelta(minutes=row.first_response_minutes),

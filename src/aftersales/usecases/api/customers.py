@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.core.errors import NotFoundError
+from aftersales.core.i18n import N_
 from aftersales.core.timeutil import to_local
 from aftersales.customers import rules
 from aftersales.customers import service as customers_service
@@ -35,7 +36,7 @@ def lookup(
     customer = customers_service.find_by_phone(session, phone)
     if customer is None:
         raise NotFoundError(
-            "没有该号码的客户记录", code="customer.not_found", fields={"phone": rules.mask_phone(phone)}
+            N_("没有该号码的客户记录"), code="customer.not_found", fields={"phone": rules.mask_phone(phone)}
         )
     today = to_local(clock.now()).date()
     total, open_count = session.execute(

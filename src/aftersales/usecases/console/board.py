@@ -10,13 +10,13 @@ from fastapi.responses import Response
 
 from aftersales.accounts.deps import ConsoleUser, require_role
 from aftersales.accounts.enums import Role
-from aftersales.core.errors import DomainError
+from aftersales.core.errors import ConflictError
+from aftersales.core.i18n import N_
 from aftersales.tickets import queries
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.display import next_due
 from aftersales.web.deps import ClockDep, SessionDep, commit
-from aftersales.web.messages import domain_message
-from aftersales.web.pages import is_htmx, redirect
+from aftersales.web.pages import form_errors, is_htmx, redirect
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
@@ -71,18 +71,12 @@ def assign(
     require_role(signed, *DISPATCH_ROLES)
     _ = gettext_for(request)
     allowed = {person.username for person in queries.assignable_people(session, actor=signed.actor)}
-    try:
-        if assignee not in allowed:
-            raise DomainError(_("请选择可派单的技术员或服务商"))
+    with form_errors(request, session, target=f"#assign-result-{ticket_id}"):
+        if assignee not in allowed:  # no longer on the board's list (gone, or another provider's)
+            raise ConflictError(N_("请选择可派单的技术员或服务商"), code="ticket.assignee_unavailable")
         ticket = tickets_service.update_ticket(
             session, clock=clock, actor=signed.actor, ticket_id=ticket_id, version=version, assignee_username=assignee
         )
-    except DomainError as error:
-        session.rollback()
-        message = domain_message(error, _)
-        if is_htmx(request):
-            return render(request, "web/error_fragment.html", {"status": 409, "message": message})
-        return render(request, "web/error.html", {"status": 409, "message": message}, status_code=409)
     commit(session)
     if is_htmx(request):
         return render(

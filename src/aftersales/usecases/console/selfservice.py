@@ -23,7 +23,7 @@ from aftersales.accounts import sessions
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.db import mark_read_only
-from aftersales.core.errors import InvalidInputError
+from aftersales.core.errors import DomainError
 from aftersales.customers import rules as customer_rules
 from aftersales.customers.models import ProductModel
 from aftersales.sla.enums import TargetKind
@@ -36,7 +36,8 @@ from aftersales.tickets.schemas import TicketCreate
 from aftersales.usecases import intake as flows
 from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
 from aftersales.web.i18n import N_
-from aftersales.web.messages import domain_message
+from aftersales.web.messages import domain_message, field_messages
+from aftersales.web.pages import form_errors
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/self-service")
@@ -217,7 +218,14 @@ def submit_request(
         mark_read_only(session)
         message = errors.pop("form", None)
         return _request_page(request, session, form=form, errors=errors, message=message, status=422)
-    try:
+
+    def redraw(error: DomainError, status: int) -> Response:
+        mark_read_only(session)
+        known = {field: text for field, text in field_messages(error, _).items() if field in FORM_FIELDS}
+        message = None if known else domain_message(error, _)
+        return _request_page(request, session, form=form, errors=known, message=message, status=status)
+
+    with form_errors(request, session, redraw):
         ticket, _created = flows.open_ticket(
             session,
             clock=clock,
@@ -225,18 +233,6 @@ def submit_request(
             request=ticket_request,
             number_prefix=settings.ticket_number_prefix,
             auto_dispatch=settings.auto_dispatch,
-        )
-    except InvalidInputError as error:
-        session.rollback()
-        mark_read_only(session)
-        known = {field: _(str(text)) for field, text in error.fields.items() if field in FORM_FIELDS}
-        return _request_page(
-            request,
-            session,
-            form=form,
-            errors=known,
-            message=None if known else domain_message(error, _),
-            status=422,
         )
     commit(session)
     if _created and settings.auto_dispatch:

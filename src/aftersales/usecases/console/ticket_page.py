@@ -13,17 +13,19 @@ from aftersales.accounts.deps import ConsoleUser, require_role
 from aftersales.accounts.enums import Role
 from aftersales.accounts.sessions import SignedIn
 from aftersales.core.clock import Clock
-from aftersales.core.errors import DomainError
+from aftersales.core.errors import DomainError, PermissionDeniedError
+from aftersales.core.i18n import N_
 from aftersales.knowledge import service as knowledge_service
 from aftersales.tickets import rules as ticket_rules
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets import timeline as ticket_timeline
 from aftersales.tickets.display import sla_badges
 from aftersales.tickets.enums import EventType, TicketStatus
+from aftersales.tickets.errors import InvalidTicketError
 from aftersales.usecases.console.common import STAFF, enum_or_none, under_warranty
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.messages import domain_message
-from aftersales.web.pages import is_htmx, redirect
+from aftersales.web.pages import Redraw, form_errors, is_htmx, redirect
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
@@ -82,13 +84,23 @@ def _panel(
     ticket_id: int,
     *,
     flash: str | None,
-    error: str | None,
+    error: DomainError | None,
     status: int,
 ) -> Response:
-    context = _ticket_context(session, clock, signed, ticket_id, request) | {"flash": flash, "error": error}
-    if is_htmx(request):
-        return render(request, "tickets/_panel.html", context)
-    return render(request, "tickets/detail.html", context, status_code=status)
+    """The ticket drawn again after a step or comment (its panel for HTMX, else the page), with what happened."""
+    message = domain_message(error, gettext_for(request)) if error is not None else None
+    context = _ticket_context(session, clock, signed, ticket_id, request) | {"flash": flash, "error": message}
+    template = "tickets/_panel.html" if is_htmx(request) else "tickets/detail.html"
+    return render(request, template, context, status_code=status)
+
+
+def _panel_with_error(request: Request, session: Session, clock: Clock, signed: SignedIn, ticket_id: int) -> Redraw:
+    """``form_errors``' redraw for the ticket's forms: the panel (or page) with the error above it."""
+
+    def redraw(error: DomainError, status: int) -> Response:
+        return _panel(request, session, clock, signed, ticket_id, flash=None, error=error, status=status)
+
+    return redraw
 
 
 @router.post("/tickets/{ticket_id}/events")
@@ -110,11 +122,11 @@ def ticket_event(
     SLA warning) must not refuse the agent's next step, and the lifecycle table still judges the step."""
     _ = gettext_for(request)
     event = enum_or_none(EventType, type)
-    try:
+    with form_errors(request, session, _panel_with_error(request, session, clock, signed, ticket_id)):
         if event is None:
-            raise DomainError(_("未知的操作"))
+            raise InvalidTicketError(N_("未知的操作"), fields={"type": type})
         if event == EventType.CHECK_IN and signed.actor.role not in (Role.TECHNICIAN, Role.PROVIDER, Role.ADMIN):
-            raise DomainError(_("只有上门的技术员可以签到"))
+            raise PermissionDeniedError(N_("只有上门的技术员可以签到"))
         current = tickets_service.get_ticket(session, ticket_id, actor=signed.actor)
         tickets_service.apply_event(
             session,
@@ -124,11 +136,6 @@ def ticket_event(
             event_type=event,
             note=note.strip() or None,
             expected_version=version if status != current.status else None,
-        )
-    except DomainError as error:
-        session.rollback()
-        return _panel(
-            request, session, clock, signed, ticket_id, flash=None, error=domain_message(error, _), status=409
         )
     commit(session)
     done = _("已记录：%(action)s") % {"action": _(_event_label(event))}
@@ -155,14 +162,9 @@ def ticket_comment(
 ) -> Response:
     """Add a comment (internal by default; public ones are shown to the customer)."""
     _ = gettext_for(request)
-    try:
+    with form_errors(request, session, _panel_with_error(request, session, clock, signed, ticket_id)):
         tickets_service.add_comment(
             session, clock=clock, actor=signed.actor, ticket_id=ticket_id, body=body, is_internal=bool(internal)
-        )
-    except DomainError as error:
-        session.rollback()
-        return _panel(
-            request, session, clock, signed, ticket_id, flash=None, error=domain_message(error, _), status=422
         )
     commit(session)
     if not is_htmx(request):
@@ -200,12 +202,9 @@ def ticket_solution(
     """Record that an article solved the ticket."""
     require_role(signed, Role.AGENT)
     _ = gettext_for(request)
-    try:
+    with form_errors(request, session, target=f"#solution-{article_id}"):
         knowledge_service.record_solution(
             session, clock=clock, actor=signed.actor, ticket_id=ticket_id, article_id=article_id
         )
-    except DomainError as error:
-        session.rollback()
-        return render(request, "web/error_fragment.html", {"status": 422, "message": domain_message(error, _)})
     commit(session)
     return render(request, "web/flash_fragment.html", {"message": _("已记录：此文章解决了问题")})

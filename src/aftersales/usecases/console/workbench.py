@@ -24,8 +24,8 @@ from aftersales.usecases import intake as flows
 from aftersales.usecases.console.common import STAFF, caller_history, enum_or_none, under_warranty
 from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
 from aftersales.web.forms import pydantic_fields
-from aftersales.web.messages import domain_message
-from aftersales.web.pages import is_htmx, redirect
+from aftersales.web.messages import domain_message, field_messages
+from aftersales.web.pages import form_errors, is_htmx, redirect
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
@@ -197,7 +197,14 @@ def create_ticket(
         errors = pydantic_fields(error, _, FORM_FIELDS) | errors
     if errors:
         return _new_form(request, signed, values=values, errors=errors, status=422)
-    try:
+
+    def redraw(error: DomainError, status: int) -> Response:
+        fields = {FORM_FIELDS.get(f"customer.{key}", key): text for key, text in field_messages(error, _).items()}
+        return _new_form(
+            request, signed, values=values, errors=fields or {"form": domain_message(error, _)}, status=status
+        )
+
+    with form_errors(request, session, redraw):
         ticket, _created = flows.open_ticket(
             session,
             clock=clock,
@@ -205,12 +212,6 @@ def create_ticket(
             request=request_body,
             number_prefix=settings.ticket_number_prefix,
             auto_dispatch=settings.auto_dispatch,
-        )
-    except DomainError as error:
-        session.rollback()
-        fields = {FORM_FIELDS.get(f"customer.{key}", key): _(str(message)) for key, message in error.fields.items()}
-        return _new_form(
-            request, signed, values=values, errors=fields or {"form": domain_message(error, _)}, status=422
         )
     commit(session)
     if _created and settings.auto_dispatch:

@@ -31,7 +31,13 @@ from aftersales.dispatch.planning.rules.crews import (
     schedule,
     travel_seconds,
 )
-from aftersales.dispatch.planning.rules.dayplan import DayPlanResult, plan_day, solve_routes, unassigned_reason
+from aftersales.dispatch.planning.rules.dayplan import (
+    DayPlanResult,
+    plan_day,
+    solve_routes,
+    unassigned_cause,
+    unassigned_reason,
+)
 from aftersales.dispatch.planning.rules.insertion import (
     NEIGHBOURS_FOR_REPLAN,
     URGENT_PRIORITY,
@@ -57,5 +63,6 @@ __all__ = [
     "schedule",
     "solve_routes",
     "travel_seconds",
+    "unassigned_cause",
     "unassigned_reason",
 ]

@@ -123,13 +123,26 @@ def solve_routes(
     return routes, sorted(plan.unassigned)
 
 
+# Why a stop could not be planned, by timeline note key (the console translates the key).
+UNASSIGNED_REASONS = {
+    "dispatch.nobody_qualified": "没有具备该技能且服务区域覆盖该地址的技术员",
+    "dispatch.nobody_on_shift": "可接单的技术员今天都不在班",
+    "dispatch.everyone_booked": "可接单的技术员当天已排满，或无法在约定时段内到达",
+}
+
+
+def unassigned_cause(stop: Stop, crews: Iterable[Crew]) -> str:
+    """Why a stop could not be planned, as a key of ``UNASSIGNED_REASONS``."""
+    if not stop.candidates:
+        return "dispatch.nobody_qualified"
+    if not any(crew.user_id in stop.candidates for crew in crews):
+        return "dispatch.nobody_on_shift"
+    return "dispatch.everyone_booked"
+
+
 def unassigned_reason(stop: Stop, crews: Iterable[Crew]) -> str:
     """Why a stop could not be planned, in the dispatcher's words."""
-    if not stop.candidates:
-        return "没有具备该技能且服务区域覆盖该地址的技术员"
-    if not any(crew.user_id in stop.candidates for crew in crews):
-        return "可接单的技术员今天都不在班"
-    return "可接单的技术员当天已排满，或无法在约定时段内到达"
+    return UNASSIGNED_REASONS[unassigned_cause(stop, crews)]
 
 
 def plan_day(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from aftersales.dispatch.network.rules import TravelModel
 from aftersales.dispatch.planning.rules.crews import (
@@ -22,7 +23,7 @@ from aftersales.dispatch.planning.rules.crews import (
     schedule,
     travel_seconds,
 )
-from aftersales.dispatch.planning.rules.dayplan import solve_routes, unassigned_reason
+from aftersales.dispatch.planning.rules.dayplan import solve_routes, unassigned_cause, unassigned_reason
 
 URGENT_PRIORITY = 100
 NEIGHBOURS_FOR_REPLAN = 10
@@ -38,10 +39,17 @@ class Insertion:
     method: str  # insertion | move | replan | none
     routes: dict[int, list[Leg]] = field(default_factory=dict)
     dropped: list[int] = field(default_factory=list)  # stops that no longer fit anywhere
+    # The reason as a timeline note ({"key": ..., "params": ...}) that the console shows in its language.
+    reason_note: dict[str, Any] = field(kw_only=True)
 
 
 def _hhmm(seconds: int) -> str:
     return f"{seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}"
+
+
+def _note(key: str, **params: object) -> dict[str, Any]:
+    """A reason as a timeline note: its message key and parameters."""
+    return {"key": key, "params": params}
 
 
 def insert_emergency(
@@ -58,7 +66,8 @@ def insert_emergency(
     states = {crew.user_id: crew_state(crew, routes.get(crew.user_id, []), now=now) for crew in crews}
     eligible = [states[crew.user_id] for crew in crews if crew.user_id in emergency.candidates]
     if not eligible:
-        return Insertion(None, None, unassigned_reason(emergency, []), "none")
+        reason_note = _note(unassigned_cause(emergency, []))
+        return Insertion(None, None, unassigned_reason(emergency, []), "none", reason_note=reason_note)
     best: tuple[int, int, int, list[Leg]] | None = None  # (extra seconds, arrival, crew, legs)
     for state in eligible:
         if now >= state.crew.shift[1]:
@@ -76,8 +85,10 @@ def insert_emergency(
                 best = (extra, arrival, state.crew.user_id, legs)
     if best is not None:
         extra, arrival, crew_id, legs = best
-        reason = f"插入 {states[crew_id].crew.username} 的行程，预计 {_hhmm(arrival)} 到达（时限 {_hhmm(due)}），多行驶约 {extra // 60} 分钟"
-        return Insertion(crew_id, arrival, reason, "insertion", {crew_id: legs})
+        name, eta, deadline, minutes = states[crew_id].crew.username, _hhmm(arrival), _hhmm(due), extra // 60
+        reason = f"插入 {name} 的行程，预计 {eta} 到达（时限 {deadline}），多行驶约 {minutes} 分钟"
+        note = _note("dispatch.inserted", technician=name, eta=eta, due=deadline, minutes=minutes)
+        return Insertion(crew_id, arrival, reason, "insertion", {crew_id: legs}, reason_note=note)
     moved = _insert_with_one_move(states, eligible, emergency, due=due, travel=travel)
     if moved is not None:
         return moved
@@ -129,12 +140,19 @@ def _insert_with_one_move(
         return None
     extra, arrival, state, legs, other, other_legs = best
     moved_stop = next(stop for stop in state.remaining if stop not in [leg.stop for leg in legs])
+    params = {
+        "technician": state.crew.username,
+        "eta": _hhmm(arrival),
+        "due": _hhmm(due),
+        "job": moved_stop.label or moved_stop.ticket_id,
+        "other": other.crew.username,
+    }
     reason = (
-        f"{state.crew.username} 预计 {_hhmm(arrival)} 到达（时限 {_hhmm(due)}），"
-        f"其原计划的 {moved_stop.label or moved_stop.ticket_id} 改由 {other.crew.username} 上门"
+        f"{params['technician']} 预计 {params['eta']} 到达（时限 {params['due']}），"
+        f"其原计划的 {params['job']} 改由 {params['other']} 上门"
     )
     routes = {state.crew.user_id: legs, other.crew.user_id: other_legs}
-    return Insertion(state.crew.user_id, arrival, reason, "move", routes)
+    return Insertion(state.crew.user_id, arrival, reason, "move", routes, reason_note=_note("dispatch.moved", **params))
 
 
 def _rehome(
@@ -174,6 +192,9 @@ def _replan_nearest(
             None,
             f"无人能在时限 {_hhmm(due)} 前到达：最早为 {soonest.crew.username} 约 {_hhmm(earliest)}",
             "none",
+            reason_note=_note(
+                "dispatch.nobody_in_time", due=_hhmm(due), technician=soonest.crew.username, eta=_hhmm(earliest)
+            ),
         )
     # Nobody loses a job to their daily limit here: each crew keeps room for what it already has, plus
     # the emergency (one over the limit at most, as for an insertion).
@@ -215,7 +236,8 @@ def _replan_nearest(
         (crew_id for crew_id, legs in routes.items() for leg in legs if leg.stop.ticket_id == urgent.ticket_id), None
     )
     if owner is None:
-        return Insertion(None, None, f"重新优化后仍无法在时限 {_hhmm(due)} 前安排", "none")
+        reason_note = _note("dispatch.replan_failed", due=_hhmm(due))
+        return Insertion(None, None, f"重新优化后仍无法在时限 {_hhmm(due)} 前安排", "none", reason_note=reason_note)
     arrival = next(leg.arrival for leg in routes[owner] if leg.stop.ticket_id == urgent.ticket_id)
     originals = {stop.ticket_id: stop for state in nearest for stop in state.remaining}
     replanned = {state.crew.user_id for state in nearest}
@@ -238,4 +260,13 @@ def _replan_nearest(
         reason += f"，{rehomed} 个原计划任务改由其他技术员上门"
     if dropped:
         reason += f"，{len(dropped)} 个原计划任务需重新安排"
-    return Insertion(owner, arrival, reason, "replan", routes, dropped)
+    note = _note(
+        "dispatch.replanned",
+        crews=len(nearest),
+        technician=name,
+        eta=_hhmm(arrival),
+        due=_hhmm(due),
+        rehomed=_note("dispatch.replanned_rehomed", count=rehomed) if rehomed else "",
+        dropped=_note("dispatch.replanned_dropped", count=len(dropped)) if dropped else "",
+    )
+    return Insertion(owner, arrival, reason, "replan", routes, dropped, reason_note=note)
