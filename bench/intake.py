@@ -180,6 +180,12 @@ def main() -> None:
     parser.add_argument("--now", default="2026-11-25T10:00:00+08:00", help="the instant the server runs at")
     parser.add_argument("--plan-seconds", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=20261204)
+    parser.add_argument(
+        "--dispatcher",
+        choices=["server", "worker"],
+        default="server",
+        help="who decides dispatch requests: a thread of each server process, or one `aftersales worker`",
+    )
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--commit", metavar="REV", help="measure src/ as of this git revision")
     args = parser.parse_args()
@@ -215,12 +221,23 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = (workdir / "server.log").open("wb")
+    server_env = env | ({"AFTERSALES_DISPATCH_IN_SERVER": "false"} if args.dispatcher == "worker" else {})
     server = subprocess.Popen(
         [AFTERSALES, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-jobs"]
         + (["--workers", str(args.server_workers)] if args.server_workers > 1 else []),
-        env=env,
+        env=server_env,
         stdout=log,
         stderr=subprocess.STDOUT,
+    )
+    worker = (
+        subprocess.Popen(
+            [AFTERSALES, "worker"],
+            env=env | {"AFTERSALES_DISPATCH_POLL_SECONDS": "0.5"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        if args.dispatcher == "worker"
+        else None
     )
     result: dict[str, Any] = {
         "benchmark": "intake",
@@ -236,6 +253,7 @@ def main() -> None:
             "urgent_share": args.urgent_share,
             "demo_tickets": args.demo_tickets,
             "server_now": args.now,
+            "dispatcher": args.dispatcher,
         },
         "setup_s": round(setup_seconds, 1),
         "triage_model": {key: model.get(key) for key in ("version", "source", "active")},
@@ -269,6 +287,9 @@ def main() -> None:
         urgent = result["dispatch"]["urgent_created_to_decision"]
         print(f"# dispatch: urgent p95 {urgent['p95_ms']} ms, max {urgent['max_ms']} ms", file=sys.stderr)
     finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
         server.terminate()
         try:
             server.wait(timeout=15)
@@ -280,7 +301,7 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     else:
         result["workdir"] = str(workdir)
-    name = f"intake-{make_url(url).get_backend_name()}-w{args.server_workers}-c{args.clients}"
+    name = f"intake-{make_url(url).get_backend_name()}-w{args.server_workers}-c{args.clients}-{args.dispatcher}"
     path = write_result(name, result)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     print(f"# written to {path}", file=sys.stderr)

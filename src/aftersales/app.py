@@ -87,6 +87,8 @@ def create_app(
     factory = session_factory
 
     def dispatch_pending() -> object:
+        if not settings.dispatch_in_server:
+            return None  # the worker process decides
         return dispatch_job(factory, app_clock, settings)
 
     dispatcher: BackgroundRunner | InlineRunner = (

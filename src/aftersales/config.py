@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # each new field job and polling every dispatch_poll_seconds; off (tests) runs it in the request
     # thread right after the commit.
     dispatch_in_background: bool = True
+    # False: serving processes only queue the requests and `aftersales worker` decides them (its own
+    # process and core; decisions then wait for its next poll, every dispatch_poll_seconds).
+    dispatch_in_server: bool = True
     dispatch_poll_seconds: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
     # Notification delivery (the outbox sender): batches, lease, retries, quiet hours (in ``timezone``).
