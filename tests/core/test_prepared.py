@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import bindparam, event, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
@@ -20,7 +21,7 @@ from aftersales.customers import service as customers_service
 from aftersales.sla import service as sla_service
 from aftersales.tickets import intake
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.models import Ticket, TicketEvent
+from aftersales.tickets.models import Ticket, TicketEvent, TicketNumberSequence
 
 AT = datetime(2026, 11, 22, 2, 0, 0, 123456, tzinfo=UTC)
 
@@ -212,3 +213,14 @@ def test_expanding_parameters_are_refused(db: Session) -> None:
     prepared = Prepared(select(tickets.c.id).where(tickets.c.id.in_(bindparam("ids", expanding=True))))
     with pytest.raises(ValueError, match="expanding parameter 'ids'"):
         prepared.all(db.connection(), {"ids": [1, 2]})
+
+
+def test_driver_errors_come_back_as_sqlalchemy_errors_and_the_savepoint_undoes_them(db: Session) -> None:
+    sequences = intake._statements(dialect_of(db))["next_number"]
+    sequences.one(db.connection(), {"day": "20261122", "last_value": 1})
+    counters = table_of(TicketNumberSequence)
+    duplicate = Prepared(insert(counters), keys=["day", "last_value"])
+    with pytest.raises(IntegrityError), db.begin_nested():
+        duplicate.execute(db.connection(), {"day": "20261122", "last_value": 99})
+    # The session goes on: the failed insert was rolled back with its savepoint, the counter is intact.
+    assert db.scalar(select(counters.c.last_value).where(counters.c.day == "20261122")) == 1

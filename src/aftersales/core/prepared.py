@@ -16,12 +16,14 @@ inserted column is named in ``keys``), rows as named tuples.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
 _FROM_PARAMS = object()
@@ -103,10 +105,11 @@ class Prepared:
         compiled = self.compiled(connection.dialect)
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(compiled.sql, compiled.parameters(params))
-            if cursor.description is None:
-                return []
-            return compiled.rows(connection.dialect, cursor.description, cursor.fetchall())
+            with _wrapped_errors(connection, compiled.sql):
+                cursor.execute(compiled.sql, compiled.parameters(params))
+                if cursor.description is None:
+                    return []
+                return compiled.rows(connection.dialect, cursor.description, cursor.fetchall())
         finally:
             cursor.close()
 
@@ -132,12 +135,23 @@ class Prepared:
         compiled = self.compiled(connection.dialect)
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            if isinstance(params, Mapping):
-                cursor.execute(compiled.sql, compiled.parameters(params))
-            else:
-                cursor.executemany(compiled.sql, [compiled.parameters(one) for one in params])
+            with _wrapped_errors(connection, compiled.sql):
+                if isinstance(params, Mapping):
+                    cursor.execute(compiled.sql, compiled.parameters(params))
+                else:
+                    cursor.executemany(compiled.sql, [compiled.parameters(one) for one in params])
         finally:
             cursor.close()
+
+
+@contextmanager
+def _wrapped_errors(connection: Connection, sql: str) -> Iterator[None]:
+    """The driver's errors as SQLAlchemy raises them (``IntegrityError`` …), so callers catch one kind."""
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except dbapi_error as error:
+        raise DBAPIError.instance(sql, None, error, dbapi_error, dialect=connection.dialect) from error
 
 
 def _compile(statement: ClauseElement, dialect: Dialect, keys: list[str] | None) -> CompiledStatement:
