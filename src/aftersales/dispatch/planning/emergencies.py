@@ -65,6 +65,9 @@ def insert_emergency(
     now = clock.now()
     day = to_local(now).date()
     origin, area = inputs.origin_of(day), rules.canonical_city(ticket.address.city)
+    # One insertion per plan at a time: with several dispatchers (processes, PostgreSQL) two of them
+    # would otherwise read the same stops and both write their version (a job planned twice).
+    dayplans.active_plan(session, area=area, day=day, for_update=True)
     crews, profiles = inputs.crews_of(session, area=area, day=day, now=now)
     names = {crew.user_id: crew.username for crew in crews}
     try:

@@ -62,14 +62,19 @@ def _parse_day(clock: Clock, day: date | None) -> date:
     return day
 
 
-def active_plan(session: Session, *, area: str, day: date) -> DayPlan | None:
-    """The current plan of an area and day, if any."""
+def active_plan(session: Session, *, area: str, day: date, for_update: bool = False) -> DayPlan | None:
+    """The current plan of an area and day, if any. ``for_update`` locks it (PostgreSQL) until the
+    transaction ends, so two processes never rewrite the same plan's stops at once; SQLite's single
+    writer already serialises them."""
     area = rules.canonical_city(area)
-    return session.scalar(
+    query = (
         select(DayPlan)
         .where(DayPlan.area == area, DayPlan.day == day.isoformat(), DayPlan.status == "active")
         .order_by(DayPlan.id.desc())
     )
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.limit(1).with_for_update()
+    return session.scalar(query)
 
 
 def stops_of(session: Session, plan_id: int) -> list[PlanStop]:
