@@ -19,8 +19,9 @@ from aftersales.analytics.console import router as analytics_console_router
 from aftersales.config import Settings, require_secret_key
 from aftersales.core import timeutil
 from aftersales.core.background import BackgroundRunner, InlineRunner
-from aftersales.core.clock import Clock, RunningClock, SystemClock
+from aftersales.core.clock import Clock
 from aftersales.core.db import WalCheckpointer, make_engine, make_session_factory
+from aftersales.core.runtime import clock_for
 from aftersales.core.write_queue import WriteQueue
 from aftersales.customers import rules as customer_rules
 from aftersales.dispatch.fieldwork.api import router as field_router
@@ -83,7 +84,7 @@ def create_app(
         )
         session_factory = make_session_factory(engine)
         checkpointer = WalCheckpointer(engine)
-    app_clock: Clock = clock or (RunningClock(settings.clock_start) if settings.clock_start else SystemClock())
+    app_clock: Clock = clock or clock_for(settings)
     factory = session_factory
 
     def dispatch_pending() -> object:

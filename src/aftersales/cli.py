@@ -129,8 +129,7 @@ def worker(once: Annotated[bool, typer.Option(help="run every job once and exit"
     """Run the background jobs only (SLA sweep …)."""
     import threading
 
-    from aftersales.core.clock import Clock, RunningClock, SystemClock
-    from aftersales.core.runtime import session_factory
+    from aftersales.core.runtime import clock_for, session_factory
     from aftersales.worker import jobs, run_forever
 
     settings = get_settings()
@@ -138,7 +137,7 @@ def worker(once: Annotated[bool, typer.Option(help="run every job once and exit"
     with refusing_bad_configuration():
         require_secret_key(settings)  # the feedback job signs survey links
     # Demo and benchmarks may run as if at another instant (refused in production by the settings).
-    clock: Clock = RunningClock(settings.clock_start) if settings.clock_start else SystemClock()
+    clock = clock_for(settings)
     if once:
         for job in jobs(settings):
             typer.echo(f"{job.name}: {job.run(session_factory(), clock, settings)}")

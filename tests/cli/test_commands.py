@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
@@ -13,6 +14,7 @@ from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.cli import app
+from aftersales.config import get_settings
 from aftersales.core import migrate
 from aftersales.core.clock import FrozenClock
 from aftersales.core.db import make_session_factory, unit_of_work
@@ -62,10 +64,15 @@ def test_users_and_tokens(cli_db: Engine, runner: CliRunner) -> None:
     assert runner.invoke(app, ["tokens", "create", "--username", "ghost"]).exit_code == 1
 
 
-def test_sla_sweep_breaches_a_backdated_ticket_once(cli_db: Engine, runner: CliRunner) -> None:
+def test_sla_sweep_breaches_a_backdated_ticket_once(
+    cli_db: Engine, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _upgrade(runner)
     factory = make_session_factory(cli_db)
-    now = datetime.now(UTC)
+    # The command runs on a clock starting at a fixed instant (test mode allows it), not the wall clock.
+    now = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+    monkeypatch.setenv("AFTERSALES_CLOCK_START", now.isoformat())
+    get_settings.cache_clear()
     with unit_of_work(factory) as session:
         accounts_service.create_user(
             session, clock=FrozenClock(now), actor=SYSTEM_ACTOR, username="boss", role=Role.MANAGER

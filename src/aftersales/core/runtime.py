@@ -1,4 +1,4 @@
-"""Build the engine and session factory from settings, once per process (CLI, worker)."""
+"""Build the engine, session factory and clock from settings, once per process (CLI, worker)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from functools import lru_cache
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from aftersales.config import get_settings
+from aftersales.config import Settings, get_settings
+from aftersales.core.clock import Clock, RunningClock, SystemClock
 from aftersales.core.db import make_engine, make_session_factory
 
 
@@ -26,3 +27,10 @@ def engine() -> Engine:
 def session_factory() -> sessionmaker[Session]:
     """A session factory bound to :func:`engine`."""
     return make_session_factory(engine())
+
+
+def clock_for(settings: Settings | None = None) -> Clock:
+    """The process's clock: the wall clock, or, where the settings allow it (demo, development, test),
+    a clock running from ``AFTERSALES_CLOCK_START``."""
+    settings = settings or get_settings()
+    return RunningClock(settings.clock_start) if settings.clock_start else SystemClock()

@@ -10,9 +10,8 @@ from typing import Annotated
 import typer
 
 from aftersales.config import get_settings
-from aftersales.core.clock import SystemClock
 from aftersales.core.db import unit_of_work
-from aftersales.core.runtime import session_factory
+from aftersales.core.runtime import clock_for, session_factory
 from aftersales.notifications import rules
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel, OutboxStatus
@@ -27,13 +26,13 @@ def deliver(once: Annotated[bool, typer.Option(help="deliver what is due now and
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
     if once:
-        report = deliver_due(session_factory(), SystemClock(), settings)
+        report = deliver_due(session_factory(), clock_for(), settings)
         typer.echo(json.dumps(report.as_dict()))
         return
     stop = threading.Event()
     try:
         while not stop.is_set():
-            report = deliver_due(session_factory(), SystemClock(), settings)
+            report = deliver_due(session_factory(), clock_for(), settings)
             logging.getLogger("aftersales.notifications").info("delivered: %s", report.as_dict())
             stop.wait(settings.notify_interval_seconds)
     except KeyboardInterrupt:
@@ -75,7 +74,7 @@ def list_messages(
 def retry(message_ids: Annotated[list[int], typer.Argument(help="ids of failed messages")]) -> None:
     """Put failed (dead-lettered) messages back in the queue with fresh attempts."""
     with unit_of_work(session_factory()) as session:
-        count = notifications_service.requeue(session, clock=SystemClock(), message_ids=message_ids)
+        count = notifications_service.requeue(session, clock=clock_for(), message_ids=message_ids)
     typer.echo(f"requeued {count}")
     if count < len(set(message_ids)):
         raise typer.Exit(1)

@@ -7,14 +7,13 @@ import json
 import typer
 
 from aftersales.config import get_settings
-from aftersales.core.clock import SystemClock
-from aftersales.core.runtime import session_factory
+from aftersales.core.runtime import clock_for, session_factory
 from aftersales.tickets.jobs import sweep_job
 
 
 def sweep() -> None:
     """Run the warning/breach pass once and print what it did."""
-    report = sweep_job(session_factory(), SystemClock(), get_settings())
+    report = sweep_job(session_factory(), clock_for(), get_settings())
     typer.echo(
         json.dumps(
             {
