@@ -39,11 +39,11 @@ from common import (
     VENV_BIN,
     BodyFactory,
     busy_cpu_seconds,
+    finish_run,
     latency_summary_ms,
     machine_info,
     run_at_commit,
     tree_cpu_seconds,
-    write_result,
 )
 
 AFTERSALES = str(VENV_BIN / "aftersales")
@@ -481,14 +481,8 @@ def main() -> None:
     )
     result["tickets_in_database"] = ticket_count(db)  # more than the 201s: requests committed, answer lost
     result["database_bytes"] = sum(p.stat().st_size for p in workdir.glob("bench.db*"))
-    if not args.keep:
-        shutil.rmtree(workdir, ignore_errors=True)
-    else:
-        result["workdir"] = str(workdir)
     name = f"api_create-{args.synchronous.lower()}-{args.generator}-w{args.server_workers}-c{args.clients}"
-    path = write_result(name, result)
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-    print(f"# written to {path}", file=sys.stderr)
+    finish_run(name, result, workdir, keep=args.keep)
 
 
 if __name__ == "__main__":

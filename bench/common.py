@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -370,3 +371,14 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
     path = RESULTS_DIR / f"{name}-{stamp}.json"
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     return path
+
+
+def finish_run(name: str, result: dict[str, Any], workdir: Path, *, keep: bool) -> None:
+    """Remove (or keep and name) the run's temporary directory, write the result file, print it."""
+    if keep:
+        result["workdir"] = str(workdir)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    path = write_result(name, result)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    print(f"# written to {path}", file=sys.stderr)

@@ -26,7 +26,6 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from typing import Any
 
 import httpx2
 from api_create import AFTERSALES, CpuMeter, closed_loop, encode, fixed_rate, free_port, run_cli, wait_healthy
-from common import BodyFactory, latency_summary_ms, machine_info, run_at_commit, write_result
+from common import BodyFactory, finish_run, latency_summary_ms, machine_info, run_at_commit
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -297,14 +296,8 @@ def main() -> None:
             server.kill()
             server.wait(timeout=15)
         log.close()
-    if not args.keep:
-        shutil.rmtree(workdir, ignore_errors=True)
-    else:
-        result["workdir"] = str(workdir)
     name = f"intake-{make_url(url).get_backend_name()}-w{args.server_workers}-c{args.clients}-{args.dispatcher}"
-    path = write_result(name, result)
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-    print(f"# written to {path}", file=sys.stderr)
+    finish_run(name, result, workdir, keep=args.keep)
 
 
 if __name__ == "__main__":
