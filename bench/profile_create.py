@@ -32,10 +32,7 @@ from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core import migrate
 from aftersales.core.clock import SystemClock
 from aftersales.core.db import READ_ONLY_OPTION, make_engine, make_session_factory, mark_read_only, unit_of_work
-from aftersales.core.timeutil import to_local
 from aftersales.sla.defaults import seed_defaults
-from aftersales.tickets import presenters
-from aftersales.tickets import service as tickets_service
 from aftersales.tickets.schemas import TicketCreate
 from aftersales.triage.defaults import seed_rules
 from aftersales.usecases import intake as flows
@@ -84,15 +81,11 @@ def main() -> None:
             actor = accounts_service.authenticate_token(session, token)
             session.rollback()
             lock_taken.clear()
-            ticket, _ = flows.open_ticket(session, clock=clock, actor=actor, request=request, number_prefix="SH")
+            read, _ = flows.open_ticket(session, clock=clock, actor=actor, request=request, number_prefix="SH")
             commit(session)
             if lock_taken:  # from BEGIN IMMEDIATE to the end of COMMIT: how long other writers wait
                 write_lock_held.append(time.perf_counter() - lock_taken[0])
-            assignee = getattr(ticket, "assignee_id", None)
-            names = tickets_service.assignee_names(session, {assignee} if assignee else set())
-            presenters.ticket_read(
-                ticket, today=to_local(clock.now()).date(), assignee=names.get(assignee or 0)
-            ).model_dump_json()
+            read.model_dump_json()
         finally:
             session.rollback()
             session.close()

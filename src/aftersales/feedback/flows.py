@@ -16,7 +16,7 @@ from aftersales.feedback.models import ReturnVisit, SurveyResponse
 from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Channel, Priority, TicketKind
-from aftersales.tickets.intake import NewTicket
+from aftersales.tickets.schemas import NewTicket
 from aftersales.triage import learning as triage_learning
 
 # Who acts when a customer answers through the link (nobody is signed in).

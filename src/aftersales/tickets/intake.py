@@ -24,64 +24,29 @@ from aftersales.core.i18n import N_
 from aftersales.core.prepared import Prepared
 from aftersales.core.timeutil import local_zone
 from aftersales.customers import service as customers_service
-from aftersales.sla import rules as sla_rules
 from aftersales.sla import service as sla_service
 from aftersales.sla.enums import SlaState
-from aftersales.tickets import rules
-from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind, TicketStatus
+from aftersales.tickets import presenters, rules
+from aftersales.tickets.enums import EventType, TicketStatus
 from aftersales.tickets.errors import InvalidTicketError
 from aftersales.tickets.models import Ticket, TicketEvent, TicketNumberSequence
+from aftersales.tickets.schemas import NewTicket, TicketRead
 
 # Reports may come from devices whose clocks run a little fast.
 FUTURE_SKEW = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
-class NewTicket:
-    """Everything needed to register a work order, kind and priority already decided."""
-
-    kind: TicketKind
-    priority: Priority
-    channel: Channel
-    customer_name: str
-    phone: str
-    description: str
-    address: str | None = None
-    product_model: str | None = None
-    serial_number: str | None = None
-    purchase_date: date | None = None
-    reported_at: datetime | None = None
-    external_id: str | None = None
-    triage: dict[str, Any] | None = None
-
-
 @dataclass
-class RegisteredTicket:
-    """A just-registered ticket, shaped like the model for the presenters."""
+class Registration:
+    """What registering wrote: the new ticket's id and its reply (built from the values written, so
+    nothing is read back), and what the caller's next steps need."""
 
-    id: int
-    number: str
-    kind: TicketKind
-    priority: Priority
-    status: TicketStatus
-    channel: Channel
-    customer: customers_service.CustomerRef
-    address: customers_service.AddressRef | None
-    installed_product: customers_service.ProductRef | None
-    product_model: str | None
-    description: str
-    external_id: str | None
+    ticket_id: int
+    customer_id: int
     reported_at: datetime
-    created_at: datetime
-    updated_at: datetime
-    sla_state: SlaState
-    sla_targets: list[sla_service.TargetRow]
-    triage: dict[str, Any] | None
     is_new_customer: bool
     needs_sla_refresh: bool
-    assignee_id: int | None = None
-    reopen_count: int = 0
-    version: int = 1
+    read: TicketRead
 
 
 _tickets = table_of(Ticket)
@@ -174,7 +139,7 @@ def register(
     number_prefix: str = "SH",
     planned: sla_service.PlannedTargets | None = None,
     number_now: bool = True,
-) -> RegisteredTicket:
+) -> Registration:
     """Register a work order: customer recognised by phone, address parsed, SLA clocks started.
 
     ``planned`` (from :func:`plan`) lets the caller do the reading part before the write transaction.
@@ -256,41 +221,39 @@ def register(
     targets = sla_service.insert_targets(session, ticket_id=ticket_id, planned=planned)
     # A ticket reported in the past may already be due a warning or breach: the caller refreshes it.
     needs_refresh = any(now >= plan.warn_at for plan in planned.plans)
-    registered = RegisteredTicket(
-        id=ticket_id,
-        number=number,
-        kind=data.kind,
-        priority=data.priority,
-        status=TicketStatus.REGISTERED,
-        channel=data.channel,
-        customer=customer,
-        address=address,
-        installed_product=product,
-        product_model=data.product_model,
-        description=data.description,
-        external_id=data.external_id,
+    registration = Registration(
+        ticket_id=ticket_id,
+        customer_id=customer.id,
         reported_at=reported_at,
-        created_at=now,
-        updated_at=now,
-        sla_state=sla_rules.combine_states(target.state for target in targets),
-        sla_targets=targets,
-        triage=data.triage,
         is_new_customer=is_new_customer,
         needs_sla_refresh=needs_refresh,
+        read=presenters.new_ticket_read(
+            ticket_id=ticket_id,
+            number=number,
+            data=data,
+            customer=customer,
+            address=address,
+            product=product,
+            targets=targets,
+            reported_at=reported_at,
+            now=now,
+        ),
     )
     if number_now:
-        assign_number(session, clock=clock, actor=actor, registered=registered, number_prefix=number_prefix)
-    return registered
+        assign_number(session, clock=clock, actor=actor, registration=registration, number_prefix=number_prefix)
+    return registration
 
 
 def assign_number(
-    session: Session, *, clock: Clock, actor: Actor, registered: RegisteredTicket, number_prefix: str = "SH"
+    session: Session, *, clock: Clock, actor: Actor, registration: Registration, number_prefix: str = "SH"
 ) -> None:
     """Give a registered ticket the next number of its report day, and write its audit entry. The day's
     counter stays locked until the transaction ends: call this as the last write before the commit."""
-    number = next_number(session, prefix=number_prefix, day=registered.reported_at.astimezone(local_zone()).date())
-    core_connection(session).execute(update(_tickets).where(_tickets.c.id == registered.id).values(number=number))
-    registered.number = number
+    number = next_number(session, prefix=number_prefix, day=registration.reported_at.astimezone(local_zone()).date())
+    ticket_id = registration.ticket_id
+    core_connection(session).execute(update(_tickets).where(_tickets.c.id == ticket_id).values(number=number))
+    registration.read = registration.read.model_copy(update={"number": number})
+    read = registration.read
     accounts_service.append_audit_rows(
         session,
         [
@@ -299,13 +262,13 @@ def assign_number(
                 actor=actor,
                 action="ticket.created",
                 entity_type="ticket",
-                entity_id=registered.id,
+                entity_id=ticket_id,
                 after={
                     "number": number,
                     "status": TicketStatus.REGISTERED.value,
-                    "kind": registered.kind.value,
-                    "priority": registered.priority.value,
-                    "customer_id": registered.customer.id,
+                    "kind": read.kind.value,
+                    "priority": read.priority.value,
+                    "customer_id": registration.customer_id,
                 },
             )
         ],

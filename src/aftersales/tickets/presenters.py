@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
+from aftersales.core.timeutil import to_local
 from aftersales.customers import rules as customer_rules
+from aftersales.customers.models import Address, Customer, InstalledProduct
 from aftersales.customers.schemas import AddressRead, CustomerRead
-from aftersales.sla.enums import TargetKind
+from aftersales.customers.service import AddressRef, CustomerRef, ProductRef
+from aftersales.sla import rules as sla_rules
+from aftersales.sla.enums import SlaState, TargetKind
 from aftersales.sla.models import Target
 from aftersales.sla.service import TargetRow
-from aftersales.tickets.intake import RegisteredTicket
+from aftersales.tickets.enums import TicketStatus
 from aftersales.tickets.models import Ticket, TicketComment, TicketEvent
 from aftersales.tickets.schemas import (
     CommentRead,
     EventRead,
+    NewTicket,
     ProductRead,
     SlaRead,
     SlaTargetRead,
@@ -22,17 +27,15 @@ from aftersales.tickets.schemas import (
     TicketRead,
 )
 
-TicketLike = Ticket | RegisteredTicket
 
-
-def sla_read(ticket: TicketLike, targets: Sequence[Target | TargetRow]) -> SlaRead:
-    """The SLA block of a ticket."""
+def sla_read(state: SlaState, targets: Sequence[Target | TargetRow]) -> SlaRead:
+    """The SLA block of a ticket: its combined state and each target."""
     due = {TargetKind(target.kind): target.due_at for target in targets}
     return SlaRead(
         first_response_due_at=due.get(TargetKind.FIRST_RESPONSE),
         onsite_due_at=due.get(TargetKind.ONSITE),
         resolution_due_at=due.get(TargetKind.RESOLUTION),
-        state=ticket.sla_state,
+        state=state,
         targets=[
             SlaTargetRead(
                 kind=target.kind,
@@ -48,25 +51,32 @@ def sla_read(ticket: TicketLike, targets: Sequence[Target | TargetRow]) -> SlaRe
     )
 
 
-def ticket_read(ticket: TicketLike, *, today: date, assignee: str | None = None) -> TicketRead:
-    """A ticket for lists and replies; the phone is masked."""
-    product = None
-    if ticket.installed_product is not None:
-        installed = ticket.installed_product
-        product = ProductRead(
-            model=installed.model,
-            serial_number=installed.serial_number,
-            warranty_end=installed.warranty_end.isoformat() if installed.warranty_end else None,
-            is_under_warranty=(
-                customer_rules.is_under_warranty(installed.warranty_end, today) if installed.warranty_end else None
-            ),
-        )
-    customer = CustomerRead(
-        id=ticket.customer.id,
-        name=ticket.customer.name,
-        phone_masked=customer_rules.mask_phone(ticket.customer.phone),
-        address=AddressRead.model_validate(ticket.address) if ticket.address is not None else None,
+def product_read(installed: InstalledProduct | ProductRef | None, *, today: date) -> ProductRead | None:
+    """The installed product with its warranty as of ``today``."""
+    if installed is None:
+        return None
+    return ProductRead(
+        model=installed.model,
+        serial_number=installed.serial_number,
+        warranty_end=installed.warranty_end.isoformat() if installed.warranty_end else None,
+        is_under_warranty=(
+            customer_rules.is_under_warranty(installed.warranty_end, today) if installed.warranty_end else None
+        ),
     )
+
+
+def customer_read(customer: Customer | CustomerRef, address: Address | AddressRef | None) -> CustomerRead:
+    """The ticket's customer with the phone masked, and the address of the ticket."""
+    return CustomerRead(
+        id=customer.id,
+        name=customer.name,
+        phone_masked=customer_rules.mask_phone(customer.phone),
+        address=AddressRead.model_validate(address) if address is not None else None,
+    )
+
+
+def ticket_read(ticket: Ticket, *, today: date, assignee: str | None = None) -> TicketRead:
+    """A ticket for lists and replies; the phone is masked."""
     return TicketRead(
         id=ticket.id,
         number=ticket.number,
@@ -74,18 +84,53 @@ def ticket_read(ticket: TicketLike, *, today: date, assignee: str | None = None)
         kind=ticket.kind,
         priority=ticket.priority,
         channel=ticket.channel,
-        customer=customer,
-        product=product,
+        customer=customer_read(ticket.customer, ticket.address),
+        product=product_read(ticket.installed_product, today=today),
         description=ticket.description,
         external_id=ticket.external_id,
         assignee=assignee,
         reopen_count=ticket.reopen_count,
         version=ticket.version,
-        sla=sla_read(ticket, ticket.sla_targets),
+        sla=sla_read(ticket.sla_state, ticket.sla_targets),
         triage=ticket.triage,
         created_at=ticket.created_at,
         reported_at=ticket.reported_at,
         updated_at=ticket.updated_at,
+    )
+
+
+def new_ticket_read(
+    *,
+    ticket_id: int,
+    number: str,
+    data: NewTicket,
+    customer: CustomerRef,
+    address: AddressRef | None,
+    product: ProductRef | None,
+    targets: Sequence[TargetRow],
+    reported_at: datetime,
+    now: datetime,
+) -> TicketRead:
+    """A ticket just registered, from the values written (what ``ticket_read`` would show once loaded)."""
+    return TicketRead(
+        id=ticket_id,
+        number=number,
+        status=TicketStatus.REGISTERED,
+        kind=data.kind,
+        priority=data.priority,
+        channel=data.channel,
+        customer=customer_read(customer, address),
+        product=product_read(product, today=to_local(now).date()),
+        description=data.description,
+        external_id=data.external_id,
+        assignee=None,
+        reopen_count=0,
+        version=1,
+        sla=sla_read(sla_rules.combine_states(target.state for target in targets), targets),
+        triage=data.triage,
+        created_at=now,
+        reported_at=reported_at,
+        updated_at=now,
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
@@ -44,6 +45,25 @@ class TicketCreate(BaseModel):
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         return ensure_utc(value) if value is not None else None
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """Everything needed to register a work order, kind and priority already decided."""
+
+    kind: TicketKind
+    priority: Priority
+    channel: Channel
+    customer_name: str
+    phone: str
+    description: str
+    address: str | None = None
+    product_model: str | None = None
+    serial_number: str | None = None
+    purchase_date: date | None = None
+    reported_at: datetime | None = None
+    external_id: str | None = None
+    triage: dict[str, Any] | None = None
 
 
 class TicketUpdate(BaseModel):

@@ -29,8 +29,9 @@ from aftersales.tickets.errors import (
     TicketNotFoundError,
     VersionConflictError,
 )
-from aftersales.tickets.intake import FUTURE_SKEW, NewTicket
+from aftersales.tickets.intake import FUTURE_SKEW
 from aftersales.tickets.models import Ticket, TicketComment, TicketEvent
+from aftersales.tickets.schemas import NewTicket
 
 VERSION_CONFLICT = N_("工单已被他人修改（当前版本 %(version)s，提交版本 %(given)s），请刷新后重试")
 ENDED = N_("已闭环或已取消的工单不能修改")
@@ -40,10 +41,10 @@ def create_ticket(
     session: Session, *, clock: Clock, actor: Actor, data: NewTicket, number_prefix: str = "SH", notify: bool = True
 ) -> Ticket:
     """Register a work order and return it loaded (see ``intake.register`` for the lean path)."""
-    registered = intake.register(session, clock=clock, actor=actor, data=data, number_prefix=number_prefix)
-    ticket = session.get(Ticket, registered.id)
+    registration = intake.register(session, clock=clock, actor=actor, data=data, number_prefix=number_prefix)
+    ticket = session.get(Ticket, registration.ticket_id)
     assert ticket is not None
-    if registered.needs_sla_refresh:
+    if registration.needs_sla_refresh:
         sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)
         session.flush()
     return ticket

@@ -12,15 +12,15 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.timeutil import to_local
 from aftersales.dispatch.planning import requests as dispatch_requests
 from aftersales.dispatch.planning import service as dayplans
 from aftersales.knowledge.bulletins import linking as bulletin_linking
-from aftersales.tickets import intake, sla_tracking
+from aftersales.tickets import intake, presenters, sla_tracking
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Priority, TicketKind
-from aftersales.tickets.intake import NewTicket, RegisteredTicket
 from aftersales.tickets.models import Ticket
-from aftersales.tickets.schemas import TicketCreate
+from aftersales.tickets.schemas import NewTicket, TicketCreate, TicketRead
 from aftersales.triage import learning as triage_learning
 
 
@@ -71,21 +71,22 @@ def open_ticket(
     number_prefix: str = "SH",
     notify: bool = True,
     auto_dispatch: bool = False,
-) -> tuple[Ticket | RegisteredTicket, bool]:
-    """Register a work order from any channel; returns (ticket, created). Nothing is written on error.
+) -> tuple[TicketRead, bool]:
+    """Register a work order from any channel; returns (the ticket as read, created). Nothing is written
+    on error.
 
     Replayed ``external_id``: the existing ticket, not created. Otherwise triage fills kind and priority,
     the ticket is registered with its SLA clocks and linked to the known-issue bulletins it matches. With
     ``auto_dispatch`` a new installation or repair job gets a dispatch request in the same transaction;
     the decision itself is made after the commit (``dispatch.planning.jobs``), so no re-plan runs here.
 
-    A new ticket comes back as the intake snapshot (no read-back), unless it was reported so long ago
-    that SLA events were due at once, in which case it is refreshed and returned loaded.
+    A new ticket is answered from the values written (no read-back), unless it was reported so long ago
+    that SLA events were due at once, in which case it is refreshed and read from the database.
     """
     if request.external_id:
         existing = tickets_service.find_by_external_id(session, request.external_id)
         if existing is not None:
-            return existing, False
+            return _read(session, clock, existing), False
     data = _triaged(session, request)
     register = functools.partial(
         intake.register, session, clock=clock, actor=actor, data=data, number_prefix=number_prefix, number_now=False
@@ -93,34 +94,39 @@ def open_ticket(
     if not request.external_id:
         # Nothing to recover from, so no SAVEPOINT of our own (it costs a round of session bookkeeping):
         # any error propagates and the caller's unit of work (or the writer's per-job SAVEPOINT) undoes it.
-        registered = register()
+        registration = register()
     else:
         try:
             with session.begin_nested():
-                registered = register()
+                registration = register()
         except IntegrityError:
             # A concurrent request with the same external id won the race: answer with its ticket.
             existing = tickets_service.find_by_external_id(session, request.external_id)
             if existing is None:
                 raise
-            return existing, False
+            return _read(session, clock, existing), False
+    ticket_id = registration.ticket_id
     # Known issues: a ticket matching a published bulletin is linked now, so its agent sees the workaround.
     bulletin_linking.link_new_ticket(
-        session,
-        clock=clock,
-        ticket_id=registered.id,
-        product_model=data.product_model,
-        description=data.description,
+        session, clock=clock, ticket_id=ticket_id, product_model=data.product_model, description=data.description
     )
     if auto_dispatch and data.kind in dayplans.FIELD_KINDS:
         dispatch_requests.request_dispatch(
-            session, clock=clock, ticket_id=registered.id, is_urgent=data.priority is Priority.URGENT
+            session, clock=clock, ticket_id=ticket_id, is_urgent=data.priority is Priority.URGENT
         )
     # Last: the day's number (its counter row stays locked until the commit; see intake.assign_number).
-    intake.assign_number(session, clock=clock, actor=actor, registered=registered, number_prefix=number_prefix)
-    if registered.needs_sla_refresh:
-        ticket = tickets_service.get_ticket(session, registered.id)
+    intake.assign_number(session, clock=clock, actor=actor, registration=registration, number_prefix=number_prefix)
+    if registration.needs_sla_refresh:
+        ticket = tickets_service.get_ticket(session, ticket_id)
         sla_tracking.refresh_ticket(session, clock=clock, ticket=ticket, notify=notify)
         session.flush()
-        return ticket, True
-    return registered, True
+        return _read(session, clock, ticket), True
+    return registration.read, True
+
+
+def _read(session: Session, clock: Clock, ticket: Ticket) -> TicketRead:
+    """A loaded ticket as read, with its assignee's name."""
+    names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
+    return presenters.ticket_read(
+        ticket, today=to_local(clock.now()).date(), assignee=names.get(ticket.assignee_id or 0)
+    )

@@ -54,7 +54,7 @@ async def create_ticket(body: TicketCreate, request: Request, clock: ClockDep, s
     def register(session: Session) -> tuple[TicketRead, bool]:
         actor = authenticate(request, session)
         require(actor, Permission.TICKET_CREATE)
-        ticket, created = flows.open_ticket(
+        return flows.open_ticket(
             session,
             clock=clock,
             actor=actor,
@@ -62,9 +62,6 @@ async def create_ticket(body: TicketCreate, request: Request, clock: ClockDep, s
             number_prefix=settings.ticket_number_prefix,
             auto_dispatch=settings.auto_dispatch,
         )
-        names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
-        today = to_local(clock.now()).date()
-        return presenters.ticket_read(ticket, today=today, assignee=names.get(ticket.assignee_id or 0)), created
 
     write_queue = request.app.state.write_queue
     if write_queue is not None:

@@ -243,7 +243,7 @@ def submit_request(
         {
             "number": ticket.number,
             "status": ticket.status,
-            "phone_masked": customer_rules.mask_phone(ticket.customer.phone),
+            "phone_masked": ticket.customer.phone_masked,
         },
         headers=NO_STORE,
     )
