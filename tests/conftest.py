@@ -215,6 +215,8 @@ def _test_environment() -> Iterator[None]:
     """Settings built by tests (and the CLI they invoke) run in test mode, whatever the shell says."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AFTERSALES_ENV", "test")
+        # Computation stays in the test's own process (tests/core/test_offload.py covers the child process).
+        patch.setenv("AFTERSALES_OFFLOAD_COMPUTATION", "false")
         yield
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,7 +18,7 @@ from aftersales.accounts.enums import Role
 from aftersales.analytics.api import router as analytics_router
 from aftersales.analytics.console import router as analytics_console_router
 from aftersales.config import Settings, require_secret_key
-from aftersales.core import timeutil
+from aftersales.core import offload, timeutil
 from aftersales.core.background import BackgroundRunner, InlineRunner
 from aftersales.core.clock import Clock
 from aftersales.core.db import WalCheckpointer, make_engine, make_session_factory
@@ -60,6 +61,9 @@ NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
 )
 
 
+GIL_SWITCH_INTERVAL_S = 0.0005
+
+
 def create_app(
     settings: Settings,
     *,
@@ -90,7 +94,9 @@ def create_app(
     def dispatch_pending() -> object:
         if not settings.dispatch_in_server:
             return None  # the worker process decides
-        return dispatch_job(factory, app_clock, settings)
+        # People first: on SQLite a routine decision gives way while this process's writer is busy.
+        busy = write_queue.is_busy if write_queue is not None else None
+        return dispatch_job(factory, app_clock, settings, people_waiting=busy)
 
     dispatcher: BackgroundRunner | InlineRunner = (
         BackgroundRunner(dispatch_pending, name="aftersales-dispatcher", poll_seconds=settings.dispatch_poll_seconds)
@@ -104,6 +110,12 @@ def create_app(
         # collector's full passes, which otherwise pause every request for tens of milliseconds.
         gc.collect()
         gc.freeze()
+        # Intake's writer releases the GIL at every SQLite call and must win it back each time; against a
+        # busy thread (the dispatcher, the event loop) each win-back waits up to the switch interval
+        # (5 ms by default), a convoy that halved intake throughput. Switch ten times as often.
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+        offload.enable(settings.offload_computation)
         if checkpointer is not None:
             checkpointer.start()
         dispatcher.start()
@@ -122,6 +134,8 @@ def create_app(
                 write_queue.stop()
             if checkpointer is not None:
                 checkpointer.stop()
+            offload.enable(False)
+            sys.setswitchinterval(switch_interval)
 
     app = FastAPI(
         title="Aftersales 售后服务闭环管理系统",

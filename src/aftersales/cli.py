@@ -142,11 +142,16 @@ def worker(once: Annotated[bool, typer.Option(help="run every job once and exit"
         for job in jobs(settings):
             typer.echo(f"{job.name}: {job.run(session_factory(), clock, settings)}")
         return
+    from aftersales.core import offload
+
+    offload.enable(settings.offload_computation)
     stop = threading.Event()
     try:
         run_forever(session_factory(), clock, settings, stop)
     except KeyboardInterrupt:
         stop.set()
+    finally:
+        offload.enable(False)
 
 
 @app.command("demo")

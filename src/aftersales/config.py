@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # process and core; decisions then wait for its next poll, every dispatch_poll_seconds).
     dispatch_in_server: bool = True
     dispatch_poll_seconds: float = Field(default=2.0, gt=0)
+    # Route solving and emergency insertion hold the GIL: servers and workers run them in a child process
+    # (core.offload) so that a day plan or an emergency never stalls their other threads (tests: in-process).
+    offload_computation: bool = True
     log_level: str = "INFO"
     # Notification delivery (the outbox sender): batches, lease, retries, quiet hours (in ``timezone``).
     notify_interval_seconds: float = 10.0

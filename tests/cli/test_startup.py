@@ -110,3 +110,21 @@ def test_development_mode_says_it_keeps_a_key_file_and_creates_it_once(
     assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".secret_key")) == []
     assert secret_bytes(Settings(environment="demo", secret_key="")) == key
     assert secret_bytes(Settings(environment="production", secret_key="set")) == b"set"
+
+
+def test_a_running_app_switches_threads_often_and_restores_the_interval_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The intake writer wins the GIL back after each SQLite call without a 5 ms convoy behind other threads."""
+    import sys
+
+    from fastapi.testclient import TestClient
+
+    from aftersales import app as app_module
+
+    before = sys.getswitchinterval()
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'app.db'}", run_jobs_in_process=False)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert sys.getswitchinterval() == app_module.GIL_SWITCH_INTERVAL_S == 0.0005
+    assert sys.getswitchinterval() == before

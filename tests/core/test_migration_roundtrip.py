@@ -53,12 +53,22 @@ TABLES_BY_REVISION: dict[str, set[str]] = {
         "quality_samples", "quality_self_checks",
     },
     "0014": {"dispatch_requests"},
+    "0015": set(),
 }  # fmt: skip
 # Columns a revision adds to a table an earlier one created.
 COLUMNS_BY_REVISION: dict[str, dict[str, set[str]]] = {
     "0002": {"users": {"failed_logins", "locked_until"}},
     "0009": {"dispatch_technicians": {"certificates", "break_start", "break_end", "van_code"}},
     "0010": {"notification_outbox": {"locked_until", "claim_token", "suppressed_reason"}},
+}
+# Indexes a revision swaps on a table: (added, removed).
+INDEXES_BY_REVISION: dict[str, dict[str, tuple[set[str], set[str]]]] = {
+    "0015": {
+        "tickets": (
+            {"ix_tickets_assignee_status", "ix_tickets_organisation_status"},
+            {"ix_tickets_assignee_id", "ix_tickets_organisation_id"},
+        )
+    },
 }
 REVISIONS = list(TABLES_BY_REVISION)
 HEAD_TABLES = set().union(*TABLES_BY_REVISION.values()) | {"alembic_version"}
@@ -128,6 +138,10 @@ def columns(engine: Engine, table: str) -> set[str]:
     return {column["name"] for column in inspect(engine).get_columns(table)}
 
 
+def indexes(engine: Engine, table: str) -> set[str]:
+    return {str(index["name"]) for index in inspect(engine).get_indexes(table)}
+
+
 def relations(engine: Engine) -> set[str]:
     """Every table, index and sequence left in the database (schema)."""
     with engine.connect() as connection:
@@ -186,6 +200,8 @@ def test_each_downgrade_removes_exactly_what_its_upgrade_added(fresh_engine: Eng
         assert migrate.current(fresh_engine) == revision
         for table, added in COLUMNS_BY_REVISION.get(revision, {}).items():
             assert added <= columns(fresh_engine, table), revision
+        for table, (added, removed) in INDEXES_BY_REVISION.get(revision, {}).items():
+            assert (added <= indexes(fresh_engine, table), indexes(fresh_engine, table) & removed) == (True, set())
 
     for previous, revision in reversed(list(zip(["base", *REVISIONS[:-1]], REVISIONS, strict=True))):
         migrate.downgrade(fresh_engine, previous)
@@ -194,6 +210,8 @@ def test_each_downgrade_removes_exactly_what_its_upgrade_added(fresh_engine: Eng
         assert migrate.current(fresh_engine) == (None if previous == "base" else previous)
         for table, added in COLUMNS_BY_REVISION.get(revision, {}).items():
             assert columns(fresh_engine, table) & added == set(), revision
+        for table, (added, removed) in INDEXES_BY_REVISION.get(revision, {}).items():
+            assert (indexes(fresh_engine, table) & added, removed <= indexes(fresh_engine, table)) == (set(), True)
     assert expected == {"alembic_version"}
 
 

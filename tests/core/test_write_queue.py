@@ -95,3 +95,26 @@ def test_a_failed_commit_fails_every_job_of_the_batch(queue_and_engine) -> None:
         with pytest.raises(Exception, match="FOREIGN KEY"):
             future.result(5)
     assert _names(engine) == []
+
+
+def test_busy_while_a_batch_runs_or_waits_and_idle_after(queue_and_engine) -> None:  # type: ignore[no-untyped-def]
+    write_queue, _engine = queue_and_engine
+    assert write_queue.is_busy() is False
+    gate, started = threading.Event(), threading.Event()
+
+    def blocker(session: Session) -> None:
+        started.set()
+        gate.wait(5)
+
+    done = write_queue.submit(blocker)
+    assert started.wait(5)
+    assert write_queue.is_busy() is True  # a batch is being written
+    gate.set()
+    done.result(5)
+    finished = write_queue.submit(lambda session: None)
+    finished.result(5)
+    for _ in range(500):  # bounded: the writer marks itself idle right after answering
+        if not write_queue.is_busy():
+            break
+        threading.Event().wait(0.01)
+    assert write_queue.is_busy() is False

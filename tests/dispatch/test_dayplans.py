@@ -3,6 +3,8 @@ tickets with the ETA on the timeline; emergencies inserted at intake or escalate
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
+from aftersales.core import offload
 from aftersales.core.clock import FrozenClock
 from aftersales.dispatch.network import service
 from aftersales.dispatch.planning import appointments, emergencies
@@ -180,8 +183,23 @@ def test_an_urgent_job_is_inserted_into_todays_plan_at_intake(
     assert told == area[str(urgent["assignee"])]
 
 
+@pytest.fixture(params=[False, True], ids=["here", "in-a-child-process"])
+def offloaded(request: pytest.FixtureRequest) -> Iterator[bool]:
+    """A server places emergencies (and solves the re-plan) in its child process: same answer either way."""
+    offload.enable(request.param)
+    try:
+        yield request.param
+    finally:
+        offload.enable(False)
+
+
 def test_an_emergency_nobody_can_reach_in_time_is_escalated_with_the_reason(
-    client: TestClient, db: Session, clock: FrozenClock, area: dict[str, int], make_user: UserFactory
+    client: TestClient,
+    db: Session,
+    clock: FrozenClock,
+    area: dict[str, int],
+    make_user: UserFactory,
+    offloaded: bool,
 ) -> None:
     dispatcher, _ = make_user(Role.DISPATCHER, username="planner4")
     make_user(Role.MANAGER, username="boss", organisation_code="SZ")
@@ -206,6 +224,7 @@ def test_an_emergency_nobody_can_reach_in_time_is_escalated_with_the_reason(
     # Asking again does not notify twice.
     emergencies.insert_emergency(db, clock=clock, actor=dispatcher, ticket_id=urgent.id)
     assert db.scalar(select(func.count()).where(OutboxMessage.kind == "dispatch_escalation")) == 1
+    assert (offload.worker_pid() != os.getpid()) is offloaded
 
 
 def test_emergency_input_errors(

@@ -3,8 +3,14 @@ emergency insertion (insertion, re-plan, escalation reason)."""
 
 from __future__ import annotations
 
+import random
+from dataclasses import replace
+
+import pytest
+
 from aftersales.dispatch.network import rules
 from aftersales.dispatch.planning import rules as planning
+from aftersales.dispatch.planning.rules import insertion
 
 TRAVEL = rules.StraightLineTravel("urban")
 H = 3600
@@ -203,3 +209,79 @@ def test_lunch_in_the_plans_idle_gap_counts_as_taken_and_ends_before_the_crew_is
     assert (during.break_taken, during.free_at) == (True, 12 * H + 45 * 60)
     before = planning.crew_state(lunch_crew, legs, now=11 * H + 20 * 60)
     assert (before.break_taken, before.free_at) == (False, 11 * H + 45 * 60)
+
+
+def _random_instance(rng: random.Random) -> tuple[list[planning.Crew], dict[int, list[planning.Leg]], planning.Stop]:
+    """Crews with planned days (some stops booked into windows) and an urgent stop, around Shenzhen."""
+
+    def point() -> tuple[float, float]:
+        return (round(rng.uniform(113.88, 114.12), 4), round(rng.uniform(22.50, 22.62), 4))
+
+    crews, routes, ticket_id = [], {}, 1
+    for user_id in range(1, rng.randint(2, 5) + 1):
+        lunch = (12 * H, 13 * H) if rng.random() < 0.7 else None
+        member = crew(user_id, point(), break_window=lunch, max_jobs=rng.randint(4, 9))
+        crews.append(member)
+        clock, legs = 8 * H, []
+        for sequence in range(1, rng.randint(0, 7) + 1):
+            opening = clock + rng.randint(0, 2) * H
+            windows = ((opening, opening + 2 * H),) if rng.random() < 0.5 else ()
+            planned = stop(ticket_id, point(), {user_id, rng.randint(1, 5)}, windows=windows)
+            legs.append(_leg(ticket_id, clock + 30 * 60, clock + 75 * 60, 30.0))
+            legs[-1] = replace(legs[-1], stop=planned, technician_id=user_id, sequence=sequence)
+            clock, ticket_id = clock + 90 * 60, ticket_id + 1
+        routes[user_id] = legs
+    now = rng.randint(8 * H, 15 * H)
+    urgent = stop(999, point(), {crew.user_id for crew in crews if rng.random() < 0.8}, windows=((now, now + 2 * H),))
+    return crews, routes, urgent
+
+
+def test_pruned_insertion_places_decide_exactly_as_trying_every_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ruling out places where the stop cannot be reached in time never changes the decision: the same
+    crew, arrival, method and routes as trying every place, on 150 random days."""
+    rng = random.Random(20261204)
+    instances = [_random_instance(rng) for _ in range(150)]
+
+    def decide() -> list[planning.Insertion]:
+        return [
+            planning.insert_emergency(
+                crews,
+                routes,
+                urgent,
+                due=urgent.windows[0][1],
+                now=urgent.windows[0][0],
+                travel=TRAVEL,
+                replan_seconds=0.2,
+            )
+            for crews, routes, urgent in instances
+        ]
+
+    pruned = decide()
+    monkeypatch.setattr(
+        insertion, "_positions_in_time", lambda state, stop, *, due, travel: list(range(len(state.remaining) + 1))
+    )
+    exhaustive = decide()
+    assert [(i.technician_id, i.arrival, i.method, i.routes, i.dropped) for i in pruned] == [
+        (i.technician_id, i.arrival, i.method, i.routes, i.dropped) for i in exhaustive
+    ]
+    # The sample takes every path: insertion, one move, re-plan and escalation.
+    assert {i.method for i in pruned} == {"insertion", "move", "replan", "none"}
+
+
+def test_a_place_ruled_out_is_one_the_full_schedule_refuses() -> None:
+    rng = random.Random(7)
+    refused = 0
+    for _ in range(150):
+        crews, routes, urgent = _random_instance(rng)
+        due, now = urgent.windows[0][1], urgent.windows[0][0]
+        for member in crews:
+            state = planning.crew_state(member, routes.get(member.user_id, []), now=now)
+            kept = insertion._positions_in_time(state, urgent, due=due, travel=TRAVEL)
+            for index in range(len(state.remaining) + 1):
+                if index in kept:
+                    continue
+                sequence = [*state.remaining[:index], urgent, *state.remaining[index:]]
+                legs = planning.schedule(state, sequence, travel=TRAVEL, deadline={urgent.ticket_id: due}, over_limit=9)
+                assert legs is None
+                refused += 1
+    assert refused > 100  # the check ran on many ruled-out places

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.accounts.enums import Role
 from aftersales.config import Settings
 from aftersales.core.clock import FrozenClock
-from aftersales.dispatch.planning import emergencies, jobs, requests
+from aftersales.dispatch.planning import decisions, jobs, requests
 from aftersales.dispatch.planning.models import DispatchRequest
 from aftersales.tickets.models import TicketEvent
 from aftersales.tickets.schemas import TicketCreate
@@ -81,7 +81,7 @@ def test_a_request_that_keeps_failing_is_given_up_after_three_tries(
         calls.append(int(kwargs["ticket_id"]))  # type: ignore[call-overload]
         raise RuntimeError("routing engine down")
 
-    monkeypatch.setattr(emergencies, "dispatch_at_intake", broken)
+    monkeypatch.setattr(decisions, "dispatch_at_intake", broken)
     report = jobs.dispatch_job(session_factory, clock, Settings())
     assert (report.decided, report.failed, len(calls)) == (0, requests.MAX_ATTEMPTS, requests.MAX_ATTEMPTS)
     db.expire_all()
@@ -105,7 +105,7 @@ def test_the_job_decides_each_request_once(
         decided.append(int(kwargs["ticket_id"]))  # type: ignore[call-overload]
         return "tech01"
 
-    monkeypatch.setattr(emergencies, "dispatch_at_intake", decide)
+    monkeypatch.setattr(decisions, "dispatch_at_intake", decide)
     assert jobs.dispatch_job(session_factory, clock, Settings()) == jobs.DispatchReport(decided=2, failed=0)
     assert jobs.dispatch_job(session_factory, clock, Settings()) == jobs.DispatchReport(decided=0, failed=0)
     assert decided == [first, second]
@@ -128,3 +128,46 @@ def test_urgent_jobs_are_claimed_before_older_routine_ones(
     [first] = requests.claim(db, clock=clock, limit=1)
     [second] = requests.claim(db, clock=clock, limit=1)
     assert (first.ticket_id, second.ticket_id) == (urgent.id, routine)
+
+
+def test_routine_decisions_give_way_to_people_and_urgent_ones_never_do(
+    db: Session,
+    clock: FrozenClock,
+    make_user: UserFactory,
+    session_factory: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    actor, _ = make_user(Role.AGENT)
+    routine = _open(db, clock, make_user)
+    request = TicketCreate.model_validate(ticket_body(kind="repair", priority="urgent"))
+    urgent, _ = intake.open_ticket(db, clock=clock, actor=actor, request=request, auto_dispatch=True)
+    db.commit()
+    timeline: list[object] = []
+    monkeypatch.setattr(
+        decisions, "dispatch_at_intake", lambda session, **kwargs: timeline.append(kwargs["ticket_id"]) or None
+    )
+    report = jobs.dispatch_job(
+        session_factory, clock, Settings(), people_waiting=lambda: True, pause=lambda seconds: timeline.append(seconds)
+    )
+    assert report == jobs.DispatchReport(decided=2, failed=0)
+    # The urgent job at once; the routine one after giving way for YIELD_SECONDS in steps, then anyway.
+    steps = round(jobs.YIELD_SECONDS / jobs.YIELD_STEP)
+    assert timeline == [urgent.id, *[jobs.YIELD_STEP] * steps, routine]
+
+
+def test_with_nobody_waiting_no_decision_pauses(
+    db: Session,
+    clock: FrozenClock,
+    make_user: UserFactory,
+    session_factory: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    routine = _open(db, clock, make_user)
+    timeline: list[object] = []
+    monkeypatch.setattr(
+        decisions, "dispatch_at_intake", lambda session, **kwargs: timeline.append(kwargs["ticket_id"]) or None
+    )
+    jobs.dispatch_job(
+        session_factory, clock, Settings(), people_waiting=lambda: False, pause=lambda seconds: timeline.append(seconds)
+    )
+    assert timeline == [routine]

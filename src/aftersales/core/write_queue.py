@@ -33,6 +33,7 @@ class WriteQueue:
         self._queue: queue.SimpleQueue[tuple[Job, Future[Any]] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._in_batch = False
         self.batches = 0
         self.jobs = 0
 
@@ -59,9 +60,15 @@ class WriteQueue:
                 self._thread = threading.Thread(target=self._run, name="aftersales-writer", daemon=True)
                 self._thread.start()
 
+    def is_busy(self) -> bool:
+        """People's writes are queued or being written now (background work of this process yields)."""
+        return self._in_batch or not self._queue.empty()
+
     def _run(self) -> None:
         while True:
+            self._in_batch = False
             first = self._queue.get()
+            self._in_batch = True
             if first is None:
                 return
             batch = [first]

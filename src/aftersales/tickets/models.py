@@ -32,6 +32,9 @@ class Ticket(Base):
         Index("ix_tickets_status_created", "status", "created_at"),
         Index("ix_tickets_sla_state", "sla_state"),
         Index("ix_tickets_reported_at", "reported_at"),
+        # Open loads per technician and per service point (dispatch) are counted from these alone.
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        Index("ix_tickets_organisation_status", "organisation_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,8 +53,8 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     sla_state: Mapped[SlaState] = mapped_column(EnumText(SlaState, 16))
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -194,26 +194,29 @@ def candidates(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) 
         position=position,
         onsite_due_at=onsite.due_at if onsite is not None else None,
     )
-    loads = dict(
-        session.execute(
-            select(Ticket.assignee_id, func.count())
-            .where(Ticket.status.in_(OPEN_STATUSES), Ticket.assignee_id.is_not(None))
-            .group_by(Ticket.assignee_id)
-        ).all()
-    )
-    organisation_loads = dict(
-        session.execute(
-            select(Ticket.organisation_id, func.count())
-            .where(Ticket.status.in_(OPEN_STATUSES), Ticket.organisation_id.is_not(None))
-            .group_by(Ticket.organisation_id)
-        ).all()
-    )
     rows = session.execute(
         select(Technician, User, ServicePoint)
         .join(User, User.id == Technician.user_id)
         .outerjoin(ServicePoint, ServicePoint.organisation_id == User.organisation_id)
         .where(User.is_active.is_(True))
     ).all()
+    # Open loads of these technicians and their service points only (indexed lookups), not of every
+    # open ticket: the count stays the same size however many tickets the system holds.
+    loads = dict(
+        session.execute(
+            select(Ticket.assignee_id, func.count())
+            .where(Ticket.assignee_id.in_([user.id for _, user, _ in rows]), Ticket.status.in_(OPEN_STATUSES))
+            .group_by(Ticket.assignee_id)
+        ).all()
+    )
+    point_organisations = {point.organisation_id for _, _, point in rows if point is not None}
+    organisation_loads = dict(
+        session.execute(
+            select(Ticket.organisation_id, func.count())
+            .where(Ticket.organisation_id.in_(point_organisations), Ticket.status.in_(OPEN_STATUSES))
+            .group_by(Ticket.organisation_id)
+        ).all()
+    )
     now = clock.now()
     judged = []
     for profile, user, point in rows:

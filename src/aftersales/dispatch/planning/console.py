@@ -16,7 +16,7 @@ from aftersales.accounts.models import Organisation
 from aftersales.core.errors import DomainError
 from aftersales.core.timeutil import to_local
 from aftersales.dispatch.network import rules
-from aftersales.dispatch.planning import emergencies
+from aftersales.dispatch.planning import decisions
 from aftersales.dispatch.planning import service as dayplans
 from aftersales.tickets import service as tickets_service
 from aftersales.web.deps import ClockDep, SessionDep, commit
@@ -93,7 +93,7 @@ def auto_dispatch(
     """Dispatch one ticket from the board: emergency insertion for an urgent job of a planned city, else
     the best eligible technician; the reason is shown and kept on the timeline."""
     require_role(signed, *BOARD_ROLES)
-    assigned, reason = emergencies.dispatch_now(session, clock=clock, actor=signed.actor, ticket_id=ticket_id)
+    assigned, reason = decisions.dispatch_now(session, clock=clock, actor=signed.actor, ticket_id=ticket_id)
     commit(session)
     ticket = tickets_service.get_ticket(session, ticket_id, actor=signed.actor)
     context = {"ticket": ticket, "assignee": assigned or "", "message": reason, "is_assigned": assigned is not None}

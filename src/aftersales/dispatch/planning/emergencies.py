@@ -6,23 +6,22 @@ from __future__ import annotations
 
 import time as timer
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import Actor
+from aftersales.core import offload
 from aftersales.core.clock import Clock
-from aftersales.core.errors import DomainError
 from aftersales.core.i18n import N_, message_of
 from aftersales.core.timeutil import to_local
 from aftersales.dispatch.enums import EVENT_OWNER, DispatchEventType
 from aftersales.dispatch.errors import InvalidDispatchInputError
 from aftersales.dispatch.network import rules
 from aftersales.dispatch.network import service as dispatch_service
-from aftersales.dispatch.network.models import Technician
 from aftersales.dispatch.planning import inputs
 from aftersales.dispatch.planning import rules as planning
 from aftersales.dispatch.planning import service as dayplans
@@ -31,7 +30,6 @@ from aftersales.notifications import service as notifications_service
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.enums import Priority
 from aftersales.tickets.models import Ticket
 
 ticket_events.register_event_types(EVENT_OWNER, DispatchEventType)
@@ -47,10 +45,38 @@ class EmergencyResult:
     elapsed_ms: float
 
 
+@dataclass(frozen=True)
+class PlannedInsertion:
+    """An emergency insertion worked out on a snapshot of its plan (``plan_insertion``), to be written by
+    ``apply_insertion`` only if the plan is still that snapshot."""
+
+    ticket_id: int
+    area: str
+    day: date
+    origin: datetime
+    plan_id: int | None
+    snapshot: tuple[tuple[int, int, int, datetime], ...]  # the plan's stops it was computed from
+    outcome: planning.Insertion
+    names: dict[int, str]
+    crews: int
+    started: float
+
+
 def insert_emergency(
     session: Session, *, clock: Clock, actor: Actor, ticket_id: int, seconds: float = 1.0
 ) -> EmergencyResult:
     """Re-plan today's routes so an urgent job is reached before its on-site deadline, else escalate."""
+    planned = plan_insertion(session, clock=clock, actor=actor, ticket_id=ticket_id, seconds=seconds, lock=True)
+    result = apply_insertion(session, clock=clock, actor=actor, planned=planned)
+    assert result is not None  # the plan row is locked (PostgreSQL) or the writer is us (SQLite)
+    return result
+
+
+def plan_insertion(
+    session: Session, *, clock: Clock, actor: Actor, ticket_id: int, seconds: float = 1.0, lock: bool = False
+) -> PlannedInsertion:
+    """Work out where an urgent job goes (reads only: may run in a read-only transaction, so that the
+    re-plan never holds the database's writer). ``lock`` takes the plan row first (PostgreSQL)."""
     started = timer.perf_counter()
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
     if ticket.status not in dayplans.PLANNABLE_STATUSES or ticket.kind not in dayplans.FIELD_KINDS:
@@ -65,20 +91,26 @@ def insert_emergency(
     now = clock.now()
     day = to_local(now).date()
     origin, area = inputs.origin_of(day), rules.canonical_city(ticket.address.city)
-    # One insertion per plan at a time: with several dispatchers (processes, PostgreSQL) two of them
-    # would otherwise read the same stops and both write their version (a job planned twice).
-    dayplans.active_plan(session, area=area, day=day, for_update=True)
+    if lock:
+        # One insertion per plan at a time: with several dispatchers (processes, PostgreSQL) two of them
+        # would otherwise read the same stops and both write their version (a job planned twice).
+        dayplans.active_plan(session, area=area, day=day, for_update=True)
     crews, profiles = inputs.crews_of(session, area=area, day=day, now=now)
-    names = {crew.user_id: crew.username for crew in crews}
+    views = inputs.technician_views(profiles)
     try:
-        emergency = inputs.stop_for(ticket, origin=origin, now=now, profiles=profiles, booking=None, pinned=False)
+        emergency = inputs.stop_for(
+            inputs.facts_of(ticket), origin=origin, now=now, views=views, booking=None, pinned=False
+        )
     except ValueError as error:
         problem = message_of(error)
         raise InvalidDispatchInputError(problem, fields={"address": problem}) from None
     plan = dayplans.active_plan(session, area=area, day=day)
+    rows = dayplans.stops_of(session, plan.id) if plan is not None else []
     travel = rules.StraightLineTravel(inputs.city_type(profiles))
-    routes = _plan_routes(session, plan, origin=origin, now=now, profiles=profiles, exclude=ticket.id)
-    outcome = planning.insert_emergency(
+    routes = _plan_routes(session, rows, origin=origin, now=now, views=views, exclude=ticket.id)
+    # The search (and any re-plan's VROOM solve) runs where it cannot hold this process's GIL.
+    outcome = offload.run(
+        planning.insert_emergency,
         crews,
         routes,
         emergency,
@@ -87,12 +119,54 @@ def insert_emergency(
         travel=travel,
         replan_seconds=seconds,
     )
+    return PlannedInsertion(
+        ticket_id=ticket.id,
+        area=area,
+        day=day,
+        origin=origin,
+        plan_id=plan.id if plan is not None else None,
+        snapshot=_snapshot(rows),
+        outcome=outcome,
+        names={crew.user_id: crew.username for crew in crews},
+        crews=len(crews),
+        started=started,
+    )
+
+
+def _snapshot(rows: list[PlanStop]) -> tuple[tuple[int, int, int, datetime], ...]:
+    return tuple((row.ticket_id, row.technician_id, row.sequence, row.arrival_at) for row in rows)
+
+
+def apply_insertion(
+    session: Session, *, clock: Clock, actor: Actor, planned: PlannedInsertion
+) -> EmergencyResult | None:
+    """Write a planned insertion (the stops it moved, the assignment, the notice), or escalate when nobody
+    can make it. None, with nothing written, when the plan changed since it was worked out."""
+    ticket = tickets_service.get_ticket(session, planned.ticket_id, actor=actor)
+    onsite = next((t for t in ticket.sla_targets if t.kind == TargetKind.ONSITE and t.met_at is None), None)
+    plan = dayplans.active_plan(session, area=planned.area, day=planned.day, for_update=True)
+    current = _snapshot(dayplans.stops_of(session, plan.id)) if plan is not None else ()
+    if (
+        (plan.id if plan is not None else None) != planned.plan_id
+        or current != planned.snapshot
+        or ticket.status not in dayplans.PLANNABLE_STATUSES
+        or onsite is None
+        or ticket.address is None
+    ):
+        return None
+    outcome, origin, names, started = planned.outcome, planned.origin, planned.names, planned.started
     if outcome.technician_id is None or outcome.arrival is None:
         _escalate(session, clock=clock, actor=actor, ticket=ticket, reason=outcome.reason, note=outcome.reason_note)
-        return EmergencyResult(None, outcome.reason, outcome.method, None, plan.id if plan else None, _ms(started))
+        return EmergencyResult(None, outcome.reason, outcome.method, None, planned.plan_id, _ms(started))
     if plan is None:
         plan = dayplans.new_plan(
-            session, area=area, day=day, now=now, actor=actor, reason="emergency", technicians=len(crews)
+            session,
+            area=planned.area,
+            day=planned.day,
+            now=clock.now(),
+            actor=actor,
+            reason="emergency",
+            technicians=planned.crews,
         )
     summary_dropped: list[int] = []
     # Every stop the planner moved, re-timed or gave up is rewritten; the jobs in hand are left alone.
@@ -197,34 +271,27 @@ def _ms(started: float) -> float:
 
 def _plan_routes(
     session: Session,
-    plan: DayPlan | None,
+    stops: list[PlanStop],
     *,
     origin: datetime,
     now: datetime,
-    profiles: dict[int, tuple[Any, ...]],
+    views: list[rules.TechnicianView],
     exclude: int,
 ) -> dict[int, list[planning.Leg]]:
     """The active plan's legs rebuilt as planner values (stops of finished or cancelled tickets that lie
     ahead are left out)."""
-    if plan is None:
-        return {}
-    rows = [row for row in dayplans.stops_of(session, plan.id) if row.ticket_id != exclude]
-    tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_([r.ticket_id for r in rows])))}
-    bookings = inputs.bookings_of(session, list(tickets))
-    bound = inputs.field_marks(session, list(tickets))
+    rows = [row for row in stops if row.ticket_id != exclude]
+    jobs = inputs.facts_for(session, [row.ticket_id for row in rows])
+    bookings = inputs.bookings_of(session, list(jobs))
+    bound = inputs.field_marks(session, list(jobs))
     routes: dict[int, list[planning.Leg]] = {}
     for row in rows:
-        ticket = tickets[row.ticket_id]
-        if row.arrival_at > now and ticket.status not in dayplans.PLANNABLE_STATUSES:
+        job = jobs[row.ticket_id]
+        if row.arrival_at > now and job.status not in dayplans.PLANNABLE_STATUSES:
             continue
         try:
             stop = inputs.stop_for(
-                ticket,
-                origin=origin,
-                now=now,
-                profiles=profiles,
-                booking=bookings.get(ticket.id),
-                pinned=ticket.id in bound,
+                job, origin=origin, now=now, views=views, booking=bookings.get(job.id), pinned=job.id in bound
             )
         except ValueError:
             continue
@@ -271,73 +338,6 @@ def _escalate(
     session.flush()
 
 
-def dispatch_at_intake(
-    session: Session,
-    *,
-    clock: Clock,
-    actor: Actor,
-    ticket_id: int,
-    found: list[dispatch_service.Candidate] | None = None,
-) -> str | None:
-    """Dispatch a new installation or repair ticket (see ``dispatch_now``); nothing when no field network
-    is configured. Never fails the intake. Returns who got it (None: queue)."""
-    if not session.scalar(select(exists().where(Technician.user_id.is_not(None)))):
-        return None  # no field network configured
-    return dispatch_now(session, clock=clock, actor=actor, ticket_id=ticket_id, found=found)[0]
-
-
-def goes_into_a_plan(session: Session, *, clock: Clock, ticket: Ticket) -> bool:
-    """An urgent field job with its on-site clock running, in a city with today's plan: emergency insertion."""
-    city = ticket.address.city if ticket.address else None
-    urgent = ticket.priority == Priority.URGENT and any(
-        t.kind == TargetKind.ONSITE and t.met_at is None for t in ticket.sla_targets
-    )
-    return bool(
-        urgent and city and dayplans.active_plan(session, area=city, day=to_local(clock.now()).date()) is not None
-    )
-
-
-def dispatch_now(
-    session: Session,
-    *,
-    clock: Clock,
-    actor: Actor,
-    ticket_id: int,
-    found: list[dispatch_service.Candidate] | None = None,
-) -> tuple[str | None, str]:
-    """An urgent job goes into today's plan of its city when there is one (emergency insertion); any
-    other field job to the best eligible technician now (``found``: candidates judged just before, in a
-    read-only transaction). A job that cannot be dispatched stays in the queue with the reason on its
-    timeline. Returns (who got it or None, the reason)."""
-    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
-    if ticket.kind not in dayplans.FIELD_KINDS or ticket.status not in dayplans.PLANNABLE_STATUSES:
-        return None, "只有未完成的安装或维修工单需要派单"
-    try:
-        with session.begin_nested():
-            if goes_into_a_plan(session, clock=clock, ticket=ticket):
-                inserted = insert_emergency(session, clock=clock, actor=actor, ticket_id=ticket_id)
-                return inserted.assigned_to, inserted.reason
-            decided = dispatch_service.auto_dispatch(
-                session, clock=clock, actor=actor, ticket_id=ticket_id, found=found
-            )
-            return decided.assigned_to, decided.reason
-    except DomainError as error:
-        note = f"未能自动派单，转调度台：{error}"
-        dispatch_service.record_decision(
-            session,
-            clock=clock,
-            actor=actor,
-            ticket=tickets_service.get_ticket(session, ticket_id),
-            note=note,
-            data={
-                "error": getattr(error, "code", "dispatch.invalid"),
-                "note_key": "dispatch.failed",
-                "note_params": {"error": str(error)},
-            },
-        )
-        return None, note
-
-
 def _follow_moves(
     session: Session,
     *,
@@ -350,13 +350,17 @@ def _follow_moves(
     skip: int,
 ) -> None:
     """A re-plan may hand a booked job to another crew: the ticket follows, with the new ETA."""
-    tickets = {
-        t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_([leg.stop.ticket_id for leg in legs])))
-    }
+    assignees = dict(
+        session.execute(
+            select(Ticket.id, Ticket.assignee_id).where(Ticket.id.in_([leg.stop.ticket_id for leg in legs]))
+        ).all()
+    )
     for leg in legs:
-        ticket = tickets.get(leg.stop.ticket_id)
-        if ticket is None or ticket.id == skip or ticket.assignee_id == leg.technician_id:
+        if leg.stop.ticket_id not in assignees or leg.stop.ticket_id == skip:
             continue
+        if assignees[leg.stop.ticket_id] == leg.technician_id:
+            continue
+        ticket = tickets_service.get_ticket(session, leg.stop.ticket_id)
         owner = names[leg.technician_id]
         eta = to_local(origin + timedelta(seconds=leg.arrival))
         dayplans.assign_with_note(

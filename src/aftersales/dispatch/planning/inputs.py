@@ -4,22 +4,25 @@ already bound to their technician), and the times as seconds from the day's loca
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased
 
 from aftersales.accounts.enums import Role
 from aftersales.accounts.models import Organisation, User
 from aftersales.core.timeutil import SHANGHAI, to_local
+from aftersales.customers.models import Address
 from aftersales.dispatch.enums import FieldEventType
 from aftersales.dispatch.network import rules
 from aftersales.dispatch.network.models import ServicePoint, Technician
 from aftersales.dispatch.planning import rules as planning
 from aftersales.dispatch.planning.models import Appointment
 from aftersales.sla.enums import TargetKind
-from aftersales.tickets.enums import EventType, Priority
+from aftersales.sla.models import Target
+from aftersales.tickets.enums import EventType, Priority, TicketStatus
 from aftersales.tickets.models import Ticket, TicketEvent
 
 PRIORITY_WEIGHT = {Priority.URGENT: planning.URGENT_PRIORITY, Priority.COMPLEX: 20, Priority.ROUTINE: 10}
@@ -92,30 +95,104 @@ def crews_of(
     return crews, profiles
 
 
-def _candidates(profiles: dict[int, tuple[Any, ...]], ticket: Ticket, position: tuple[float, float]) -> frozenset[int]:
-    needed = rules.required_skill(str(ticket.kind), ticket.product_model)
-    job = rules.JobView(
-        str(ticket.kind), ticket.product_model, ticket.address.adcode if ticket.address else None, position, None
+@dataclass(frozen=True)
+class JobFacts:
+    """What planning needs of a ticket: its row, its address's point and its open on-site target."""
+
+    id: int
+    number: str
+    kind: str
+    priority: Priority
+    status: TicketStatus
+    product_model: str | None
+    assignee_id: int | None
+    longitude: float | None
+    latitude: float | None
+    adcode: str | None
+    onsite_due_at: datetime | None  # the on-site target not yet met, if any
+
+
+def facts_of(ticket: Ticket) -> JobFacts:
+    """The facts of a loaded ticket."""
+    address = ticket.address
+    onsite = next((t for t in ticket.sla_targets if t.kind == TargetKind.ONSITE and t.met_at is None), None)
+    return JobFacts(
+        id=ticket.id,
+        number=ticket.number,
+        kind=str(ticket.kind),
+        priority=Priority(ticket.priority),
+        status=TicketStatus(ticket.status),
+        product_model=ticket.product_model,
+        assignee_id=ticket.assignee_id,
+        longitude=address.longitude if address else None,
+        latitude=address.latitude if address else None,
+        adcode=address.adcode if address else None,
+        onsite_due_at=onsite.due_at if onsite else None,
     )
-    allowed = set()
-    for user_id, (profile, user, point) in profiles.items():
-        view = rules.TechnicianView(
-            user_id=user_id,
-            username=user.username,
-            skills=frozenset(profile.skills),
-            position=(profile.home_longitude, profile.home_latitude),
-            shift_start=time(0, 0),
-            shift_end=time(23, 59),
-            days_off=frozenset(),
-            max_jobs=profile.max_jobs_per_day,
-            jobs_today=0,
-            area_adcodes=frozenset(point.adcodes) if point else frozenset(),
-            area_center=(point.longitude, point.latitude) if point else None,
-            area_radius_km=point.radius_km if point else None,
+
+
+def facts_for(session: Session, ticket_ids: list[int]) -> dict[int, JobFacts]:
+    """The facts of many tickets in one query (a plan's stops: no ticket entities, no eager loads)."""
+    if not ticket_ids:
+        return {}
+    onsite = aliased(Target)
+    rows = session.execute(
+        select(
+            Ticket.id,
+            Ticket.number,
+            Ticket.kind,
+            Ticket.priority,
+            Ticket.status,
+            Ticket.product_model,
+            Ticket.assignee_id,
+            Address.longitude,
+            Address.latitude,
+            Address.adcode,
+            onsite.due_at,
         )
-        if rules.has_skill(view.skills, needed) and rules.in_area(view, job):
-            allowed.add(user_id)
-    return frozenset(allowed)
+        .outerjoin(Address, Address.id == Ticket.address_id)
+        .outerjoin(
+            onsite,
+            and_(onsite.ticket_id == Ticket.id, onsite.kind == TargetKind.ONSITE, onsite.met_at.is_(None)),
+        )
+        .where(Ticket.id.in_(ticket_ids))
+    ).all()
+    return {
+        row[0]: JobFacts(row[0], row[1], str(row[2]), Priority(row[3]), TicketStatus(row[4]), *row[5:]) for row in rows
+    }
+
+
+def technician_views(profiles: dict[int, tuple[Any, ...]]) -> list[rules.TechnicianView]:
+    """The crews as eligibility sees them (skills, service area), built once for all the stops of a plan."""
+    views = []
+    for user_id, (profile, user, point) in profiles.items():
+        views.append(
+            rules.TechnicianView(
+                user_id=user_id,
+                username=user.username,
+                skills=frozenset(profile.skills),
+                position=(profile.home_longitude, profile.home_latitude),
+                shift_start=time(0, 0),
+                shift_end=time(23, 59),
+                days_off=frozenset(),
+                max_jobs=profile.max_jobs_per_day,
+                jobs_today=0,
+                area_adcodes=frozenset(point.adcodes) if point else frozenset(),
+                area_center=(point.longitude, point.latitude) if point else None,
+                area_radius_km=point.radius_km if point else None,
+            )
+        )
+    return views
+
+
+def _candidates(views: list[rules.TechnicianView], job: JobFacts, position: tuple[float, float]) -> frozenset[int]:
+    needed = rules.required_skill(job.kind, job.product_model)
+    view = rules.JobView(job.kind, job.product_model, job.adcode, position, None)
+    return frozenset(
+        technician.user_id
+        for technician in views
+        if rules.has_skill(technician.skills, needed) and rules.in_area(technician, view)
+    )
 
 
 def field_marks(session: Session, ticket_ids: list[int]) -> dict[int, str]:
@@ -140,35 +217,32 @@ def field_marks(session: Session, ticket_ids: list[int]) -> dict[int, str]:
 
 
 def stop_for(
-    ticket: Ticket,
+    job: JobFacts,
     *,
     origin: datetime,
     now: datetime,
-    profiles: dict[int, tuple[Any, ...]],
+    views: list[rules.TechnicianView],
     booking: Appointment | None,
     pinned: bool,
 ) -> planning.Stop:
-    """The ticket as a stop: its window (the booking, else until the on-site due time) and who may take it
-    (only its assignee when ``pinned``). Raises ValueError when the address has no usable point."""
-    assert ticket.address is not None
-    position = rules.validate_point(ticket.address.longitude, ticket.address.latitude)
+    """The job as a stop: its window (the booking, else until the on-site due time) and who may take it
+    (only its assignee when ``pinned``; else the crews of ``views`` it suits). Raises ValueError when the
+    address has no usable point."""
+    position = rules.validate_point(job.longitude, job.latitude)
     windows: tuple[tuple[int, int], ...] = ()
-    onsite = next((t for t in ticket.sla_targets if t.kind == TargetKind.ONSITE and t.met_at is None), None)
     if booking is not None:
         windows = ((offset(origin, booking.window_start), offset(origin, booking.window_end)),)
-    elif onsite is not None and onsite.due_at > now:
-        windows = ((max(0, offset(origin, now)), offset(origin, onsite.due_at)),)
-    candidates = (
-        frozenset({ticket.assignee_id}) if pinned and ticket.assignee_id else _candidates(profiles, ticket, position)
-    )
+    elif job.onsite_due_at is not None and job.onsite_due_at > now:
+        windows = ((max(0, offset(origin, now)), offset(origin, job.onsite_due_at)),)
+    candidates = frozenset({job.assignee_id}) if pinned and job.assignee_id else _candidates(views, job, position)
     return planning.Stop(
-        ticket_id=ticket.id,
+        ticket_id=job.id,
         position=position,
-        service=rules.SERVICE_MINUTES.get(str(ticket.kind), 45) * 60,
+        service=rules.SERVICE_MINUTES.get(job.kind, 45) * 60,
         windows=windows,
-        priority=PRIORITY_WEIGHT.get(Priority(ticket.priority), 10),
+        priority=PRIORITY_WEIGHT.get(job.priority, 10),
         candidates=candidates,
-        label=ticket.number,
+        label=job.number,
     )
 
 
@@ -194,6 +268,7 @@ def stops_for_day(
     """Stops for the day's plannable tickets; tickets left out with the reason (no coordinates…)."""
     ids = [ticket.id for ticket in tickets]
     bookings, marks = bookings_of(session, ids), field_marks(session, ids)
+    views = technician_views(profiles)
     stops, skipped = [], {}
     for ticket in tickets:
         booking = bookings.get(ticket.id)
@@ -203,7 +278,9 @@ def stops_for_day(
             continue  # the technician is there now
         try:
             stops.append(
-                stop_for(ticket, origin=origin, now=now, profiles=profiles, booking=booking, pinned=ticket.id in marks)
+                stop_for(
+                    facts_of(ticket), origin=origin, now=now, views=views, booking=booking, pinned=ticket.id in marks
+                )
             )
         except ValueError as error:
             skipped[ticket.id] = str(error)

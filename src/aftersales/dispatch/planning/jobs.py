@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,7 +15,7 @@ from aftersales.core.clock import Clock
 from aftersales.core.db import mark_read_only, unit_of_work
 from aftersales.core.errors import DomainError
 from aftersales.dispatch.network import service as dispatch_service
-from aftersales.dispatch.planning import emergencies, requests
+from aftersales.dispatch.planning import decisions, emergencies, requests
 from aftersales.tickets.models import Ticket
 
 log = logging.getLogger("aftersales.dispatch")
@@ -25,8 +27,24 @@ class DispatchReport:
     failed: int
 
 
-def dispatch_job(session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> DispatchReport:
-    """Claim pending requests in batches and decide each; a failing one is released to be retried."""
+# How long a routine decision waits, at most, for people's writes of this process to go first.
+YIELD_SECONDS = 0.02
+YIELD_STEP = 0.002
+
+
+def dispatch_job(
+    session_factory: sessionmaker[Session],
+    clock: Clock,
+    settings: Settings,
+    *,
+    people_waiting: Callable[[], bool] | None = None,
+    pause: Callable[[float], None] = time.sleep,
+) -> DispatchReport:
+    """Claim pending requests in batches and decide each; a failing one is released to be retried.
+
+    ``people_waiting`` (the serving process's writer is busy): a routine decision first gives way for up
+    to ``YIELD_SECONDS``, so that under a rush intake answers people before background decisions that no
+    one waits on (a routine job's first target is hours away); urgent decisions never wait."""
     decided = failed = 0
     while True:
         with unit_of_work(session_factory) as session:
@@ -34,11 +52,20 @@ def dispatch_job(session_factory: sessionmaker[Session], clock: Clock, settings:
         if not batch:
             return DispatchReport(decided=decided, failed=failed)
         for claimed in batch:
+            waited = 0.0
+            while people_waiting is not None and not claimed.is_urgent and waited < YIELD_SECONDS and people_waiting():
+                pause(YIELD_STEP)
+                waited += YIELD_STEP
             try:
                 found = _judge(session_factory, clock, claimed.ticket_id)
                 with unit_of_work(session_factory) as session:
-                    assigned = emergencies.dispatch_at_intake(
-                        session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=claimed.ticket_id, found=found
+                    assigned = decisions.dispatch_at_intake(
+                        session,
+                        clock=clock,
+                        actor=SYSTEM_ACTOR,
+                        ticket_id=claimed.ticket_id,
+                        found=found if isinstance(found, list) else None,
+                        planned=found if isinstance(found, emergencies.PlannedInsertion) else None,
                     )
                     requests.complete(session, clock=clock, claimed=claimed, outcome=assigned or "")
                 decided += 1
@@ -51,20 +78,24 @@ def dispatch_job(session_factory: sessionmaker[Session], clock: Clock, settings:
 
 def _judge(
     session_factory: sessionmaker[Session], clock: Clock, ticket_id: int
-) -> list[dispatch_service.Candidate] | None:
-    """Judge the candidates of a job that goes to one technician, in a read-only transaction: on SQLite
-    the write lock is then held only for the assignment, not for reading the whole field network.
-    None when the job needs the write transaction's own judgement (emergency insertion, or gone)."""
+) -> list[dispatch_service.Candidate] | emergencies.PlannedInsertion | None:
+    """Work out the decision in a read-only transaction: the candidates of a job that goes to one
+    technician, or where an urgent job goes in today's plan (the re-plan included). On SQLite the write
+    lock is then held only to write the decision, not while the field network is read or a plan solved;
+    the write checks that the plan is still the one the insertion was worked out on. None when the write
+    transaction must judge by itself (the ticket is gone, or the judgement failed: it records why)."""
     session = session_factory()
     mark_read_only(session)
     try:
         ticket = session.get(Ticket, ticket_id)
-        if ticket is None or emergencies.goes_into_a_plan(session, clock=clock, ticket=ticket):
+        if ticket is None:
             return None
         try:
+            if decisions.goes_into_a_plan(session, clock=clock, ticket=ticket):
+                return emergencies.plan_insertion(session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=ticket_id)
             return dispatch_service.candidates(session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=ticket_id)
         except DomainError:
-            return None  # the write transaction records why
+            return None
     finally:
         session.rollback()
         session.close()

@@ -1,6 +1,6 @@
 """Dispatch requests: intake writes one for a new field job in the ticket's own transaction; after the
 commit, the server's dispatcher (or any worker) claims it under a lease and records the decision
-through ``emergencies.dispatch_at_intake`` in a unit of work of its own. A claim whose holder died is
+through ``decisions.dispatch_at_intake`` in a unit of work of its own. A claim whose holder died is
 taken again once its lease has run out; a request that keeps failing is given up after a few tries,
 so the job stays in the dispatcher's queue with the reason."""
 
@@ -29,6 +29,7 @@ class ClaimedRequest:
     ticket_id: int
     token: str
     attempts: int
+    is_urgent: bool = False
 
 
 def request_dispatch(session: Session, *, clock: Clock, ticket_id: int, is_urgent: bool) -> DispatchRequest:
@@ -62,7 +63,9 @@ def claim(session: Session, *, clock: Clock, limit: int = 8) -> list[ClaimedRequ
         request.claim_token = secrets.token_hex(16)
         request.claimed_until = now + LEASE
         request.attempts += 1
-        claimed.append(ClaimedRequest(request.id, request.ticket_id, request.claim_token, request.attempts))
+        claimed.append(
+            ClaimedRequest(request.id, request.ticket_id, request.claim_token, request.attempts, request.is_urgent)
+        )
     session.flush()
     return claimed
 

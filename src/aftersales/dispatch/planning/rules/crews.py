@@ -157,7 +157,7 @@ def _drive(
         if stop is None:
             break
         minutes = travel.minutes(position, stop.position)
-        arrival = _arrival(clock + round(minutes * 60), stop)
+        arrival = arrival_at(clock + round(minutes * 60), stop)
         if arrival is None or (deadline and stop.ticket_id in deadline and arrival > deadline[stop.ticket_id]):
             return None
         departure = arrival + stop.service
@@ -178,7 +178,7 @@ def _drive(
     return legs
 
 
-def _arrival(reached: int, stop: Stop) -> int | None:
+def arrival_at(reached: int, stop: Stop) -> int | None:
     """When work can start at a stop reached at ``reached``: the window's opening if early, None if late."""
     if not stop.windows:
         return reached

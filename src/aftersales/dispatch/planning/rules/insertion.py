@@ -18,6 +18,7 @@ from aftersales.dispatch.planning.rules.crews import (
     CrewState,
     Leg,
     Stop,
+    arrival_at,
     crew_state,
     route_seconds,
     schedule,
@@ -72,8 +73,9 @@ def insert_emergency(
     for state in eligible:
         if now >= state.crew.shift[1]:
             continue
-        base = route_seconds(state, state.remaining, travel)
-        for index in range(len(state.remaining) + 1):
+        positions = _positions_in_time(state, emergency, due=due, travel=travel)
+        base = route_seconds(state, state.remaining, travel) if positions else 0
+        for index in positions:
             sequence = [*state.remaining[:index], emergency, *state.remaining[index:]]
             # The daily limit is a planning target: an emergency may take a crew one job over it.
             legs = schedule(state, sequence, travel=travel, deadline={emergency.ticket_id: due}, over_limit=1)
@@ -99,9 +101,15 @@ def _cheapest_insertion(
     state: CrewState, stop: Stop, *, travel: TravelModel, deadline: dict[int, int] | None = None, over_limit: int = 0
 ) -> tuple[int, list[Leg]] | None:
     """The least extra driving (seconds) at which ``stop`` fits into the crew's remaining route."""
+    due = deadline.get(stop.ticket_id) if deadline else None
+    positions = (
+        range(len(state.remaining) + 1) if due is None else _positions_in_time(state, stop, due=due, travel=travel)
+    )
+    if not positions:
+        return None
     base = route_seconds(state, state.remaining, travel)
     best: tuple[int, list[Leg]] | None = None
-    for index in range(len(state.remaining) + 1):
+    for index in positions:
         sequence = [*state.remaining[:index], stop, *state.remaining[index:]]
         legs = schedule(state, sequence, travel=travel, deadline=deadline, over_limit=over_limit)
         if legs is not None:
@@ -109,6 +117,28 @@ def _cheapest_insertion(
             if best is None or extra < best[0]:
                 best = (extra, legs)
     return best
+
+
+def _positions_in_time(state: CrewState, stop: Stop, *, due: int, travel: TravelModel) -> list[int]:
+    """The places in the crew's remaining route where ``stop`` could still be reached by ``due``.
+
+    The route before each place is driven once, without lunch: a lunch before the stop only delays it,
+    and a later start never makes a window or the deadline easier, so a place ruled out here is ruled
+    out for ``schedule`` too. This spares the full schedule of every place that cannot work."""
+    positions: list[int] = []
+    clock, position = state.free_at, state.position
+    for index in range(len(state.remaining) + 1):
+        reached = arrival_at(clock + travel_seconds(travel, position, stop.position), stop)
+        if reached is not None and reached <= due:
+            positions.append(index)
+        if index == len(state.remaining):
+            break
+        following = state.remaining[index]
+        arrival = arrival_at(clock + travel_seconds(travel, position, following.position), following)
+        if arrival is None:
+            break  # the route up to here already misses a window: no later place can work
+        clock, position = arrival + following.service, following.position
+    return positions
 
 
 def _insert_with_one_move(
