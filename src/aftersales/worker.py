@@ -42,21 +42,39 @@ def jobs(settings: Settings) -> list[Job]:
 def run_forever(
     session_factory: sessionmaker[Session], clock: Clock, settings: Settings, stop: threading.Event
 ) -> None:
-    """Run each job on its interval until ``stop`` is set; a failing job is logged and retried next time."""
-    schedule = {job.name: 0.0 for job in jobs(settings)}
-    elapsed = 0.0
-    tick = min(1.0, *(job.interval_seconds for job in jobs(settings)))
+    """Run every job in a thread of its own, each on its interval, until ``stop`` is set: a long pass of
+    one job (hot-issue topics over a big history, a large sweep) never delays another (an urgent
+    dispatch decision). A failing job is logged and retried next time."""
+    threads = [
+        threading.Thread(
+            target=_run_job,
+            args=(job, session_factory, clock, settings, stop),
+            name=f"aftersales-job-{job.name}",
+            daemon=True,
+        )
+        for job in jobs(settings)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+
+
+def _run_job(
+    job: Job, session_factory: sessionmaker[Session], clock: Clock, settings: Settings, stop: threading.Event
+) -> None:
     while not stop.is_set():
-        for job in jobs(settings):
-            if elapsed >= schedule[job.name]:
-                try:
-                    result = job.run(session_factory, clock, settings)
-                    log.info("job %s: %s", job.name, result)
-                except Exception:
-                    log.exception("job %s failed", job.name)
-                schedule[job.name] = elapsed + job.interval_seconds
-        stop.wait(tick)
-        elapsed += tick
+        try:
+            result = job.run(session_factory, clock, settings)
+            log.info("job %s: %s", job.name, result)
+        except Exception:
+            log.exception("job %s failed", job.name)
+        stop.wait(job.interval_seconds)
 
 
 def start_in_thread(

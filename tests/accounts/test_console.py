@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aftersales.accounts import service as accounts_service
+from aftersales.accounts import sessions
 from aftersales.accounts.enums import Role
 from aftersales.accounts.models import AuditEntry, ConsoleSession, User
 from aftersales.accounts.sessions import MAX_FAILED_LOGINS
 from aftersales.core.clock import FrozenClock
+from aftersales.core.db import READ_ONLY_OPTION
 from tests.conftest import UserFactory, console_login
 
 
@@ -104,3 +109,40 @@ def test_language_switch_renders_english(client: TestClient, db: Session, make_u
     client.get("/console/language?locale=en&next=/console/login")
     page = client.get("/console/login").text
     assert "Sign in to the after-sales console" in page and "登录售后服务控制台" not in page
+
+
+def test_an_unknown_name_costs_one_argon2_verification_like_a_wrong_password(
+    client: TestClient, make_user: UserFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(Role.AGENT, username="agent10")
+    verified: list[str] = []
+    real = accounts_service._hasher
+
+    class Counting:
+        def verify(self, hashed: str, password: str) -> bool:
+            verified.append(password)
+            return real.verify(hashed, password)
+
+        def hash(self, password: str) -> str:
+            return real.hash(password)
+
+    monkeypatch.setattr(accounts_service, "_hasher", Counting())
+    assert _try(client, "nobody", "guess-1") == (401, "用户名或密码错误")
+    assert _try(client, "agent10", "guess-2") == (401, "用户名或密码错误")
+    assert verified == ["guess-1", "guess-2"]  # one verification each: no shortcut for unknown names
+
+
+def test_the_password_is_checked_in_a_read_only_transaction(
+    client: TestClient, make_user: UserFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(Role.AGENT, username="agent11")
+    seen: list[object] = []
+    real = sessions.check_password
+
+    def watched(session: Session, **kwargs: Any) -> sessions.PasswordCheck:
+        seen.append(session.connection().get_execution_options().get(READ_ONLY_OPTION))
+        return real(session, **kwargs)
+
+    monkeypatch.setattr(sessions, "check_password", watched)
+    assert _try(client, "agent11", "secret-pass-1")[0] == 303
+    assert seen == [True]

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.analytics import hot_issues
-from aftersales.analytics.models import TicketTopic
+from aftersales.analytics import jobs as analytics_jobs
+from aftersales.analytics.models import TicketTopic, TopicCluster
+from aftersales.config import Settings
 from aftersales.core.clock import FrozenClock
 from aftersales.knowledge import service as knowledge_service
 from aftersales.knowledge.schemas import ArticleCreate
@@ -128,3 +132,51 @@ def test_a_surge_against_the_baseline_alerts(db: Session, clock: FrozenClock, ma
     watch = next(issue for issue in issues if issue.topic == "cluster:watch")
     assert (watch.is_hot, watch.is_surging, watch.baseline) == (False, True, 0.0)
     assert hot_issues.raise_alerts(db, clock=clock) == 1
+
+
+def test_a_planned_batch_skips_requests_mapped_meanwhile_and_adds_to_the_stored_centroid(
+    db: Session, clock: FrozenClock
+) -> None:
+    first = _tickets(db, clock, 2, "洗碗机的排水管有异味")
+    hot_issues.assign_topics(db, clock=clock)
+    [cluster] = db.scalars(select(TopicCluster)).all()
+    assert cluster.size == 2
+    later = _tickets(db, clock, 3, "洗碗机的排水管有异味", start=10)
+    work = hot_issues.plan_topics(db)  # worked out on this snapshot …
+    assert [item.cluster_id for item in work.assignments] == [cluster.id] * 3
+    # … while another writer maps one of them and grows the cluster by one.
+    _topics(db, clock, later[:1], f"cluster:{cluster.id}")
+    cluster.size += 1
+    db.flush()
+    assert hot_issues.write_topics(db, clock=clock, work=work) == 2
+    db.refresh(cluster)
+    assert cluster.size == 5  # 2 + the other writer's 1 + this batch's 2: nothing overwritten
+    topics = dict(db.execute(select(TicketTopic.ticket_id, TicketTopic.topic)).all())
+    assert {topics[ticket_id] for ticket_id in [*first, *later]} == {f"cluster:{cluster.id}"}
+
+
+def test_the_job_works_in_short_batches_with_a_pause_between(
+    db: Session, clock: FrozenClock, session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tickets(db, clock, 25, "洗碗机的排水管有异味")
+    db.commit()
+    monkeypatch.setattr(hot_issues, "ASSIGN_BATCH", 10)
+    writes: list[int] = []
+    original = hot_issues.write_topics
+
+    def counted(session: Session, **kwargs: Any) -> int:
+        written = original(session, **kwargs)
+        writes.append(written)
+        return written
+
+    monkeypatch.setattr(hot_issues, "write_topics", counted)
+    pauses: list[float] = []
+    report = analytics_jobs.hot_issue_job(session_factory, clock, Settings(), pause=pauses.append)
+    assert report == {"assigned": 25, "batches": 3, "alerts": 1}  # one topic, 100 % of the day
+    assert (writes, pauses) == ([10, 10, 5], [analytics_jobs.PAUSE_SECONDS] * 2)
+    # A pass stops at its limit; the next pass goes on.
+    monkeypatch.setattr(analytics_jobs, "PASS_LIMIT", 10)
+    _tickets(db, clock, 15, "平板充不进电", start=100)
+    db.commit()
+    assert analytics_jobs.hot_issue_job(session_factory, clock, Settings(), pause=pauses.append)["assigned"] == 10
+    assert analytics_jobs.hot_issue_job(session_factory, clock, Settings(), pause=pauses.append)["assigned"] == 5

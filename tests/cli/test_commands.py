@@ -168,7 +168,7 @@ def test_worker_once_runs_the_sweep(cli_db: Engine, runner: CliRunner) -> None:
     assert result.output.strip().splitlines() == [
         "sla_sweep: SweepReport(targets_checked=0, warnings=0, breaches=0, tickets_changed=0)",
         "dispatch: DispatchReport(decided=0, failed=0)",
-        "hot_issues: {'assigned': 0, 'alerts': 0}",
+        "hot_issues: {'assigned': 0, 'batches': 0, 'alerts': 0}",
         "notifications: {'sent': 0, 'retrying': 0, 'failed': 0, 'internal': 0, 'suppressed': 0, 'postponed': 0, 'lease_lost': 0}",
         "feedback: {'visits_scheduled': 0, 'promise_alerts': 0}",
     ]

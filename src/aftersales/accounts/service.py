@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -245,13 +246,25 @@ def set_password(session: Session, *, clock: Clock, actor: Actor, username: str,
 def verify_password(session: Session, *, username: str, password: str) -> User:
     """Return the active user whose password matches, else raise InvalidCredentialsError."""
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_active or not user.password_hash:
+    if user is None or not password_matches(user, password):
         raise InvalidCredentialsError(N_("用户名或密码错误"))
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        raise InvalidCredentialsError(N_("用户名或密码错误")) from None
     return user
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    """A hash to verify when there is no account: a wrong name takes as long as a wrong password."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether the password is the active user's; always one argon2 verification, whoever asks."""
+    stored = user.password_hash if user is not None and user.is_active and user.password_hash else None
+    try:
+        _hasher.verify(stored or _decoy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return stored is not None
 
 
 def _digest(token: str) -> str:

@@ -23,56 +23,150 @@ from aftersales.tickets.models import Ticket
 
 ARTICLE_MIN_SCORE = 0.55  # fused search score (0..1) above which a request "is" that FAQ
 CLUSTER_MIN_COSINE = 0.75
-ASSIGN_BATCH = 500
+ASSIGN_BATCH = 100  # requests per batch: one read-only pass, then one short write
 DEFAULT_SHARE = 0.30
 SURGE_FACTOR = 3.0
 SURGE_MIN_COUNT = 10
 BASELINE_WINDOWS = 7
 
 
-def assign_topics(session: Session, *, clock: Clock, limit: int = ASSIGN_BATCH) -> int:
-    """Map requests without a topic yet (newest first); returns how many were mapped."""
+@dataclass(frozen=True)
+class TopicAssignment:
+    """Where one request goes: an FAQ article, an existing cluster, or a cluster this batch creates."""
+
+    ticket_id: int
+    reported_at: datetime
+    article: tuple[int, str] | None = None  # (article id, title)
+    cluster_id: int | None = None
+    new_cluster: int | None = None  # index into TopicWork.new_clusters
+    vector: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class TopicWork:
+    """A batch of topic assignments worked out on a read-only snapshot (``plan_topics``)."""
+
+    assignments: list[TopicAssignment]
+    new_clusters: list[str]  # labels of the clusters this batch creates, in order
+
+
+def plan_topics(session: Session, *, limit: int = ASSIGN_BATCH) -> TopicWork:
+    """Work out topics for up to ``limit`` requests without one (newest first). Reads only: runs in a
+    read-only transaction, so the search and the sentence encoder never hold the database's writer."""
     pending = session.execute(
-        select(Ticket.id, Ticket.description, Ticket.product_model, Ticket.reported_at)
+        select(Ticket.id, Ticket.description, Ticket.reported_at)
         .outerjoin(TicketTopic, TicketTopic.ticket_id == Ticket.id)
         .where(TicketTopic.ticket_id.is_(None))
         .order_by(Ticket.reported_at.desc())
         .limit(limit)
     ).all()
-    if not pending:
-        return 0
-    clusters = list(session.scalars(select(TopicCluster)))
-    centroids = (
-        np.vstack([embedder.from_bytes(c.centroid) for c in clusters])
-        if clusters
-        else np.zeros((0, embedder.DIMENSIONS), np.float32)
-    )
-    now = clock.now()
-    for ticket_id, description, _product, reported_at in pending:
+    articles: dict[int, tuple[int, str]] = {}
+    unmatched: list[tuple[int, str, datetime]] = []
+    for ticket_id, description, reported_at in pending:
         hits = knowledge_service.search(session, query=description[:500], audience="customer", limit=1)
         if hits and hits[0].score >= ARTICLE_MIN_SCORE:
-            topic, label = f"article:{hits[0].article_id}", hits[0].title
+            articles[ticket_id] = (hits[0].article_id, hits[0].title)
         else:
-            vector = embedder.encode([description[:500]])[0]
-            best = int(np.argmax(centroids @ vector)) if len(clusters) else -1
-            if best >= 0 and float(centroids[best] @ vector) >= CLUSTER_MIN_COSINE:
-                cluster = clusters[best]
-                merged = embedder.from_bytes(cluster.centroid) * cluster.size + vector
-                merged /= np.linalg.norm(merged)
-                cluster.centroid, cluster.size = embedder.to_bytes(merged), cluster.size + 1
-                centroids[best] = merged
-            else:
-                cluster = TopicCluster(label=description[:60], centroid=embedder.to_bytes(vector), size=1)
-                session.add(cluster)
-                session.flush()
-                clusters.append(cluster)
-                centroids = np.vstack([centroids, vector[None, :]])
-            topic, label = f"cluster:{cluster.id}", cluster.label
+            unmatched.append((ticket_id, description, reported_at))
+    vectors = embedder.encode([description[:500] for _, description, _ in unmatched])  # one batch
+    clusters = session.execute(select(TopicCluster.id, TopicCluster.centroid, TopicCluster.size)).all()
+    centroids = [embedder.from_bytes(centroid).copy() for _, centroid, _ in clusters]
+    sizes = [size for _, _, size in clusters]
+    ids: list[int | None] = [cluster_id for cluster_id, _, _ in clusters]
+    new_labels: list[str] = []
+    placed: dict[int, TopicAssignment] = {}
+    for (ticket_id, description, reported_at), vector in zip(unmatched, vectors, strict=True):
+        scores = np.vstack(centroids) @ vector if centroids else np.zeros(0, np.float32)
+        best = int(np.argmax(scores)) if len(scores) else -1
+        if best >= 0 and float(scores[best]) >= CLUSTER_MIN_COSINE:
+            merged = centroids[best] * sizes[best] + vector
+            centroids[best], sizes[best] = (
+                merged / np.linalg.norm(merged),
+                sizes[best] + 1,
+            )
+        else:
+            best = len(centroids)
+            centroids.append(vector.copy())
+            sizes.append(1)
+            ids.append(None)
+            new_labels.append(description[:60])
+        known = ids[best]
+        placed[ticket_id] = TopicAssignment(
+            ticket_id,
+            reported_at,
+            cluster_id=known,
+            new_cluster=None if known is not None else best - len(clusters),
+            vector=vector,
+        )
+    assignments = [
+        placed.get(ticket_id) or TopicAssignment(ticket_id, reported_at, article=articles[ticket_id])
+        for ticket_id, _, reported_at in pending
+    ]
+    return TopicWork(assignments=assignments, new_clusters=new_labels)
+
+
+def write_topics(session: Session, *, clock: Clock, work: TopicWork) -> int:
+    """Store a planned batch in a short write: requests that got a topic meanwhile are skipped, and each
+    cluster's centroid takes the vectors added to it as of the stored one (two writers add, never
+    overwrite). Returns how many requests were mapped."""
+    ids = [item.ticket_id for item in work.assignments]
+    if not ids:
+        return 0
+    taken = set(session.scalars(select(TicketTopic.ticket_id).where(TicketTopic.ticket_id.in_(ids))))
+    fresh = [item for item in work.assignments if item.ticket_id not in taken]
+    created: dict[int, TopicCluster] = {}
+    added: dict[int, list[np.ndarray]] = {}
+    for item in fresh:
+        if item.new_cluster is not None and item.new_cluster not in created:
+            assert item.vector is not None
+            cluster = TopicCluster(
+                label=work.new_clusters[item.new_cluster],
+                centroid=embedder.to_bytes(item.vector),
+                size=1,
+            )
+            session.add(cluster)
+            created[item.new_cluster] = cluster
+        elif item.vector is not None:
+            target = item.cluster_id if item.cluster_id is not None else -1 - (item.new_cluster or 0)
+            added.setdefault(target, []).append(item.vector)
+    session.flush()
+    for target, vectors in added.items():
+        # Locked on PostgreSQL: two writers each add their vectors to the stored centroid, in turn.
+        stored = session.get(TopicCluster, target, with_for_update=True) if target >= 0 else created[-1 - target]
+        if stored is None:
+            continue
+        merged = embedder.from_bytes(stored.centroid) * stored.size + np.sum(vectors, axis=0)
+        stored.centroid = embedder.to_bytes(merged / np.linalg.norm(merged))
+        stored.size += len(vectors)
+    now = clock.now()
+    for item in fresh:
+        if item.article is not None:
+            topic, label = f"article:{item.article[0]}", item.article[1]
+        else:
+            found = (
+                created[item.new_cluster]
+                if item.new_cluster is not None
+                else session.get(TopicCluster, item.cluster_id)
+            )
+            if found is None:
+                continue  # its cluster is gone: the next pass maps the request again
+            topic, label = f"cluster:{found.id}", found.label
         session.add(
-            TicketTopic(ticket_id=ticket_id, topic=topic, label=label, reported_at=reported_at, assigned_at=now)
+            TicketTopic(
+                ticket_id=item.ticket_id,
+                topic=topic,
+                label=label,
+                reported_at=item.reported_at,
+                assigned_at=now,
+            )
         )
     session.flush()
-    return len(pending)
+    return len(fresh)
+
+
+def assign_topics(session: Session, *, clock: Clock, limit: int = ASSIGN_BATCH) -> int:
+    """Map up to ``limit`` requests without a topic yet, in the caller's transaction (one batch)."""
+    return write_topics(session, clock=clock, work=plan_topics(session, limit=limit))
 
 
 @dataclass(frozen=True)
@@ -90,7 +184,11 @@ class HotIssue:
 
 
 def hot_issues(
-    session: Session, *, now: datetime, window: timedelta = timedelta(days=1), share_threshold: float = DEFAULT_SHARE
+    session: Session,
+    *,
+    now: datetime,
+    window: timedelta = timedelta(days=1),
+    share_threshold: float = DEFAULT_SHARE,
 ) -> tuple[int, list[HotIssue]]:
     """(volume, topics by count) for the window ending at ``now``."""
     start = now - window
@@ -104,7 +202,10 @@ def hot_issues(
     baselines = dict(
         session.execute(
             select(TicketTopic.topic, func.count())
-            .where(TicketTopic.reported_at > baseline_start, TicketTopic.reported_at <= start)
+            .where(
+                TicketTopic.reported_at > baseline_start,
+                TicketTopic.reported_at <= start,
+            )
             .group_by(TicketTopic.topic)
         ).all()
     )
@@ -120,21 +221,36 @@ def hot_issues(
             session.scalars(
                 select(Ticket.description)
                 .join(TicketTopic, TicketTopic.ticket_id == Ticket.id)
-                .where(TicketTopic.topic == topic, TicketTopic.reported_at > start, TicketTopic.reported_at <= now)
+                .where(
+                    TicketTopic.topic == topic,
+                    TicketTopic.reported_at > start,
+                    TicketTopic.reported_at <= now,
+                )
                 .order_by(Ticket.reported_at.desc())
                 .limit(3)
             )
         )
         issues.append(
             HotIssue(
-                topic, label, count, round(share, 4), round(baseline, 2), share > share_threshold, surging, examples
+                topic,
+                label,
+                count,
+                round(share, 4),
+                round(baseline, 2),
+                share > share_threshold,
+                surging,
+                examples,
             )
         )
     return total, issues
 
 
 def raise_alerts(
-    session: Session, *, clock: Clock, window: timedelta = timedelta(days=1), share_threshold: float = DEFAULT_SHARE
+    session: Session,
+    *,
+    clock: Clock,
+    window: timedelta = timedelta(days=1),
+    share_threshold: float = DEFAULT_SHARE,
 ) -> int:
     """One outbox alert per hot or surging topic per window (to every active manager); returns new alerts."""
     now = clock.now()
@@ -164,7 +280,12 @@ def raise_alerts(
                     dedupe_key=f"hot:{issue.topic}:{window_key}:{manager_id}",
                     context=context,
                     recipient_user_id=manager_id,
-                    payload={"topic": issue.topic, "count": issue.count, "share": issue.share, "total": total},
+                    payload={
+                        "topic": issue.topic,
+                        "count": issue.count,
+                        "share": issue.share,
+                        "total": total,
+                    },
                 )
             )
     return notifications_service.enqueue_many(session, clock=clock, messages=messages)
