@@ -5,7 +5,9 @@ clock, an API client bound to that transaction, and factories for users and toke
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -266,3 +268,21 @@ def console_login(client: TestClient, db: Session, username: str, password: str 
     csrf = db.scalar(select(ConsoleSession.csrf_token).where(ConsoleSession.token_hash == digest))
     assert csrf is not None
     return csrf
+
+
+def race(factory: sessionmaker[Session], attempts: list[Callable[[Session], object]]) -> list[str]:
+    """Run each attempt in its own thread and unit of work, all released at once; returns what each ended
+    with: "ok", or the code (domain errors) or class name of what it raised."""
+    barrier = threading.Barrier(len(attempts))
+
+    def run(attempt: Callable[[Session], object]) -> str:
+        barrier.wait(timeout=30)
+        try:
+            with unit_of_work(factory) as session:
+                attempt(session)
+        except Exception as error:
+            return str(getattr(error, "code", type(error).__name__))
+        return "ok"
+
+    with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
+        return list(pool.map(run, attempts))

@@ -42,6 +42,7 @@ from aftersales.usecases.api import assist_router, customers_router, tickets_rou
 from aftersales.usecases.console import router as tickets_console_router
 from aftersales.web import templating
 from aftersales.web.errors import install_error_handlers
+from aftersales.web.guard import RequestGuard
 from aftersales.web.i18n import N_
 from aftersales.web.pages import install_console_handlers
 
@@ -153,6 +154,7 @@ def create_app(
     app.state.write_queue = write_queue
     app.state.dispatcher = dispatcher
     install_error_handlers(app)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     install_console_handlers(app)
     app.mount("/static", StaticFiles(packages=[("aftersales.web", "static")]), name="static")
 

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     # Route solving and emergency insertion hold the GIL: servers and workers run them in a child process
     # (core.offload) so that a day plan or an emergency never stalls their other threads (tests: in-process).
     offload_computation: bool = True
+    # Largest request body accepted (413 above it); photos and signatures are the largest legitimate ones.
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
     # Notification delivery (the outbox sender): batches, lease, retries, quiet hours (in ``timezone``).
     notify_interval_seconds: float = 10.0

@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, String, Table, create_engine, event
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -30,6 +31,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+M = TypeVar("M")
 
 
 class Base(DeclarativeBase):
@@ -278,6 +282,15 @@ def mark_read_only(session: Session) -> None:
     session.connection(execution_options={READ_ONLY_OPTION: True})
 
 
+def get_for_update(session: Session, model: type[M], ident: Any) -> M | None:
+    """Load a row in order to check and change it (a status, a decision): on PostgreSQL it is locked until
+    the transaction ends and re-read, so a concurrent decision waits and then sees this one; SQLite's
+    single writer already serialises write transactions."""
+    if dialect_of(session) == "postgresql":
+        return session.get(model, ident, with_for_update=True, populate_existing=True)
+    return session.get(model, ident)
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit when the block succeeds, roll back when it raises."""
@@ -290,3 +303,18 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+BUSY_SQLSTATES = {"55P03", "57014", "40P01"}  # lock not available, statement/lock timeout, deadlock
+
+
+def is_busy_error(error: BaseException) -> bool:
+    """Whether a database error means "busy, try again" (a lock not obtained in time, no free connection)
+    rather than a fault: SQLite's "database is locked", PostgreSQL's lock timeout or deadlock, the pool."""
+    if isinstance(error, sqlalchemy_exc.TimeoutError):
+        return True
+    original = getattr(error, "orig", error)
+    if isinstance(original, sqlite3.OperationalError):
+        text = str(original)
+        return "locked" in text or "busy" in text
+    return getattr(original, "sqlstate", None) in BUSY_SQLSTATES

@@ -23,6 +23,7 @@ from aftersales.feedback.schemas import (
 )
 from aftersales.tickets import service as tickets_service
 from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.params import IdPath, IdQuery
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 
@@ -58,7 +59,7 @@ def promise_read(promise: Promise) -> PromiseRead:
 def list_visits(
     session: SessionDep,
     actor: CurrentActor,
-    ticket_id: int | None = None,
+    ticket_id: IdQuery = None,
     status: str | None = None,
     due_before: datetime | None = None,
 ) -> list[VisitRead]:
@@ -75,7 +76,7 @@ def list_visits(
 
 @router.post("/visits/{visit_id}/attempts", response_model=VisitRead)
 def record_attempt(
-    visit_id: int, body: AttemptWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    visit_id: IdPath, body: AttemptWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> VisitRead:
     """One call; the third without reaching the customer ends the visit as unreachable."""
     require(actor, Permission.TICKET_TRANSITION)
@@ -88,7 +89,7 @@ def record_attempt(
 
 @router.post("/visits/{visit_id}/survey", response_model=SurveyRead)
 def submit_survey(
-    visit_id: int, body: SurveyWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    visit_id: IdPath, body: SurveyWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> SurveyRead:
     """The answers taken on the phone; a low score or an angry comment opens a follow-up ticket."""
     require(actor, Permission.TICKET_TRANSITION)
@@ -117,7 +118,7 @@ def participation(session: SessionDep, actor: CurrentActor, start: datetime, end
 
 @router.post("/tickets/{ticket_id}/promises", response_model=PromiseRead, status_code=201)
 def add_promise(
-    ticket_id: int, body: PromiseWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath, body: PromiseWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> PromiseRead:
     """Record a promise made to the customer (owner, due time, departments that must act)."""
     require(actor, Permission.TICKET_UPDATE)
@@ -136,14 +137,14 @@ def add_promise(
 
 
 @router.get("/tickets/{ticket_id}/promises", response_model=list[PromiseRead])
-def list_promises(ticket_id: int, session: SessionDep, actor: CurrentActor) -> list[PromiseRead]:
+def list_promises(ticket_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[PromiseRead]:
     """The ticket's promises."""
     tickets_service.get_ticket(session, ticket_id, actor=actor)
     return [promise_read(promise) for promise in promises.promises_of(session, ticket_id)]
 
 
 @router.post("/promises/{promise_id}/acknowledge", response_model=PromiseRead)
-def acknowledge(promise_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> PromiseRead:
+def acknowledge(promise_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> PromiseRead:
     """The technician or delivery person confirms they have seen the promise."""
     require(actor, Permission.TICKET_TRANSITION)
     promise = promises.acknowledge(session, clock=clock, actor=actor, promise_id=promise_id)
@@ -153,7 +154,7 @@ def acknowledge(promise_id: int, session: SessionDep, clock: ClockDep, actor: Cu
 
 @router.post("/promises/{promise_id}/fulfil", response_model=PromiseRead)
 def fulfil(
-    promise_id: int, body: FulfilWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    promise_id: IdPath, body: FulfilWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> PromiseRead:
     """The promise is kept (a timeline event)."""
     require(actor, Permission.TICKET_TRANSITION)

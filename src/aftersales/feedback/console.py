@@ -25,6 +25,7 @@ from aftersales.web.i18n import N_
 from aftersales.web.labels import label
 from aftersales.web.messages import domain_message, field_messages
 from aftersales.web.pages import form_errors, redirect
+from aftersales.web.params import IdPath
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter()
@@ -115,7 +116,7 @@ def _submit(
 
 @router.post("/console/promises/{promise_id}/acknowledge")
 def acknowledge_on_job_card(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, promise_id: int
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, promise_id: IdPath
 ) -> Response:
     """The technician confirms a promise from the job card."""
     with form_errors(request, session):
@@ -154,7 +155,7 @@ ATTEMPT_LABELS = {
 
 
 @router.get("/console/visits/{visit_id}")
-def visit_call(request: Request, session: SessionDep, signed: ConsoleUser, visit_id: int) -> Response:
+def visit_call(request: Request, session: SessionDep, signed: ConsoleUser, visit_id: IdPath) -> Response:
     """One visit: the call script, the customer's number, the questions to ask."""
     require_role(signed, *QUEUE_ROLES)
     return _call_page(request, session, signed, visit_id, values={}, errors={}, comment="")
@@ -187,7 +188,7 @@ def _call_page(
 
 @router.post("/console/visits/{visit_id}/attempts")
 async def visit_attempt(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, visit_id: int
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, visit_id: IdPath
 ) -> Response:
     """A call that did not reach the customer (the third ends the visit)."""
     require_role(signed, *QUEUE_ROLES)
@@ -202,7 +203,7 @@ async def visit_attempt(
 
 @router.post("/console/visits/{visit_id}/survey")
 async def visit_answers(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, visit_id: int
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, visit_id: IdPath
 ) -> Response:
     """The answers the customer gave on the phone."""
     require_role(signed, *QUEUE_ROLES)

@@ -13,6 +13,7 @@ from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.db import get_for_update
 from aftersales.core.errors import PermissionDeniedError
 from aftersales.core.i18n import N_, Joined, Message
 from aftersales.core.timeutil import to_local
@@ -162,7 +163,7 @@ def promises_for_tickets(session: Session, ticket_ids: list[int]) -> dict[int, l
 
 
 def _promise(session: Session, promise_id: int, actor: Actor) -> Promise:
-    promise = session.get(Promise, promise_id)
+    promise = get_for_update(session, Promise, promise_id)  # acknowledged or kept once, whoever is first
     if promise is None:
         raise PromiseNotFoundError(N_("承诺 %(promise)s 不存在"), {"promise": promise_id})
     tickets_service.get_ticket(session, promise.ticket_id, actor=actor)  # hides others' promises

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.db import get_for_update
 from aftersales.core.i18n import N_, Joined
 from aftersales.feedback import rules
 from aftersales.feedback.errors import InvalidVisitInputError, SurveyLinkError, VisitClosedError, VisitNotFoundError
@@ -155,6 +156,7 @@ def record_attempt(
 ) -> ReturnVisit:
     """One outbound call; after MAX_ATTEMPTS calls without reaching the customer the visit ends."""
     visit = get_visit(session, visit_id, actor=actor)
+    get_for_update(session, ReturnVisit, visit.id)  # counted one call at a time
     if visit.status != "scheduled":
         raise VisitClosedError(N_("该回访已结束"), fields={"status": visit.status})
     if outcome not in rules.ATTEMPT_OUTCOMES:
@@ -221,6 +223,7 @@ def record_survey(
 ) -> Answer:
     """Store the answers, end the visit and move the ticket on; says whether a follow-up is needed.
     Bad scores change nothing."""
+    get_for_update(session, ReturnVisit, visit.id)  # one survey per visit, whoever submits first
     if visit.status != "scheduled":
         raise VisitClosedError(N_("该回访已结束"), fields={"status": visit.status})
     ticket = tickets_service.get_ticket(session, visit.ticket_id)

@@ -37,6 +37,7 @@ from aftersales.knowledge.schemas import (
     VersionRead,
 )
 from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.params import IdPath, Offset
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge"])
 
@@ -65,7 +66,7 @@ def list_articles(
     actor: CurrentActor,
     status: ArticleStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[ArticleRead]:
     """Articles, newest change first (staff only)."""
     require(actor, Permission.TICKET_READ_ALL)
@@ -73,7 +74,7 @@ def list_articles(
 
 
 @router.get("/knowledge/articles/{article_id}", response_model=ArticleRead)
-def get_article(article_id: int, session: SessionDep, actor: CurrentActor) -> ArticleRead:
+def get_article(article_id: IdPath, session: SessionDep, actor: CurrentActor) -> ArticleRead:
     """One article."""
     require(actor, Permission.TICKET_READ_ALL)
     return _read(service.get_article(session, article_id))
@@ -81,7 +82,7 @@ def get_article(article_id: int, session: SessionDep, actor: CurrentActor) -> Ar
 
 @router.patch("/knowledge/articles/{article_id}", response_model=ArticleRead)
 def update_article(
-    article_id: int, body: ArticleUpdate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    article_id: IdPath, body: ArticleUpdate, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> ArticleRead:
     """Change an article (optimistic locking by ``version``; history kept)."""
     require(actor, Permission.KNOWLEDGE_MANAGE)
@@ -91,7 +92,7 @@ def update_article(
 
 
 @router.delete("/knowledge/articles/{article_id}", status_code=204)
-def archive_article(article_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def archive_article(article_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
     """Archive (never delete) an article."""
     require(actor, Permission.KNOWLEDGE_MANAGE)
     service.archive_article(session, clock=clock, actor=actor, article_id=article_id)
@@ -100,7 +101,7 @@ def archive_article(article_id: int, session: SessionDep, clock: ClockDep, actor
 
 
 @router.get("/knowledge/articles/{article_id}/versions", response_model=list[VersionRead])
-def article_versions(article_id: int, session: SessionDep, actor: CurrentActor) -> list[VersionRead]:
+def article_versions(article_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[VersionRead]:
     """The article's history."""
     require(actor, Permission.TICKET_READ_ALL)
     return [
@@ -138,7 +139,7 @@ def put_synonyms(body: SynonymWrite, session: SessionDep, clock: ClockDep, actor
 
 
 @router.get("/tickets/{ticket_id}/suggestions", response_model=list[SearchHit])
-def ticket_suggestions(ticket_id: int, session: SessionDep, actor: CurrentActor) -> list[SearchHit]:
+def ticket_suggestions(ticket_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[SearchHit]:
     """Top articles for the ticket's text."""
     require(actor, Permission.TICKET_READ_ALL)
     hits = service.suggestions_for_ticket(session, actor=actor, ticket_id=ticket_id)
@@ -150,7 +151,7 @@ def ticket_suggestions(ticket_id: int, session: SessionDep, actor: CurrentActor)
 
 @router.post("/tickets/{ticket_id}/solutions", response_model=SolutionRead, status_code=201)
 def record_solution(
-    ticket_id: int, body: SolutionCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath, body: SolutionCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> SolutionRead:
     """Record that an article solved the ticket (idempotent)."""
     require(actor, Permission.TICKET_UPDATE)
@@ -187,7 +188,7 @@ def list_bulletins(
     status: BulletinStatus | None = None,
     product_model: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[BulletinRead]:
     """Bulletins, newest change first (staff only)."""
     require(actor, Permission.TICKET_READ_ALL)
@@ -198,7 +199,7 @@ def list_bulletins(
 
 
 @router.get("/bulletins/{bulletin_id}", response_model=BulletinDetail)
-def get_bulletin(bulletin_id: int, session: SessionDep, actor: CurrentActor) -> BulletinDetail:
+def get_bulletin(bulletin_id: IdPath, session: SessionDep, actor: CurrentActor) -> BulletinDetail:
     """One bulletin with the ids of its linked tickets."""
     require(actor, Permission.TICKET_READ_ALL)
     return _bulletin(session, bulletins_service.get_bulletin(session, bulletin_id))
@@ -206,7 +207,7 @@ def get_bulletin(bulletin_id: int, session: SessionDep, actor: CurrentActor) -> 
 
 @router.patch("/bulletins/{bulletin_id}", response_model=BulletinDetail)
 def update_bulletin(
-    bulletin_id: int, body: BulletinUpdate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    bulletin_id: IdPath, body: BulletinUpdate, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> BulletinDetail:
     """Change a bulletin (``version`` must match: 409 otherwise); a published one is re-announced."""
     require(actor, Permission.KNOWLEDGE_MANAGE)
@@ -217,7 +218,7 @@ def update_bulletin(
 
 @router.post("/bulletins/{bulletin_id}/publish", response_model=BulletinDetail)
 def publish_bulletin(
-    bulletin_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor, body: BulletinAction | None = None
+    bulletin_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor, body: BulletinAction | None = None
 ) -> BulletinDetail:
     """Draft → published: new tickets are matched from now on."""
     require(actor, Permission.KNOWLEDGE_MANAGE)
@@ -230,7 +231,7 @@ def publish_bulletin(
 
 @router.post("/bulletins/{bulletin_id}/fix", response_model=BulletinDetail)
 def fix_bulletin(
-    bulletin_id: int, body: BulletinFix, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    bulletin_id: IdPath, body: BulletinFix, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> BulletinDetail:
     """Published → fixed: the customers of linked open or recent tickets get one SMS each."""
     require(actor, Permission.KNOWLEDGE_MANAGE)
@@ -243,7 +244,7 @@ def fix_bulletin(
 
 @router.post("/bulletins/{bulletin_id}/withdraw", response_model=BulletinDetail)
 def withdraw_bulletin(
-    bulletin_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor, body: BulletinAction | None = None
+    bulletin_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor, body: BulletinAction | None = None
 ) -> BulletinDetail:
     """Withdraw a mistaken bulletin (links and history stay)."""
     require(actor, Permission.KNOWLEDGE_MANAGE)
@@ -255,7 +256,7 @@ def withdraw_bulletin(
 
 
 @router.get("/bulletins/{bulletin_id}/versions", response_model=list[VersionRead])
-def bulletin_versions(bulletin_id: int, session: SessionDep, actor: CurrentActor) -> list[VersionRead]:
+def bulletin_versions(bulletin_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[VersionRead]:
     """The bulletin's history."""
     require(actor, Permission.TICKET_READ_ALL)
     return [
@@ -268,7 +269,7 @@ def bulletin_versions(bulletin_id: int, session: SessionDep, actor: CurrentActor
 
 @router.post("/bulletins/{bulletin_id}/tickets/{ticket_id}", response_model=LinkRead, status_code=201)
 def link_ticket(
-    bulletin_id: int, ticket_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    bulletin_id: IdPath, ticket_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> JSONResponse:
     """Link a ticket to a published bulletin by hand (201; 200 when it already was)."""
     require(actor, Permission.KNOWLEDGE_MANAGE)

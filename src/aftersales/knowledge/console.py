@@ -14,6 +14,7 @@ from aftersales.knowledge import service
 from aftersales.knowledge.bulletins import linking as bulletin_linking
 from aftersales.tickets import service as tickets_service
 from aftersales.web.deps import SessionDep
+from aftersales.web.params import IdPath
 from aftersales.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,7 +44,7 @@ def help_search(
 
 
 @router.get("/console/tickets/{ticket_id}/bulletins")
-def ticket_bulletins(request: Request, session: SessionDep, signed: ConsoleUser, ticket_id: int) -> Response:
+def ticket_bulletins(request: Request, session: SessionDep, signed: ConsoleUser, ticket_id: IdPath) -> Response:
     """Fragment on the ticket page: the known issues the ticket is linked to, with workaround and script."""
     require_role(signed, *STAFF)
     tickets_service.get_ticket(session, ticket_id, actor=signed.actor)

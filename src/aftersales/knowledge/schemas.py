@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from aftersales.core.bounds import RowId, Version
 from aftersales.knowledge.enums import ArticleStatus, ArticleType, Audience
 
 
@@ -58,7 +59,7 @@ class ArticleUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int
+    version: Version
     title: str | None = Field(default=None, min_length=1, max_length=200)
     body: str | None = Field(default=None, min_length=1, max_length=20_000)
     questions: list[str] | None = Field(default=None, max_length=50)
@@ -113,7 +114,7 @@ class SearchHit(BaseModel):
 class SolutionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    article_id: int
+    article_id: RowId
 
 
 class VersionRead(BaseModel):

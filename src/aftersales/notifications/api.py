@@ -17,6 +17,7 @@ from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel, OutboxStatus
 from aftersales.notifications.schemas import OutboxRead, PreferenceRead, PreferenceWrite, RetryWrite
 from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.params import IdQuery
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
@@ -79,7 +80,7 @@ def outbox(
     actor: CurrentActor,
     status: OutboxStatus | None = None,
     kind: str | None = None,
-    ticket_id: int | None = None,
+    ticket_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[OutboxRead]:
     """Messages for operators (phones masked): ``status=failed`` lists the dead letters."""

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aftersales.core.bounds import RowId
 from aftersales.notifications.enums import Channel
 
 
@@ -40,4 +41,4 @@ class OutboxRead(BaseModel):
 class RetryWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int] = Field(min_length=1, max_length=500)
+    ids: list[RowId] = Field(min_length=1, max_length=500)

@@ -14,6 +14,7 @@ from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.db import get_for_update
 from aftersales.core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from aftersales.core.i18n import N_, Joined, Message
 from aftersales.core.pagination import MAX_LIMIT, Page
@@ -109,7 +110,8 @@ def propose_compensation(
     """Record a proposed compensation in the ledger; bad input or a second live entry for the same rule
     changes nothing."""
     _require_staff(actor)
-    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
+    # The ticket row is locked: two proposals under one rule cannot both find no live entry.
+    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor, for_update=True)
     problems = rules.compensation_problems(kind=kind, amount_cents=amount_cents, reason=reason)
     if rule is not None and rule not in rules.COMPENSATION_RULES:
         problems["rule"] = Message(N_("未知的补偿规则：%(rule)s"), {"rule": rule})
@@ -145,9 +147,13 @@ def propose_compensation(
     return entry
 
 
-def get_compensation(session: Session, compensation_id: int) -> Compensation:
-    """One ledger entry."""
-    entry = session.get(Compensation, compensation_id)
+def get_compensation(session: Session, compensation_id: int, *, for_update: bool = False) -> Compensation:
+    """One ledger entry (``for_update``: locked, to decide on it)."""
+    entry = (
+        get_for_update(session, Compensation, compensation_id)
+        if for_update
+        else session.get(Compensation, compensation_id)
+    )
     if entry is None:
         raise NotFoundError(N_("补偿记录 %(id)s 不存在"), {"id": compensation_id}, code="compensation.not_found")
     return entry
@@ -158,7 +164,7 @@ def decide(
 ) -> Compensation:
     """Approve or reject a proposal; the amount must be within the actor's role limit (403 otherwise,
     nothing changed)."""
-    entry = get_compensation(session, compensation_id)
+    entry = get_compensation(session, compensation_id, for_update=True)
     problem = rules.approval_problem(actor.role, entry.amount_cents)
     if problem == "forbidden":
         raise PermissionDeniedError(
@@ -187,7 +193,7 @@ def decide(
 def grant(session: Session, *, clock: Clock, actor: Actor, compensation_id: int) -> Compensation:
     """Mark an approved compensation as issued to the customer."""
     _require_staff(actor)
-    entry = get_compensation(session, compensation_id)
+    entry = get_compensation(session, compensation_id, for_update=True)
     if entry.status != "approved":
         raise ConflictError(
             N_("只有已批准的补偿可以发放"), code="compensation.not_approved", fields={"status": entry.status}

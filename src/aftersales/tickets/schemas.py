@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
+from aftersales.core.bounds import Version
 from aftersales.core.i18n import N_
 from aftersales.core.timeutil import ensure_utc, to_local
 from aftersales.customers.schemas import CustomerIn, CustomerRead, ProductIn
@@ -71,7 +72,7 @@ class TicketUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int
+    version: Version
     kind: TicketKind | None = None
     priority: Priority | None = None
     description: str | None = Field(default=None, min_length=1, max_length=5000)
@@ -86,7 +87,7 @@ class EventCreate(BaseModel):
     type: EventType
     note: str | None = Field(default=None, max_length=5000)
     at: datetime | None = None
-    version: int | None = None
+    version: Version | None = None
 
     @field_validator("at")
     @classmethod

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aftersales.core.bounds import DbInt
+
 
 class RuleCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -14,7 +16,7 @@ class RuleCreate(BaseModel):
     keywords: list[str] = Field(min_length=1)
     kind: Literal["consultation", "installation", "repair", "complaint"] | None = None
     priority: Literal["urgent", "routine", "complex"] | None = None
-    position: int = 100
+    position: DbInt = 100
 
 
 class RuleRead(BaseModel):

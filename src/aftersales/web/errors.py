@@ -3,19 +3,27 @@ the error page or HTMX fragment for console and self-service paths."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 
+from aftersales.core.db import is_busy_error
 from aftersales.core.errors import DomainError
 from aftersales.web.messages import problem_detail, problem_fields
 from aftersales.web.pages import STATUS_BY_CLASS, error_page, is_html_path, message_page, status_of
 from aftersales.web.templating import gettext_for
 
 __all__ = ["STATUS_BY_CLASS", "install_error_handlers", "problem", "status_of"]
+
+BUSY_RETRY_AFTER_SECONDS = 5
+# numeric value out of range, datetime field overflow, invalid datetime format
+OUT_OF_RANGE_SQLSTATES = {"22003", "22008", "22007"}
 
 
 def problem(status: int, code: str, detail: str, fields: dict[str, Any] | None = None) -> JSONResponse:
@@ -63,3 +71,32 @@ def install_error_handlers(app: FastAPI) -> None:
             _ = gettext_for(request)
             return message_page(request, _("记录已被他人修改，请刷新后重试"), 409)
         return problem(409, "ticket.version_conflict", "记录已被他人修改，请刷新后重试")
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeoutError)
+    @app.exception_handler(sqlite3.OperationalError)  # raised bare by the SQLite write gate
+    async def _busy(request: Request, error: Exception) -> Response:
+        if not is_busy_error(error):
+            raise error
+        # A lock or a connection not obtained in time: nothing was written; the caller may simply retry.
+        _ = gettext_for(request)
+        text = _("系统繁忙，请稍后重试")
+        headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
+        if is_html_path(request.url.path):
+            response = message_page(request, text, 503)
+            response.headers.update(headers)
+            return response
+        return JSONResponse(status_code=503, content={"code": "db.busy", "detail": text, "fields": {}}, headers=headers)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, error: Exception) -> Response:
+        # The last line of defence: schemas bound the values they know; a number or date that still does
+        # not fit the database is the request's fault, and nothing was written.
+        if isinstance(error, DataError) and getattr(error.orig, "sqlstate", None) not in OUT_OF_RANGE_SQLSTATES:
+            raise error
+        _ = gettext_for(request)
+        text = _("提交的数值超出允许范围")
+        if is_html_path(request.url.path):
+            return message_page(request, text, 422)
+        return problem(422, "request.out_of_range", text)

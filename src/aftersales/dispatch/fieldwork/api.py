@@ -42,6 +42,7 @@ from aftersales.tickets.models import Ticket, TicketAttachment
 from aftersales.tickets.schemas import EventRead
 from aftersales.web.deps import ClockDep, SessionDep, commit, json_response
 from aftersales.web.files import file_response
+from aftersales.web.params import IdPath
 
 router = APIRouter(prefix="/api/v1", tags=["field"])
 # base64 makes 3 bytes into 4 characters: refuse what cannot decode to an acceptable size before decoding.
@@ -170,14 +171,14 @@ def list_jobs(session: SessionDep, actor: CurrentActor) -> list[JobRead]:
 
 
 @router.get("/jobs/{ticket_id}", response_model=JobCardRead)
-def get_job(ticket_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+def get_job(ticket_id: IdPath, session: SessionDep, actor: CurrentActor) -> Response:
     """The job card: field state, the steps allowed now, the timeline and the files (without bytes)."""
     require(actor, Permission.TICKET_TRANSITION)
     return _card(session, actor, ticket_id)
 
 
 @router.post("/jobs/{ticket_id}/accept", response_model=JobCardRead)
-def accept(ticket_id: int, body: NoteWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def accept(ticket_id: IdPath, body: NoteWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
     """Take the assigned job."""
     require(actor, Permission.TICKET_TRANSITION)
     fieldwork.accept(session, clock=clock, actor=actor, ticket_id=ticket_id, note=body.note)
@@ -186,7 +187,7 @@ def accept(ticket_id: int, body: NoteWrite, session: SessionDep, clock: ClockDep
 
 
 @router.post("/jobs/{ticket_id}/decline", status_code=204)
-def decline(ticket_id: int, body: DeclineWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> None:
+def decline(ticket_id: IdPath, body: DeclineWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> None:
     """Refuse the job with a reason: it goes back to the dispatcher queue (and out of my jobs)."""
     require(actor, Permission.TICKET_TRANSITION)
     fieldwork.decline(session, clock=clock, actor=actor, ticket_id=ticket_id, reason=body.reason)
@@ -195,7 +196,7 @@ def decline(ticket_id: int, body: DeclineWrite, session: SessionDep, clock: Cloc
 
 @router.post("/jobs/{ticket_id}/on-the-way", response_model=JobCardRead)
 def on_the_way(
-    ticket_id: int, body: PositionWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath, body: PositionWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> Response:
     """Set off (the position is optional); the customer gets an SMS."""
     require(actor, Permission.TICKET_TRANSITION)
@@ -208,7 +209,7 @@ def on_the_way(
 
 @router.post("/jobs/{ticket_id}/check-in", response_model=JobCardRead)
 def check_in(
-    ticket_id: int, body: PositionWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath, body: PositionWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> Response:
     """Arrive on site with the current position (meets the on-site SLA now)."""
     require(actor, Permission.TICKET_TRANSITION)
@@ -227,7 +228,7 @@ def check_in(
 
 @router.post("/jobs/{ticket_id}/diagnosis", response_model=JobCardRead)
 def diagnosis(
-    ticket_id: int, body: DiagnosisWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath, body: DiagnosisWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> Response:
     """What is wrong, as found on site."""
     require(actor, Permission.TICKET_TRANSITION)
@@ -237,7 +238,7 @@ def diagnosis(
 
 
 @router.post("/jobs/{ticket_id}/parts", response_model=JobCardRead)
-def parts(ticket_id: int, body: PartsWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def parts(ticket_id: IdPath, body: PartsWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
     """The parts fitted (recorded; stock moves come with the parts capability)."""
     require(actor, Permission.TICKET_TRANSITION)
     lines = [line.model_dump() for line in body.parts]
@@ -247,7 +248,7 @@ def parts(ticket_id: int, body: PartsWrite, session: SessionDep, clock: ClockDep
 
 
 @router.post("/jobs/{ticket_id}/result", response_model=JobCardRead)
-def result(ticket_id: int, body: ResultWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def result(ticket_id: IdPath, body: ResultWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
     """The outcome with 1–6 photos (JPEG/PNG/WEBP, 5 MB each)."""
     require(actor, Permission.TICKET_TRANSITION)
     uploads = _uploads(body.photos)
@@ -257,7 +258,7 @@ def result(ticket_id: int, body: ResultWrite, session: SessionDep, clock: ClockD
 
 
 @router.post("/jobs/{ticket_id}/photos", response_model=JobCardRead)
-def photos(ticket_id: int, body: PhotosWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def photos(ticket_id: IdPath, body: PhotosWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
     """More photos from site, as their own timeline event."""
     require(actor, Permission.TICKET_TRANSITION)
     uploads = _uploads(body.photos)
@@ -267,7 +268,7 @@ def photos(ticket_id: int, body: PhotosWrite, session: SessionDep, clock: ClockD
 
 
 @router.post("/jobs/{ticket_id}/confirmation-code", response_model=CodeSentRead)
-def confirmation_code(ticket_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> CodeSentRead:
+def confirmation_code(ticket_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> CodeSentRead:
     """Text the customer a one-time code (6 digits, 30 minutes); the code itself is never returned."""
     require(actor, Permission.TICKET_TRANSITION)
     record = fieldwork.request_confirmation_code(session, clock=clock, actor=actor, ticket_id=ticket_id)
@@ -279,7 +280,7 @@ def confirmation_code(ticket_id: int, session: SessionDep, clock: ClockDep, acto
 
 @router.post("/jobs/{ticket_id}/confirmation", response_model=JobCardRead)
 def confirmation(
-    ticket_id: int, body: ConfirmationWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath, body: ConfirmationWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> Response:
     """The customer confirms: ``{"method": "code", "code"}`` or ``{"method": "signature", "signature_base64"}``
     (a PNG). A wrong code counts as one of the 5 attempts."""
@@ -309,7 +310,9 @@ def confirmation(
 
 
 @router.post("/jobs/{ticket_id}/check-out", response_model=JobCardRead)
-def check_out(ticket_id: int, body: NoteWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def check_out(
+    ticket_id: IdPath, body: NoteWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> Response:
     """Leave the site (time on site and whether the customer confirmed are recorded)."""
     require(actor, Permission.TICKET_TRANSITION)
     fieldwork.check_out(session, clock=clock, actor=actor, ticket_id=ticket_id, note=body.note)
@@ -318,7 +321,7 @@ def check_out(ticket_id: int, body: NoteWrite, session: SessionDep, clock: Clock
 
 
 @router.get("/tickets/{ticket_id}/attachments/{attachment_id}", response_class=Response)
-def get_attachment(ticket_id: int, attachment_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+def get_attachment(ticket_id: IdPath, attachment_id: IdPath, session: SessionDep, actor: CurrentActor) -> Response:
     """A photo or signature with its stored content type (only for those who may see the ticket)."""
     attachment = fieldwork.get_attachment(session, actor=actor, ticket_id=ticket_id, attachment_id=attachment_id)
     return file_response(

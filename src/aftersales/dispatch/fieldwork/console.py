@@ -33,6 +33,7 @@ from aftersales.web.files import file_response
 from aftersales.web.labels import label
 from aftersales.web.messages import domain_message
 from aftersales.web.pages import Redraw, form_errors, redirect
+from aftersales.web.params import IdPath
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
@@ -58,7 +59,9 @@ def jobs(request: Request, session: SessionDep, clock: ClockDep, signed: Console
 
 
 @router.get("/jobs/{ticket_id}")
-def job_card(request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: int) -> Response:
+def job_card(
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: IdPath
+) -> Response:
     """The job card: address with a map link, customer, product, deadlines, the field steps allowed now."""
     require_role(signed, *FIELD_ROLES)
     return _job_page(request, session, clock, signed, ticket_id)
@@ -131,7 +134,7 @@ def job_event(
     session: SessionDep,
     clock: ClockDep,
     signed: ConsoleUser,
-    ticket_id: int,
+    ticket_id: IdPath,
     type: Annotated[str, Form(max_length=32)],
     version: Annotated[int, Form()],
     note: Annotated[str, Form(max_length=4000)] = "",
@@ -206,7 +209,7 @@ def job_field_step(
     session: SessionDep,
     clock: ClockDep,
     signed: ConsoleUser,
-    ticket_id: int,
+    ticket_id: IdPath,
     action: Annotated[str, Form(max_length=32)],
     note: Annotated[str, Form(max_length=4000)] = "",
     reason: Annotated[str, Form(max_length=400)] = "",
@@ -282,7 +285,7 @@ def job_field_step(
 
 
 @router.get("/jobs/{ticket_id}/attachments/{attachment_id}")
-def job_attachment(session: SessionDep, signed: ConsoleUser, ticket_id: int, attachment_id: int) -> Response:
+def job_attachment(session: SessionDep, signed: ConsoleUser, ticket_id: IdPath, attachment_id: IdPath) -> Response:
     """A photo or signature of a ticket the signed-in user may see (for the card's thumbnails)."""
     attachment = fieldwork.get_attachment(session, actor=signed.actor, ticket_id=ticket_id, attachment_id=attachment_id)
     return file_response(

@@ -10,6 +10,7 @@ from aftersales.accounts.enums import Permission
 from aftersales.dispatch.network import service
 from aftersales.dispatch.network.schemas import CandidateRead, DispatchRead, ServicePointWrite, TechnicianWrite
 from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.params import IdPath
 
 router = APIRouter(prefix="/api/v1", tags=["dispatch"])
 
@@ -47,7 +48,7 @@ def put_service_point(
 
 
 @router.get("/tickets/{ticket_id}/dispatch/candidates", response_model=list[CandidateRead])
-def get_candidates(ticket_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> list[CandidateRead]:
+def get_candidates(ticket_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> list[CandidateRead]:
     """Every technician judged for the ticket, best first, with the reason."""
     require(actor, Permission.TICKET_UPDATE)
     return [
@@ -56,7 +57,7 @@ def get_candidates(ticket_id: int, session: SessionDep, clock: ClockDep, actor: 
 
 
 @router.post("/tickets/{ticket_id}/dispatch", response_model=DispatchRead)
-def dispatch_ticket(ticket_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> DispatchRead:
+def dispatch_ticket(ticket_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> DispatchRead:
     """Assign the best eligible technician, or leave the ticket in the queue; the reason is recorded."""
     require(actor, Permission.TICKET_UPDATE)
     result = service.auto_dispatch(session, clock=clock, actor=actor, ticket_id=ticket_id)

@@ -16,7 +16,7 @@ class TechnicianWrite(BaseModel):
     shift_start: str = "08:00"
     shift_end: str = "18:00"
     days_off: list[date] = Field(default_factory=list)
-    max_jobs_per_day: int = 8
+    max_jobs_per_day: int = Field(default=8, ge=1, le=50)
     break_start: str | None = None
     break_end: str | None = None
     certificates: list[str] = Field(default_factory=list, max_length=20)

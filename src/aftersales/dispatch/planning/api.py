@@ -24,6 +24,7 @@ from aftersales.dispatch.planning.schemas import (
     StopRead,
 )
 from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.params import IdPath
 
 router = APIRouter(prefix="/api/v1", tags=["dispatch"])
 
@@ -40,7 +41,7 @@ def _appointment(record: Any) -> AppointmentRead:
 
 @router.post("/tickets/{ticket_id}/appointments", response_model=AppointmentRead, status_code=201)
 def book_appointment(
-    ticket_id: int, body: AppointmentWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath, body: AppointmentWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> AppointmentRead:
     """Book or reschedule the visit window (history kept; the customer is notified)."""
     require(actor, Permission.TICKET_TRANSITION)
@@ -58,7 +59,7 @@ def book_appointment(
 
 
 @router.get("/tickets/{ticket_id}/appointments", response_model=list[AppointmentRead])
-def list_appointments(ticket_id: int, session: SessionDep, actor: CurrentActor) -> list[AppointmentRead]:
+def list_appointments(ticket_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[AppointmentRead]:
     """The ticket's bookings, oldest first (rescheduled ones included)."""
     return [_appointment(record) for record in appointments.history(session, actor=actor, ticket_id=ticket_id)]
 
@@ -114,7 +115,7 @@ def get_plan(session: SessionDep, clock: ClockDep, actor: CurrentActor, area: st
 
 
 @router.post("/tickets/{ticket_id}/dispatch/emergency", response_model=EmergencyRead)
-def insert_emergency(ticket_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> EmergencyRead:
+def insert_emergency(ticket_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> EmergencyRead:
     """Re-plan today so the urgent job is reached before its on-site deadline, else escalate with the reason."""
     require(actor, Permission.TICKET_UPDATE)
     result = emergencies.insert_emergency(session, clock=clock, actor=actor, ticket_id=ticket_id)

@@ -22,6 +22,7 @@ from aftersales.tickets import service as tickets_service
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.messages import domain_message
 from aftersales.web.pages import form_errors, is_htmx, redirect
+from aftersales.web.params import IdPath
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
@@ -88,7 +89,7 @@ def build(
 
 @router.post("/tickets/{ticket_id}/auto-dispatch")
 def auto_dispatch(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: int
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: IdPath
 ) -> Response:
     """Dispatch one ticket from the board: emergency insertion for an urgent job of a planned city, else
     the best eligible technician; the reason is shown and kept on the timeline."""

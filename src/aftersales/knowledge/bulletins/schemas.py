@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aftersales.accounts.enums import Role
+from aftersales.core.bounds import Version
 from aftersales.core.timeutil import ensure_utc
 from aftersales.knowledge.enums import BulletinStatus, LinkMethod
 from aftersales.tickets.schemas import LocalTime
@@ -98,7 +99,7 @@ class BulletinUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int
+    version: Version
     title: str | None = Field(default=None, min_length=1, max_length=200)
     cause: str | None = Field(default=None, min_length=1, max_length=5000)
     workaround: str | None = Field(default=None, min_length=1, max_length=5000)
@@ -140,7 +141,7 @@ class BulletinAction(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = None
+    version: Version | None = None
 
 
 class BulletinFix(BaseModel):
@@ -149,7 +150,7 @@ class BulletinFix(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field(min_length=1, max_length=200)
-    version: int | None = None
+    version: Version | None = None
 
     @field_validator("note")
     @classmethod

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from aftersales.accounts.deps import CurrentActor
 from aftersales.quality import compensation
@@ -16,12 +16,13 @@ from aftersales.quality.schemas import (
     ProposalRead,
 )
 from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.params import IdPath, IdQuery, Offset
 
 router = APIRouter(prefix="/api/v1", tags=["compensation"])
 
 
 @router.get("/tickets/{ticket_id}/compensation/proposals", response_model=list[ProposalRead])
-def get_proposals(ticket_id: int, session: SessionDep, actor: CurrentActor) -> list[ProposalRead]:
+def get_proposals(ticket_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[ProposalRead]:
     """What the compensation rules suggest for the ticket."""
     return [
         ProposalRead(**vars(proposal))
@@ -50,7 +51,7 @@ def post_compensation(
 
 @router.post("/compensations/{compensation_id}/{decision}", response_model=CompensationRead)
 def decide_compensation(
-    compensation_id: int,
+    compensation_id: IdPath,
     decision: Literal["approve", "reject", "grant"],
     session: SessionDep,
     clock: ClockDep,
@@ -78,9 +79,9 @@ def get_compensations(
     session: SessionDep,
     actor: CurrentActor,
     status: str | None = None,
-    ticket_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    ticket_id: IdQuery = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
 ) -> CompensationPage:
     """The compensation ledger, newest first."""
     page = compensation.list_compensations(

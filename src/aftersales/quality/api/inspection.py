@@ -31,6 +31,7 @@ from aftersales.quality.schemas import (
 )
 from aftersales.tickets import service as tickets_service
 from aftersales.web.deps import ClockDep, SessionDep, commit, json_response
+from aftersales.web.params import IdPath, IdQuery, Offset
 
 router = APIRouter(prefix="/api/v1", tags=["quality"])
 
@@ -83,7 +84,7 @@ def get_checklist(session: SessionDep, actor: CurrentActor, kind: str | None = N
 
 @router.post("/tickets/{ticket_id}/self-check", response_model=SelfCheckRead, status_code=201)
 def post_self_check(
-    ticket_id: int, body: SelfCheckWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath, body: SelfCheckWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> SelfCheckRead:
     """The technician's self-check at completion: every required item answered yes or no."""
     require(actor, Permission.TICKET_TRANSITION)
@@ -95,7 +96,7 @@ def post_self_check(
 
 
 @router.get("/tickets/{ticket_id}/self-checks", response_model=list[SelfCheckRead])
-def get_self_checks(ticket_id: int, session: SessionDep, actor: CurrentActor) -> list[SelfCheckRead]:
+def get_self_checks(ticket_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[SelfCheckRead]:
     """The ticket's self-checks."""
     tickets_service.get_ticket(session, ticket_id, actor=actor)
     return [SelfCheckRead.model_validate(record) for record in inspection.self_checks_of(session, ticket_id)]
@@ -138,9 +139,9 @@ def get_inspections(
     actor: CurrentActor,
     level: str | None = None,
     status: str | None = None,
-    sample_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    sample_id: IdQuery = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
 ) -> InspectionPage:
     """Inspection forms (``status=pending`` is the inspectors' queue)."""
     page = inspection.list_inspections(
@@ -162,7 +163,9 @@ def _detail(session: SessionDep, row: Inspection, now: datetime) -> InspectionDe
 
 
 @router.get("/quality/inspections/{inspection_id}", response_model=InspectionDetail)
-def get_inspection(inspection_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> InspectionDetail:
+def get_inspection(
+    inspection_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> InspectionDetail:
     """One form with its rectification tasks."""
     inspection.require_inspector(actor)
     return _detail(session, inspection.get_inspection(session, inspection_id), clock.now())
@@ -170,7 +173,7 @@ def get_inspection(inspection_id: int, session: SessionDep, clock: ClockDep, act
 
 @router.post("/quality/inspections/{inspection_id}/submit", response_model=InspectionDetail)
 def submit_inspection(
-    inspection_id: int, body: InspectionWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    inspection_id: IdPath, body: InspectionWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> InspectionDetail:
     """Score a pending form; a failed one opens rectification tasks (due in 3 days unless given)."""
     row = inspection.submit_inspection(
@@ -204,7 +207,7 @@ def get_rectifications(
 
 @router.post("/quality/rectifications/{rectification_id}/done", response_model=RectificationRead)
 def complete_rectification(
-    rectification_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor, body: NoteWrite | None = None
+    rectification_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor, body: NoteWrite | None = None
 ) -> RectificationRead:
     """The assignee reports the rectification done."""
     task = inspection.complete_rectification(

@@ -14,6 +14,7 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.models import Organisation, User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.db import get_for_update
 from aftersales.core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from aftersales.core.i18n import N_, Joined
 from aftersales.core.pagination import MAX_LIMIT, Page
@@ -85,6 +86,7 @@ def submit_inspection(
     """Score a pending form; a failed one opens rectification tasks (one by default, due in 3 days)."""
     require_inspector(actor)
     inspection = get_inspection(session, inspection_id)
+    get_for_update(session, Inspection, inspection.id)  # scored once, whoever submits first
     if inspection.status != "pending":
         raise ConflictError(
             N_("该质检单已提交"), code="quality.already_inspected", fields={"status": inspection.status}
@@ -198,7 +200,7 @@ def complete_rectification(
     session: Session, *, clock: Clock, actor: Actor, rectification_id: int, note: str | None = None
 ) -> Rectification:
     """The assignee (or quality staff) reports the rectification done."""
-    task = session.get(Rectification, rectification_id)
+    task = get_for_update(session, Rectification, rectification_id)
     if task is None:
         raise NotFoundError(N_("整改任务 %(id)s 不存在"), {"id": rectification_id}, code="quality.not_found")
     is_assignee = (actor.user_id is not None and task.assignee_user_id == actor.user_id) or (

@@ -71,7 +71,7 @@ def record_self_check(
     session: Session, *, clock: Clock, actor: Actor, ticket_id: int, answers: dict[str, Any], note: str | None = None
 ) -> SelfCheck:
     """The technician ticks the checklist at completion of a visit; bad input changes nothing."""
-    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
+    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor, for_update=True)
     is_field = actor.role in (Role.TECHNICIAN, Role.PROVIDER)
     if not is_field and not account_rules.has_permission(actor.role, Permission.TICKET_UPDATE):
         raise PermissionDeniedError(N_("只有上门技师或客服可以登记服务自检"), code="quality.forbidden")

@@ -34,6 +34,7 @@ from aftersales.usecases import intake as flows
 from aftersales.usecases import ticket_view
 from aftersales.usecases.schemas import AssistRequest, AssistResponse
 from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, after_commit, commit, json_response
+from aftersales.web.params import IdPath, Offset
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
@@ -90,7 +91,7 @@ def list_tickets(
     sla_state: SlaState | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Tickets the caller may see, newest first; ``q`` searches number, phone and description."""
     page = tickets_service.list_tickets(
@@ -124,7 +125,7 @@ def get_ticket_by_number(number: str, session: SessionDep, clock: ClockDep, acto
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
-def get_ticket(ticket_id: int, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def get_ticket(ticket_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
     """A ticket with its timeline (``events``) and comments."""
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
     return json_response(_detail(session, clock, ticket))
@@ -132,7 +133,7 @@ def get_ticket(ticket_id: int, session: SessionDep, clock: ClockDep, actor: Curr
 
 @router.post("/{ticket_id}/events", response_model=TicketDetail)
 def post_event(
-    ticket_id: int, body: EventCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath, body: EventCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> Response:
     """Move the ticket along its lifecycle; a forbidden move is 409 ticket.invalid_transition."""
     require(actor, Permission.TICKET_TRANSITION)
@@ -152,7 +153,7 @@ def post_event(
 
 @router.patch("/{ticket_id}", response_model=TicketDetail)
 def patch_ticket(
-    ticket_id: int, body: TicketUpdate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath, body: TicketUpdate, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> Response:
     """Edit kind, priority, description or assignee; ``version`` must be current (else 409)."""
     require(actor, Permission.TICKET_UPDATE)
@@ -173,7 +174,7 @@ def patch_ticket(
 
 @router.post("/{ticket_id}/comments", response_model=CommentRead, status_code=201)
 def post_comment(
-    ticket_id: int, body: CommentCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath, body: CommentCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> CommentRead:
     """Add a comment to the ticket."""
     comment = tickets_service.add_comment(

@@ -17,6 +17,7 @@ from aftersales.tickets import service as tickets_service
 from aftersales.tickets.display import next_due
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.pages import form_errors, is_htmx, redirect
+from aftersales.web.params import IdPath
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
@@ -63,7 +64,7 @@ def assign(
     session: SessionDep,
     clock: ClockDep,
     signed: ConsoleUser,
-    ticket_id: int,
+    ticket_id: IdPath,
     assignee: Annotated[str, Form(max_length=64)],
     version: Annotated[int, Form()],
 ) -> Response:

@@ -26,6 +26,7 @@ from aftersales.usecases.console.common import STAFF, enum_or_none, under_warran
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.messages import domain_message
 from aftersales.web.pages import Redraw, form_errors, is_htmx, redirect
+from aftersales.web.params import IdPath
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
@@ -60,7 +61,7 @@ def _ticket_context(
 
 @router.get("/tickets/{ticket_id}")
 def ticket_page(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: int
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: IdPath
 ) -> Response:
     """One ticket: SLA, customer, product, timeline, actions, comments."""
     context = _ticket_context(session, clock, signed, ticket_id, request)
@@ -70,7 +71,9 @@ def ticket_page(
 
 
 @router.get("/tickets/{ticket_id}/sla")
-def ticket_sla(request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: int) -> Response:
+def ticket_sla(
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: IdPath
+) -> Response:
     """Fragment polled by the ticket page so SLA states and countdowns update without reloading."""
     context = _ticket_context(session, clock, signed, ticket_id, request)
     return render(request, "tickets/_sla.html", context)
@@ -109,7 +112,7 @@ def ticket_event(
     session: SessionDep,
     clock: ClockDep,
     signed: ConsoleUser,
-    ticket_id: int,
+    ticket_id: IdPath,
     type: Annotated[str, Form(max_length=32)],
     version: Annotated[int, Form()],
     note: Annotated[str, Form(max_length=4000)] = "",
@@ -156,7 +159,7 @@ def ticket_comment(
     session: SessionDep,
     clock: ClockDep,
     signed: ConsoleUser,
-    ticket_id: int,
+    ticket_id: IdPath,
     body: Annotated[str, Form(max_length=4000)] = "",
     internal: Annotated[str, Form()] = "",
 ) -> Response:
@@ -174,7 +177,7 @@ def ticket_comment(
 
 @router.get("/tickets/{ticket_id}/print")
 def ticket_slip(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: int
+    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: IdPath
 ) -> Response:
     """The A4 work-order slip handed to the customer."""
     context = _ticket_context(session, clock, signed, ticket_id, request)
@@ -182,7 +185,7 @@ def ticket_slip(
 
 
 @router.get("/tickets/{ticket_id}/suggestions")
-def ticket_suggestions(request: Request, session: SessionDep, signed: ConsoleUser, ticket_id: int) -> Response:
+def ticket_suggestions(request: Request, session: SessionDep, signed: ConsoleUser, ticket_id: IdPath) -> Response:
     """Fragment: the 售后辞典 articles that best match the ticket, each with "solved by this article"."""
     require_role(signed, *STAFF)
     hits = knowledge_service.suggestions_for_ticket(session, actor=signed.actor, ticket_id=ticket_id)
@@ -196,7 +199,7 @@ def ticket_solution(
     session: SessionDep,
     clock: ClockDep,
     signed: ConsoleUser,
-    ticket_id: int,
+    ticket_id: IdPath,
     article_id: Annotated[int, Form()],
 ) -> Response:
     """Record that an article solved the ticket."""
