@@ -18,7 +18,8 @@ EXPECTED_PERMISSIONS: dict[Role, set[Permission]] = {
     Role.ADMIN: set(Permission),
     Role.AGENT: STAFF_TICKETS | {P.TICKET_IMPORT, P.KNOWLEDGE_MANAGE},
     Role.DISPATCHER: STAFF_TICKETS,
-    Role.MANAGER: STAFF_TICKETS | {P.AUDIT_READ, P.RULES_MANAGE, P.SLA_MANAGE, P.KNOWLEDGE_MANAGE},
+    Role.MANAGER: STAFF_TICKETS
+    | {P.AUDIT_READ, P.RULES_MANAGE, P.SLA_MANAGE, P.KNOWLEDGE_MANAGE, P.NOTIFICATIONS_MANAGE},
     Role.INSPECTOR: {P.TICKET_READ_ALL, P.AUDIT_READ},
     Role.TECHNICIAN: {P.TICKET_READ_OWN, P.TICKET_TRANSITION},
     Role.PROVIDER: {P.TICKET_READ_OWN, P.TICKET_TRANSITION},
@@ -40,7 +41,7 @@ USERNAME_PROBLEM = "用户名须为 2–64 位小写字母、数字或 _ . -，�
 
 def test_every_role_and_permission_is_in_the_matrix() -> None:
     assert set(rules.PERMISSIONS) == set(Role)
-    assert len(MATRIX) == 8 * 11
+    assert len(MATRIX) == 8 * 12
 
 
 @pytest.mark.parametrize(("role", "permission"), MATRIX, ids=[f"{r.value}-{p.value}" for r, p in MATRIX])

@@ -100,7 +100,10 @@ def test_rules_propose_and_limits_decide(
         json={"ticket_id": ticket_id, "kind": "coupon", "amount_cents": 5000, "reason": "服务超时", "rule": "sla_breached"},
         headers=_bearer(agent),
     ).json()  # fmt: skip
-    assert client.post(f"/api/v1/compensations/{coupon['id']}/approve", headers=_bearer(agent)).json()["status"] == (
+    # Four eyes: within the agent's limit, but the agent proposed it.
+    own = client.post(f"/api/v1/compensations/{coupon['id']}/approve", headers=_bearer(agent))
+    assert (own.status_code, own.json()["code"]) == (403, "compensation.own_proposal")
+    assert client.post(f"/api/v1/compensations/{coupon['id']}/approve", headers=_bearer(manager)).json()["status"] == (
         "approved"
     )
     duplicate = client.post(

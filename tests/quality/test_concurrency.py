@@ -20,9 +20,10 @@ def test_ten_approvals_against_ten_rejections_decide_once(committed_engine: Engi
     factory = make_session_factory(committed_engine)
     with unit_of_work(factory) as session:
         boss = factories.user(session, clock=clock, role=Role.ADMIN, username="boss_race").actor
+        agent = factories.user(session, clock=clock, role=Role.AGENT, username="agent_proposer").actor
         ticket = factories.ticket(session, clock=clock)
         entry = compensation.propose_compensation(
-            session, clock=clock, actor=boss, ticket_id=ticket.id, kind="coupon", amount_cents=5_000, reason="超时"
+            session, clock=clock, actor=agent, ticket_id=ticket.id, kind="coupon", amount_cents=5_000, reason="超时"
         )
         entry_id = entry.id
 

@@ -28,8 +28,10 @@ def create_user(
     display_name: Annotated[str | None, typer.Option(help="name shown to others")] = None,
     org: Annotated[str | None, typer.Option(help="organisation code")] = None,
     supervisor: Annotated[str | None, typer.Option(help="supervisor's username")] = None,
+    phone: Annotated[str | None, typer.Option(help="mobile or landline (a customer's tickets are under it)")] = None,
+    email: Annotated[str | None, typer.Option(help="e-mail address")] = None,
 ) -> None:
-    """Create a user."""
+    """Create a user (a customer account with the phone it may report under: --role customer --phone …)."""
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with unit_of_work(session_factory()) as session:
@@ -43,6 +45,8 @@ def create_user(
             display_name=display_name,
             organisation_code=org,
             supervisor_username=supervisor,
+            phone=phone,
+            email=email,
         )
         typer.echo(f"created user {user.username} ({user.role})")
 

@@ -39,3 +39,4 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     SLA_MANAGE = "sla.manage"
     KNOWLEDGE_MANAGE = "knowledge.manage"
+    NOTIFICATIONS_MANAGE = "notifications.manage"

@@ -22,7 +22,13 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: _STAFF_TICKETS | {Permission.TICKET_IMPORT, Permission.KNOWLEDGE_MANAGE},
     Role.DISPATCHER: _STAFF_TICKETS,
     Role.MANAGER: _STAFF_TICKETS
-    | {Permission.AUDIT_READ, Permission.RULES_MANAGE, Permission.SLA_MANAGE, Permission.KNOWLEDGE_MANAGE},
+    | {
+        Permission.AUDIT_READ,
+        Permission.RULES_MANAGE,
+        Permission.SLA_MANAGE,
+        Permission.KNOWLEDGE_MANAGE,
+        Permission.NOTIFICATIONS_MANAGE,
+    },
     Role.INSPECTOR: frozenset({Permission.TICKET_READ_ALL, Permission.AUDIT_READ}),
     Role.TECHNICIAN: frozenset({Permission.TICKET_READ_OWN, Permission.TICKET_TRANSITION}),
     Role.PROVIDER: frozenset({Permission.TICKET_READ_OWN, Permission.TICKET_TRANSITION}),

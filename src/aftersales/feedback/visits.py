@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import get_for_update
+from aftersales.core.errors import PermissionDeniedError
 from aftersales.core.i18n import N_, Joined
 from aftersales.feedback import rules
 from aftersales.feedback.errors import InvalidVisitInputError, SurveyLinkError, VisitClosedError, VisitNotFoundError
@@ -93,6 +95,11 @@ def schedule_due(session: Session, *, clock: Clock, key: bytes, base_url: str, l
     return created
 
 
+def _require(actor: Actor, roles: frozenset[Role]) -> None:
+    if actor.role not in roles:
+        raise PermissionDeniedError(N_("只有回访人员可以查看或登记回访"), code="visit.forbidden")
+
+
 def get_visit(session: Session, visit_id: int, *, actor: Actor | None = None) -> ReturnVisit:
     """A visit whose ticket the actor may see."""
     visit = session.get(ReturnVisit, visit_id)
@@ -112,7 +119,8 @@ def list_visits(
     due_before: datetime | None = None,
     limit: int = 100,
 ) -> list[ReturnVisit]:
-    """Visits by due time (the agents' queue: status scheduled, due before now)."""
+    """Visits by due time (the agents' queue: status scheduled, due before now); visit staff only."""
+    _require(actor, rules.VISIT_READERS)
     query = select(ReturnVisit)
     if ticket_id is not None:
         tickets_service.get_ticket(session, ticket_id, actor=actor)
@@ -155,6 +163,7 @@ def record_attempt(
     session: Session, *, clock: Clock, actor: Actor, visit_id: int, outcome: str, note: str | None = None
 ) -> ReturnVisit:
     """One outbound call; after MAX_ATTEMPTS calls without reaching the customer the visit ends."""
+    _require(actor, rules.VISIT_ROLES)
     visit = get_visit(session, visit_id, actor=actor)
     get_for_update(session, ReturnVisit, visit.id)  # counted one call at a time
     if visit.status != "scheduled":
@@ -222,7 +231,9 @@ def record_survey(
     source: str,
 ) -> Answer:
     """Store the answers, end the visit and move the ticket on; says whether a follow-up is needed.
-    Bad scores change nothing."""
+    Bad scores change nothing. Taken on the phone (any ``source`` but "link"), only by visit staff."""
+    if source != "link":
+        _require(actor, rules.VISIT_ROLES)
     get_for_update(session, ReturnVisit, visit.id)  # one survey per visit, whoever submits first
     if visit.status != "scheduled":
         raise VisitClosedError(N_("该回访已结束"), fields={"status": visit.status})

@@ -105,8 +105,8 @@ def outbox(
 
 @router.post("/outbox/retry")
 def retry(body: RetryWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> dict[str, int]:
-    """Put dead letters back in the queue."""
-    require(actor, Permission.AUDIT_READ)
+    """Put dead letters back in the queue (managers and admins: the inspector only reads)."""
+    require(actor, Permission.NOTIFICATIONS_MANAGE)
     count = notifications_service.requeue(session, clock=clock, message_ids=body.ids)
     commit(session)
     return {"requeued": count}

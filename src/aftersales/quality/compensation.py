@@ -178,6 +178,9 @@ def decide(
             code="compensation.over_limit",
             fields={"amount_cents": entry.amount_cents, "limit_cents": limit},
         )
+    if entry.proposed_by_id is not None and entry.proposed_by_id == actor.user_id:
+        # Four eyes: whoever proposed a compensation cannot also approve or reject it.
+        raise PermissionDeniedError(N_("不能审批自己提出的补偿"), code="compensation.own_proposal")
     if entry.status != "proposed":
         raise ConflictError(N_("该补偿已审批"), code="compensation.already_decided", fields={"status": entry.status})
     text = (note or "").strip() or None

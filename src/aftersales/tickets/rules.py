@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from aftersales.accounts.enums import Role
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets.enums import EventType, TicketStatus
 
@@ -72,3 +73,31 @@ def phone_digits(text: str) -> str | None:
         digits = re.sub(r"\D", "", stripped)
         return digits if len(digits) >= 4 else None
     return None
+
+
+def sees_internal_comments(role: Role) -> bool:
+    """Internal comments are the office's (agents, dispatchers, managers, inspectors): never shown to the
+    customer, nor to the technician or partner provider in the field."""
+    return role not in (Role.CUSTOMER, Role.TECHNICIAN, Role.PROVIDER)
+
+
+# What the technician or partner provider may record through the generic lifecycle endpoint: the rest of
+# their work (check-in, result with photos and the customer's confirmation) goes through the job flow,
+# and cancelling, closing or reopening is the office's.
+FIELD_EVENTS = frozenset({EventType.CONTACT, EventType.PROGRESS, EventType.HOLD, EventType.RESUME})
+FIELD_ROLES = frozenset({Role.TECHNICIAN, Role.PROVIDER})
+
+
+def may_record_directly(role: Role, event_type: EventType) -> bool:
+    """Whether ``role`` may record ``event_type`` through the generic lifecycle endpoint."""
+    return role not in FIELD_ROLES or event_type in FIELD_EVENTS
+
+
+def may_comment(role: Role) -> bool:
+    """The inspector reads and grades; everyone else who sees a ticket may comment on it."""
+    return role != Role.INSPECTOR
+
+
+def may_write_internal_comments(role: Role) -> bool:
+    """A customer's comment is always public: it is written to the people handling the ticket."""
+    return role != Role.CUSTOMER

@@ -15,6 +15,7 @@ from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection
+from aftersales.core.errors import PermissionDeniedError
 from aftersales.core.i18n import N_, Label
 from aftersales.core.pagination import MAX_LIMIT, Page
 from aftersales.core.prepared import Prepared
@@ -196,8 +197,12 @@ def _apply_sla_effects(session: Session, ticket: Ticket, event_type: EventType, 
 def add_comment(
     session: Session, *, clock: Clock, actor: Actor, ticket_id: int, body: str, is_internal: bool = True
 ) -> TicketComment:
-    """Add a comment (does not change the ticket's version)."""
+    """Add a comment (does not change the ticket's version). A customer's comment is always public: it
+    is written to the people handling the ticket, and the customer cannot read internal ones."""
+    if not rules.may_comment(actor.role):
+        raise PermissionDeniedError(N_("质检员只能查看工单，不能评论"), code="ticket.comment_forbidden")
     get_ticket(session, ticket_id, actor=actor)
+    is_internal = is_internal and rules.may_write_internal_comments(actor.role)
     text = body.strip()
     if not text:
         problem = N_("评论不能为空")

@@ -10,15 +10,20 @@ import functools
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.errors import PermissionDeniedError
+from aftersales.core.i18n import N_, Joined
 from aftersales.core.timeutil import to_local
+from aftersales.customers import rules as customer_rules
 from aftersales.dispatch.planning import requests as dispatch_requests
 from aftersales.dispatch.planning import service as dayplans
 from aftersales.knowledge.bulletins import linking as bulletin_linking
 from aftersales.tickets import intake, presenters, sla_tracking
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Priority, TicketKind
+from aftersales.tickets.errors import InvalidTicketError
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.schemas import NewTicket, TicketCreate, TicketRead
 from aftersales.triage import learning as triage_learning
@@ -83,6 +88,8 @@ def open_ticket(
     A new ticket is answered from the values written (no read-back), unless it was reported so long ago
     that SLA events were due at once, in which case it is refreshed and read from the database.
     """
+    if actor.role == Role.CUSTOMER:
+        _within_customer_limits(actor, request)
     if request.external_id:
         existing = tickets_service.find_by_external_id(session, request.external_id)
         if existing is not None:
@@ -122,6 +129,25 @@ def open_ticket(
         session.flush()
         return _read(session, clock, ticket), True
     return registration.read, True
+
+
+def _within_customer_limits(actor: Actor, request: TicketCreate) -> None:
+    """A customer reports for themself, now: under the phone their account is linked to (the anonymous
+    self-service form has no account), with urgency and report time left to triage and the clock."""
+    problems: dict[str, str] = {}
+    if request.priority is not None:
+        problems["priority"] = N_("客户报修不能指定优先级，由系统分诊")
+    if request.reported_at is not None:
+        problems["reported_at"] = N_("客户报修不能指定登记时间")
+    if actor.user_id is not None:
+        if not actor.phone:
+            raise PermissionDeniedError(N_("账户未绑定手机号，不能报修"), code="ticket.customer_without_phone")
+        given = customer_rules.parse_phone(request.customer.phone)
+        linked = customer_rules.parse_phone(actor.phone)
+        if given is None or linked is None or given.number != linked.number:
+            problems["customer.phone"] = N_("只能用账户绑定的手机号报修")
+    if problems:
+        raise InvalidTicketError(Joined(dict.fromkeys(problems.values())), fields=problems)
 
 
 def _read(session: Session, clock: Clock, ticket: Ticket) -> TicketRead:

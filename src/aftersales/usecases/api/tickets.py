@@ -11,13 +11,17 @@ from starlette.concurrency import run_in_threadpool
 
 from aftersales.accounts.deps import CurrentActor, authenticate, require
 from aftersales.accounts.enums import Permission
+from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import unit_of_work
+from aftersales.core.errors import PermissionDeniedError
+from aftersales.core.i18n import N_
 from aftersales.core.timeutil import to_local
 from aftersales.sla.enums import SlaState
 from aftersales.tickets import presenters
+from aftersales.tickets import rules as ticket_rules
 from aftersales.tickets import service as tickets_service
-from aftersales.tickets.enums import Priority, TicketKind, TicketStatus
+from aftersales.tickets.enums import EventType, Priority, TicketKind, TicketStatus
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.schemas import (
     CommentCreate,
@@ -39,8 +43,9 @@ from aftersales.web.params import IdPath, Offset
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
 
-def _detail(session: Session, clock: Clock, ticket: Ticket) -> TicketDetail:
-    return ticket_view.ticket_detail(session, clock=clock, ticket=ticket)
+def _detail(session: Session, clock: Clock, ticket: Ticket, actor: Actor) -> TicketDetail:
+    include_internal = ticket_rules.sees_internal_comments(actor.role)
+    return ticket_view.ticket_detail(session, clock=clock, ticket=ticket, include_internal=include_internal)
 
 
 @router.post(
@@ -121,14 +126,14 @@ def list_tickets(
 def get_ticket_by_number(number: str, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
     """A ticket by its number (SH20261122-000123)."""
     ticket = tickets_service.get_by_number(session, number, actor=actor)
-    return json_response(_detail(session, clock, ticket))
+    return json_response(_detail(session, clock, ticket, actor))
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
 def get_ticket(ticket_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
     """A ticket with its timeline (``events``) and comments."""
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
-    return json_response(_detail(session, clock, ticket))
+    return json_response(_detail(session, clock, ticket, actor))
 
 
 @router.post("/{ticket_id}/events", response_model=TicketDetail)
@@ -137,6 +142,10 @@ def post_event(
 ) -> Response:
     """Move the ticket along its lifecycle; a forbidden move is 409 ticket.invalid_transition."""
     require(actor, Permission.TICKET_TRANSITION)
+    if not ticket_rules.may_record_directly(actor.role, EventType(body.type)):
+        raise PermissionDeniedError(
+            N_("上门人员请在作业流程中完成此步骤（%(event)s）"), {"event": body.type}, code="ticket.use_job_flow"
+        )
     ticket = tickets_service.apply_event(
         session,
         clock=clock,
@@ -148,7 +157,7 @@ def post_event(
         expected_version=body.version,
     )
     commit(session)
-    return json_response(_detail(session, clock, ticket))
+    return json_response(_detail(session, clock, ticket, actor))
 
 
 @router.patch("/{ticket_id}", response_model=TicketDetail)
@@ -169,7 +178,7 @@ def patch_ticket(
         assignee_username=body.assignee_username,
     )
     commit(session)
-    return json_response(_detail(session, clock, ticket))
+    return json_response(_detail(session, clock, ticket, actor))
 
 
 @router.post("/{ticket_id}/comments", response_model=CommentRead, status_code=201)

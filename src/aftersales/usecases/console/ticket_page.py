@@ -44,7 +44,7 @@ def _ticket_context(
     ticket = tickets_service.get_ticket(session, ticket_id, actor=signed.actor)
     now = clock.now()
     names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
-    staff = signed.actor.role not in (Role.TECHNICIAN, Role.PROVIDER)
+    staff = ticket_rules.sees_internal_comments(signed.actor.role)
     allowed = set(ticket_rules.allowed_events(TicketStatus(ticket.status)))
     return {
         "ticket": ticket,
