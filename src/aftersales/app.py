@@ -42,9 +42,10 @@ from aftersales.usecases.api import assist_router, customers_router, tickets_rou
 from aftersales.usecases.console import router as tickets_console_router
 from aftersales.web import templating
 from aftersales.web.errors import install_error_handlers
-from aftersales.web.guard import RequestGuard
+from aftersales.web.guard import RequestGuard, SecurityHeaders
 from aftersales.web.i18n import N_
 from aftersales.web.pages import install_console_handlers
+from aftersales.web.ratelimit import RateLimiter
 
 # The console's navigation: (path, label, roles that see it).
 NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
@@ -145,6 +146,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.rate_limiter = RateLimiter()
     app.state.clock = app_clock
     app.state.session_factory = session_factory
     # Group commit only where it pays: SQLite's single writer. PostgreSQL takes one unit of work per request.
@@ -155,6 +157,7 @@ def create_app(
     app.state.dispatcher = dispatcher
     install_error_handlers(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     install_console_handlers(app)
     app.mount("/static", StaticFiles(packages=[("aftersales.web", "static")]), name="static")
 

@@ -93,6 +93,16 @@ def serve(
     jobs: Annotated[bool, typer.Option(help="run background jobs in-process")] = True,
     workers: Annotated[int, typer.Option(min=1, max=64, help="server processes (uses every core)")] = 1,
     access_log: Annotated[bool, typer.Option()] = False,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            help="proxies trusted for X-Forwarded-For/-Proto (comma-separated, '*' for any): behind them the"
+            " client's address (rate limits) and https (secure cookies) come from the proxy's headers"
+        ),
+    ] = "127.0.0.1",
+    timeout_worker_healthcheck: Annotated[
+        int, typer.Option(help="seconds a new server process may take to start (with --workers)")
+    ] = 60,
 ) -> None:
     """Serve the API (and the background jobs, unless --no-jobs)."""
     import os
@@ -117,11 +127,24 @@ def serve(
             workers=workers,
             access_log=access_log,
             log_level=settings.log_level.lower(),
+            proxy_headers=True,
+            forwarded_allow_ips=forwarded_allow_ips,
+            # Importing the app (models, triage, routing) takes seconds on a busy machine: uvicorn's 5 s
+            # default made the supervisor kill and restart processes in a loop.
+            timeout_worker_healthcheck=timeout_worker_healthcheck,
         )
         return
     with refusing_bad_configuration():
         application = create_app(settings, run_jobs=jobs and settings.run_jobs_in_process)
-    uvicorn.run(application, host=host, port=port, access_log=access_log, log_level=settings.log_level.lower())
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        access_log=access_log,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 @app.command("worker")

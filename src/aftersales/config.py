@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     offload_computation: bool = True
     # Largest request body accepted (413 above it); photos and signatures are the largest legitimate ones.
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    # Rate limits, requests per minute from one address (login also per account name); 0 switches one off.
+    rate_limit_login_per_minute: int = Field(default=20, ge=0)
+    rate_limit_self_service_per_minute: int = Field(default=10, ge=0)
+    rate_limit_lookup_per_minute: int = Field(default=30, ge=0)
+    rate_limit_survey_per_minute: int = Field(default=20, ge=0)
     log_level: str = "INFO"
     # Notification delivery (the outbox sender): batches, lease, retries, quiet hours (in ``timezone``).
     notify_interval_seconds: float = 10.0

@@ -15,6 +15,7 @@ from aftersales.accounts import service as accounts_service
 from aftersales.accounts import sessions
 from aftersales.accounts.enums import Role
 from aftersales.accounts.models import AuditEntry, ConsoleSession, User
+from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.accounts.sessions import MAX_FAILED_LOGINS
 from aftersales.core.clock import FrozenClock
 from aftersales.core.db import READ_ONLY_OPTION
@@ -146,3 +147,29 @@ def test_the_password_is_checked_in_a_read_only_transaction(
     monkeypatch.setattr(sessions, "check_password", watched)
     assert _try(client, "agent11", "secret-pass-1")[0] == 303
     assert seen == [True]
+
+
+def test_a_new_password_or_a_disabled_account_signs_out_everywhere(
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
+) -> None:
+    _, token = make_user(Role.AGENT, username="agent12")
+    console_login(client, db, "agent12")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/tickets", headers=headers).status_code == 200
+    assert client.get("/console/tickets", follow_redirects=False).status_code == 200
+    accounts_service.set_password(db, clock=clock, actor=SYSTEM_ACTOR, username="agent12", password="a-new-pass-2")
+    db.commit()
+    assert client.get("/api/v1/tickets", headers=headers).status_code == 401
+    assert client.get("/console/tickets", follow_redirects=False).status_code == 303
+    # Signed in again with the new password, then disabled: out again, and no new sign-in.
+    assert _try(client, "agent12", "a-new-pass-2")[0] == 303
+    _, second = accounts_service.create_token(db, clock=clock, actor=SYSTEM_ACTOR, username="agent12")
+    accounts_service.set_active(db, clock=clock, actor=SYSTEM_ACTOR, username="agent12", active=False)
+    db.commit()
+    assert client.get("/console/tickets", follow_redirects=False).status_code == 303
+    assert client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {second}"}).status_code == 401
+    assert _try(client, "agent12", "a-new-pass-2") == (401, "用户名或密码错误")
+    actions = db.scalars(
+        select(AuditEntry.action).where(AuditEntry.action.in_(["user.password_set", "user.disabled"]))
+    ).all()
+    assert sorted(actions) == ["user.disabled", "user.password_set"]

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -126,14 +127,44 @@ def server(demo_url: str, browser_clock: RunningClock) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+# Messages of the pages' consoles that report a Content-Security-Policy violation (an inline script or
+# handler the policy blocked): every journey must end with none.
+CSP_VIOLATIONS: list[str] = []
+
+
+class _WatchedBrowser:
+    """The browser, with every new page's console watched for CSP violations."""
+
+    def __init__(self, chromium: Any) -> None:
+        self._chromium = chromium
+
+    def new_page(self, **options: Any) -> Any:
+        page = self._chromium.new_page(**options)
+        page.on(
+            "console",
+            lambda message: CSP_VIOLATIONS.append(message.text) if "Content Security Policy" in message.text else None,
+        )
+        return page
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chromium, name)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
+        yield _WatchedBrowser(chromium)
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations() -> Iterator[None]:
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == []
 
 
 @pytest.fixture

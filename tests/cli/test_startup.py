@@ -128,3 +128,25 @@ def test_a_running_app_switches_threads_often_and_restores_the_interval_after(
         assert client.get("/healthz").json() == {"status": "ok"}
         assert sys.getswitchinterval() == app_module.GIL_SWITCH_INTERVAL_S == 0.0005
     assert sys.getswitchinterval() == before
+
+
+def test_serve_trusts_only_the_named_proxies_and_waits_for_slow_starts(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    options: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda application, **given: options.append(given))
+    monkeypatch.setenv("AFTERSALES_ENV", "production")
+    monkeypatch.setenv("AFTERSALES_SECRET_KEY", "s" * 40)
+    get_settings.cache_clear()
+    for arguments in (["serve", "--forwarded-allow-ips", "10.0.0.7"], ["serve", "--workers", "2"]):
+        result = CliRunner().invoke(app, arguments)
+        assert result.exit_code == 0, result.output
+    single, several = options
+    assert (single["proxy_headers"], single["forwarded_allow_ips"]) == (True, "10.0.0.7")
+    assert (several["forwarded_allow_ips"], several["timeout_worker_healthcheck"], several["workers"]) == (
+        "127.0.0.1",
+        60,
+        2,
+    )

@@ -181,7 +181,9 @@ def test_full_flow_from_accept_to_check_out(client: TestClient, db: Session, clo
         "check_out",
     ]
     actions = db.scalars(
-        select(AuditEntry.action).where(AuditEntry.entity_type == "ticket", AuditEntry.entity_id == str(ticket_id))
+        select(AuditEntry.action)
+        .where(AuditEntry.entity_type == "ticket", AuditEntry.entity_id == str(ticket_id))
+        .order_by(AuditEntry.id)  # PostgreSQL returns rows in no particular order without it
     ).all()
     assert [a for a in actions if a.startswith("job.")] == [
         "job.accept",

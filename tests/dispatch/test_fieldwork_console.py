@@ -58,7 +58,8 @@ def test_the_card_offers_the_flow_and_posts_each_step(
     assert (reply.status_code, reply.headers["location"]) == (303, f"{url}?done={quote('接单')}")
     card = client.get(f"{url}?done=接单").text
     assert "已记录：接单" in card and _steps(card) == ["decline", "on_the_way", "check_in"]
-    assert 'id="checkin-longitude" name="longitude"' in card and "navigator.geolocation" in card
+    assert 'id="checkin-longitude" name="longitude"' in card and "/static/js/fieldwork.js" in card
+    assert "navigator.geolocation" in client.get("/static/js/fieldwork.js").text  # fills the position
 
     before = counts(db, ticket_id)
     for fields, message in (

@@ -142,7 +142,8 @@ def test_a_process_killed_between_claim_and_send_loses_nothing(
     with unit_of_work(session_factory) as session:
         claim = sender.claim_due(session, clock=clock, settings=delivery_settings, token="dead-process")
     assert [delivery.dedupe_key for delivery in claim.deliveries] == [KEY]
-    leased = (OutboxStatus.SENDING, 1, start, None, None, start + timedelta(minutes=5))
+    # Claimed, never tried: no attempt spent.
+    leased = (OutboxStatus.SENDING, 0, start, None, None, start + timedelta(minutes=5))
     assert state(db) == leased
 
     clock.advance(timedelta(seconds=299))  # the lease still holds: another sender leaves the row alone
@@ -153,14 +154,14 @@ def test_a_process_killed_between_claim_and_send_loses_nothing(
     assert deliver_due(session_factory, clock, delivery_settings) == DeliveryReport(sent=1)
     assert deliver_due(session_factory, clock, delivery_settings) == NOTHING
     assert len(smtp_server.mailbox.received) == 1
-    assert state(db) == (OutboxStatus.SENT, 2, start, clock.now(), sender.LEASE_EXPIRED, None)
+    assert state(db) == (OutboxStatus.SENT, 1, start, clock.now(), sender.LEASE_EXPIRED, None)
 
     # Should the dead process come back, its stale token changes nothing.
     with unit_of_work(session_factory) as session:
         assert (
             sender.record_sent(session, clock=clock, message_id=claim.deliveries[0].id, token="dead-process") is False
         )
-    assert state(db) == (OutboxStatus.SENT, 2, start, clock.now(), sender.LEASE_EXPIRED, None)
+    assert state(db) == (OutboxStatus.SENT, 1, start, clock.now(), sender.LEASE_EXPIRED, None)
 
 
 def test_a_send_whose_outcome_was_lost_is_resent_with_the_same_message_id(
@@ -191,8 +192,11 @@ def test_a_lease_expiring_on_the_last_attempt_is_a_dead_letter(
 ) -> None:
     settings = delivery_settings.model_copy(update={"notify_max_attempts": 1})
     put(db, clock)
+    # The sender died while sending (a poison message): the attempt had started and counts.
     with unit_of_work(session_factory) as session:
-        sender.claim_due(session, clock=clock, settings=settings, token="dead-process")
+        [delivery] = sender.claim_due(session, clock=clock, settings=settings, token="dead-process").deliveries
+    with unit_of_work(session_factory) as session:
+        assert sender.start_attempt(session, message_id=delivery.id, token="dead-process") is True
     clock.advance(timedelta(minutes=5))
     assert deliver_due(session_factory, clock, settings) == DeliveryReport(failed=1)
     assert smtp_server.mailbox.received == []
@@ -245,3 +249,32 @@ def test_many_messages_go_in_batches_each_once(
     ids = [email["Message-ID"] for email in smtp_server.mailbox.messages()]
     assert sorted(ids) == sorted(rules.message_id(f"visit_invitation:{n}", "example.cn") for n in range(25))
     assert notifications_service.list_outbox(db, status=OutboxStatus.PENDING) == []
+
+
+def test_a_sender_dying_on_one_message_spends_no_attempt_of_the_others(
+    db: Session,
+    clock: FrozenClock,
+    session_factory: sessionmaker[Session],
+    delivery_settings: Settings,
+    smtp_server: SmtpServer,
+) -> None:
+    settings = delivery_settings.model_copy(update={"notify_max_attempts": 2})
+    keys = [f"visit_invitation:{number}" for number in (1, 2, 3)]
+    for key in keys:
+        put(db, clock, key=key)
+    # Twice a sender claims the batch, starts on the first (poison) message and dies there.
+    for _ in range(2):
+        with unit_of_work(session_factory) as session:
+            deliveries = sender.claim_due(session, clock=clock, settings=settings, token="dying").deliveries
+        assert [d.dedupe_key for d in deliveries][:1] == [keys[0]]
+        with unit_of_work(session_factory) as session:
+            assert sender.start_attempt(session, message_id=deliveries[0].id, token="dying") is True
+        clock.advance(timedelta(minutes=5))
+    # The poison message has used its two attempts and fails alone; the others go out on their first.
+    assert deliver_due(session_factory, clock, settings) == DeliveryReport(sent=2, failed=1)
+    assert [(row(db, key).status, row(db, key).attempts) for key in keys] == [
+        (OutboxStatus.FAILED, 2),
+        (OutboxStatus.SENT, 1),
+        (OutboxStatus.SENT, 1),
+    ]
+    assert len(smtp_server.mailbox.received) == 2

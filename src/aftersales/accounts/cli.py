@@ -51,6 +51,24 @@ def create_user(
         typer.echo(f"created user {user.username} ({user.role})")
 
 
+@users_app.command("disable")
+@domain_errors
+def disable_user(username: Annotated[str, typer.Option()]) -> None:
+    """Disable an account: it can no longer sign in, and its sessions and API tokens end now."""
+    with unit_of_work(session_factory()) as session:
+        accounts_service.set_active(session, clock=SystemClock(), actor=SYSTEM_ACTOR, username=username, active=False)
+    typer.echo(f"disabled {username}")
+
+
+@users_app.command("enable")
+@domain_errors
+def enable_user(username: Annotated[str, typer.Option()]) -> None:
+    """Enable a disabled account again (it signs in afresh; old sessions and tokens stay ended)."""
+    with unit_of_work(session_factory()) as session:
+        accounts_service.set_active(session, clock=SystemClock(), actor=SYSTEM_ACTOR, username=username, active=True)
+    typer.echo(f"enabled {username}")
+
+
 @users_app.command("set-password")
 @domain_errors
 def set_password(

@@ -17,6 +17,7 @@ from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.i18n import normalise_locale
 from aftersales.web.messages import domain_message
 from aftersales.web.pages import SESSION_COOKIE, redirect
+from aftersales.web.ratelimit import enforce, per_minute
 from aftersales.web.templating import LOCALE_COOKIE, gettext_for, render, request_locale
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -73,6 +74,9 @@ def login(
 ) -> Response:
     """Check the password; on success set the session cookie and go to the role's home page."""
     _ = gettext_for(request)
+    # Guessing is slowed per address and per account name (on top of the lockout after 5 wrong passwords).
+    enforce(request, "login", per_minute(request, "rate_limit_login_per_minute"))
+    enforce(request, "login-name", per_minute(request, "rate_limit_login_per_minute"), subject=username.strip().lower())
     if not sessions.csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE, ""), login_csrf):
         return _login_page(
             request, next_path=next, error=_("表单已过期，请刷新页面后重试"), username=username, status=403

@@ -12,7 +12,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, insert, select, true
+from sqlalchemy import bindparam, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import rules
@@ -24,7 +24,7 @@ from aftersales.accounts.errors import (
     UserExistsError,
     UserNotFoundError,
 )
-from aftersales.accounts.models import ApiToken, AuditEntry, Organisation, User
+from aftersales.accounts.models import ApiToken, AuditEntry, ConsoleSession, Organisation, User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection, table_of
@@ -240,7 +240,54 @@ def set_password(session: Session, *, clock: Clock, actor: Actor, username: str,
         raise InvalidAccountInputError(problem, fields={"password": problem})
     user = get_user(session, username)
     user.password_hash = _hasher.hash(password)
-    record_audit(session, clock=clock, actor=actor, action="user.password_set", entity_type="user", entity_id=user.id)
+    ended, revoked = _sign_out_everywhere(session, clock=clock, user_id=user.id)
+    record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="user.password_set",
+        entity_type="user",
+        entity_id=user.id,
+        after={"sessions_ended": ended, "tokens_revoked": revoked},
+    )
+
+
+def set_active(session: Session, *, clock: Clock, actor: Actor, username: str, active: bool) -> User:
+    """Enable or disable an account; disabling ends its console sessions and revokes its API tokens."""
+    user = get_user(session, username)
+    before = user.is_active
+    user.is_active = active
+    ended, revoked = (0, 0) if active else _sign_out_everywhere(session, clock=clock, user_id=user.id)
+    record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="user.enabled" if active else "user.disabled",
+        entity_type="user",
+        entity_id=user.id,
+        before={"is_active": before},
+        after={"is_active": active, "sessions_ended": ended, "tokens_revoked": revoked},
+    )
+    return user
+
+
+def _sign_out_everywhere(session: Session, *, clock: Clock, user_id: int) -> tuple[int, int]:
+    """End every console session and revoke every API token of the user (a changed password or a
+    disabled account must not stay signed in anywhere); returns how many of each."""
+    now = clock.now()
+    ended = session.execute(
+        update(ConsoleSession)
+        .where(ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    revoked = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(ended.rowcount), int(revoked.rowcount)  # type: ignore[attr-defined]
 
 
 def verify_password(session: Session, *, username: str, password: str) -> User:

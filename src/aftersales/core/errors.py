@@ -74,3 +74,13 @@ class AuthenticationError(DomainError):
     """The caller could not be identified (401)."""
 
     code = "auth.unauthenticated"
+
+
+class RateLimitedError(DomainError):
+    """Too many requests of one kind from one client or account (429, with when to try again)."""
+
+    code = "request.rate_limited"
+
+    def __init__(self, message: str, params: dict[str, object] | None = None, *, retry_after: int) -> None:
+        super().__init__(message, params, fields={"retry_after": retry_after})
+        self.retry_after = retry_after

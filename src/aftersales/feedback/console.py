@@ -26,6 +26,7 @@ from aftersales.web.labels import label
 from aftersales.web.messages import domain_message, field_messages
 from aftersales.web.pages import form_errors, redirect
 from aftersales.web.params import IdPath
+from aftersales.web.ratelimit import enforce, per_minute
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter()
@@ -80,6 +81,7 @@ async def survey_submit(
     request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep, token: str
 ) -> Response:
     """Record the answers once; a second submission of the same link is refused."""
+    enforce(request, "survey", per_minute(request, "rate_limit_survey_per_minute"))
     form: FormData = await request.form()
     return _submit(request, session, clock, settings, token, form)
 

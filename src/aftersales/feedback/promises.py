@@ -198,6 +198,7 @@ def acknowledge(session: Session, *, clock: Clock, actor: Actor, promise_id: int
                 "note_params": {"username": actor.username, "promise": promise.description},
             },
         )
+        _audit(session, clock, actor, promise, "promise.acknowledged")
     session.flush()
     return promise
 
@@ -226,8 +227,21 @@ def fulfil(session: Session, *, clock: Clock, actor: Actor, promise_id: int, not
             "note_params": {"promise": promise.description, "note": extra},
         },
     )
+    _audit(session, clock, actor, promise, "promise.fulfilled")
     session.flush()
     return promise
+
+
+def _audit(session: Session, clock: Clock, actor: Actor, promise: Promise, action: str) -> None:
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action=action,
+        entity_type="ticket",
+        entity_id=promise.ticket_id,
+        after={"promise_id": promise.id, "status": promise.status},
+    )
 
 
 def alert_due(session: Session, *, clock: Clock) -> int:

@@ -79,6 +79,12 @@ def _deliver_one(
     draw: random.Random,
     report: DeliveryReport,
 ) -> None:
+    with unit_of_work(session_factory) as session:
+        started = sender.start_attempt(session, message_id=delivery.id, token=token)
+    if not started:
+        report.lease_lost += 1
+        log.warning("notification %s: lease lost before its attempt started", delivery.id)
+        return
     error: DeliveryError | None = None
     channel = senders.get(delivery.channel)
     try:

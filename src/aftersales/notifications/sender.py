@@ -99,8 +99,9 @@ def claim_due(session: Session, *, clock: Clock, settings: Settings, token: str)
             row.next_attempt_at = decision.until
             claim.postponed += 1
         else:
+            # The attempt is counted when it starts (``start_attempt``), not here: a sender that dies after
+            # claiming spends nothing of the messages it never tried.
             row.status = OutboxStatus.SENDING
-            row.attempts += 1
             row.locked_until = lease_until
             row.claim_token = token
             claim.deliveries.append(_snapshot(row))
@@ -128,7 +129,7 @@ def _snapshot(row: OutboxMessage) -> Delivery:
         ticket_id=row.ticket_id,
         payload=dict(row.payload) if row.payload else None,
         created_at=row.created_at,
-        attempt=row.attempts,
+        attempt=row.attempts + 1,
     )
 
 
@@ -138,6 +139,19 @@ def _owned(message_id: int, token: str) -> object:
         OutboxMessage.claim_token == token,
         OutboxMessage.status == OutboxStatus.SENDING,
     )
+
+
+def start_attempt(session: Session, *, message_id: int, token: str) -> bool:
+    """Count the attempt just before it is made (committed first): a message whose sending kills the
+    sender is counted each time, so it reaches its last attempt and fails alone. False when the lease
+    was lost meanwhile."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(_owned(message_id, token))  # type: ignore[arg-type]
+        .values(attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def record_sent(session: Session, *, clock: Clock, message_id: int, token: str) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 
 from aftersales.core.db import is_busy_error
-from aftersales.core.errors import DomainError
+from aftersales.core.errors import DomainError, RateLimitedError
 from aftersales.web.messages import problem_detail, problem_fields
 from aftersales.web.pages import STATUS_BY_CLASS, error_page, is_html_path, message_page, status_of
 from aftersales.web.templating import gettext_for
@@ -50,9 +50,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, error: DomainError) -> Response:
         status = status_of(error)
-        if is_html_path(request.url.path):
-            return error_page(request, error, status)
-        return problem(status, error.code, problem_detail(error), problem_fields(error))
+        response = (
+            error_page(request, error, status)
+            if is_html_path(request.url.path)
+            else problem(status, error.code, problem_detail(error), problem_fields(error))
+        )
+        if isinstance(error, RateLimitedError):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> Response:

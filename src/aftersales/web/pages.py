@@ -26,6 +26,7 @@ from aftersales.core.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
 )
 from aftersales.web.messages import domain_message
 from aftersales.web.templating import gettext_for, render
@@ -41,6 +42,7 @@ STATUS_BY_CLASS: list[tuple[type[DomainError], int]] = [
     (ConflictError, 409),
     (PermissionDeniedError, 403),
     (AuthenticationError, 401),
+    (RateLimitedError, 429),
 ]
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.i18n import N_, Joined
@@ -108,6 +109,16 @@ def book(
         channel=Channel.SMS,
         recipient_address=ticket.customer.phone,
         ticket_id=ticket.id,
+    )
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="appointment.rebooked" if previous else "appointment.booked",
+        entity_type="ticket",
+        entity_id=ticket.id,
+        before={"appointment_ids": [old.id for old in previous]} if previous else None,
+        after={"appointment_id": appointment.id, "start": start.isoformat(), "end": end.isoformat()},
     )
     return appointment
 

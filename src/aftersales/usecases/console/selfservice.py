@@ -38,6 +38,7 @@ from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
 from aftersales.web.i18n import N_
 from aftersales.web.messages import domain_message, field_messages
 from aftersales.web.pages import form_errors
+from aftersales.web.ratelimit import enforce, per_minute
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/self-service")
@@ -209,6 +210,7 @@ def submit_request(
 ) -> Response:
     """Register the request as a web ticket; a bad field re-shows the form and saves nothing."""
     _ = gettext_for(request)
+    enforce(request, "self-service", per_minute(request, "rate_limit_self_service_per_minute"))
     form = RequestForm(name, phone, address, product_model, serial_number, description)
     if not sessions.csrf_matches(request.cookies.get(CSRF_COOKIE, ""), form_token):
         mark_read_only(session)
@@ -331,5 +333,7 @@ def status_lookup(
     phone: Annotated[str, Form()] = "",
 ) -> Response:
     """Look a ticket up by number and phone (a POST keeps the phone out of URLs and logs)."""
+    # Numbers are sequential: guessing them against a known phone is slowed per address.
+    enforce(request, "status-lookup", per_minute(request, "rate_limit_lookup_per_minute"))
     mark_read_only(session)
     return _lookup(request, session, number=number, phone=phone)
