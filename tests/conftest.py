@@ -178,6 +178,9 @@ def auth(agent: tuple[Actor, str]) -> dict[str, str]:
 def wipe(engine: Engine) -> None:
     """Delete every non-seed row (for tests that must really commit)."""
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Triggers off for this transaction only: the audit log refuses deletes (migration 0016).
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in SEED_TABLES:
                 connection.execute(table.delete())

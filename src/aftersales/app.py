@@ -18,7 +18,7 @@ from aftersales.accounts.enums import Role
 from aftersales.analytics.api import router as analytics_router
 from aftersales.analytics.console import router as analytics_console_router
 from aftersales.config import Settings, require_secret_key
-from aftersales.core import offload, timeutil
+from aftersales.core import logs, offload, timeutil
 from aftersales.core.background import BackgroundRunner, InlineRunner
 from aftersales.core.clock import Clock
 from aftersales.core.db import WalCheckpointer, make_engine, make_session_factory
@@ -79,6 +79,8 @@ def create_app(
     """
     require_secret_key(settings)
     timeutil.configure_local_zone(settings.timezone)
+    # `serve --access-log` writes each request line, query string included: no full phone numbers there.
+    logs.mask_phones_in("uvicorn.access", "uvicorn.error")
     templating.configure(navigation=NAVIGATION, filters={"mask_phone": customer_rules.mask_phone})
     checkpointer: WalCheckpointer | None = None
     if session_factory is None:
@@ -177,14 +179,14 @@ def create_app(
     app.include_router(feedback_router)
     app.include_router(quality_router)
     app.include_router(notifications_router)
-    app.include_router(feedback_console_router)
+    app.include_router(feedback_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(field_router)
-    app.include_router(accounts_console_router)
-    app.include_router(tickets_console_router)
-    app.include_router(fieldwork_console_router)
-    app.include_router(analytics_console_router)
-    app.include_router(knowledge_console_router)
-    app.include_router(dispatch_console_router)
+    app.include_router(accounts_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(tickets_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(fieldwork_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(analytics_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(knowledge_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(dispatch_console_router, include_in_schema=False)  # HTML pages, not the API
     return app
 
 

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -84,6 +85,37 @@ def db_current() -> None:
     from aftersales.core import migrate, runtime
 
     typer.echo(migrate.current(runtime.engine()) or "(empty)")
+
+
+@db_app.command("backup")
+def db_backup(to: Annotated[Path, typer.Option("--to", help="file to write the backup to")]) -> None:
+    """Back the configured database up (SQLite online backup, or pg_dump), while the system keeps running."""
+    from aftersales.core import backup
+
+    try:
+        size = backup.backup(get_settings().database_url, to)
+    except backup.BackupError as error:
+        typer.echo(f"备份失败 / backup failed: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up to {to} ({size} bytes)")
+
+
+@db_app.command("restore")
+def db_restore(
+    source: Annotated[Path, typer.Option("--from", help="a file written by `db backup`")],
+    yes: Annotated[bool, typer.Option("--yes", help="replace the current data without asking")] = False,
+) -> None:
+    """Replace the configured database with a backup (stop servers and workers first)."""
+    from aftersales.core import backup
+
+    if not yes:
+        typer.confirm("This replaces every row of the configured database. Continue?", abort=True)
+    try:
+        backup.restore(get_settings().database_url, source)
+    except backup.BackupError as error:
+        typer.echo(f"恢复失败 / restore failed: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"restored from {source}")
 
 
 @app.command("serve")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import rules, service
@@ -19,6 +20,7 @@ from aftersales.accounts.errors import (
 from aftersales.accounts.models import ApiToken, AuditEntry
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import FrozenClock
+from aftersales.core.db import make_session_factory, unit_of_work
 
 
 def test_password_is_hashed_with_argon2_and_verified(db: Session, clock: FrozenClock) -> None:
@@ -188,3 +190,16 @@ def test_a_manager_never_escalates_to_themselves(db: Session, clock: FrozenClock
     db.delete(deputy)
     db.flush()
     assert service.supervisors_for(db, user_id=director.id, organisation_id=None) == [admin]
+
+
+def test_the_audit_log_refuses_changes_on_postgresql(committed_engine: Engine, clock: FrozenClock) -> None:
+    if committed_engine.dialect.name != "postgresql":
+        pytest.skip("the append-only trigger is PostgreSQL's (migration 0016)")
+    factory = make_session_factory(committed_engine)
+    with unit_of_work(factory) as session:
+        service.create_user(session, clock=clock, actor=SYSTEM_ACTOR, username="audited", role=Role.AGENT)
+    for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+        with pytest.raises(DBAPIError, match="append-only"), committed_engine.begin() as connection:
+            connection.execute(text(statement))
+    with committed_engine.connect() as connection:
+        assert connection.execute(text("SELECT action FROM audit_log")).scalars().all() == ["user.created"]

@@ -54,6 +54,7 @@ TABLES_BY_REVISION: dict[str, set[str]] = {
     },
     "0014": {"dispatch_requests"},
     "0015": set(),
+    "0016": set(),
 }  # fmt: skip
 # Columns a revision adds to a table an earlier one created.
 COLUMNS_BY_REVISION: dict[str, dict[str, set[str]]] = {
