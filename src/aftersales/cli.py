@@ -21,7 +21,7 @@ from aftersales.notifications.cli import app as notifications_app
 from aftersales.sla.cli import app as sla_app
 from aftersales.tickets.cli import sweep as sla_sweep
 from aftersales.triage.cli import app as triage_app
-from aftersales.usecases.cli import import_app
+from aftersales.usecases.cli import customers_app, import_app
 
 app = typer.Typer(help="Aftersales 售后服务闭环管理系统", no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -35,6 +35,7 @@ app.add_typer(triage_app, name="triage")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(dispatch_app, name="dispatch")
 app.add_typer(import_app, name="import")
+app.add_typer(customers_app, name="customers")
 app.add_typer(notifications_app, name="notifications")
 
 # sysexits.h EX_CONFIG: the process refused to start because of its configuration.
