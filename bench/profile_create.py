@@ -78,7 +78,7 @@ def main() -> None:
         session = factory()
         try:
             mark_read_only(session)
-            actor = accounts_service.authenticate_token(session, token)
+            actor = accounts_service.authenticate_token(session, token, now=clock.now())
             session.rollback()
             lock_taken.clear()
             read, _ = flows.open_ticket(session, clock=clock, actor=actor, request=request, number_prefix="SH")

@@ -56,7 +56,7 @@ def main() -> None:
     ]
 
     def job(session, body: TicketCreate) -> TicketRead:  # type: ignore[no-untyped-def]
-        actor = accounts_service.authenticate_token(session, token)
+        actor = accounts_service.authenticate_token(session, token, now=clock.now())
         ticket, _ = flows.open_ticket(session, clock=clock, actor=actor, request=body)
         return presenters.ticket_read(ticket, today=date(2026, 11, 22))
 

@@ -3,11 +3,15 @@ and that a refusal changes nothing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import Role
+from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import FrozenClock
 from aftersales.feedback.models import VisitAttempt
 from aftersales.tickets import service as tickets_service
@@ -131,3 +135,31 @@ def test_a_customer_reports_under_their_own_phone_now_and_triage_decides_urgency
     own = client.post("/api/v1/tickets", json=ticket_body(customer={"name": "张三", "phone": "138-0013-8000"}),
                       headers=_bearer(customer))  # fmt: skip
     assert own.status_code == 201, own.text
+
+
+def test_tokens_end_when_they_expire_and_keep_to_their_scope(
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
+) -> None:
+    make_user(Role.AGENT, username="integration")
+    _, expiring = accounts_service.create_token(
+        db, clock=clock, actor=SYSTEM_ACTOR, username="integration", expires_at=clock.now() + timedelta(days=1)
+    )
+    _, reader = accounts_service.create_token(db, clock=clock, actor=SYSTEM_ACTOR, username="integration", scope="read")
+    _, shop = accounts_service.create_token(db, clock=clock, actor=SYSTEM_ACTOR, username="integration", scope="intake")
+    db.commit()
+    assert client.get("/api/v1/tickets", headers=_bearer(expiring)).status_code == 200
+    created = client.post("/api/v1/tickets", json=ticket_body(), headers=_bearer(shop))
+    assert created.status_code == 201
+    ticket_id = created.json()["id"]
+    assert client.get(f"/api/v1/tickets/{ticket_id}", headers=_bearer(shop)).status_code == 200
+    assert client.get(f"/api/v1/tickets/{ticket_id}", headers=_bearer(reader)).status_code == 200
+    refused = [
+        client.post("/api/v1/tickets", json=ticket_body(), headers=_bearer(reader)),
+        client.post(f"/api/v1/tickets/{ticket_id}/events", json={"type": "contact"}, headers=_bearer(shop)),
+        client.get("/api/v1/visits", headers=_bearer(shop)),
+    ]
+    assert [(r.status_code, r.json()["code"]) for r in refused] == [(403, "auth.token_scope")] * 3
+    clock.advance(timedelta(days=1))
+    expired = client.get("/api/v1/tickets", headers=_bearer(expiring))
+    assert (expired.status_code, expired.json()["detail"]) == (401, "令牌已过期")
+    assert db.scalar(select(func.count()).select_from(Ticket)) == 1

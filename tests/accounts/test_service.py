@@ -64,11 +64,11 @@ def test_token_is_stored_hashed_and_revocable(db: Session, clock: FrozenClock) -
     assert stored is not None
     assert stored.token_hash == hashlib.sha256(plain.encode()).hexdigest()
     assert plain not in (stored.token_hash, stored.prefix)
-    actor = service.authenticate_token(db, plain)
+    actor = service.authenticate_token(db, plain, now=clock.now())
     assert (actor.username, actor.role) == ("dave", Role.DISPATCHER)
     assert service.revoke_token(db, clock=clock, actor=SYSTEM_ACTOR, prefix=plain) == 1
     with pytest.raises(InvalidCredentialsError):
-        service.authenticate_token(db, plain)
+        service.authenticate_token(db, plain, now=clock.now())
 
 
 def test_organisation_tree_rules(db: Session, clock: FrozenClock) -> None:

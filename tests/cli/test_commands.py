@@ -16,7 +16,7 @@ from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.cli import app
 from aftersales.config import get_settings
 from aftersales.core import migrate
-from aftersales.core.clock import FrozenClock
+from aftersales.core.clock import FrozenClock, SystemClock
 from aftersales.core.db import make_session_factory, unit_of_work
 from aftersales.notifications.models import OutboxMessage
 from aftersales.tickets.enums import Priority, TicketKind
@@ -33,7 +33,7 @@ def _upgrade(runner: CliRunner) -> None:
 def test_db_upgrade_is_idempotent(cli_db: Engine, runner: CliRunner) -> None:
     _upgrade(runner)
     _upgrade(runner)
-    assert runner.invoke(app, ["db", "current"]).output.strip() == migrate.head_revision() == "0016"
+    assert runner.invoke(app, ["db", "current"]).output.strip() == migrate.head_revision() == "0017"
 
 
 def test_users_and_tokens(cli_db: Engine, runner: CliRunner) -> None:
@@ -51,7 +51,7 @@ def test_users_and_tokens(cli_db: Engine, runner: CliRunner) -> None:
     lines = token.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("as_") and len(lines[0]) > 30
     with unit_of_work(make_session_factory(cli_db)) as session:
-        assert accounts_service.authenticate_token(session, lines[0]).username == "agent7"
+        assert accounts_service.authenticate_token(session, lines[0], now=SystemClock().now()).username == "agent7"
         assert accounts_service.verify_password(session, username="mgr7", password="pass-word-2").role == Role.MANAGER
     assert (
         runner.invoke(app, ["users", "create", "--username", "x", "--role", "wizard", "--password", "p" * 9]).exit_code

@@ -55,12 +55,14 @@ TABLES_BY_REVISION: dict[str, set[str]] = {
     "0014": {"dispatch_requests"},
     "0015": set(),
     "0016": set(),
+    "0017": set(),
 }  # fmt: skip
 # Columns a revision adds to a table an earlier one created.
 COLUMNS_BY_REVISION: dict[str, dict[str, set[str]]] = {
     "0002": {"users": {"failed_logins", "locked_until"}},
     "0009": {"dispatch_technicians": {"certificates", "break_start", "break_end", "van_code"}},
     "0010": {"notification_outbox": {"locked_until", "claim_token", "suppressed_reason"}},
+    "0017": {"api_tokens": {"expires_at", "scope"}},
 }
 # Indexes a revision swaps on a table: (added, removed).
 INDEXES_BY_REVISION: dict[str, dict[str, tuple[set[str], set[str]]]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -90,11 +91,17 @@ def set_password(
 def create_token(
     username: Annotated[str, typer.Option()],
     name: Annotated[str, typer.Option(help="what the token is for")] = "cli",
+    expires_in_days: Annotated[int | None, typer.Option(min=1, help="the token ends after this many days")] = None,
+    scope: Annotated[
+        str, typer.Option(help="full (the user's rights), read (GET only), intake (open and read tickets)")
+    ] = "full",
 ) -> None:
     """Issue an API token and print only the token (shown once, stored hashed)."""
+    clock = SystemClock()
+    expires_at = clock.now() + timedelta(days=expires_in_days) if expires_in_days else None
     with unit_of_work(session_factory()) as session:
         _, plain = accounts_service.create_token(
-            session, clock=SystemClock(), actor=SYSTEM_ACTOR, username=username, name=name
+            session, clock=clock, actor=SYSTEM_ACTOR, username=username, name=name, expires_at=expires_at, scope=scope
         )
     typer.echo(plain)
 

@@ -44,7 +44,12 @@ def authenticate(request: Request, session: Session) -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError(N_("缺少访问令牌（Authorization: Bearer <token>）"))
-    return accounts_service.authenticate_token(session, token.strip())
+    actor = accounts_service.authenticate_token(session, token.strip(), now=request.app.state.clock.now())
+    if not account_rules.scope_allows(actor.scope, request.method, request.url.path):
+        raise PermissionDeniedError(
+            N_("此令牌的范围（%(scope)s）不允许此操作"), {"scope": actor.scope}, code="auth.token_scope"
+        )
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]

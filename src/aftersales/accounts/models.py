@@ -63,6 +63,8 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: until revoked
+    scope: Mapped[str] = mapped_column(String(16), default="full", server_default="full")  # rules.TOKEN_SCOPES
 
     user: Mapped[User] = relationship()
 

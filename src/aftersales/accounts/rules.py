@@ -81,3 +81,21 @@ def parent_problem(kind: OrganisationKind, parent_kind: OrganisationKind | None)
         parent = parent_kind.value if parent_kind else "nothing"
         return Message(N_("%(kind)s cannot be placed under %(parent)s"), {"kind": kind.value, "parent": parent})
     return None
+
+
+# What an API token may be used for: everything its user may do, only reading, or only intake (opening
+# tickets and reading them back: a shop's or a call centre's integration).
+TOKEN_SCOPES = ("full", "read", "intake")
+READING = ("GET", "HEAD")
+
+
+def scope_allows(scope: str, method: str, path: str) -> bool:
+    """Whether a token of ``scope`` may make this request."""
+    if scope == "full":
+        return True
+    if scope == "read":
+        return method in READING
+    if scope == "intake":
+        opening = method == "POST" and path.rstrip("/") == "/api/v1/tickets"
+        return opening or (method in READING and path.startswith("/api/v1/tickets"))
+    return False

@@ -19,6 +19,7 @@ class Actor:
     role: Role
     organisation_id: int | None = None
     phone: str | None = None
+    scope: str = "full"  # an API token's scope (accounts.rules.TOKEN_SCOPES); sessions are "full"
 
 
 SYSTEM_ACTOR = Actor(user_id=None, username="system", role=Role.ADMIN)

@@ -28,7 +28,7 @@ from aftersales.accounts.models import ApiToken, AuditEntry, ConsoleSession, Org
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection, table_of
-from aftersales.core.i18n import N_
+from aftersales.core.i18n import N_, Message
 from aftersales.core.prepared import Prepared
 
 _hasher = PasswordHasher()
@@ -319,12 +319,34 @@ def _digest(token: str) -> str:
 
 
 def create_token(
-    session: Session, *, clock: Clock, actor: Actor, username: str, name: str = "cli"
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    username: str,
+    name: str = "cli",
+    expires_at: datetime | None = None,
+    scope: str = "full",
 ) -> tuple[ApiToken, str]:
-    """Issue a new API token; the plain token is returned once and never stored."""
+    """Issue a new API token (optionally ending at ``expires_at``, limited to ``scope``); the plain token
+    is returned once and never stored."""
     user = get_user(session, username)
+    if scope not in rules.TOKEN_SCOPES:
+        wrong = Message(N_("令牌范围须为 %(scopes)s 之一"), {"scopes": "、".join(rules.TOKEN_SCOPES)})
+        raise InvalidAccountInputError(wrong, fields={"scope": wrong})
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= clock.now()):
+        past = N_("令牌的到期时间须晚于现在（带时区）")
+        raise InvalidAccountInputError(past, fields={"expires_at": past})
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=_digest(plain), prefix=plain[:10], created_at=clock.now())
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=_digest(plain),
+        prefix=plain[:10],
+        created_at=clock.now(),
+        expires_at=expires_at,
+        scope=scope,
+    )
     session.add(token)
     session.flush()
     record_audit(
@@ -334,7 +356,13 @@ def create_token(
         action="token.created",
         entity_type="api_token",
         entity_id=token.id,
-        after={"user": username, "name": name, "prefix": token.prefix},
+        after={
+            "user": username,
+            "name": name,
+            "prefix": token.prefix,
+            "scope": scope,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
     )
     return token, plain
 
@@ -360,23 +388,35 @@ def revoke_token(session: Session, *, clock: Clock, actor: Actor, prefix: str) -
 _users, _tokens = table_of(User), table_of(ApiToken)
 # Built once: every API request runs it.
 _TOKEN_LOOKUP = Prepared(
-    select(_users.c.id, _users.c.username, _users.c.role, _users.c.organisation_id, _users.c.phone, _users.c.is_active)
+    select(
+        _users.c.id,
+        _users.c.username,
+        _users.c.role,
+        _users.c.organisation_id,
+        _users.c.phone,
+        _users.c.is_active,
+        _tokens.c.expires_at,
+        _tokens.c.scope,
+    )
     .join(_tokens, _tokens.c.user_id == _users.c.id)
     .where(_tokens.c.token_hash == bindparam("token_hash"), _tokens.c.revoked_at.is_(None))
 )
 
 
-def authenticate_token(session: Session, token: str) -> Actor:
-    """Resolve a bearer token to its actor, or raise InvalidCredentialsError."""
+def authenticate_token(session: Session, token: str, *, now: datetime) -> Actor:
+    """Resolve a bearer token to its actor (with the token's scope), or raise InvalidCredentialsError."""
     row = _TOKEN_LOOKUP.first(core_connection(session), {"token_hash": _digest(token)})
     if row is None or not row.is_active:
         raise InvalidCredentialsError(N_("令牌无效或已吊销"))
+    if row.expires_at is not None and row.expires_at <= now:
+        raise InvalidCredentialsError(N_("令牌已过期"))
     return Actor(
         user_id=row.id,
         username=row.username,
         role=Role(row.role),
         organisation_id=row.organisation_id,
         phone=row.phone,
+        scope=row.scope,
     )
 
 
