@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import Role
+from aftersales.accounts.models import AuditEntry
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import FrozenClock
 from aftersales.feedback.models import VisitAttempt
@@ -163,3 +164,38 @@ def test_tokens_end_when_they_expire_and_keep_to_their_scope(
     expired = client.get("/api/v1/tickets", headers=_bearer(expiring))
     assert (expired.status_code, expired.json()["detail"]) == (401, "令牌已过期")
     assert db.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def test_set_up_changes_leave_an_audit_row(client: TestClient, db: Session, make_user: UserFactory) -> None:
+    """Technician profiles, service points, triage rules and notification preferences are audited."""
+    _, admin = make_user(Role.ADMIN, username="setup_admin")
+    make_user(Role.TECHNICIAN, username="tech_profile")
+    headers = _bearer(admin)
+    calls = [
+        client.put(
+            "/api/v1/dispatch/technicians/tech_profile",
+            json={"longitude": 113.93, "latitude": 22.53, "skills": ["lock:repair"]},
+            headers=headers,
+        ),
+        client.post(
+            "/api/v1/triage/rules",
+            json={"name": "audit-me", "keywords": ["漏水"], "priority": "urgent"},
+            headers=headers,
+        ),
+        client.delete("/api/v1/triage/rules/audit-me", headers=headers),
+        client.put(
+            "/api/v1/notifications/preferences/13800138000",
+            json={"opted_out_channels": ["sms"]},
+            headers=headers,
+        ),
+    ]
+    assert [call.status_code for call in calls] == [204, 201, 204, 200], [c.text for c in calls]
+    actions = db.scalars(
+        select(AuditEntry.action).where(AuditEntry.actor_name == "setup_admin").order_by(AuditEntry.id)
+    ).all()
+    assert list(actions) == [
+        "technician.profile_set",
+        "triage_rule.added",
+        "triage_rule.deleted",
+        "notification_preference.set",
+    ]

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from aftersales.accounts import service as accounts_service
 from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.core.errors import InvalidInputError, NotFoundError
@@ -48,6 +49,18 @@ def put_preference(
         email=body.email,
         opted_out_channels=body.opted_out_channels,
         preferred_channel=body.preferred_channel,
+    )
+    accounts_service.record_audit(  # the phone stays out of the trail: the preference row's id names it
+        session,
+        clock=clock,
+        actor=actor,
+        action="notification_preference.set",
+        entity_type="notification_preference",
+        entity_id=saved.id,
+        after={
+            "opted_out_channels": saved.opted_out_channels,
+            "preferred_channel": str(saved.preferred_channel) if saved.preferred_channel else None,
+        },
     )
     read = PreferenceRead(
         phone=customer_rules.mask_phone(saved.phone),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from aftersales.accounts import service as accounts_service
 from aftersales.accounts.deps import CurrentActor, require
 from aftersales.accounts.enums import Permission
 from aftersales.triage import learning
 from aftersales.triage import service as triage_service
 from aftersales.triage.schemas import ClassifyRequest, ClassifyResult, RuleCreate, RuleRead, TriageRequest, TriageResult
-from aftersales.web.deps import SessionDep, commit
+from aftersales.web.deps import ClockDep, SessionDep, commit
 
 router = APIRouter(prefix="/api/v1/triage", tags=["triage"])
 
@@ -45,7 +46,7 @@ def list_rules(session: SessionDep, actor: CurrentActor) -> list[RuleRead]:
 
 
 @router.post("/rules", response_model=RuleRead, status_code=201)
-def add_rule(body: RuleCreate, session: SessionDep, actor: CurrentActor) -> RuleRead:
+def add_rule(body: RuleCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> RuleRead:
     """Add an intake rule."""
     require(actor, Permission.RULES_MANAGE)
     rule = triage_service.add_rule(
@@ -56,14 +57,26 @@ def add_rule(body: RuleCreate, session: SessionDep, actor: CurrentActor) -> Rule
         priority=body.priority,
         position=body.position,
     )
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="triage_rule.added",
+        entity_type="triage_rule",
+        entity_id=rule.id,
+        after=body.model_dump(mode="json"),
+    )
     commit(session)
     return RuleRead.model_validate(rule)
 
 
 @router.delete("/rules/{name}", status_code=204)
-def delete_rule(name: str, session: SessionDep, actor: CurrentActor) -> Response:
+def delete_rule(name: str, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
     """Remove an intake rule."""
     require(actor, Permission.RULES_MANAGE)
     triage_service.delete_rule(session, name=name)
+    accounts_service.record_audit(
+        session, clock=clock, actor=actor, action="triage_rule.deleted", entity_type="triage_rule", entity_id=name
+    )
     commit(session)
     return Response(status_code=204)

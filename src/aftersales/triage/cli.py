@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from aftersales.accounts import service as accounts_service
+from aftersales.accounts.schemas import SYSTEM_ACTOR
+from aftersales.core.clock import SystemClock
 from aftersales.core.commandline import domain_errors
 from aftersales.core.db import unit_of_work
 from aftersales.core.runtime import session_factory
@@ -41,7 +44,18 @@ def add_rule(
 ) -> None:
     """Add a rule."""
     with unit_of_work(session_factory()) as session:
-        triage_service.add_rule(session, name=name, keywords=keyword, kind=kind, priority=priority, position=position)
+        rule = triage_service.add_rule(
+            session, name=name, keywords=keyword, kind=kind, priority=priority, position=position
+        )
+        accounts_service.record_audit(
+            session,
+            clock=SystemClock(),
+            actor=SYSTEM_ACTOR,
+            action="triage_rule.added",
+            entity_type="triage_rule",
+            entity_id=rule.id,
+            after={"name": name, "keywords": keyword, "kind": kind, "priority": priority, "position": position},
+        )
     typer.echo("ok")
 
 
@@ -51,6 +65,10 @@ def remove_rule(name: Annotated[str, typer.Option()]) -> None:
     """Remove a rule."""
     with unit_of_work(session_factory()) as session:
         triage_service.delete_rule(session, name=name)
+        accounts_service.record_audit(
+            session, clock=SystemClock(), actor=SYSTEM_ACTOR, action="triage_rule.deleted", entity_type="triage_rule",
+            entity_id=name,
+        )  # fmt: skip
     typer.echo("ok")
 
 
@@ -64,7 +82,6 @@ def train(
     activate: Annotated[bool, typer.Option("--activate/--no-activate")] = True,
 ) -> None:
     """Train on the shipped corpus (and the tenant's closed tickets), evaluate held-out, store a new version."""
-    from aftersales.core.clock import SystemClock
     from aftersales.triage import learning
 
     with unit_of_work(session_factory()) as session:

@@ -16,7 +16,9 @@ router = APIRouter(prefix="/api/v1", tags=["dispatch"])
 
 
 @router.put("/dispatch/technicians/{username}", status_code=204)
-def put_technician(username: str, body: TechnicianWrite, session: SessionDep, actor: CurrentActor) -> None:
+def put_technician(
+    username: str, body: TechnicianWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> None:
     """Create or replace a technician's profile (home base, skills, shift, days off, daily capacity)."""
     require(actor, Permission.USERS_MANAGE)
     user = accounts_service.get_user(session, username)
@@ -33,17 +35,35 @@ def put_technician(username: str, body: TechnicianWrite, session: SessionDep, ac
         certificates=body.certificates,
         van_code=body.van_code,
     )
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="technician.profile_set",
+        entity_type="user",
+        entity_id=user.id,
+        after=body.model_dump(mode="json"),
+    )
     commit(session)
 
 
 @router.put("/dispatch/service-points/{organisation_code}", status_code=204)
 def put_service_point(
-    organisation_code: str, body: ServicePointWrite, session: SessionDep, actor: CurrentActor
+    organisation_code: str, body: ServicePointWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
 ) -> None:
     """Create or replace an organisation's service point and area."""
     require(actor, Permission.USERS_MANAGE)
     organisation = accounts_service.get_organisation_by_code(session, organisation_code)
     service.set_service_point(session, organisation_id=organisation.id, **body.model_dump())
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="service_point.set",
+        entity_type="organisation",
+        entity_id=organisation.id,
+        after=body.model_dump(mode="json"),
+    )
     commit(session)
 
 
