@@ -5,14 +5,19 @@ clock, an API client bound to that transaction, and factories for users and toke
 from __future__ import annotations
 
 import os
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, exc, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -289,3 +294,23 @@ def race(factory: sessionmaker[Session], attempts: list[Callable[[Session], obje
 
     with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
         return list(pool.map(run, attempts))
+
+
+@contextmanager
+def served(application: Any, *, stop_timeout: float = 30.0) -> Iterator[str]:
+    """Serve ``application`` with uvicorn on a free loopback port in a thread; yields its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=stop_timeout)

@@ -13,24 +13,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 
 from aftersales.app import create_app
 from aftersales.config import Settings
 from aftersales.core.clock import RunningClock
 from aftersales.core.db import make_engine
+from tests.conftest import served
 
 DEMO_TICKETS = 150
 DEMO_DAYS = 14
@@ -56,12 +53,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "tests/browser" in str(item.fspath):
                 item.add_marker(skip)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -114,17 +105,8 @@ def server(demo_url: str, browser_clock: RunningClock) -> Iterator[str]:
         Settings(database_url=demo_url, run_jobs_in_process=False, secret_key="browser-signing-key"),
         clock=browser_clock,
     )
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app, stop_timeout=10) as base:
+        yield base
 
 
 # Messages of the pages' consoles that report a Content-Security-Policy violation (an inline script or

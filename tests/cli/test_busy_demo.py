@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 import pytest
-import uvicorn
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
@@ -27,13 +24,7 @@ from aftersales.config import Settings
 from aftersales.core.clock import SystemClock
 from aftersales.core.db import make_session_factory, unit_of_work
 from aftersales.tickets.models import Ticket
-from tests.conftest import ticket_body
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.conftest import served, ticket_body
 
 
 @pytest.fixture
@@ -47,17 +38,8 @@ def busy_server(cli_db: Engine, runner: CliRunner) -> Iterator[tuple[str, str]]:
         _, token = accounts_service.create_token(session, clock=SystemClock(), actor=SYSTEM_ACTOR, username="agent")
     settings = Settings(database_url=str(cli_db.url), sweep_interval_seconds=1.0, secret_key="busy-demo-key")
     application = create_app(settings, session_factory=factory, run_jobs=True)  # every job, in-process
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", token
-    server.should_exit = True
-    thread.join(timeout=30)
+    with served(application) as base:
+        yield base, token
 
 
 def _login(base: str) -> int:

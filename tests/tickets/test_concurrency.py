@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 import pytest
-import uvicorn
 from sqlalchemy import Engine, func, select
 
 from aftersales.accounts import service as accounts_service
@@ -21,13 +17,7 @@ from aftersales.config import Settings
 from aftersales.core.clock import SystemClock
 from aftersales.core.db import make_session_factory, unit_of_work
 from aftersales.tickets.models import Ticket
-from tests.conftest import ticket_body
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.conftest import served, ticket_body
 
 
 @pytest.fixture
@@ -37,17 +27,8 @@ def live_server(committed_engine: Engine, database_url: str) -> Iterator[tuple[s
         accounts_service.create_user(session, clock=SystemClock(), actor=SYSTEM_ACTOR, username="load", role=Role.AGENT)
         _, token = accounts_service.create_token(session, clock=SystemClock(), actor=SYSTEM_ACTOR, username="load")
     app = create_app(Settings(database_url=database_url, run_jobs_in_process=False), session_factory=factory)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", token
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app, stop_timeout=10) as base:
+        yield base, token
 
 
 def _post_many(base: str, token: str, bodies: list[dict[str, object]]) -> list[httpx2.Response]:
