@@ -41,7 +41,7 @@ from aftersales.triage.api import router as triage_router
 from aftersales.usecases.api import assist_router, customers_router, tickets_router
 from aftersales.usecases.console import router as tickets_console_router
 from aftersales.web import templating
-from aftersales.web.errors import install_error_handlers
+from aftersales.web.errors import PROBLEM_RESPONSES, install_error_handlers
 from aftersales.web.guard import RequestGuard, SecurityHeaders
 from aftersales.web.i18n import N_
 from aftersales.web.pages import install_console_handlers
@@ -167,20 +167,20 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.include_router(tickets_router)
-    app.include_router(triage_router)
-    app.include_router(customers_router)
-    app.include_router(accounts_router)
-    app.include_router(knowledge_router)
-    app.include_router(analytics_router)
-    app.include_router(assist_router)
-    app.include_router(network_router)
-    app.include_router(planning_router)
-    app.include_router(feedback_router)
-    app.include_router(quality_router)
-    app.include_router(notifications_router)
+    app.include_router(tickets_router, responses=PROBLEM_RESPONSES)
+    app.include_router(triage_router, responses=PROBLEM_RESPONSES)
+    app.include_router(customers_router, responses=PROBLEM_RESPONSES)
+    app.include_router(accounts_router, responses=PROBLEM_RESPONSES)
+    app.include_router(knowledge_router, responses=PROBLEM_RESPONSES)
+    app.include_router(analytics_router, responses=PROBLEM_RESPONSES)
+    app.include_router(assist_router, responses=PROBLEM_RESPONSES)
+    app.include_router(network_router, responses=PROBLEM_RESPONSES)
+    app.include_router(planning_router, responses=PROBLEM_RESPONSES)
+    app.include_router(feedback_router, responses=PROBLEM_RESPONSES)
+    app.include_router(quality_router, responses=PROBLEM_RESPONSES)
+    app.include_router(notifications_router, responses=PROBLEM_RESPONSES)
     app.include_router(feedback_console_router, include_in_schema=False)  # HTML pages, not the API
-    app.include_router(field_router)
+    app.include_router(field_router, responses=PROBLEM_RESPONSES)
     app.include_router(accounts_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(tickets_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(fieldwork_console_router, include_in_schema=False)  # HTML pages, not the API

@@ -63,3 +63,18 @@ def test_a_body_over_the_limit_is_refused_with_413(client: TestClient, db: Sessi
     assert (padded.status_code, padded.json()["code"]) == (413, "request.too_large")
     assert db.scalar(select(func.count()).select_from(Ticket)) == 0
     assert client.post("/api/v1/tickets", json=body, headers=headers).status_code == 201
+
+
+def test_a_body_that_does_not_parse_and_an_unknown_path_answer_problem_json(
+    client: TestClient, make_user: UserFactory
+) -> None:
+    headers = {**_headers(make_user), "Content-Type": "application/json"}
+    broken = client.post("/api/v1/tickets", content=b"\xff\xfe{", headers=headers)  # not even UTF-8
+    truncated = client.post("/api/v1/tickets", content=b'{"channel": ', headers=headers)
+    unknown = client.get("/api/v1/no-such-thing", headers=headers)
+    assert [(r.status_code, r.json()["code"]) for r in (broken, truncated, unknown)] == [
+        (400, "request.malformed"),
+        (422, "request.invalid"),
+        (404, "request.no_such_path"),
+    ]
+    assert broken.json()["detail"] == "请求内容无法解析（须为合法的 JSON 或表单）"

@@ -1,6 +1,7 @@
 """Schemathesis over the whole OpenAPI document, as an admin (who may call every operation): generated
 requests, valid and invalid ones, fixed seed, a bounded number of examples per operation. Whatever is
-sent, the server never answers 5xx (on SQLite and on PostgreSQL)."""
+sent, the server never answers 5xx, and every answer is one the document declares, in the declared shape
+and content type (on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,17 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from aftersales.accounts.enums import Role
 from tests.conftest import UserFactory
 
 EXAMPLES_PER_OPERATION = 15
+CONFORMANCE = [status_code_conformance, response_schema_conformance, content_type_conformance]
 
 
 def _runner(operation: Any, mode: GenerationMode, headers: dict[str, str], failures: list[str]) -> Callable[[], None]:
@@ -31,9 +38,15 @@ def _runner(operation: Any, mode: GenerationMode, headers: dict[str, str], failu
     @given(case=operation.as_strategy(generation_mode=mode))
     def call(case: Any) -> None:
         response = case.call(headers=headers)
+        body = repr(case.body)[:200]
         if response.status_code >= 500:
-            body = repr(case.body)[:200]
             failures.append(f"{mode.value} {case.method} {case.formatted_path} {body} -> {response.status_code}")
+            return
+        try:
+            case.validate_response(response, checks=CONFORMANCE)
+        except BaseException as error:
+            first = str(error).splitlines()[0][:120]
+            failures.append(f"{mode.value} {case.method} {case.formatted_path} {response.status_code}: {first}")
 
     return call
 

@@ -7,11 +7,14 @@ import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aftersales.core.db import is_busy_error
 from aftersales.core.errors import DomainError, RateLimitedError
@@ -19,9 +22,38 @@ from aftersales.web.messages import problem_detail, problem_fields
 from aftersales.web.pages import STATUS_BY_CLASS, error_page, is_html_path, message_page, status_of
 from aftersales.web.templating import gettext_for
 
-__all__ = ["STATUS_BY_CLASS", "install_error_handlers", "problem", "status_of"]
+__all__ = ["PROBLEM_RESPONSES", "STATUS_BY_CLASS", "Problem", "install_error_handlers", "problem", "status_of"]
+
+
+class Problem(BaseModel):
+    """Every error of the JSON API: a stable code, the message (Chinese), and per-field messages."""
+
+    code: str
+    detail: str
+    fields: dict[str, Any]
+
+
+# What any API operation may answer besides its success, documented once for every route (the handlers
+# below produce exactly this shape).
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": description}
+    for status, description in (
+        (400, "a body that is not valid JSON (or form data)"),
+        (401, "no or invalid token"),
+        (403, "not allowed for this role, owner or token scope"),
+        (404, "not found, or not visible to the caller"),
+        (409, "conflict: stale version, invalid transition, already decided"),
+        (413, "request body over the limit"),
+        (422, "invalid input, with the fields named"),
+        (429, "rate limited (see Retry-After)"),
+        (503, "busy database, try again (see Retry-After)"),
+    )
+}
 
 BUSY_RETRY_AFTER_SECONDS = 5
+# Codes for what the framework refuses before a route runs.
+HTTP_CODES = {400: "request.malformed", 404: "request.no_such_path", 405: "request.method_not_allowed"}
+HTTP_TEXTS = {400: "请求内容无法解析（须为合法的 JSON 或表单）", 404: "没有这个接口", 405: "此接口不支持该请求方法"}
 # numeric value out of range, datetime field overflow, invalid datetime format
 OUT_OF_RANGE_SQLSTATES = {"22003", "22008", "22007"}
 
@@ -105,3 +137,15 @@ def install_error_handlers(app: FastAPI) -> None:
         if is_html_path(request.url.path):
             return message_page(request, text, 422)
         return problem(422, "request.out_of_range", text)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        # Raised by the framework itself (a body that does not parse, an unknown path or method): the API
+        # answers in its own problem shape; pages keep the framework's answer.
+        if is_html_path(request.url.path) or not request.url.path.startswith("/api/"):
+            return await http_exception_handler(request, error)
+        code = HTTP_CODES.get(error.status_code, "request.refused")
+        response = problem(error.status_code, code, HTTP_TEXTS.get(error.status_code, str(error.detail)))
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        return response
