@@ -36,7 +36,7 @@ class RequestGuard:
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await self._refuse(send, 413, "request.too_large", self._too_large())
             return
-        body, more = await self._read(receive)
+        body = await self._read(receive)
         if body is None:
             await self._refuse(send, 413, "request.too_large", self._too_large())
             return
@@ -53,23 +53,23 @@ class RequestGuard:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        await self.app(scope, replay if not more else receive, send)
+        await self.app(scope, replay, send)
 
-    async def _read(self, receive: Receive) -> tuple[bytes | None, bool]:
-        """The whole body, or None once it passes the limit."""
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body (held to check it, then handed on), or None once it passes the limit."""
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                return b"".join(chunks), False
+                return b"".join(chunks)
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                return None, False
+                return None
             chunks.append(chunk)
             if not message.get("more_body", False):
-                return b"".join(chunks), False
+                return b"".join(chunks)
 
     def _too_large(self) -> str:
         return f"请求内容过大（上限 {self.max_body_bytes // (1024 * 1024)} MB）"
