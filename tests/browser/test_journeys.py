@@ -238,3 +238,17 @@ def test_a_bad_phone_shows_a_chinese_error_next_to_the_field_and_saves_nothing(
     assert "手机号" in error.inner_text() and error.is_visible()
     screenshot(page, "customer-request-error")
     assert counts() == before
+
+
+def test_the_language_switch_changes_the_console_to_english_and_back(browser: Any, server: str) -> None:
+    """The switch submits itself on change (a data attribute bound by console.js: no inline handler)."""
+    page = pages.login(browser, server, "agent")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    with page.expect_navigation():
+        page.select_option("#lang-switch", "en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.url.endswith("/console/tickets")
+    with page.expect_navigation():
+        page.select_option("#lang-switch", "zh_CN")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    page.close()
