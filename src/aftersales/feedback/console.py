@@ -31,17 +31,8 @@ from aftersales.web.templating import gettext_for, render
 
 router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store"}
-# The survey's questions as the pages show them (marked for the English catalog).
-QUESTIONS = {
-    "overall": N_("总体满意度"),
-    "reach_human": N_("转人工是否顺畅"),
-    "ivr": N_("语音导航是否清楚"),
-    "attitude": N_("服务态度"),
-    "problem_solving": N_("问题解决能力"),
-    "outcome": N_("处理结果"),
-    "punctuality": N_("上门准时"),
-    "tidiness": N_("现场整洁"),
-}
+# The survey's questions as the pages show them: the dimensions' own (marked) labels.
+QUESTIONS = rules.DIMENSION_LABELS
 LINK_STATUS = {"visit.link_used": 410, "visit.link_expired": 410, "visit.link_invalid": 404}
 
 
