@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
@@ -175,6 +176,16 @@ def record_attempt(
     text = (note or "").strip()[:500] or None
     now = clock.now()
     session.add(VisitAttempt(visit_id=visit.id, at=now, agent=actor.username, outcome=outcome, note=text))
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="visit.attempt",
+        entity_type="return_visit",
+        entity_id=visit.id,
+        after={"outcome": outcome, "attempts": visit.attempts + 1},
+        note=text,
+    )
     visit.attempts += 1
     visit.last_attempt_at = now
     if outcome in ("refused", "wrong_number") or (outcome != "reached" and visit.attempts >= rules.MAX_ATTEMPTS):
@@ -260,6 +271,15 @@ def record_survey(
     visit.status, visit.completed_at, visit.outcome = "done", now, "已评价"
     if source == "link":
         visit.link_used_at = now
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="visit.surveyed",
+        entity_type="return_visit",
+        entity_id=visit.id,
+        after={"status": visit.status, "source": source, "scores": clean},
+    )
     average = sum(clean.values()) / len(clean)
     _finish_ticket(
         session,

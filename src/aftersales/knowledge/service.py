@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from aftersales.accounts import service as accounts_service
-from aftersales.accounts.schemas import Actor
+from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.core.clock import Clock
 from aftersales.core.i18n import N_
 from aftersales.knowledge import embedder, tokens
@@ -205,19 +205,34 @@ def list_articles(
 # --- synonyms ----------------------------------------------------------------------------------------
 
 
-def set_synonyms(session: Session, *, clock: Clock, term: str, synonyms: list[str]) -> Synonym:
-    """Create or replace a synonym row (bumps the index so searches pick it up)."""
+def set_synonyms(
+    session: Session, *, clock: Clock, term: str, synonyms: list[str], actor: Actor = SYSTEM_ACTOR
+) -> Synonym:
+    """Create or replace a synonym row (bumps the index so searches pick it up); audited as ``actor``
+    (the system for the import command)."""
     term = term.strip()
     cleaned = [word.strip() for word in synonyms if word.strip() and word.strip() != term]
     if not term or not cleaned:
         raise InvalidArticleError(N_("同义词需要一个词条和至少一个同义词"), fields={"term": term})
     row = session.scalar(select(Synonym).where(Synonym.term == term))
+    before = None if row is None else {"synonyms": list(row.synonyms)}
     if row is None:
         row = Synonym(term=term, synonyms=cleaned, updated_at=clock.now())
         session.add(row)
     else:
         row.synonyms, row.updated_at = cleaned, clock.now()
     _next_seq(session)
+    session.flush()
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="knowledge.synonyms_set",
+        entity_type="synonym",
+        entity_id=row.id,
+        before=before,
+        after={"term": term, "synonyms": cleaned},
+    )
     return row
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from aftersales.accounts import service as accounts_service
+from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection, table_of
 from aftersales.notifications.enums import Channel, OutboxStatus
@@ -124,16 +126,30 @@ def list_outbox(
     return list(session.scalars(query).all())
 
 
-def requeue(session: Session, *, clock: Clock, message_ids: Sequence[int]) -> int:
-    """Put dead-lettered (failed) messages back in the queue with fresh attempts; returns how many."""
+def requeue(session: Session, *, clock: Clock, message_ids: Sequence[int], actor: Actor = SYSTEM_ACTOR) -> int:
+    """Put dead-lettered (failed) messages back in the queue with fresh attempts; returns how many. Each
+    one is audited as ``actor`` (the system for the command line)."""
     now = clock.now()
     count = 0
     for message in session.scalars(
-        select(OutboxMessage).where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.FAILED)
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.FAILED)
+        .order_by(OutboxMessage.id)
     ):
+        before = {"status": str(message.status), "attempts": message.attempts}
         message.status = OutboxStatus.PENDING
         message.attempts = 0
         message.next_attempt_at = now
+        accounts_service.record_audit(
+            session,
+            clock=clock,
+            actor=actor,
+            action="outbox.requeued",
+            entity_type="outbox_message",
+            entity_id=message.id,
+            before=before,
+            after={"status": str(message.status), "attempts": 0},
+        )
         count += 1
     session.flush()
     return count

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.accounts import service as accounts_service
 from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
@@ -214,6 +215,21 @@ def build_plan(
         solve_ms=elapsed_ms,
     )
     write_legs(session, plan, origin, result.legs)
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="day_plan.built",
+        entity_type="day_plan",
+        entity_id=plan.id,
+        after={
+            "area": area,
+            "day": day.isoformat(),
+            "jobs": plan.summary["jobs"],
+            "assigned": plan.summary["assigned"],
+            "superseded_plan_id": previous.id if previous is not None else None,
+        },
+    )
     names = {crew.user_id: crew.username for crew in crews}
     for leg in result.legs:
         ticket = tickets[leg.stop.ticket_id]

@@ -13,6 +13,7 @@ import time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.core.clock import Clock
 from aftersales.core.i18n import N_
@@ -178,6 +179,15 @@ def link_ticket(
         )
     link = _link(session, clock=clock, actor=actor, ticket=ticket, bulletin=bulletin, how=LinkMethod.MANUAL, score=None)
     session.flush()
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="bulletin.linked",
+        entity_type="ticket",
+        entity_id=ticket.id,
+        after={"bulletin_id": bulletin.id, "how": str(LinkMethod.MANUAL)},
+    )
     return link, True
 
 
