@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
-from aftersales.accounts.models import AuditEntry
+from aftersales.accounts.models import AuditEntry, ConsoleSession
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.app import create_app
 from aftersales.config import Settings
@@ -541,13 +541,13 @@ def console_login_scenario(w: World) -> Expect:
     assert match is not None
     data = {"username": "walk_admin", "password": factories.PASSWORD, "login_csrf": match.group(1)}
     reply = w.form("/console/login", data)
-    session_id = w.db.scalar(select(func.max(AuditEntry.entity_id)).where(AuditEntry.action == "session.login"))
+    session_id = w.db.scalar(select(ConsoleSession.id).where(ConsoleSession.user_id == w.admin.user.id))
     return Expect(reply, 303, [row("session.login", "console_session", session_id, w.admin)])
 
 
 def console_logout(w: World) -> Expect:
     csrf = w.sign_in(w.admin)
-    session_id = w.db.scalar(select(AuditEntry.entity_id).where(AuditEntry.action == "session.login"))
+    session_id = w.db.scalar(select(ConsoleSession.id).where(ConsoleSession.user_id == w.admin.user.id))
     reply = w.form("/console/logout", {"csrf_token": csrf})
     return Expect(reply, 303, [row("session.logout", "console_session", session_id, w.admin)])
 

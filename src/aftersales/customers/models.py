@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aftersales.core.db import Base, EnumText, UTCDateTime
@@ -43,7 +43,11 @@ class Address(Base):
     """A customer address as typed, with what cpca recognised in it."""
 
     __tablename__ = "addresses"
-    __table_args__ = (UniqueConstraint("customer_id", "raw"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "raw"),
+        # The dashboard lists provinces and their cities by skipping through this index.
+        Index("ix_addresses_province_city", "province", "city"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)

@@ -15,6 +15,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy import Connection
 
+from aftersales.core import migrate
 from aftersales.core.migrate import DanglingForeignKeysError
 from aftersales.db_models import Base
 
@@ -64,6 +65,7 @@ def _migrate(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=migrate.is_modelled,
         # One transaction for the whole run on SQLite too (Alembic assumes no transactional DDL there).
         transactional_ddl=True,
     )

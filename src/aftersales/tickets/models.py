@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, event
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aftersales.core.db import Base, EnumText, JSONType, UTCDateTime
@@ -29,9 +29,15 @@ class Ticket(Base):
 
     __tablename__ = "tickets"
     __table_args__ = (
-        Index("ix_tickets_status_created", "status", "created_at"),
-        Index("ix_tickets_sla_state", "sla_state"),
-        Index("ix_tickets_reported_at", "reported_at"),
+        # Lists are newest first (reported_at DESC, id DESC), each filter's page read in order from its
+        # index and deep pages skipped inside it (migration 0018). PostgreSQL also has trigram indexes
+        # on number and description for ``q=`` (core.migrate.DATABASE_ONLY_INDEXES).
+        Index("ix_tickets_reported_id", "reported_at", "id"),
+        Index("ix_tickets_status_reported", "status", "reported_at", "id"),
+        Index("ix_tickets_kind_reported", "kind", "reported_at", "id"),
+        Index("ix_tickets_priority_reported", "priority", "reported_at", "id"),
+        Index("ix_tickets_sla_state_reported", "sla_state", "reported_at", "id"),
+        Index("ix_tickets_address_id", "address_id"),
         # Open loads per technician and per service point (dispatch) are counted from these alone.
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_organisation_status", "organisation_id", "status"),
@@ -39,8 +45,8 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
-    kind: Mapped[TicketKind] = mapped_column(EnumText(TicketKind, 32), index=True)
-    priority: Mapped[Priority] = mapped_column(EnumText(Priority, 16), index=True)
+    kind: Mapped[TicketKind] = mapped_column(EnumText(TicketKind, 32))
+    priority: Mapped[Priority] = mapped_column(EnumText(Priority, 16))
     status: Mapped[TicketStatus] = mapped_column(EnumText(TicketStatus, 16))
     channel: Mapped[Channel] = mapped_column(EnumText(Channel, 16))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -86,7 +92,17 @@ class TicketEvent(Base):
     """One immutable step on a ticket's timeline."""
 
     __tablename__ = "ticket_events"
-    __table_args__ = (Index("ix_ticket_events_ticket_at", "ticket_id", "at"),)
+    __table_args__ = (
+        Index("ix_ticket_events_ticket_at", "ticket_id", "at"),
+        # The dashboard's breaches of a day; the query names the type as a literal (SQLite uses a partial
+        # index only then).
+        Index(
+            "ix_ticket_events_breached_at",
+            "at",
+            postgresql_where=text("type = 'sla_breached'"),
+            sqlite_where=text("type = 'sla_breached'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field, field_validator
 
 from aftersales.core.bounds import Version
 from aftersales.core.i18n import N_
+from aftersales.core.pagination import COUNT_LIMIT
 from aftersales.core.timeutil import ensure_utc, to_local
 from aftersales.customers.schemas import CustomerIn, CustomerRead, ProductIn
 from aftersales.sla.enums import SlaState
@@ -177,6 +178,14 @@ class TicketDetail(TicketRead):
 
 class TicketPage(BaseModel):
     items: list[TicketRead]
+    # Matches counted up to core.pagination.COUNT_LIMIT; above it total reads COUNT_LIMIT + 1 and
+    # total_is_exact is false ("10,000+"): counting millions of rows per request is a full scan.
     total: int
     limit: int
     offset: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_is_exact(self) -> bool:
+        """False when there are more matches than ``total`` says (more than COUNT_LIMIT)."""
+        return self.total <= COUNT_LIMIT

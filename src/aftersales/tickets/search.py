@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import rules as account_rules
@@ -33,11 +33,23 @@ def is_visible(session: Session, actor: Actor, ticket: Ticket) -> bool:
 
 
 @dataclass
+class Alternative:
+    """One way a search term may match: conditions on ``Ticket`` (and ``Customer`` when ``joins_customer``)."""
+
+    conditions: list[Any]
+    joins_customer: bool = False
+
+
+@dataclass
 class Selection:
-    """SQL conditions on ``Ticket`` (and on ``Customer`` when ``joins_customer``)."""
+    """SQL conditions on ``Ticket`` (and on ``Customer`` when ``joins_customer``). A ticket is listed when it
+    meets every condition and, if there are ``alternatives``, at least one of them. Alternatives on
+    different tables are queried apart and united (each with its own index) instead of as one OR, which
+    neither database can answer from an index across a join."""
 
     conditions: list[Any] = field(default_factory=list)
     joins_customer: bool = False
+    alternatives: list[Alternative] = field(default_factory=list)
 
 
 def selection(
@@ -76,20 +88,29 @@ def selection(
 
 def _add_term(chosen: Selection, term: str) -> None:
     """A full ticket number matches exactly; phone-like digits match the phone or the number; other text
-    the description or the number (case-insensitive)."""
+    the description or the number (case-insensitive).
+
+    Fragments are ``LIKE '%…%'`` (``ILIKE`` on PostgreSQL, ``lower() LIKE lower()`` on SQLite), which
+    PostgreSQL answers from the trigram indexes of migration 0018 when the fragment has three or more
+    characters."""
     digits = rules.phone_digits(term)
     if rules.looks_like_number(term):
         chosen.conditions.append(Ticket.number == term.upper())
     elif digits is not None:
-        chosen.joins_customer = True
-        chosen.conditions.append(
-            or_(Customer.phone.contains(digits, autoescape=True), Ticket.number.contains(digits, autoescape=True))
-        )
+        pattern = _containing(digits)
+        chosen.alternatives.append(Alternative([Customer.phone.like(pattern, escape=ESCAPE)], joins_customer=True))
+        chosen.alternatives.append(Alternative([Ticket.number.like(pattern, escape=ESCAPE)]))
     else:
-        pattern = term.lower()
+        pattern = _containing(term)
         chosen.conditions.append(
-            or_(
-                func.lower(Ticket.description).contains(pattern, autoescape=True),
-                func.lower(Ticket.number).contains(pattern, autoescape=True),
-            )
+            or_(Ticket.description.ilike(pattern, escape=ESCAPE), Ticket.number.ilike(pattern, escape=ESCAPE))
         )
+
+
+ESCAPE = "/"
+
+
+def _containing(term: str) -> str:
+    """A LIKE pattern matching ``term`` anywhere, its wildcards escaped with ``ESCAPE``."""
+    escaped = term.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%").replace("_", ESCAPE + "_")
+    return f"%{escaped}%"

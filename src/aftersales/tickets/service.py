@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, union
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
@@ -17,7 +17,7 @@ from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection
 from aftersales.core.errors import PermissionDeniedError
 from aftersales.core.i18n import N_, Label
-from aftersales.core.pagination import MAX_LIMIT, Page
+from aftersales.core.pagination import COUNT_LIMIT, MAX_LIMIT, Page
 from aftersales.core.prepared import Prepared
 from aftersales.customers.models import Customer
 from aftersales.sla import service as sla_service
@@ -370,17 +370,31 @@ def list_tickets(
     if offset < 0:
         raise InvalidTicketError(N_("offset 不能为负数"), fields={"offset": offset})
     chosen = search.selection(actor=actor, status=status, priority=priority, kind=kind, sla_state=sla_state, q=q)
-    id_query = select(Ticket.id)
-    if chosen.joins_customer:
-        id_query = id_query.join(Customer, Customer.id == Ticket.customer_id)
-    id_query = id_query.where(*chosen.conditions)
-    total = session.scalar(select(func.count()).select_from(id_query.subquery())) or 0
+    matches = _matching(chosen)
+    # Counted up to COUNT_LIMIT + 1 rows at most: never a count of every ticket on each request.
+    total = session.scalar(select(func.count()).select_from(matches.limit(COUNT_LIMIT + 1).subquery())) or 0
+    ordered = matches.subquery()
     ids = list(
-        session.scalars(id_query.order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(limit).offset(offset))
+        session.scalars(
+            select(ordered.c.id).order_by(ordered.c.reported_at.desc(), ordered.c.id.desc()).limit(limit).offset(offset)
+        )
     )
     items = list(session.scalars(select(Ticket).where(Ticket.id.in_(ids)))) if ids else []
-    items.sort(key=lambda ticket: ids.index(ticket.id))
+    position = {ticket_id: index for index, ticket_id in enumerate(ids)}
+    items.sort(key=lambda ticket: position[ticket.id])
     return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def _matching(chosen: search.Selection) -> Any:
+    """(id, reported_at) of the selected tickets: one query, or a UNION of one per search alternative."""
+    branches = chosen.alternatives or [search.Alternative([])]
+    queries = []
+    for alternative in branches:
+        query = select(Ticket.id, Ticket.reported_at)
+        if chosen.joins_customer or alternative.joins_customer:
+            query = query.join(Customer, Customer.id == Ticket.customer_id)
+        queries.append(query.where(*chosen.conditions, *alternative.conditions))
+    return queries[0] if len(queries) == 1 else union(*queries)
 
 
 def assignee_names(session: Session, user_ids: set[int]) -> dict[int, str]:
