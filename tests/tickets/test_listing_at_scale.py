@@ -10,7 +10,7 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import FrozenClock
 from aftersales.core.pagination import COUNT_LIMIT, Page
-from aftersales.tickets import schemas
+from aftersales.tickets import queries, schemas
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType, TicketStatus
 from tests import factories
@@ -78,3 +78,16 @@ def test_search_wildcards_are_taken_literally(db: Session, clock: FrozenClock) -
         return [ticket.id for ticket in tickets_service.list_tickets(db, actor=ADMIN, q=term).items]
 
     assert (found("100%后"), found("E_1"), found("e_12")) == ([percent.id], [underscore.id], [underscore.id])
+
+
+def test_the_board_offers_each_ticket_the_people_of_its_city() -> None:
+    shenzhen = queries.Assignable("tech01", "刘师傅", Role.TECHNICIAN, 5, "深圳")
+    guangzhou = queries.Assignable("tech04", "陈师傅", Role.TECHNICIAN, 6, "广州市")
+    nationwide = queries.Assignable("provider01", "全国服务商", Role.PROVIDER, 7, None)
+    people = queries.People([shenzhen, guangzhou, nationwide])
+
+    assert people.near("深圳市") == [shenzhen, nationwide]
+    assert people.near("广州市", current="tech01") == [guangzhou, nationwide, shenzhen]  # the current assignee
+    assert people.near("杭州市") == [shenzhen, guangzhou, nationwide]  # no one of its own: everyone
+    assert people.near(None) == [shenzhen, guangzhou, nationwide]
+    assert list(people) == [shenzhen, guangzhou, nationwide]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
-from aftersales.accounts.models import User
+from aftersales.accounts.models import Organisation, User
 from aftersales.accounts.schemas import Actor
 from aftersales.customers.models import Address
 from aftersales.sla.enums import SlaState, TargetKind
@@ -23,12 +24,42 @@ AT_RISK = (SlaState.WARNING, SlaState.BREACHED)
 
 @dataclass(frozen=True)
 class Assignable:
-    """Someone a dispatcher can give a job to."""
+    """Someone a dispatcher can give a job to (``city``: their organisation's)."""
 
     username: str
     display_name: str
     role: Role
     organisation_id: int | None
+    city: str | None = None
+
+
+def _city_key(city: str) -> str:
+    """Organisations name their city "深圳" or "深圳市"; parsed addresses always "深圳市"."""
+    return city.strip().removesuffix("市")
+
+
+class People(list[Assignable]):
+    """Assignable people, also looked up by city: with a national network of technicians, offering every one
+    of them on every card made the board megabytes of options (1,200 technicians x 300 cards)."""
+
+    def __init__(self, people: Iterable[Assignable]) -> None:
+        super().__init__(people)
+        self._by_city: dict[str, list[Assignable]] = {}
+        for person in self:
+            if person.city:
+                self._by_city.setdefault(_city_key(person.city), []).append(person)
+        self._anywhere = [person for person in self if not person.city]
+
+    def near(self, city: str | None, *, current: str | None = None) -> list[Assignable]:
+        """Whom to offer for a ticket in ``city``: the people of that city and those of no city (and the
+        current assignee); everyone when the city is unknown or has no one of its own."""
+        local = self._by_city.get(_city_key(city)) if city else None
+        if not local:
+            return list(self)
+        chosen = local + self._anywhere
+        if current is not None and all(person.username != current for person in chosen):
+            chosen += [person for person in self if person.username == current]
+        return chosen
 
 
 def board_tickets(session: Session, *, actor: Actor, city: str | None = None) -> list[Ticket]:
@@ -65,15 +96,21 @@ def board_cities(session: Session) -> list[str]:
     return sorted(city for city in rows if city)
 
 
-def assignable_people(session: Session, *, actor: Actor) -> list[Assignable]:
+def assignable_people(session: Session, *, actor: Actor) -> People:
     """Active technicians and provider accounts; a provider only its own organisation's people."""
-    query = select(User).where(User.is_active.is_(True), User.role.in_([Role.TECHNICIAN, Role.PROVIDER]))
+    query = (
+        select(User.username, User.display_name, User.role, User.organisation_id, Organisation.city)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .where(User.is_active.is_(True), User.role.in_([Role.TECHNICIAN, Role.PROVIDER]))
+    )
     if actor.role == Role.PROVIDER:
         query = query.where(User.organisation_id == actor.organisation_id)
-    return [
-        Assignable(user.username, user.display_name, Role(user.role), user.organisation_id)
-        for user in session.scalars(query.order_by(User.role, User.username))
-    ]
+    return People(
+        Assignable(username, display_name, Role(role), organisation_id, city)
+        for username, display_name, role, organisation_id, city in session.execute(
+            query.order_by(User.role, User.username)
+        )
+    )
 
 
 def jobs_of(session: Session, *, user_id: int) -> list[Ticket]:
