@@ -12,9 +12,12 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from aftersales.accounts import policy
 from aftersales.accounts.api import router as accounts_router
 from aftersales.accounts.console import router as accounts_console_router
-from aftersales.accounts.enums import Role
+from aftersales.accounts.deps import anyone
+from aftersales.accounts.enums import Permission
+from aftersales.accounts.policy import Scope
 from aftersales.analytics.api import router as analytics_router
 from aftersales.analytics.console import router as analytics_console_router
 from aftersales.config import Settings, require_secret_key
@@ -47,19 +50,15 @@ from aftersales.web.i18n import N_
 from aftersales.web.pages import install_console_handlers
 from aftersales.web.ratelimit import RateLimiter
 
-# The console's navigation: (path, label, roles that see it).
+# The console's navigation: (path, label, roles that see it); the roles are the policy's for the page.
 NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
-    (
-        "/console/tickets",
-        N_("工单"),
-        frozenset({Role.ADMIN, Role.AGENT, Role.MANAGER, Role.INSPECTOR, Role.DISPATCHER}),
-    ),
-    ("/console/tickets/new", N_("新建工单"), frozenset({Role.ADMIN, Role.AGENT})),
-    ("/console/board", N_("调度看板"), frozenset({Role.ADMIN, Role.DISPATCHER, Role.MANAGER, Role.PROVIDER})),
-    ("/console/plans", N_("日计划"), frozenset({Role.ADMIN, Role.DISPATCHER, Role.MANAGER})),
-    ("/console/visits", N_("回访"), frozenset({Role.ADMIN, Role.AGENT, Role.MANAGER})),
-    ("/console/jobs", N_("我的任务"), frozenset({Role.TECHNICIAN, Role.PROVIDER})),
-    ("/console/dashboard", N_("经营看板"), frozenset({Role.ADMIN, Role.MANAGER, Role.INSPECTOR})),
+    ("/console/tickets", N_("工单"), policy.roles_allowed(Permission.TICKET_READ, Scope.ALL)),
+    ("/console/tickets/new", N_("新建工单"), policy.roles_allowed(Permission.TICKET_REGISTER)),
+    ("/console/board", N_("调度看板"), policy.roles_allowed(Permission.DISPATCH_BOARD)),
+    ("/console/plans", N_("日计划"), policy.roles_allowed(Permission.DISPATCH_PLAN)),
+    ("/console/visits", N_("回访"), policy.roles_allowed(Permission.VISIT_RECORD)),
+    ("/console/jobs", N_("我的任务"), policy.roles_allowed(Permission.FIELD_WORK)),
+    ("/console/dashboard", N_("经营看板"), policy.roles_allowed(Permission.DASHBOARD_READ)),
 )
 
 
@@ -163,7 +162,7 @@ def create_app(
     install_console_handlers(app)
     app.mount("/static", StaticFiles(packages=[("aftersales.web", "static")]), name="static")
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], dependencies=[anyone("health")])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 

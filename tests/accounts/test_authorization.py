@@ -39,7 +39,7 @@ def test_visits_are_for_visit_staff_only(
     assert [v["id"] for v in client.get("/api/v1/visits", headers=_bearer(agent)).json()] == [visit.id]
     for token in (customer, technician):
         refused = client.get("/api/v1/visits", headers=_bearer(token))
-        assert (refused.status_code, refused.json()["code"]) == (403, "visit.forbidden")
+        assert (refused.status_code, refused.json()["code"]) == (403, "auth.forbidden")
 
 
 def test_the_technician_of_the_job_cannot_log_visit_calls_or_grade_it(
@@ -57,7 +57,7 @@ def test_the_technician_of_the_job_cannot_log_visit_calls_or_grade_it(
         json={"scores": {**five_stars, "punctuality": 5, "tidiness": 5}},
         headers=_bearer(technician),
     )
-    assert [(r.status_code, r.json()["code"]) for r in (call, survey)] == [(403, "visit.forbidden")] * 2
+    assert [(r.status_code, r.json()["code"]) for r in (call, survey)] == [(403, "auth.forbidden")] * 2
     assert db.scalar(select(func.count()).select_from(VisitAttempt)) == 0
 
 
@@ -112,7 +112,7 @@ def test_the_inspector_reads_but_neither_comments_nor_retries_letters(
     comment = client.post(f"/api/v1/tickets/{ticket.id}/comments", json={"body": "看过"}, headers=_bearer(inspector))
     retry = client.post("/api/v1/notifications/outbox/retry", json={"ids": [1]}, headers=_bearer(inspector))
     assert [(r.status_code, r.json()["code"]) for r in (comment, retry)] == [
-        (403, "ticket.comment_forbidden"),
+        (403, "auth.forbidden"),
         (403, "auth.forbidden"),
     ]
     assert db.scalar(select(func.count()).select_from(TicketComment)) == 0

@@ -70,7 +70,7 @@ def test_rules_propose_and_limits_decide(
     entry_id = proposed.json()["id"]
     assert (proposed.json()["status"], proposed.json()["proposed_by"]) == ("proposed", "comp_agent")
     audit_before = db.scalar(select(func.count()).select_from(AuditEntry))
-    for token, code in ((agent, "compensation.over_limit"), (inspector, "compensation.forbidden")):
+    for token, code in ((agent, "compensation.over_limit"), (inspector, "auth.forbidden")):
         refused = client.post(f"/api/v1/compensations/{entry_id}/approve", headers=_bearer(token))
         assert (refused.status_code, refused.json()["code"]) == (403, code), refused.text
     over = client.post(f"/api/v1/compensations/{entry_id}/approve", headers=_bearer(agent)).json()
@@ -152,7 +152,7 @@ def test_bad_input_and_the_wrong_roles_change_nothing(
         assert (refused.status_code, refused.json()["code"]) == (status, code), refused.text
         assert field is None or field in refused.json()["fields"]
     as_technician = client.post("/api/v1/compensations", json=valid, headers=_bearer(technician))
-    assert (as_technician.status_code, as_technician.json()["code"]) == (403, "compensation.forbidden")
+    assert (as_technician.status_code, as_technician.json()["code"]) == (403, "auth.forbidden")
     assert client.get("/api/v1/compensations", headers=_bearer(technician)).status_code == 403
     bad_status = client.get("/api/v1/compensations", params={"status": "paid"}, headers=_bearer(agent))
     assert (bad_status.status_code, bad_status.json()["code"]) == (422, "compensation.invalid")

@@ -112,7 +112,7 @@ def test_a_failed_inspection_opens_a_rectification_for_the_technician(
     db.commit()
     body = {"level": "regional", "period_start": "2026-11-01T00:00:00+08:00", "period_end": "2026-11-16T00:00:00+08:00"}
     forbidden = client.post("/api/v1/quality/samples", json={**body, "seed": 9}, headers=_bearer(agent_token))
-    assert (forbidden.status_code, forbidden.json()["code"]) == (403, "quality.forbidden")
+    assert (forbidden.status_code, forbidden.json()["code"]) == (403, "auth.forbidden")
     drawn = client.post("/api/v1/quality/samples", json={**body, "seed": 9}, headers=_bearer(inspector_token))
     assert drawn.status_code == 201, drawn.text
     assert (drawn.json()["population"], drawn.json()["size"]) == (15, 3)  # 2.4 + 0.6 → 2 + 1

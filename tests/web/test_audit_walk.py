@@ -854,30 +854,11 @@ def test_every_mutating_route_is_accounted_for(settings: Settings) -> None:
     listed = set(SCENARIOS) | set(CHANGES_NO_STATE)
     assert sorted(routes - listed) == [], "mutating routes without an audit scenario"
     assert sorted(listed - routes) == [], "entries for routes that no longer exist"
-    assert set(ACTOR_NOT_PASSED) <= set(SCENARIOS)
     tables = {table.name for table in Base.metadata.sorted_tables}
     assert all(reading.reason and reading.may_touch <= tables for reading in CHANGES_NO_STATE.values())
 
 
-# Audited, but as the system: the route does not hand its caller to the service yet. The one-line fix
-# (``actor=actor`` in the handler) waits for the authorization re-cut of the api modules; these turn into
-# failures (strict) the moment it lands, so the mark is removed with it.
-ACTOR_NOT_PASSED: dict[Route, str] = {
-    ("PUT", "/api/v1/knowledge/synonyms"): "knowledge/api.py put_synonyms: set_synonyms(..., actor=actor)",
-    ("POST", "/api/v1/notifications/outbox/retry"): "notifications/api.py retry: requeue(..., actor=actor)",
-}
-
-
-def _audited_routes() -> list[Any]:
-    return [
-        pytest.param(route, marks=pytest.mark.xfail(strict=True, reason=ACTOR_NOT_PASSED[route]))
-        if route in ACTOR_NOT_PASSED
-        else route
-        for route in sorted(SCENARIOS)
-    ]
-
-
-@pytest.mark.parametrize("route", _audited_routes(), ids=" ".join)
+@pytest.mark.parametrize("route", sorted(SCENARIOS), ids=" ".join)
 def test_a_state_change_appends_exactly_its_audit_rows(world: World, route: Route) -> None:
     expected = SCENARIOS[route](world)
     assert world.mark is not None, "the scenario made no request"

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from aftersales.accounts import sessions
-from aftersales.accounts.deps import ConsoleUser
-from aftersales.accounts.enums import Role
+from aftersales.accounts.deps import anyone, page
+from aftersales.accounts.enums import Permission, Role
 from aftersales.accounts.errors import AccountLockedError, InvalidCredentialsError
+from aftersales.accounts.sessions import SignedIn
 from aftersales.core.db import mark_read_only
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.i18n import normalise_locale
@@ -56,13 +57,13 @@ def _login_page(
     return response
 
 
-@router.get("/login")
+@router.get("/login", dependencies=[anyone("sign_in")])
 def login_form(request: Request, next: str | None = None) -> Response:
     """The login page."""
     return _login_page(request, next_path=_safe_next(next) or "", error=None)
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[anyone("sign_in")])
 def login(
     request: Request,
     session: SessionDep,
@@ -110,7 +111,9 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser) -> Response:
+def logout(
+    request: Request, session: SessionDep, clock: ClockDep, signed: Annotated[SignedIn, page(Permission.ACCOUNT_SELF)]
+) -> Response:
     """End the session and forget the cookie."""
     sessions.logout(session, clock=clock, session_id=signed.session_id, actor=signed.actor)
     commit(session)
@@ -119,7 +122,7 @@ def logout(request: Request, session: SessionDep, clock: ClockDep, signed: Conso
     return response
 
 
-@router.get("/language")
+@router.get("/language", dependencies=[anyone("sign_in")])
 def language_anonymous(request: Request, locale: str, next: str | None = None) -> Response:
     """Switch language before signing in (a cookie)."""
     response = redirect(request, _safe_next(next) or "/console/login")
@@ -131,7 +134,7 @@ def language_anonymous(request: Request, locale: str, next: str | None = None) -
 def language(
     request: Request,
     session: SessionDep,
-    signed: ConsoleUser,
+    signed: Annotated[SignedIn, page(Permission.ACCOUNT_SELF)],
     locale: Annotated[str, Form()],
     next: Annotated[str, Form()] = "",
 ) -> Response:
@@ -145,6 +148,6 @@ def language(
 
 
 @router.get("/")
-def home(signed: ConsoleUser, request: Request) -> Response:
+def home(signed: Annotated[SignedIn, page(Permission.ACCOUNT_SELF)], request: Request) -> Response:
     """Each role starts on its own page."""
     return redirect(request, HOME_BY_ROLE.get(signed.actor.role, "/console/tickets"))

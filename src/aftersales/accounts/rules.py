@@ -1,39 +1,12 @@
-"""Pure account rules: role permissions, username and password policy."""
+"""Pure account rules: permissions (from the policy table), username and password policy."""
 
 from __future__ import annotations
 
 import re
 
+from aftersales.accounts import policy
 from aftersales.accounts.enums import OrganisationKind, Permission, Role
 from aftersales.core.i18n import N_, Message
-
-_ALL = frozenset(Permission)
-_STAFF_TICKETS = frozenset(
-    {
-        Permission.TICKET_CREATE,
-        Permission.TICKET_READ_ALL,
-        Permission.TICKET_UPDATE,
-        Permission.TICKET_TRANSITION,
-    }
-)
-
-PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: _ALL,
-    Role.AGENT: _STAFF_TICKETS | {Permission.TICKET_IMPORT, Permission.KNOWLEDGE_MANAGE},
-    Role.DISPATCHER: _STAFF_TICKETS,
-    Role.MANAGER: _STAFF_TICKETS
-    | {
-        Permission.AUDIT_READ,
-        Permission.RULES_MANAGE,
-        Permission.SLA_MANAGE,
-        Permission.KNOWLEDGE_MANAGE,
-        Permission.NOTIFICATIONS_MANAGE,
-    },
-    Role.INSPECTOR: frozenset({Permission.TICKET_READ_ALL, Permission.AUDIT_READ}),
-    Role.TECHNICIAN: frozenset({Permission.TICKET_READ_OWN, Permission.TICKET_TRANSITION}),
-    Role.PROVIDER: frozenset({Permission.TICKET_READ_OWN, Permission.TICKET_TRANSITION}),
-    Role.CUSTOMER: frozenset({Permission.TICKET_CREATE, Permission.TICKET_READ_OWN}),
-}
 
 # Which organisation kinds may sit under which parent kind.
 ALLOWED_PARENTS: dict[OrganisationKind, frozenset[OrganisationKind | None]] = {
@@ -50,13 +23,13 @@ MIN_PASSWORD_LENGTH = 8
 
 
 def has_permission(role: Role, permission: Permission) -> bool:
-    """True when ``role`` carries ``permission``."""
-    return permission in PERMISSIONS[role]
+    """True when the policy table lets ``role`` do ``permission`` at all (on everything or on its own)."""
+    return policy.allows(role, permission)
 
 
 def sees_only_own_tickets(role: Role) -> bool:
     """Technicians, partner providers and customers see only the work that is theirs."""
-    return not has_permission(role, Permission.TICKET_READ_ALL)
+    return policy.scope_of(role, Permission.TICKET_READ) is policy.Scope.OWN
 
 
 def username_problem(username: str) -> str | None:

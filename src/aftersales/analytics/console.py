@@ -7,13 +7,14 @@ ECharts); every chart also has a table, so the figures are readable without Java
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from aftersales.accounts.deps import ConsoleUser, require_role
-from aftersales.accounts.enums import Role
+from aftersales.accounts.deps import page
+from aftersales.accounts.enums import Permission
+from aftersales.accounts.sessions import SignedIn
 from aftersales.analytics import hot_issues, rules
 from aftersales.analytics import service as analytics_service
 from aftersales.analytics.rules import RangeProblem
@@ -47,13 +48,12 @@ def dashboard_page(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    signed: ConsoleUser,
+    signed: Annotated[SignedIn, page(Permission.DASHBOARD_READ)],
     start: str | None = None,
     end: str | None = None,
     region: str | None = None,
 ) -> Response:
     """The manager dashboard for a period (local dates) and an optional province or city."""
-    require_role(signed, Role.MANAGER, Role.INSPECTOR)
     _ = gettext_for(request)
     now = clock.now()
     period = rules.resolve_period(_clip(start), _clip(end), today=to_local(now).date())

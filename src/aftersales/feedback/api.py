@@ -4,11 +4,13 @@ promises."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter
 
-from aftersales.accounts.deps import CurrentActor, require
+from aftersales.accounts.deps import allowed
 from aftersales.accounts.enums import Permission
+from aftersales.accounts.schemas import Actor
 from aftersales.core.timeutil import ensure_utc, to_local
 from aftersales.feedback import flows, promises, visits
 from aftersales.feedback.models import Promise, ReturnVisit
@@ -58,7 +60,7 @@ def promise_read(promise: Promise) -> PromiseRead:
 @router.get("/visits", response_model=list[VisitRead])
 def list_visits(
     session: SessionDep,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed(Permission.VISIT_READ)],
     ticket_id: IdQuery = None,
     status: str | None = None,
     due_before: datetime | None = None,
@@ -76,10 +78,13 @@ def list_visits(
 
 @router.post("/visits/{visit_id}/attempts", response_model=VisitRead)
 def record_attempt(
-    visit_id: IdPath, body: AttemptWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    visit_id: IdPath,
+    body: AttemptWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.VISIT_RECORD)],
 ) -> VisitRead:
     """One call; the third without reaching the customer ends the visit as unreachable."""
-    require(actor, Permission.TICKET_TRANSITION)
     visit = visits.record_attempt(
         session, clock=clock, actor=actor, visit_id=visit_id, outcome=body.outcome, note=body.note
     )
@@ -89,10 +94,13 @@ def record_attempt(
 
 @router.post("/visits/{visit_id}/survey", response_model=SurveyRead)
 def submit_survey(
-    visit_id: IdPath, body: SurveyWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    visit_id: IdPath,
+    body: SurveyWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.VISIT_RECORD)],
 ) -> SurveyRead:
     """The answers taken on the phone; a low score or an angry comment opens a follow-up ticket."""
-    require(actor, Permission.TICKET_TRANSITION)
     visit = visits.get_visit(session, visit_id, actor=actor)
     result = flows.submit_survey(
         session, clock=clock, actor=actor, visit=visit, scores=body.scores, comment=body.comment, source="phone"
@@ -110,18 +118,22 @@ def submit_survey(
 
 
 @router.get("/visits/participation")
-def participation(session: SessionDep, actor: CurrentActor, start: datetime, end: datetime) -> dict[str, object]:
+def participation(
+    session: SessionDep, actor: Annotated[Actor, allowed(Permission.VISIT_READ)], start: datetime, end: datetime
+) -> dict[str, object]:
     """Visits finished in [start, end) and the share the customer answered."""
-    require(actor, Permission.TICKET_READ_ALL)
     return visits.participation(session, start=ensure_utc(start), end=ensure_utc(end))
 
 
 @router.post("/tickets/{ticket_id}/promises", response_model=PromiseRead, status_code=201)
 def add_promise(
-    ticket_id: IdPath, body: PromiseWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath,
+    body: PromiseWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.PROMISE_MAKE)],
 ) -> PromiseRead:
     """Record a promise made to the customer (owner, due time, departments that must act)."""
-    require(actor, Permission.TICKET_UPDATE)
     promise = promises.add_promise(
         session,
         clock=clock,
@@ -137,16 +149,19 @@ def add_promise(
 
 
 @router.get("/tickets/{ticket_id}/promises", response_model=list[PromiseRead])
-def list_promises(ticket_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[PromiseRead]:
+def list_promises(
+    ticket_id: IdPath, session: SessionDep, actor: Annotated[Actor, allowed(Permission.TICKET_READ)]
+) -> list[PromiseRead]:
     """The ticket's promises."""
     tickets_service.get_ticket(session, ticket_id, actor=actor)
     return [promise_read(promise) for promise in promises.promises_of(session, ticket_id)]
 
 
 @router.post("/promises/{promise_id}/acknowledge", response_model=PromiseRead)
-def acknowledge(promise_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> PromiseRead:
+def acknowledge(
+    promise_id: IdPath, session: SessionDep, clock: ClockDep, actor: Annotated[Actor, allowed(Permission.PROMISE_KEEP)]
+) -> PromiseRead:
     """The technician or delivery person confirms they have seen the promise."""
-    require(actor, Permission.TICKET_TRANSITION)
     promise = promises.acknowledge(session, clock=clock, actor=actor, promise_id=promise_id)
     commit(session)
     return promise_read(promise)
@@ -154,10 +169,13 @@ def acknowledge(promise_id: IdPath, session: SessionDep, clock: ClockDep, actor:
 
 @router.post("/promises/{promise_id}/fulfil", response_model=PromiseRead)
 def fulfil(
-    promise_id: IdPath, body: FulfilWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    promise_id: IdPath,
+    body: FulfilWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.PROMISE_KEEP)],
 ) -> PromiseRead:
     """The promise is kept (a timeline event)."""
-    require(actor, Permission.TICKET_TRANSITION)
     promise = promises.fulfil(session, clock=clock, actor=actor, promise_id=promise_id, note=body.note)
     commit(session)
     return promise_read(promise)

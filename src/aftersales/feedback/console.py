@@ -7,13 +7,15 @@ forged, expired or used link gets a clear page and changes nothing.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from aftersales.accounts.deps import ConsoleUser, require_role
-from aftersales.accounts.enums import Role
+from aftersales.accounts.deps import ConsoleUser, anyone, page
+from aftersales.accounts.enums import Permission
+from aftersales.accounts.sessions import SignedIn
 from aftersales.config import secret_bytes
 from aftersales.core.errors import DomainError
 from aftersales.core.timeutil import SHANGHAI, to_local
@@ -41,7 +43,7 @@ def _page(request: Request, context: dict[str, object], *, status: int = 200) ->
     return render(request, "feedback/survey.html", page, status_code=status, headers=NO_STORE)
 
 
-@router.get("/survey/{token}")
+@router.get("/survey/{token}", dependencies=[anyone("survey_link")])
 def survey_page(request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep, token: str) -> Response:
     """The questions for this visit (1-5 stars each) and a comment box."""
     _ = gettext_for(request)
@@ -67,7 +69,7 @@ def _form_context(
     }
 
 
-@router.post("/survey/{token}")
+@router.post("/survey/{token}", dependencies=[anyone("survey_link")])
 async def survey_submit(
     request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep, token: str
 ) -> Response:
@@ -109,7 +111,11 @@ def _submit(
 
 @router.post("/console/promises/{promise_id}/acknowledge")
 def acknowledge_on_job_card(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, promise_id: IdPath
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: Annotated[SignedIn, page(Permission.PROMISE_KEEP)],
+    promise_id: IdPath,
 ) -> Response:
     """The technician confirms a promise from the job card."""
     with form_errors(request, session):
@@ -118,7 +124,6 @@ def acknowledge_on_job_card(
     return redirect(request, f"/console/jobs/{promise.ticket_id}")
 
 
-QUEUE_ROLES = (Role.AGENT, Role.MANAGER)
 SCRIPT = (
     "您好，请问是{name}先生/女士吗？我是售后服务中心的回访专员。您在 {date} 的{kind}工单 {number} 已处理完毕，"
     "想占用您一分钟了解一下服务情况，每项请按 1 到 5 分打分，5 分最满意。"
@@ -126,9 +131,10 @@ SCRIPT = (
 
 
 @router.get("/console/visits")
-def visit_queue(request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser) -> Response:
+def visit_queue(
+    request: Request, session: SessionDep, clock: ClockDep, signed: Annotated[SignedIn, page(Permission.VISIT_RECORD)]
+) -> Response:
     """The agents' return-visit queue: visits due by the end of today, the earliest first."""
-    require_role(signed, *QUEUE_ROLES)
     end_of_day = datetime.combine(to_local(clock.now()).date() + timedelta(days=1), time(0, 0), tzinfo=SHANGHAI)
     rows = visits.list_visits(session, actor=signed.actor, status="scheduled", due_before=end_of_day, limit=200)
     tickets = {row.ticket_id: tickets_service.get_ticket(session, row.ticket_id) for row in rows}
@@ -148,9 +154,10 @@ ATTEMPT_LABELS = {
 
 
 @router.get("/console/visits/{visit_id}")
-def visit_call(request: Request, session: SessionDep, signed: ConsoleUser, visit_id: IdPath) -> Response:
+def visit_call(
+    request: Request, session: SessionDep, signed: Annotated[SignedIn, page(Permission.VISIT_RECORD)], visit_id: IdPath
+) -> Response:
     """One visit: the call script, the customer's number, the questions to ask."""
-    require_role(signed, *QUEUE_ROLES)
     return _call_page(request, session, signed, visit_id, values={}, errors={}, comment="")
 
 
@@ -181,10 +188,13 @@ def _call_page(
 
 @router.post("/console/visits/{visit_id}/attempts")
 async def visit_attempt(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, visit_id: IdPath
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: Annotated[SignedIn, page(Permission.VISIT_RECORD)],
+    visit_id: IdPath,
 ) -> Response:
     """A call that did not reach the customer (the third ends the visit)."""
-    require_role(signed, *QUEUE_ROLES)
     form = await request.form()
     with form_errors(request, session):
         visits.record_attempt(
@@ -196,10 +206,13 @@ async def visit_attempt(
 
 @router.post("/console/visits/{visit_id}/survey")
 async def visit_answers(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, visit_id: IdPath
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: Annotated[SignedIn, page(Permission.VISIT_RECORD)],
+    visit_id: IdPath,
 ) -> Response:
     """The answers the customer gave on the phone."""
-    require_role(signed, *QUEUE_ROLES)
     form = await request.form()
     _ = gettext_for(request)
     visit = visits.get_visit(session, visit_id, actor=signed.actor)

@@ -8,7 +8,8 @@ import hmac
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from aftersales.accounts.enums import Role
+from aftersales.accounts import policy
+from aftersales.accounts.enums import Permission
 from aftersales.core.i18n import N_, Message
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -32,8 +33,9 @@ LOW_SCORE = 2  # a score at or below this opens a follow-up ticket
 ANGER_THRESHOLD = 0.6
 # Who runs return visits (calls, surveys taken on the phone) and who may read them: never the technician
 # or provider whose work is being judged, nor the customer.
-VISIT_ROLES = frozenset({Role.AGENT, Role.MANAGER, Role.ADMIN})
-VISIT_READERS = VISIT_ROLES | {Role.INSPECTOR}
+# (rows visit.record and visit.read of the policy table).
+VISIT_ROLES = policy.roles_allowed(Permission.VISIT_RECORD)
+VISIT_READERS = policy.roles_allowed(Permission.VISIT_READ)
 MAX_ATTEMPTS = 3  # calls without reaching the customer before the visit ends as unreachable
 LINK_LIFETIME = timedelta(days=7)
 VISIT_HOUR = time(10, 0)  # next-day visits are due at 10:00 local time

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from aftersales.accounts.deps import CurrentActor, require
+from aftersales.accounts.deps import allowed
 from aftersales.accounts.enums import Permission, Role
+from aftersales.accounts.schemas import Actor
 from aftersales.knowledge import service
 from aftersales.knowledge.bulletins import linking as bulletin_linking
 from aftersales.knowledge.bulletins import service as bulletins_service
@@ -52,9 +53,13 @@ def _read(article: Article) -> ArticleRead:
 
 
 @router.post("/knowledge/articles", response_model=ArticleRead, status_code=201)
-def create_article(body: ArticleCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> ArticleRead:
+def create_article(
+    body: ArticleCreate,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_MANAGE)],
+) -> ArticleRead:
     """Create an article with its question phrasings (draft unless ``status`` says published)."""
-    require(actor, Permission.KNOWLEDGE_MANAGE)
     article = service.create_article(session, clock=clock, actor=actor, data=body)
     commit(session)
     return _read(article)
@@ -63,47 +68,55 @@ def create_article(body: ArticleCreate, session: SessionDep, clock: ClockDep, ac
 @router.get("/knowledge/articles", response_model=list[ArticleRead])
 def list_articles(
     session: SessionDep,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_READ)],
     status: ArticleStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> list[ArticleRead]:
     """Articles, newest change first (staff only)."""
-    require(actor, Permission.TICKET_READ_ALL)
     return [_read(article) for article in service.list_articles(session, status=status, limit=limit, offset=offset)]
 
 
 @router.get("/knowledge/articles/{article_id}", response_model=ArticleRead)
-def get_article(article_id: IdPath, session: SessionDep, actor: CurrentActor) -> ArticleRead:
+def get_article(
+    article_id: IdPath, session: SessionDep, actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_READ)]
+) -> ArticleRead:
     """One article."""
-    require(actor, Permission.TICKET_READ_ALL)
     return _read(service.get_article(session, article_id))
 
 
 @router.patch("/knowledge/articles/{article_id}", response_model=ArticleRead)
 def update_article(
-    article_id: IdPath, body: ArticleUpdate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    article_id: IdPath,
+    body: ArticleUpdate,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_MANAGE)],
 ) -> ArticleRead:
     """Change an article (optimistic locking by ``version``; history kept)."""
-    require(actor, Permission.KNOWLEDGE_MANAGE)
     article = service.update_article(session, clock=clock, actor=actor, article_id=article_id, data=body)
     commit(session)
     return _read(article)
 
 
 @router.delete("/knowledge/articles/{article_id}", status_code=204)
-def archive_article(article_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def archive_article(
+    article_id: IdPath,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_MANAGE)],
+) -> Response:
     """Archive (never delete) an article."""
-    require(actor, Permission.KNOWLEDGE_MANAGE)
     service.archive_article(session, clock=clock, actor=actor, article_id=article_id)
     commit(session)
     return Response(status_code=204)
 
 
 @router.get("/knowledge/articles/{article_id}/versions", response_model=list[VersionRead])
-def article_versions(article_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[VersionRead]:
+def article_versions(
+    article_id: IdPath, session: SessionDep, actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_READ)]
+) -> list[VersionRead]:
     """The article's history."""
-    require(actor, Permission.TICKET_READ_ALL)
     return [
         VersionRead(
             version=v.version, changed_by=v.changed_by, changed_at=v.changed_at.isoformat(), snapshot=v.snapshot
@@ -113,7 +126,9 @@ def article_versions(article_id: IdPath, session: SessionDep, actor: CurrentActo
 
 
 @router.post("/knowledge/search", response_model=list[SearchHit])
-def search(body: SearchRequest, session: SessionDep, actor: CurrentActor) -> list[SearchHit]:
+def search(
+    body: SearchRequest, session: SessionDep, actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_SEARCH)]
+) -> list[SearchHit]:
     """Published articles for a question; customers only ever see customer articles."""
     audience = Audience.CUSTOMER if actor.role == Role.CUSTOMER else body.audience
     hits = service.search(
@@ -130,18 +145,23 @@ def search(body: SearchRequest, session: SessionDep, actor: CurrentActor) -> lis
 
 
 @router.put("/knowledge/synonyms", status_code=204)
-def put_synonyms(body: SynonymWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def put_synonyms(
+    body: SynonymWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_MANAGE)],
+) -> Response:
     """Create or replace a synonym entry used to expand queries."""
-    require(actor, Permission.KNOWLEDGE_MANAGE)
-    service.set_synonyms(session, clock=clock, term=body.term, synonyms=body.synonyms)
+    service.set_synonyms(session, clock=clock, term=body.term, synonyms=body.synonyms, actor=actor)
     commit(session)
     return Response(status_code=204)
 
 
 @router.get("/tickets/{ticket_id}/suggestions", response_model=list[SearchHit])
-def ticket_suggestions(ticket_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[SearchHit]:
+def ticket_suggestions(
+    ticket_id: IdPath, session: SessionDep, actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_READ)]
+) -> list[SearchHit]:
     """Top articles for the ticket's text."""
-    require(actor, Permission.TICKET_READ_ALL)
     hits = service.suggestions_for_ticket(session, actor=actor, ticket_id=ticket_id)
     return [
         SearchHit(article_id=h.article_id, title=h.title, score=h.score, matched_question=h.matched_question)
@@ -151,10 +171,13 @@ def ticket_suggestions(ticket_id: IdPath, session: SessionDep, actor: CurrentAct
 
 @router.post("/tickets/{ticket_id}/solutions", response_model=SolutionRead, status_code=201)
 def record_solution(
-    ticket_id: IdPath, body: SolutionCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath,
+    body: SolutionCreate,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.TICKET_UPDATE)],
 ) -> SolutionRead:
     """Record that an article solved the ticket (idempotent)."""
-    require(actor, Permission.TICKET_UPDATE)
     solution = service.record_solution(
         session, clock=clock, actor=actor, ticket_id=ticket_id, article_id=body.article_id
     )
@@ -173,9 +196,13 @@ def _bulletin(session: Session, bulletin: Bulletin) -> BulletinDetail:
 
 
 @router.post("/bulletins", response_model=BulletinDetail, status_code=201)
-def create_bulletin(body: BulletinCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> BulletinDetail:
+def create_bulletin(
+    body: BulletinCreate,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_MANAGE)],
+) -> BulletinDetail:
     """Create a known-issue bulletin (draft unless ``status`` is published; publishing tells its departments)."""
-    require(actor, Permission.KNOWLEDGE_MANAGE)
     bulletin = bulletins_service.create_bulletin(session, clock=clock, actor=actor, data=body)
     commit(session)
     return _bulletin(session, bulletin)
@@ -184,14 +211,13 @@ def create_bulletin(body: BulletinCreate, session: SessionDep, clock: ClockDep, 
 @router.get("/bulletins", response_model=list[BulletinRead])
 def list_bulletins(
     session: SessionDep,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_READ)],
     status: BulletinStatus | None = None,
     product_model: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> list[BulletinRead]:
     """Bulletins, newest change first (staff only)."""
-    require(actor, Permission.TICKET_READ_ALL)
     found = bulletins_service.list_bulletins(
         session, status=status, product_model=product_model, limit=limit, offset=offset
     )
@@ -199,18 +225,22 @@ def list_bulletins(
 
 
 @router.get("/bulletins/{bulletin_id}", response_model=BulletinDetail)
-def get_bulletin(bulletin_id: IdPath, session: SessionDep, actor: CurrentActor) -> BulletinDetail:
+def get_bulletin(
+    bulletin_id: IdPath, session: SessionDep, actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_READ)]
+) -> BulletinDetail:
     """One bulletin with the ids of its linked tickets."""
-    require(actor, Permission.TICKET_READ_ALL)
     return _bulletin(session, bulletins_service.get_bulletin(session, bulletin_id))
 
 
 @router.patch("/bulletins/{bulletin_id}", response_model=BulletinDetail)
 def update_bulletin(
-    bulletin_id: IdPath, body: BulletinUpdate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    bulletin_id: IdPath,
+    body: BulletinUpdate,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_MANAGE)],
 ) -> BulletinDetail:
     """Change a bulletin (``version`` must match: 409 otherwise); a published one is re-announced."""
-    require(actor, Permission.KNOWLEDGE_MANAGE)
     bulletin = bulletins_service.update_bulletin(session, clock=clock, actor=actor, bulletin_id=bulletin_id, data=body)
     commit(session)
     return _bulletin(session, bulletin)
@@ -218,10 +248,13 @@ def update_bulletin(
 
 @router.post("/bulletins/{bulletin_id}/publish", response_model=BulletinDetail)
 def publish_bulletin(
-    bulletin_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor, body: BulletinAction | None = None
+    bulletin_id: IdPath,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_MANAGE)],
+    body: BulletinAction | None = None,
 ) -> BulletinDetail:
     """Draft → published: new tickets are matched from now on."""
-    require(actor, Permission.KNOWLEDGE_MANAGE)
     bulletin = bulletins_service.publish_bulletin(
         session, clock=clock, actor=actor, bulletin_id=bulletin_id, version=body.version if body else None
     )
@@ -231,10 +264,13 @@ def publish_bulletin(
 
 @router.post("/bulletins/{bulletin_id}/fix", response_model=BulletinDetail)
 def fix_bulletin(
-    bulletin_id: IdPath, body: BulletinFix, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    bulletin_id: IdPath,
+    body: BulletinFix,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_MANAGE)],
 ) -> BulletinDetail:
     """Published → fixed: the customers of linked open or recent tickets get one SMS each."""
-    require(actor, Permission.KNOWLEDGE_MANAGE)
     bulletin = bulletins_service.fix_bulletin(
         session, clock=clock, actor=actor, bulletin_id=bulletin_id, note=body.note, version=body.version
     )
@@ -244,10 +280,13 @@ def fix_bulletin(
 
 @router.post("/bulletins/{bulletin_id}/withdraw", response_model=BulletinDetail)
 def withdraw_bulletin(
-    bulletin_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor, body: BulletinAction | None = None
+    bulletin_id: IdPath,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_MANAGE)],
+    body: BulletinAction | None = None,
 ) -> BulletinDetail:
     """Withdraw a mistaken bulletin (links and history stay)."""
-    require(actor, Permission.KNOWLEDGE_MANAGE)
     bulletin = bulletins_service.withdraw_bulletin(
         session, clock=clock, actor=actor, bulletin_id=bulletin_id, version=body.version if body else None
     )
@@ -256,9 +295,10 @@ def withdraw_bulletin(
 
 
 @router.get("/bulletins/{bulletin_id}/versions", response_model=list[VersionRead])
-def bulletin_versions(bulletin_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[VersionRead]:
+def bulletin_versions(
+    bulletin_id: IdPath, session: SessionDep, actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_READ)]
+) -> list[VersionRead]:
     """The bulletin's history."""
-    require(actor, Permission.TICKET_READ_ALL)
     return [
         VersionRead(
             version=v.version, changed_by=v.changed_by, changed_at=v.changed_at.isoformat(), snapshot=v.snapshot
@@ -269,10 +309,13 @@ def bulletin_versions(bulletin_id: IdPath, session: SessionDep, actor: CurrentAc
 
 @router.post("/bulletins/{bulletin_id}/tickets/{ticket_id}", response_model=LinkRead, status_code=201)
 def link_ticket(
-    bulletin_id: IdPath, ticket_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    bulletin_id: IdPath,
+    ticket_id: IdPath,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.KNOWLEDGE_MANAGE)],
 ) -> JSONResponse:
     """Link a ticket to a published bulletin by hand (201; 200 when it already was)."""
-    require(actor, Permission.KNOWLEDGE_MANAGE)
     link, created = bulletin_linking.link_ticket(
         session, clock=clock, actor=actor, bulletin_id=bulletin_id, ticket_id=ticket_id
     )

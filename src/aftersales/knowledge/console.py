@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from aftersales.accounts.deps import ConsoleUser, require_role
-from aftersales.accounts.enums import Role
+from aftersales.accounts.deps import anyone, page
+from aftersales.accounts.enums import Permission
+from aftersales.accounts.sessions import SignedIn
 from aftersales.knowledge import service
 from aftersales.knowledge.bulletins import linking as bulletin_linking
 from aftersales.tickets import service as tickets_service
@@ -18,11 +19,10 @@ from aftersales.web.params import IdPath
 from aftersales.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-STAFF = (Role.AGENT, Role.MANAGER, Role.INSPECTOR, Role.DISPATCHER)
 PRODUCTS = ("YL-S7", "YL-F3", "YL-P1", "YL-A9", "YL-T10", "YL-W2", "YL-R5", "YL-C2")
 
 
-@router.get("/self-service/help")
+@router.get("/self-service/help", dependencies=[anyone("self_service")])
 def help_search(
     request: Request,
     session: SessionDep,
@@ -44,9 +44,13 @@ def help_search(
 
 
 @router.get("/console/tickets/{ticket_id}/bulletins")
-def ticket_bulletins(request: Request, session: SessionDep, signed: ConsoleUser, ticket_id: IdPath) -> Response:
+def ticket_bulletins(
+    request: Request,
+    session: SessionDep,
+    signed: Annotated[SignedIn, page(Permission.KNOWLEDGE_READ)],
+    ticket_id: IdPath,
+) -> Response:
     """Fragment on the ticket page: the known issues the ticket is linked to, with workaround and script."""
-    require_role(signed, *STAFF)
     tickets_service.get_ticket(session, ticket_id, actor=signed.actor)
     bulletins = bulletin_linking.bulletins_for_ticket(session, ticket_id)
     return render(request, "knowledge/_ticket_bulletins.html", {"bulletins": bulletins})

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from aftersales.accounts import service as accounts_service
-from aftersales.accounts.deps import CurrentActor, require
+from aftersales.accounts.deps import allowed
 from aftersales.accounts.enums import Permission
+from aftersales.accounts.schemas import Actor
 from aftersales.core.errors import InvalidInputError, NotFoundError
 from aftersales.core.timeutil import to_local
 from aftersales.customers import rules as customer_rules
@@ -34,10 +35,13 @@ def _phone(raw: str) -> str:
 
 @router.put("/preferences/{phone}", response_model=PreferenceRead)
 def put_preference(
-    phone: str, body: PreferenceWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    phone: str,
+    body: PreferenceWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.PREFERENCES_WRITE)],
 ) -> PreferenceRead:
     """A customer's choices: opted-out channels, preferred channel, email for email invitations."""
-    require(actor, Permission.TICKET_UPDATE)
     if body.preferred_channel is Channel.EMAIL and not body.email:
         raise InvalidInputError(
             "首选邮件时需要邮箱地址", code="notifications.invalid_preference", fields={"email": "必填"}
@@ -73,9 +77,10 @@ def put_preference(
 
 
 @router.get("/preferences/{phone}", response_model=PreferenceRead)
-def get_preference(phone: str, session: SessionDep, actor: CurrentActor) -> PreferenceRead:
+def get_preference(
+    phone: str, session: SessionDep, actor: Annotated[Actor, allowed(Permission.PREFERENCES_READ)]
+) -> PreferenceRead:
     """A customer's choices (404 when none were recorded)."""
-    require(actor, Permission.TICKET_READ_ALL)
     saved = preferences.get_preference(session, address=_phone(phone))
     if saved is None:
         raise NotFoundError("该号码没有登记通知偏好", code="notifications.preference_not_found")
@@ -90,14 +95,13 @@ def get_preference(phone: str, session: SessionDep, actor: CurrentActor) -> Pref
 @router.get("/outbox", response_model=list[OutboxRead])
 def outbox(
     session: SessionDep,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed(Permission.NOTIFICATIONS_READ)],
     status: OutboxStatus | None = None,
     kind: str | None = None,
     ticket_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[OutboxRead]:
     """Messages for operators (phones masked): ``status=failed`` lists the dead letters."""
-    require(actor, Permission.AUDIT_READ)
     rows = notifications_service.list_outbox(session, ticket_id=ticket_id, kind=kind, status=status, limit=limit)
     return [
         OutboxRead(
@@ -117,9 +121,13 @@ def outbox(
 
 
 @router.post("/outbox/retry")
-def retry(body: RetryWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> dict[str, int]:
+def retry(
+    body: RetryWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.NOTIFICATIONS_MANAGE)],
+) -> dict[str, int]:
     """Put dead letters back in the queue (managers and admins: the inspector only reads)."""
-    require(actor, Permission.NOTIFICATIONS_MANAGE)
-    count = notifications_service.requeue(session, clock=clock, message_ids=body.ids)
+    count = notifications_service.requeue(session, clock=clock, message_ids=body.ids, actor=actor)
     commit(session)
     return {"requeued": count}

@@ -41,7 +41,7 @@ class Proposal:
 
 
 def _require_staff(actor: Actor) -> None:
-    if not account_rules.has_permission(actor.role, Permission.TICKET_UPDATE):
+    if not account_rules.has_permission(actor.role, Permission.COMPENSATION_PROPOSE):
         raise PermissionDeniedError(N_("只有客服、调度、经理或管理员可以处理补偿"), code="compensation.forbidden")
 
 
@@ -217,7 +217,7 @@ def list_compensations(
     offset: int = 0,
 ) -> Page[Compensation]:
     """The ledger, newest first."""
-    if not account_rules.has_permission(actor.role, Permission.TICKET_READ_ALL):
+    if not account_rules.has_permission(actor.role, Permission.COMPENSATION_READ):
         raise PermissionDeniedError(N_("无权查看补偿台账"), code="compensation.forbidden")
     problems: dict[str, str] = {}
     if status is not None and status not in STATUSES:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from aftersales.accounts.enums import Role
+from aftersales.accounts import policy
+from aftersales.accounts.enums import Permission, Role
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets.enums import EventType, TicketStatus
 
@@ -78,7 +79,7 @@ def phone_digits(text: str) -> str | None:
 def sees_internal_comments(role: Role) -> bool:
     """Internal comments are the office's (agents, dispatchers, managers, inspectors): never shown to the
     customer, nor to the technician or partner provider in the field."""
-    return role not in (Role.CUSTOMER, Role.TECHNICIAN, Role.PROVIDER)
+    return policy.allows(role, Permission.TICKET_INTERNAL_NOTES)
 
 
 # What the technician or partner provider may record through the generic lifecycle endpoint: the rest of
@@ -95,7 +96,7 @@ def may_record_directly(role: Role, event_type: EventType) -> bool:
 
 def may_comment(role: Role) -> bool:
     """The inspector reads and grades; everyone else who sees a ticket may comment on it."""
-    return role != Role.INSPECTOR
+    return policy.allows(role, Permission.TICKET_COMMENT)
 
 
 def may_write_internal_comments(role: Role) -> bool:

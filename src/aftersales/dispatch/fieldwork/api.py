@@ -7,12 +7,12 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
-from aftersales.accounts.deps import CurrentActor, require
+from aftersales.accounts.deps import allowed
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
 from aftersales.core.i18n import N_
@@ -164,42 +164,55 @@ def _card(session: Session, actor: Actor, ticket_id: int) -> Response:
 
 
 @router.get("/jobs", response_model=list[JobRead])
-def list_jobs(session: SessionDep, actor: CurrentActor) -> list[JobRead]:
+def list_jobs(session: SessionDep, actor: Annotated[Actor, allowed(Permission.FIELD_WORK)]) -> list[JobRead]:
     """My open jobs (a provider account: its organisation's), the most pressing first; phones masked."""
-    require(actor, Permission.TICKET_TRANSITION)
     return [JobRead(**_job_fields(job)) for job in fieldwork.list_jobs(session, actor=actor)]
 
 
 @router.get("/jobs/{ticket_id}", response_model=JobCardRead)
-def get_job(ticket_id: IdPath, session: SessionDep, actor: CurrentActor) -> Response:
+def get_job(
+    ticket_id: IdPath, session: SessionDep, actor: Annotated[Actor, allowed(Permission.TICKET_READ)]
+) -> Response:
     """The job card: field state, the steps allowed now, the timeline and the files (without bytes)."""
-    require(actor, Permission.TICKET_TRANSITION)
     return _card(session, actor, ticket_id)
 
 
 @router.post("/jobs/{ticket_id}/accept", response_model=JobCardRead)
-def accept(ticket_id: IdPath, body: NoteWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def accept(
+    ticket_id: IdPath,
+    body: NoteWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.FIELD_WORK)],
+) -> Response:
     """Take the assigned job."""
-    require(actor, Permission.TICKET_TRANSITION)
     fieldwork.accept(session, clock=clock, actor=actor, ticket_id=ticket_id, note=body.note)
     commit(session)
     return _card(session, actor, ticket_id)
 
 
 @router.post("/jobs/{ticket_id}/decline", status_code=204)
-def decline(ticket_id: IdPath, body: DeclineWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> None:
+def decline(
+    ticket_id: IdPath,
+    body: DeclineWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.FIELD_WORK)],
+) -> None:
     """Refuse the job with a reason: it goes back to the dispatcher queue (and out of my jobs)."""
-    require(actor, Permission.TICKET_TRANSITION)
     fieldwork.decline(session, clock=clock, actor=actor, ticket_id=ticket_id, reason=body.reason)
     commit(session)
 
 
 @router.post("/jobs/{ticket_id}/on-the-way", response_model=JobCardRead)
 def on_the_way(
-    ticket_id: IdPath, body: PositionWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath,
+    body: PositionWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.FIELD_WORK)],
 ) -> Response:
     """Set off (the position is optional); the customer gets an SMS."""
-    require(actor, Permission.TICKET_TRANSITION)
     fieldwork.on_the_way(
         session, clock=clock, actor=actor, ticket_id=ticket_id, longitude=body.longitude, latitude=body.latitude
     )
@@ -209,10 +222,13 @@ def on_the_way(
 
 @router.post("/jobs/{ticket_id}/check-in", response_model=JobCardRead)
 def check_in(
-    ticket_id: IdPath, body: PositionWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath,
+    body: PositionWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.FIELD_WORK)],
 ) -> Response:
     """Arrive on site with the current position (meets the on-site SLA now)."""
-    require(actor, Permission.TICKET_TRANSITION)
     fieldwork.check_in(
         session,
         clock=clock,
@@ -228,19 +244,27 @@ def check_in(
 
 @router.post("/jobs/{ticket_id}/diagnosis", response_model=JobCardRead)
 def diagnosis(
-    ticket_id: IdPath, body: DiagnosisWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath,
+    body: DiagnosisWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.FIELD_WORK)],
 ) -> Response:
     """What is wrong, as found on site."""
-    require(actor, Permission.TICKET_TRANSITION)
     fieldwork.diagnosis(session, clock=clock, actor=actor, ticket_id=ticket_id, fault=body.fault, note=body.note)
     commit(session)
     return _card(session, actor, ticket_id)
 
 
 @router.post("/jobs/{ticket_id}/parts", response_model=JobCardRead)
-def parts(ticket_id: IdPath, body: PartsWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def parts(
+    ticket_id: IdPath,
+    body: PartsWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.FIELD_WORK)],
+) -> Response:
     """The parts fitted (recorded; stock moves come with the parts capability)."""
-    require(actor, Permission.TICKET_TRANSITION)
     lines = [line.model_dump() for line in body.parts]
     fieldwork.parts_used(session, clock=clock, actor=actor, ticket_id=ticket_id, lines=lines)
     commit(session)
@@ -248,9 +272,14 @@ def parts(ticket_id: IdPath, body: PartsWrite, session: SessionDep, clock: Clock
 
 
 @router.post("/jobs/{ticket_id}/result", response_model=JobCardRead)
-def result(ticket_id: IdPath, body: ResultWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def result(
+    ticket_id: IdPath,
+    body: ResultWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.FIELD_WORK)],
+) -> Response:
     """The outcome with 1–6 photos (JPEG/PNG/WEBP, 5 MB each)."""
-    require(actor, Permission.TICKET_TRANSITION)
     uploads = _uploads(body.photos)
     fieldwork.result(session, clock=clock, actor=actor, ticket_id=ticket_id, note=body.note, photos=uploads)
     commit(session)
@@ -258,9 +287,14 @@ def result(ticket_id: IdPath, body: ResultWrite, session: SessionDep, clock: Clo
 
 
 @router.post("/jobs/{ticket_id}/photos", response_model=JobCardRead)
-def photos(ticket_id: IdPath, body: PhotosWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def photos(
+    ticket_id: IdPath,
+    body: PhotosWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.FIELD_WORK)],
+) -> Response:
     """More photos from site, as their own timeline event."""
-    require(actor, Permission.TICKET_TRANSITION)
     uploads = _uploads(body.photos)
     fieldwork.add_photos(session, clock=clock, actor=actor, ticket_id=ticket_id, photos=uploads, note=body.note)
     commit(session)
@@ -268,9 +302,10 @@ def photos(ticket_id: IdPath, body: PhotosWrite, session: SessionDep, clock: Clo
 
 
 @router.post("/jobs/{ticket_id}/confirmation-code", response_model=CodeSentRead)
-def confirmation_code(ticket_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> CodeSentRead:
+def confirmation_code(
+    ticket_id: IdPath, session: SessionDep, clock: ClockDep, actor: Annotated[Actor, allowed(Permission.FIELD_WORK)]
+) -> CodeSentRead:
     """Text the customer a one-time code (6 digits, 30 minutes); the code itself is never returned."""
-    require(actor, Permission.TICKET_TRANSITION)
     record = fieldwork.request_confirmation_code(session, clock=clock, actor=actor, ticket_id=ticket_id)
     ticket = fieldwork.load_job(session, actor=actor, ticket_id=ticket_id)
     reply = CodeSentRead(sent_to=customer_rules.mask_phone(ticket.customer.phone), expires_at=record.expires_at)
@@ -280,11 +315,14 @@ def confirmation_code(ticket_id: IdPath, session: SessionDep, clock: ClockDep, a
 
 @router.post("/jobs/{ticket_id}/confirmation", response_model=JobCardRead)
 def confirmation(
-    ticket_id: IdPath, body: ConfirmationWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath,
+    body: ConfirmationWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.FIELD_WORK)],
 ) -> Response:
     """The customer confirms: ``{"method": "code", "code"}`` or ``{"method": "signature", "signature_base64"}``
     (a PNG). A wrong code counts as one of the 5 attempts."""
-    require(actor, Permission.TICKET_TRANSITION)
     signature = None
     if body.method == "signature":
         signature = _decode(
@@ -311,17 +349,25 @@ def confirmation(
 
 @router.post("/jobs/{ticket_id}/check-out", response_model=JobCardRead)
 def check_out(
-    ticket_id: IdPath, body: NoteWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath,
+    body: NoteWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.FIELD_WORK)],
 ) -> Response:
     """Leave the site (time on site and whether the customer confirmed are recorded)."""
-    require(actor, Permission.TICKET_TRANSITION)
     fieldwork.check_out(session, clock=clock, actor=actor, ticket_id=ticket_id, note=body.note)
     commit(session)
     return _card(session, actor, ticket_id)
 
 
 @router.get("/tickets/{ticket_id}/attachments/{attachment_id}", response_class=Response)
-def get_attachment(ticket_id: IdPath, attachment_id: IdPath, session: SessionDep, actor: CurrentActor) -> Response:
+def get_attachment(
+    ticket_id: IdPath,
+    attachment_id: IdPath,
+    session: SessionDep,
+    actor: Annotated[Actor, allowed(Permission.TICKET_READ)],
+) -> Response:
     """A photo or signature with its stored content type (only for those who may see the ticket)."""
     attachment = fieldwork.get_attachment(session, actor=actor, ticket_id=ticket_id, attachment_id=attachment_id)
     return file_response(

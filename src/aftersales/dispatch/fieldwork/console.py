@@ -11,8 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from aftersales.accounts.deps import ConsoleUser, require_role
-from aftersales.accounts.enums import Role
+from aftersales.accounts.deps import ConsoleUser, page
+from aftersales.accounts.enums import Permission
+from aftersales.accounts.sessions import SignedIn
 from aftersales.core.errors import DomainError
 from aftersales.core.i18n import N_
 from aftersales.customers import rules as customer_rules
@@ -37,13 +38,13 @@ from aftersales.web.params import IdPath
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
-FIELD_ROLES = (Role.TECHNICIAN, Role.PROVIDER)
 
 
 @router.get("/jobs")
-def jobs(request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser) -> Response:
+def jobs(
+    request: Request, session: SessionDep, clock: ClockDep, signed: Annotated[SignedIn, page(Permission.FIELD_WORK)]
+) -> Response:
     """My open jobs, the most pressing deadline first."""
-    require_role(signed, *FIELD_ROLES)
     _ = gettext_for(request)
     now = clock.now()
     user_id = signed.actor.user_id or 0
@@ -60,10 +61,13 @@ def jobs(request: Request, session: SessionDep, clock: ClockDep, signed: Console
 
 @router.get("/jobs/{ticket_id}")
 def job_card(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: IdPath
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: Annotated[SignedIn, page(Permission.FIELD_WORK)],
+    ticket_id: IdPath,
 ) -> Response:
     """The job card: address with a map link, customer, product, deadlines, the field steps allowed now."""
-    require_role(signed, *FIELD_ROLES)
     return _job_page(request, session, clock, signed, ticket_id)
 
 
@@ -133,7 +137,7 @@ def job_event(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    signed: ConsoleUser,
+    signed: Annotated[SignedIn, page(Permission.FIELD_WORK)],
     ticket_id: IdPath,
     type: Annotated[str, Form(max_length=32)],
     version: Annotated[int, Form()],
@@ -141,7 +145,6 @@ def job_event(
 ) -> Response:
     """A lifecycle move on an accepted job (contact, progress, hold, resume); check-in and result are
     field steps (see ``job_field_step``)."""
-    require_role(signed, *FIELD_ROLES)
     _ = gettext_for(request)
     with form_errors(request, session, _card_with_error(request, session, clock, signed, ticket_id)):
         event = EventType(type) if type in {e.value for e in LIFECYCLE_STEPS} else None
@@ -208,7 +211,7 @@ def job_field_step(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    signed: ConsoleUser,
+    signed: Annotated[SignedIn, page(Permission.FIELD_WORK)],
     ticket_id: IdPath,
     action: Annotated[str, Form(max_length=32)],
     note: Annotated[str, Form(max_length=4000)] = "",
@@ -227,7 +230,6 @@ def job_field_step(
 ) -> Response:
     """One step of the job flow from the phone (photos as a multipart upload); a refused step shows the
     card again with the reason, and changes nothing."""
-    require_role(signed, *FIELD_ROLES)
     _ = gettext_for(request)
     actor = signed.actor
     with form_errors(request, session, _card_with_error(request, session, clock, signed, ticket_id)):
@@ -285,7 +287,12 @@ def job_field_step(
 
 
 @router.get("/jobs/{ticket_id}/attachments/{attachment_id}")
-def job_attachment(session: SessionDep, signed: ConsoleUser, ticket_id: IdPath, attachment_id: IdPath) -> Response:
+def job_attachment(
+    session: SessionDep,
+    signed: Annotated[SignedIn, page(Permission.TICKET_READ)],
+    ticket_id: IdPath,
+    attachment_id: IdPath,
+) -> Response:
     """A photo or signature of a ticket the signed-in user may see (for the card's thumbnails)."""
     attachment = fieldwork.get_attachment(session, actor=signed.actor, ticket_id=ticket_id, attachment_id=attachment_id)
     return file_response(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter
 
 from aftersales.accounts import service as accounts_service
-from aftersales.accounts.deps import CurrentActor, require
+from aftersales.accounts.deps import allowed
 from aftersales.accounts.enums import Permission
+from aftersales.accounts.schemas import Actor
 from aftersales.dispatch.network import service
 from aftersales.dispatch.network.schemas import CandidateRead, DispatchRead, ServicePointWrite, TechnicianWrite
 from aftersales.web.deps import ClockDep, SessionDep, commit
@@ -17,10 +20,13 @@ router = APIRouter(prefix="/api/v1", tags=["dispatch"])
 
 @router.put("/dispatch/technicians/{username}", status_code=204)
 def put_technician(
-    username: str, body: TechnicianWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    username: str,
+    body: TechnicianWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.NETWORK_MANAGE)],
 ) -> None:
     """Create or replace a technician's profile (home base, skills, shift, days off, daily capacity)."""
-    require(actor, Permission.USERS_MANAGE)
     user = accounts_service.get_user(session, username)
     service.set_technician(
         session,
@@ -49,10 +55,13 @@ def put_technician(
 
 @router.put("/dispatch/service-points/{organisation_code}", status_code=204)
 def put_service_point(
-    organisation_code: str, body: ServicePointWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    organisation_code: str,
+    body: ServicePointWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.NETWORK_MANAGE)],
 ) -> None:
     """Create or replace an organisation's service point and area."""
-    require(actor, Permission.USERS_MANAGE)
     organisation = accounts_service.get_organisation_by_code(session, organisation_code)
     service.set_service_point(session, organisation_id=organisation.id, **body.model_dump())
     accounts_service.record_audit(
@@ -68,18 +77,26 @@ def put_service_point(
 
 
 @router.get("/tickets/{ticket_id}/dispatch/candidates", response_model=list[CandidateRead])
-def get_candidates(ticket_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> list[CandidateRead]:
+def get_candidates(
+    ticket_id: IdPath,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.DISPATCH_ASSIGN)],
+) -> list[CandidateRead]:
     """Every technician judged for the ticket, best first, with the reason."""
-    require(actor, Permission.TICKET_UPDATE)
     return [
         CandidateRead(**c.__dict__) for c in service.candidates(session, clock=clock, actor=actor, ticket_id=ticket_id)
     ]
 
 
 @router.post("/tickets/{ticket_id}/dispatch", response_model=DispatchRead)
-def dispatch_ticket(ticket_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> DispatchRead:
+def dispatch_ticket(
+    ticket_id: IdPath,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.DISPATCH_ASSIGN)],
+) -> DispatchRead:
     """Assign the best eligible technician, or leave the ticket in the queue; the reason is recorded."""
-    require(actor, Permission.TICKET_UPDATE)
     result = service.auto_dispatch(session, clock=clock, actor=actor, ticket_id=ticket_id)
     commit(session)
     return DispatchRead(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from aftersales.accounts.deps import CurrentActor, require
+from aftersales.accounts.deps import allowed
 from aftersales.accounts.enums import Permission
+from aftersales.accounts.schemas import Actor
 from aftersales.core.timeutil import ensure_utc, to_local
 from aftersales.dispatch.planning import appointments, emergencies
 from aftersales.dispatch.planning import service as dayplans
@@ -41,10 +42,13 @@ def _appointment(record: Any) -> AppointmentRead:
 
 @router.post("/tickets/{ticket_id}/appointments", response_model=AppointmentRead, status_code=201)
 def book_appointment(
-    ticket_id: IdPath, body: AppointmentWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath,
+    body: AppointmentWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.APPOINTMENT_BOOK)],
 ) -> AppointmentRead:
     """Book or reschedule the visit window (history kept; the customer is notified)."""
-    require(actor, Permission.TICKET_TRANSITION)
     record = appointments.book(
         session,
         clock=clock,
@@ -59,7 +63,9 @@ def book_appointment(
 
 
 @router.get("/tickets/{ticket_id}/appointments", response_model=list[AppointmentRead])
-def list_appointments(ticket_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[AppointmentRead]:
+def list_appointments(
+    ticket_id: IdPath, session: SessionDep, actor: Annotated[Actor, allowed(Permission.TICKET_READ)]
+) -> list[AppointmentRead]:
     """The ticket's bookings, oldest first (rescheduled ones included)."""
     return [_appointment(record) for record in appointments.history(session, actor=actor, ticket_id=ticket_id)]
 
@@ -98,9 +104,10 @@ def _plan(session: Session, plan: DayPlan) -> PlanRead:
 
 
 @router.post("/dispatch/plans", response_model=PlanRead, status_code=201)
-def build_plan(body: PlanWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> PlanRead:
+def build_plan(
+    body: PlanWrite, session: SessionDep, clock: ClockDep, actor: Annotated[Actor, allowed(Permission.DISPATCH_PLAN)]
+) -> PlanRead:
     """Optimise an area's day (VROOM): assign and sequence its open installation and repair jobs."""
-    require(actor, Permission.TICKET_UPDATE)
     plan = dayplans.build_plan(session, clock=clock, actor=actor, area=body.area, day=body.day, seconds=body.seconds)
     read = _plan(session, plan)
     commit(session)
@@ -108,16 +115,25 @@ def build_plan(body: PlanWrite, session: SessionDep, clock: ClockDep, actor: Cur
 
 
 @router.get("/dispatch/plans", response_model=PlanRead)
-def get_plan(session: SessionDep, clock: ClockDep, actor: CurrentActor, area: str, day: date | None = None) -> PlanRead:
+def get_plan(
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.DISPATCH_READ)],
+    area: str,
+    day: date | None = None,
+) -> PlanRead:
     """The active plan of an area and day (today by default)."""
-    require(actor, Permission.TICKET_READ_ALL)
     return _plan(session, dayplans.get_plan(session, area=area, day=day or to_local(clock.now()).date()))
 
 
 @router.post("/tickets/{ticket_id}/dispatch/emergency", response_model=EmergencyRead)
-def insert_emergency(ticket_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> EmergencyRead:
+def insert_emergency(
+    ticket_id: IdPath,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.DISPATCH_ASSIGN)],
+) -> EmergencyRead:
     """Re-plan today so the urgent job is reached before its on-site deadline, else escalate with the reason."""
-    require(actor, Permission.TICKET_UPDATE)
     result = emergencies.insert_emergency(session, clock=clock, actor=actor, ticket_id=ticket_id)
     commit(session)
     return EmergencyRead(

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from aftersales.accounts.deps import ConsoleUser, require_role
-from aftersales.accounts.enums import Role
+from aftersales.accounts.deps import page
+from aftersales.accounts.enums import Permission
 from aftersales.accounts.models import Organisation
+from aftersales.accounts.sessions import SignedIn
 from aftersales.core.errors import DomainError
 from aftersales.core.timeutil import to_local
 from aftersales.dispatch.network import rules
@@ -26,8 +27,6 @@ from aftersales.web.params import IdPath
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
-PLAN_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.MANAGER)
-BOARD_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.MANAGER)
 
 
 def _areas(session: SessionDep) -> list[str]:
@@ -40,12 +39,11 @@ def plans(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    signed: ConsoleUser,
+    signed: Annotated[SignedIn, page(Permission.DISPATCH_PLAN)],
     area: str | None = None,
     day: date | None = None,
 ) -> Response:
     """The active plan of a city and day: routes with ETAs, unassigned jobs with reasons."""
-    require_role(signed, *PLAN_ROLES)
     areas = _areas(session)
     area = rules.canonical_city(area or (areas[0] if areas else ""))
     day = day or to_local(clock.now()).date()
@@ -69,12 +67,11 @@ def build(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    signed: ConsoleUser,
+    signed: Annotated[SignedIn, page(Permission.DISPATCH_PLAN)],
     area: Annotated[str, Form(max_length=64)],
     day: Annotated[date, Form()],
 ) -> Response:
     """Optimise the day again (the previous plan is kept as superseded)."""
-    require_role(signed, *PLAN_ROLES)
 
     def redraw(error: DomainError, status: int) -> Response:
         context = {"areas": _areas(session), "area": area, "day": day.isoformat(), "plan": None, "routes": []}
@@ -89,11 +86,14 @@ def build(
 
 @router.post("/tickets/{ticket_id}/auto-dispatch")
 def auto_dispatch(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: IdPath
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: Annotated[SignedIn, page(Permission.DISPATCH_PLAN)],
+    ticket_id: IdPath,
 ) -> Response:
     """Dispatch one ticket from the board: emergency insertion for an urgent job of a planned city, else
     the best eligible technician; the reason is shown and kept on the timeline."""
-    require_role(signed, *BOARD_ROLES)
     assigned, reason = decisions.dispatch_now(session, clock=clock, actor=signed.actor, ticket_id=ticket_id)
     commit(session)
     ticket = tickets_service.get_ticket(session, ticket_id, actor=signed.actor)

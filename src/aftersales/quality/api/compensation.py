@@ -6,7 +6,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from aftersales.accounts.deps import CurrentActor
+from aftersales.accounts.deps import allowed
+from aftersales.accounts.enums import Permission
+from aftersales.accounts.schemas import Actor
 from aftersales.quality import compensation
 from aftersales.quality.schemas import (
     CompensationPage,
@@ -22,7 +24,9 @@ router = APIRouter(prefix="/api/v1", tags=["compensation"])
 
 
 @router.get("/tickets/{ticket_id}/compensation/proposals", response_model=list[ProposalRead])
-def get_proposals(ticket_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[ProposalRead]:
+def get_proposals(
+    ticket_id: IdPath, session: SessionDep, actor: Annotated[Actor, allowed(Permission.COMPENSATION_PROPOSE)]
+) -> list[ProposalRead]:
     """What the compensation rules suggest for the ticket."""
     return [
         ProposalRead(**vars(proposal))
@@ -32,7 +36,10 @@ def get_proposals(ticket_id: IdPath, session: SessionDep, actor: CurrentActor) -
 
 @router.post("/compensations", response_model=CompensationRead, status_code=201)
 def post_compensation(
-    body: CompensationWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    body: CompensationWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.COMPENSATION_PROPOSE)],
 ) -> CompensationRead:
     """Record a proposed compensation in the ledger."""
     entry = compensation.propose_compensation(
@@ -55,7 +62,7 @@ def decide_compensation(
     decision: Literal["approve", "reject", "grant"],
     session: SessionDep,
     clock: ClockDep,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed(Permission.COMPENSATION_DECIDE)],
     body: NoteWrite | None = None,
 ) -> CompensationRead:
     """Approve or reject within your role's limit (403 ``compensation.over_limit`` above it), or grant."""
@@ -77,7 +84,7 @@ def decide_compensation(
 @router.get("/compensations", response_model=CompensationPage)
 def get_compensations(
     session: SessionDep,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed(Permission.COMPENSATION_READ)],
     status: str | None = None,
     ticket_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AliasChoices, Field
 
-from aftersales.accounts.deps import CurrentActor, require
+from aftersales.accounts.deps import allowed
 from aftersales.accounts.enums import Permission
+from aftersales.accounts.schemas import Actor
 from aftersales.core.timeutil import ensure_utc
 from aftersales.quality import inspection, rules
 from aftersales.quality.models import Inspection, Rectification
@@ -68,7 +69,9 @@ def _rectification(task: Rectification, now: datetime) -> RectificationRead:
 
 
 @router.get("/quality/checklist", response_model=list[ChecklistItemRead])
-def get_checklist(session: SessionDep, actor: CurrentActor, kind: str | None = None) -> list[ChecklistItemRead]:
+def get_checklist(
+    session: SessionDep, actor: Annotated[Actor, allowed(Permission.QUALITY_SELF_CHECK)], kind: str | None = None
+) -> list[ChecklistItemRead]:
     """The self-check items (for one ticket kind when ``kind`` is given)."""
     return [
         ChecklistItemRead(
@@ -84,10 +87,13 @@ def get_checklist(session: SessionDep, actor: CurrentActor, kind: str | None = N
 
 @router.post("/tickets/{ticket_id}/self-check", response_model=SelfCheckRead, status_code=201)
 def post_self_check(
-    ticket_id: IdPath, body: SelfCheckWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    ticket_id: IdPath,
+    body: SelfCheckWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.QUALITY_SELF_CHECK)],
 ) -> SelfCheckRead:
     """The technician's self-check at completion: every required item answered yes or no."""
-    require(actor, Permission.TICKET_TRANSITION)
     record = inspection.record_self_check(
         session, clock=clock, actor=actor, ticket_id=ticket_id, answers=dict(body.items), note=body.note
     )
@@ -96,14 +102,21 @@ def post_self_check(
 
 
 @router.get("/tickets/{ticket_id}/self-checks", response_model=list[SelfCheckRead])
-def get_self_checks(ticket_id: IdPath, session: SessionDep, actor: CurrentActor) -> list[SelfCheckRead]:
+def get_self_checks(
+    ticket_id: IdPath, session: SessionDep, actor: Annotated[Actor, allowed(Permission.TICKET_READ)]
+) -> list[SelfCheckRead]:
     """The ticket's self-checks."""
     tickets_service.get_ticket(session, ticket_id, actor=actor)
     return [SelfCheckRead.model_validate(record) for record in inspection.self_checks_of(session, ticket_id)]
 
 
 @router.post("/quality/samples", response_model=SampleRead)
-def post_sample(body: SampleWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor) -> Response:
+def post_sample(
+    body: SampleWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.QUALITY_INSPECT)],
+) -> Response:
     """Draw (201) or return the stored (200) sample of a level and period."""
     drawn = inspection.draw_sample(
         session,
@@ -136,7 +149,7 @@ def post_sample(body: SampleWrite, session: SessionDep, clock: ClockDep, actor: 
 @router.get("/quality/inspections", response_model=InspectionPage)
 def get_inspections(
     session: SessionDep,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed(Permission.QUALITY_INSPECT)],
     level: str | None = None,
     status: str | None = None,
     sample_id: IdQuery = None,
@@ -164,7 +177,10 @@ def _detail(session: SessionDep, row: Inspection, now: datetime) -> InspectionDe
 
 @router.get("/quality/inspections/{inspection_id}", response_model=InspectionDetail)
 def get_inspection(
-    inspection_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    inspection_id: IdPath,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.QUALITY_INSPECT)],
 ) -> InspectionDetail:
     """One form with its rectification tasks."""
     inspection.require_inspector(actor)
@@ -173,7 +189,11 @@ def get_inspection(
 
 @router.post("/quality/inspections/{inspection_id}/submit", response_model=InspectionDetail)
 def submit_inspection(
-    inspection_id: IdPath, body: InspectionWrite, session: SessionDep, clock: ClockDep, actor: CurrentActor
+    inspection_id: IdPath,
+    body: InspectionWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.QUALITY_INSPECT)],
 ) -> InspectionDetail:
     """Score a pending form; a failed one opens rectification tasks (due in 3 days unless given)."""
     row = inspection.submit_inspection(
@@ -196,7 +216,7 @@ def submit_inspection(
 def get_rectifications(
     session: SessionDep,
     clock: ClockDep,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed(Permission.QUALITY_INSPECT)],
     status: Literal["open", "overdue", "done"] | None = None,
 ) -> list[RectificationRead]:
     """Rectification tasks (quality staff see all)."""
@@ -207,7 +227,11 @@ def get_rectifications(
 
 @router.post("/quality/rectifications/{rectification_id}/done", response_model=RectificationRead)
 def complete_rectification(
-    rectification_id: IdPath, session: SessionDep, clock: ClockDep, actor: CurrentActor, body: NoteWrite | None = None
+    rectification_id: IdPath,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.QUALITY_RECTIFY)],
+    body: NoteWrite | None = None,
 ) -> RectificationRead:
     """The assignee reports the rectification done."""
     task = inspection.complete_rectification(
@@ -220,7 +244,7 @@ def complete_rectification(
 @router.get("/quality/scores", response_model=list[ScoreRead])
 def get_scores(
     session: SessionDep,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed(Permission.QUALITY_INSPECT)],
     group: Literal["technician", "provider"],
     start: Annotated[datetime, Query(alias="from")],
     end: Annotated[datetime, Query(alias="to")],

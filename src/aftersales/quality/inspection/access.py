@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aftersales.accounts.enums import Role
+from aftersales.accounts import policy
+from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
 from aftersales.core.errors import PermissionDeniedError
 from aftersales.core.i18n import N_
 
-INSPECTION_ROLES = frozenset({Role.INSPECTOR, Role.MANAGER, Role.ADMIN})
+INSPECTION_ROLES = policy.roles_allowed(Permission.QUALITY_INSPECT)
 LEVEL_LABELS = {"regional": "区域抽检", "hq": "总部复检"}
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts import rules as account_rules
 from aftersales.accounts import service as accounts_service
-from aftersales.accounts.enums import Permission, Role
+from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.errors import ConflictError, InvalidInputError, PermissionDeniedError
@@ -72,8 +72,8 @@ def record_self_check(
 ) -> SelfCheck:
     """The technician ticks the checklist at completion of a visit; bad input changes nothing."""
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor, for_update=True)
-    is_field = actor.role in (Role.TECHNICIAN, Role.PROVIDER)
-    if not is_field and not account_rules.has_permission(actor.role, Permission.TICKET_UPDATE):
+    # The field roles' own tickets only: get_ticket above already narrowed them to those.
+    if not account_rules.has_permission(actor.role, Permission.QUALITY_SELF_CHECK):
         raise PermissionDeniedError(N_("只有上门技师或客服可以登记服务自检"), code="quality.forbidden")
     if ticket.status not in SELF_CHECK_STATUSES:
         raise ConflictError(

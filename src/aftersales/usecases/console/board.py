@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from aftersales.accounts.deps import ConsoleUser, require_role
-from aftersales.accounts.enums import Role
+from aftersales.accounts.deps import page
+from aftersales.accounts.enums import Permission
+from aftersales.accounts.sessions import SignedIn
 from aftersales.core.errors import ConflictError
 from aftersales.core.i18n import N_
 from aftersales.tickets import queries
@@ -21,15 +22,17 @@ from aftersales.web.params import IdPath
 from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
-DISPATCH_ROLES = (Role.DISPATCHER, Role.MANAGER, Role.PROVIDER)
 
 
 @router.get("/board")
 def board(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, city: str | None = None
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: Annotated[SignedIn, page(Permission.DISPATCH_BOARD)],
+    city: str | None = None,
 ) -> Response:
     """Work orders waiting for a technician or about to miss their SLA, grouped by city and district."""
-    require_role(signed, *DISPATCH_ROLES)
     _ = gettext_for(request)
     now = clock.now()
     tickets = queries.board_tickets(session, actor=signed.actor, city=city or None)
@@ -63,13 +66,12 @@ def assign(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    signed: ConsoleUser,
+    signed: Annotated[SignedIn, page(Permission.DISPATCH_BOARD)],
     ticket_id: IdPath,
     assignee: Annotated[str, Form(max_length=64)],
     version: Annotated[int, Form()],
 ) -> Response:
     """Give the work order to a technician or provider (reassigning is the same action)."""
-    require_role(signed, *DISPATCH_ROLES)
     _ = gettext_for(request)
     allowed = {person.username for person in queries.assignable_people(session, actor=signed.actor)}
     with form_errors(request, session, target=f"#assign-result-{ticket_id}"):

@@ -10,15 +10,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from aftersales.accounts.enums import Role
 from aftersales.core.timeutil import to_local
 from aftersales.customers import rules as customer_rules
 from aftersales.customers import service as customers_service
 from aftersales.customers.models import Customer
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.rules import OPEN_STATUSES
-
-STAFF = (Role.AGENT, Role.MANAGER, Role.INSPECTOR, Role.DISPATCHER)
 
 
 def enum_or_none(enum: Any, value: str | None) -> Any:

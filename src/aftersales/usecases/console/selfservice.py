@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import sessions
+from aftersales.accounts.deps import anyone
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.db import mark_read_only
@@ -41,7 +42,7 @@ from aftersales.web.pages import form_errors
 from aftersales.web.ratelimit import enforce, per_minute
 from aftersales.web.templating import gettext_for, render
 
-router = APIRouter(prefix="/self-service")
+router = APIRouter(prefix="/self-service", dependencies=[anyone("self_service")])
 
 CSRF_COOKIE = "as_selfservice_csrf"
 CSRF_COOKIE_PATH = "/self-service"

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from aftersales.accounts.deps import ConsoleUser, require_role
-from aftersales.accounts.enums import Role
+from aftersales.accounts.deps import page
+from aftersales.accounts.enums import Permission, Role
 from aftersales.accounts.sessions import SignedIn
 from aftersales.core.clock import Clock
 from aftersales.core.errors import DomainError, PermissionDeniedError
@@ -22,7 +22,7 @@ from aftersales.tickets import timeline as ticket_timeline
 from aftersales.tickets.display import sla_badges
 from aftersales.tickets.enums import EventType, TicketStatus
 from aftersales.tickets.errors import InvalidTicketError
-from aftersales.usecases.console.common import STAFF, enum_or_none, under_warranty
+from aftersales.usecases.console.common import enum_or_none, under_warranty
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.messages import domain_message
 from aftersales.web.pages import Redraw, form_errors, is_htmx, redirect
@@ -61,7 +61,11 @@ def _ticket_context(
 
 @router.get("/tickets/{ticket_id}")
 def ticket_page(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: IdPath
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: Annotated[SignedIn, page(Permission.TICKET_READ)],
+    ticket_id: IdPath,
 ) -> Response:
     """One ticket: SLA, customer, product, timeline, actions, comments."""
     context = _ticket_context(session, clock, signed, ticket_id, request)
@@ -72,7 +76,11 @@ def ticket_page(
 
 @router.get("/tickets/{ticket_id}/sla")
 def ticket_sla(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: IdPath
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: Annotated[SignedIn, page(Permission.TICKET_READ)],
+    ticket_id: IdPath,
 ) -> Response:
     """Fragment polled by the ticket page so SLA states and countdowns update without reloading."""
     context = _ticket_context(session, clock, signed, ticket_id, request)
@@ -111,7 +119,7 @@ def ticket_event(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    signed: ConsoleUser,
+    signed: Annotated[SignedIn, page(Permission.TICKET_TRANSITION)],
     ticket_id: IdPath,
     type: Annotated[str, Form(max_length=32)],
     version: Annotated[int, Form()],
@@ -158,7 +166,7 @@ def ticket_comment(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    signed: ConsoleUser,
+    signed: Annotated[SignedIn, page(Permission.TICKET_COMMENT)],
     ticket_id: IdPath,
     body: Annotated[str, Form(max_length=4000)] = "",
     internal: Annotated[str, Form()] = "",
@@ -177,7 +185,11 @@ def ticket_comment(
 
 @router.get("/tickets/{ticket_id}/print")
 def ticket_slip(
-    request: Request, session: SessionDep, clock: ClockDep, signed: ConsoleUser, ticket_id: IdPath
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: Annotated[SignedIn, page(Permission.TICKET_READ)],
+    ticket_id: IdPath,
 ) -> Response:
     """The A4 work-order slip handed to the customer."""
     context = _ticket_context(session, clock, signed, ticket_id, request)
@@ -185,9 +197,13 @@ def ticket_slip(
 
 
 @router.get("/tickets/{ticket_id}/suggestions")
-def ticket_suggestions(request: Request, session: SessionDep, signed: ConsoleUser, ticket_id: IdPath) -> Response:
+def ticket_suggestions(
+    request: Request,
+    session: SessionDep,
+    signed: Annotated[SignedIn, page(Permission.KNOWLEDGE_READ)],
+    ticket_id: IdPath,
+) -> Response:
     """Fragment: the 售后辞典 articles that best match the ticket, each with "solved by this article"."""
-    require_role(signed, *STAFF)
     hits = knowledge_service.suggestions_for_ticket(session, actor=signed.actor, ticket_id=ticket_id)
     articles = {hit.article_id: knowledge_service.get_article(session, hit.article_id) for hit in hits}
     return render(request, "tickets/_suggestions.html", {"hits": hits, "articles": articles, "ticket_id": ticket_id})
@@ -198,12 +214,11 @@ def ticket_solution(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    signed: ConsoleUser,
+    signed: Annotated[SignedIn, page(Permission.TICKET_UPDATE)],
     ticket_id: IdPath,
     article_id: Annotated[int, Form()],
 ) -> Response:
     """Record that an article solved the ticket."""
-    require_role(signed, Role.AGENT)
     _ = gettext_for(request)
     with form_errors(request, session, target=f"#solution-{article_id}"):
         knowledge_service.record_solution(

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from aftersales.accounts.deps import ConsoleUser, require_role
-from aftersales.accounts.enums import Role
+from aftersales.accounts.deps import page
+from aftersales.accounts.enums import Permission
+from aftersales.accounts.policy import Scope
 from aftersales.accounts.sessions import SignedIn
 from aftersales.core.errors import DomainError
 from aftersales.core.pagination import MAX_LIMIT
@@ -21,7 +22,7 @@ from aftersales.tickets.display import next_due
 from aftersales.tickets.enums import Channel, Priority, TicketKind, TicketStatus
 from aftersales.tickets.schemas import TicketCreate
 from aftersales.usecases import intake as flows
-from aftersales.usecases.console.common import STAFF, caller_history, enum_or_none, under_warranty
+from aftersales.usecases.console.common import caller_history, enum_or_none, under_warranty
 from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
 from aftersales.web.forms import pydantic_fields
 from aftersales.web.messages import domain_message, field_messages
@@ -45,7 +46,7 @@ def ticket_list(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    signed: ConsoleUser,
+    signed: Annotated[SignedIn, page(Permission.TICKET_READ, Scope.ALL)],
     status: str | None = None,
     priority: str | None = None,
     kind: str | None = None,
@@ -54,7 +55,6 @@ def ticket_list(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     """Tickets the user may see, newest first, with filters and SLA countdown badges."""
-    require_role(signed, *STAFF)
     _ = gettext_for(request)
     now = clock.now()
     filters = {
@@ -116,9 +116,8 @@ def _new_form(
 
 
 @router.get("/tickets/new")
-def new_ticket_form(request: Request, signed: ConsoleUser) -> Response:
+def new_ticket_form(request: Request, signed: Annotated[SignedIn, page(Permission.TICKET_REGISTER)]) -> Response:
     """The new-ticket form (the caller is looked up by phone first)."""
-    require_role(signed, Role.AGENT)
     return _new_form(request, signed, values={"channel": Channel.HOTLINE.value})
 
 
@@ -127,11 +126,10 @@ def caller_lookup(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    signed: ConsoleUser,
+    signed: Annotated[SignedIn, page(Permission.CUSTOMER_LOOKUP)],
     phone: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     """Fragment: who is calling — products and warranty, past tickets; a repeat caller stands out."""
-    require_role(signed, *STAFF)
     parsed = customer_rules.parse_phone(phone) if phone.strip() else None
     history = caller_history(session, phone, clock.now()) if parsed else None
     return render(
@@ -152,7 +150,7 @@ def create_ticket(
     session: SessionDep,
     clock: ClockDep,
     settings: SettingsDep,
-    signed: ConsoleUser,
+    signed: Annotated[SignedIn, page(Permission.TICKET_REGISTER)],
     name: Annotated[str, Form(max_length=200)] = "",
     phone: Annotated[str, Form(max_length=60)] = "",
     address: Annotated[str, Form(max_length=1000)] = "",
@@ -164,7 +162,6 @@ def create_ticket(
     description: Annotated[str, Form(max_length=6000)] = "",
 ) -> Response:
     """Register the ticket; any bad field re-shows the form with the message next to it and saves nothing."""
-    require_role(signed, Role.AGENT)
     _ = gettext_for(request)
     values = {
         "name": name,
