@@ -104,7 +104,19 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr = SecretStr("")
     wecom_robot_url: str = ""  # https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…
     http_timeout_seconds: float = 10.0
-    sms_adapter: str = "log"  # "log", or "package.module:factory" called with the settings
+    # "log" (the default: logs the text, sends nothing), "aliyun" (Alibaba Cloud SMS, below), or
+    # "package.module:factory" called with the settings.
+    sms_adapter: str = "log"
+    # Alibaba Cloud SMS (dysmsapi SendSms): the endpoint (tests point it at a local fake), an AccessKey pair of a
+    # RAM user allowed dysms:SendSms, the approved signature (签名) and, as JSON, one approved template code per
+    # message kind: {"appointment": "SMS_…", "appointment.rescheduled": "SMS_…", "on_the_way": "SMS_…", …}.
+    aliyun_sms_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    aliyun_sms_access_key_id: str = ""
+    aliyun_sms_access_key_secret: SecretStr = SecretStr("")
+    aliyun_sms_sign_name: str = ""
+    aliyun_sms_region_id: str = "cn-hangzhou"
+    aliyun_sms_templates: dict[str, str] = Field(default_factory=dict)
+    aliyun_sms_timeout_seconds: float = Field(default=5.0, gt=0)  # the provider advises at least 1 s
 
     @model_validator(mode="after")
     def _clock_start_outside_production(self) -> Settings:

@@ -1,7 +1,8 @@
 """Delivery channels behind one small protocol: ``send(delivery)`` returns or raises a typed error.
 
 SMTP (smtplib), signed webhooks and the WeCom group robot (JSON over HTTP with urllib), SMS through an
-adapter (the default adapter only logs: no SMS gateway is reachable from here). Every channel passes the
+adapter (the default adapter only logs: no SMS gateway is reachable from here) or Alibaba Cloud SMS
+(``sms``, chosen with ``sms_adapter = "aliyun"``). Every channel passes the
 outbox dedupe key on as an idempotency key (Message-ID, ``X-Aftersales-Delivery``), because delivery is
 at-least-once: a resend after a crash must be recognisable as the same message by the receiver.
 """
@@ -24,7 +25,7 @@ from typing import Any, Protocol
 
 from aftersales.config import Settings
 from aftersales.core.clock import Clock
-from aftersales.notifications import rules
+from aftersales.notifications import rules, sms
 from aftersales.notifications.enums import Channel
 from aftersales.notifications.errors import PermanentDeliveryError, TransientDeliveryError
 
@@ -242,6 +243,13 @@ class SmsChannel:
         self.adapter.send_sms(phone, f"{delivery.body}", idempotency_key=delivery.dedupe_key)
 
 
+def build_sms_channel(settings: Settings, clock: Clock) -> ChannelSender:
+    """Alibaba Cloud SMS for ``sms_adapter = "aliyun"`` (templates, not text); else a text adapter."""
+    if settings.sms_adapter == "aliyun":
+        return sms.AliyunSmsChannel(settings, clock)
+    return SmsChannel(load_sms_adapter(settings))
+
+
 def load_sms_adapter(settings: Settings) -> SmsAdapter:
     """``log`` or a ``package.module:factory`` called with the settings."""
     if settings.sms_adapter == "log":
@@ -258,5 +266,5 @@ def build_channels(settings: Settings, clock: Clock) -> dict[Channel, ChannelSen
         Channel.EMAIL: SmtpChannel(settings),
         Channel.WEBHOOK: WebhookChannel(settings, clock),
         Channel.WECOM: WeComChannel(settings),
-        Channel.SMS: SmsChannel(load_sms_adapter(settings)),
+        Channel.SMS: build_sms_channel(settings, clock),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,15 @@ class NewMessage:
     payload: dict[str, Any] | None = field(default=None)
 
 
+def _stored_payload(message: NewMessage) -> dict[str, Any] | None:
+    """The payload to store; an SMS also keeps the context it was rendered from (as JSON values), because
+    template-based SMS gateways (``sms``) send the template's variables, not the rendered text."""
+    if message.channel != Channel.SMS:
+        return message.payload
+    context = json.loads(json.dumps(dict(message.context), ensure_ascii=False, default=str))
+    return {**(message.payload or {}), "template_context": context}
+
+
 def enqueue_many(session: Session, *, clock: Clock, messages: Sequence[NewMessage]) -> int:
     """Render every message from its template, then write those whose dedupe key is new in one statement;
     returns how many were written. An unknown kind or a context without a field of its template raises
@@ -62,7 +72,7 @@ def enqueue_many(session: Session, *, clock: Clock, messages: Sequence[NewMessag
             "recipient_address": m.recipient_address,
             "subject": text.subject[:SUBJECT_LENGTH],
             "body": text.body,
-            "payload": m.payload,
+            "payload": _stored_payload(m),
             "ticket_id": m.ticket_id,
             "dedupe_key": key,
             "status": OutboxStatus.PENDING.value,
