@@ -49,6 +49,9 @@ def _reset_schema(engine: Engine) -> None:
     with engine.begin() as connection:
         Base.metadata.drop_all(connection)
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        if connection.dialect.name == "postgresql":
+            # The audit log's guard (migration 0016) outlives its table: a second run would fail to create it.
+            connection.execute(text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
 
 
 @pytest.fixture(scope="session")

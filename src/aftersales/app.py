@@ -39,6 +39,7 @@ from aftersales.feedback.console import router as feedback_console_router
 from aftersales.knowledge.api import router as knowledge_router
 from aftersales.knowledge.console import router as knowledge_console_router
 from aftersales.notifications.api import router as notifications_router
+from aftersales.notifications.console import router as inbox_console_router
 from aftersales.quality.api import router as quality_router
 from aftersales.triage.api import router as triage_router
 from aftersales.usecases.api import assist_router, customers_router, tickets_router
@@ -80,7 +81,14 @@ def create_app(
     timeutil.configure_local_zone(settings.timezone)
     # `serve --access-log` writes each request line, query string included: no full phone numbers there.
     logs.mask_phones_in("uvicorn.access", "uvicorn.error")
-    templating.configure(navigation=NAVIGATION, filters={"mask_phone": customer_rules.mask_phone})
+    templating.configure(
+        navigation=NAVIGATION,
+        filters={
+            "mask_phone": customer_rules.mask_phone,
+            # ``role|allowed("inbox.read")``: what a template shows follows the policy table too.
+            "allowed": lambda role, permission: policy.allows(role, Permission(permission)),
+        },
+    )
     checkpointer: WalCheckpointer | None = None
     if session_factory is None:
         engine = make_engine(
@@ -186,6 +194,7 @@ def create_app(
     app.include_router(analytics_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(knowledge_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(dispatch_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(inbox_console_router, include_in_schema=False)  # HTML pages, not the API
     return app
 
 

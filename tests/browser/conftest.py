@@ -102,7 +102,12 @@ def demo_engine(demo_url: str) -> Iterator[Engine]:
 def server(demo_url: str, browser_clock: RunningClock) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port (jobs off: the tests control time-dependent state)."""
     app = create_app(
-        Settings(database_url=demo_url, run_jobs_in_process=False, secret_key="browser-signing-key"),
+        Settings(
+            database_url=demo_url,
+            run_jobs_in_process=False,
+            secret_key="browser-signing-key",
+            inbox_poll_seconds=1,  # open pages ask for new messages every second: the inbox journey waits less
+        ),
         clock=browser_clock,
     )
     with served(app, stop_timeout=10) as base:

@@ -57,6 +57,7 @@ TABLES_BY_REVISION: dict[str, set[str]] = {
     "0016": set(),
     "0017": set(),
     "0018": set(),
+    "0019": set(),
 }  # fmt: skip
 # Columns a revision adds to a table an earlier one created.
 COLUMNS_BY_REVISION: dict[str, dict[str, set[str]]] = {
@@ -64,6 +65,7 @@ COLUMNS_BY_REVISION: dict[str, dict[str, set[str]]] = {
     "0009": {"dispatch_technicians": {"certificates", "break_start", "break_end", "van_code"}},
     "0010": {"notification_outbox": {"locked_until", "claim_token", "suppressed_reason"}},
     "0017": {"api_tokens": {"expires_at", "scope"}},
+    "0019": {"notification_outbox": {"read_at"}},
 }
 # Indexes a revision swaps on a table: (added, removed).
 INDEXES_BY_REVISION: dict[str, dict[str, tuple[set[str], set[str]]]] = {
@@ -87,6 +89,7 @@ INDEXES_BY_REVISION: dict[str, dict[str, tuple[set[str], set[str]]]] = {
         "ticket_events": ({"ix_ticket_events_breached_at"}, set()),
         "addresses": ({"ix_addresses_province_city"}, set()),
     },
+    "0019": {"notification_outbox": ({"ix_notification_outbox_inbox", "ix_notification_outbox_unread"}, set())},
 }  # fmt: skip
 REVISIONS = list(TABLES_BY_REVISION)
 HEAD_TABLES = set().union(*TABLES_BY_REVISION.values()) | {"alembic_version"}

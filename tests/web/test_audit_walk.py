@@ -44,6 +44,7 @@ from aftersales.knowledge.schemas import ArticleCreate
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import OutboxStatus
 from aftersales.notifications.models import NotificationPreference, OutboxMessage
+from aftersales.notifications.rendering import TEMPLATES
 from aftersales.quality import compensation
 from aftersales.quality import inspection as quality_inspection
 from aftersales.quality.models import Inspection, Rectification
@@ -371,6 +372,27 @@ def retry_outbox(w: World) -> Expect:
     message.status = OutboxStatus.FAILED  # a dead letter
     reply = w.api("POST", "/api/v1/notifications/outbox/retry", w.admin, json={"ids": [message.id]})
     return Expect(reply, 200, [row("outbox.requeued", "outbox_message", message.id, w.admin)])
+
+
+def _inbox_message(w: World, recipient: factories.MadeUser) -> OutboxMessage:
+    notifications_service.enqueue(
+        w.db, clock=w.clock, kind="hot_issue", dedupe_key="walk-inbox", recipient_user_id=recipient.user.id,
+        context=TEMPLATES["hot_issue"].sample,
+    )  # fmt: skip
+    return w.db.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == "walk-inbox")).one()
+
+
+def read_inbox(w: World) -> Expect:
+    message = _inbox_message(w, w.admin)
+    reply = w.api("POST", "/api/v1/notifications/inbox/read", w.admin, json={"ids": [message.id]})
+    return Expect(reply, 200, [row("inbox.read", "user", w.admin.user.id, w.admin)])
+
+
+def console_read_inbox(w: World) -> Expect:
+    _inbox_message(w, w.admin)
+    csrf = w.sign_in(w.admin)
+    reply = w.form("/console/inbox/read", {"csrf_token": csrf, "everything": "true"})
+    return Expect(reply, 303, [row("inbox.read", "user", w.admin.user.id, w.admin)])
 
 
 def put_technician(w: World) -> Expect:
@@ -716,6 +738,8 @@ SCENARIOS: dict[Route, Scenario] = {
     ("POST", "/api/v1/bulletins/{bulletin_id}/tickets/{ticket_id}"): link_bulletin,
     ("PUT", "/api/v1/notifications/preferences/{phone}"): put_preference,
     ("POST", "/api/v1/notifications/outbox/retry"): retry_outbox,
+    ("POST", "/api/v1/notifications/inbox/read"): read_inbox,
+    ("POST", "/console/inbox/read"): console_read_inbox,
     ("PUT", "/api/v1/dispatch/technicians/{username}"): put_technician,
     ("PUT", "/api/v1/dispatch/service-points/{organisation_code}"): put_service_point,
     ("POST", "/api/v1/tickets/{ticket_id}/dispatch"): dispatch_ticket,

@@ -69,3 +69,4 @@ class Permission(StrEnum):
     NOTIFICATIONS_MANAGE = "notifications.manage"
     PREFERENCES_READ = "preferences.read"
     PREFERENCES_WRITE = "preferences.write"
+    INBOX_READ = "inbox.read"

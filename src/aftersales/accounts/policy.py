@@ -85,6 +85,7 @@ TABLE: dict[Permission, tuple[Scope | None, ...]] = {
     P.NOTIFICATIONS_MANAGE:         (A,    _,    _,    A,    _,    _,    _,    _),
     P.PREFERENCES_READ:             (A,    A,    A,    A,    A,    _,    _,    _),
     P.PREFERENCES_WRITE:            (A,    A,    A,    A,    _,    _,    _,    _),
+    P.INBOX_READ:                   (A,    M,    M,    M,    M,    M,    M,    _),
 }
 # fmt: on
 

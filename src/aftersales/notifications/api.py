@@ -14,10 +14,18 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.errors import InvalidInputError, NotFoundError
 from aftersales.core.timeutil import to_local
 from aftersales.customers import rules as customer_rules
-from aftersales.notifications import preferences
+from aftersales.notifications import inbox, preferences
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel, OutboxStatus
-from aftersales.notifications.schemas import OutboxRead, PreferenceRead, PreferenceWrite, RetryWrite
+from aftersales.notifications.schemas import (
+    InboxMessageRead,
+    InboxRead,
+    InboxReadWrite,
+    OutboxRead,
+    PreferenceRead,
+    PreferenceWrite,
+    RetryWrite,
+)
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.params import IdQuery
 
@@ -131,3 +139,32 @@ def retry(
     count = notifications_service.requeue(session, clock=clock, message_ids=body.ids, actor=actor)
     commit(session)
     return {"requeued": count}
+
+
+@router.get("/inbox", response_model=InboxRead)
+def get_inbox(
+    session: SessionDep,
+    actor: Annotated[Actor, allowed(Permission.INBOX_READ)],
+    unread: bool = False,
+    before: IdQuery = None,
+    limit: Annotated[int, Query(ge=1, le=inbox.MAX_PAGE_SIZE)] = inbox.PAGE_SIZE,
+) -> InboxRead:
+    """The caller's internal messages, newest first (``before`` pages on)."""
+    if actor.user_id is None:
+        return InboxRead(items=[], unread=0, next_before=None)
+    found = inbox.list_inbox(session, user_id=actor.user_id, unread_only=unread, before_id=before, limit=limit)
+    items = [InboxMessageRead.model_validate(message, from_attributes=True) for message in found.messages]
+    return InboxRead(items=items, unread=found.unread, next_before=found.next_before)
+
+
+@router.post("/inbox/read")
+def read_inbox(
+    body: InboxReadWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.INBOX_READ)],
+) -> dict[str, int]:
+    """Mark the caller's own messages read (others' ids are ignored)."""
+    changed = inbox.mark_read(session, clock=clock, actor=actor, message_ids=body.ids)
+    commit(session)
+    return {"read": changed}

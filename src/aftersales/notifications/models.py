@@ -16,7 +16,11 @@ class OutboxMessage(Base):
     """One message waiting to be (or already) delivered."""
 
     __tablename__ = "notification_outbox"
-    __table_args__ = (Index("ix_notification_outbox_pending", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notification_outbox_pending", "status", "next_attempt_at"),
+        Index("ix_notification_outbox_inbox", "recipient_user_id", "channel", "id"),
+        Index("ix_notification_outbox_unread", "recipient_user_id", "channel", "read_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -38,6 +42,8 @@ class OutboxMessage(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claim_token: Mapped[str | None] = mapped_column(String(36))
     suppressed_reason: Mapped[str | None] = mapped_column(String(255))
+    # Internal messages only: when the recipient marked it read in the console inbox.
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class NotificationPreference(Base):

@@ -42,3 +42,27 @@ class RetryWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ids: list[RowId] = Field(min_length=1, max_length=500)
+
+
+class InboxMessageRead(BaseModel):
+    id: int
+    kind: str
+    subject: str
+    body: str
+    ticket_id: int | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class InboxRead(BaseModel):
+    items: list[InboxMessageRead]
+    unread: int
+    next_before: int | None
+
+
+class InboxReadWrite(BaseModel):
+    """Mark these messages read; leave ``ids`` out to mark every unread message read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[RowId] | None = Field(default=None, min_length=1, max_length=500)

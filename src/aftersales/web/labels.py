@@ -105,6 +105,23 @@ ROLE = {
     "provider": N_("服务商"),
     "customer": N_("客户"),
 }
+# What an inbox message is about (notification kinds).
+MESSAGE = {
+    "sla_warning": N_("SLA 预警"),
+    "sla_breached": N_("SLA 超时"),
+    "sla_escalation": N_("超时升级"),
+    "promise_assigned": N_("承诺待办"),
+    "promise_alert": N_("承诺提醒"),
+    "quality_rectification": N_("质检整改"),
+    "bulletin": N_("已知问题公告"),
+    "bulletin_fixed": N_("公告已修复"),
+    "hot_issue": N_("热点问题"),
+    "emergency_dispatch": N_("紧急派单"),
+    "dispatch_escalation": N_("派单升级"),
+    "job_declined": N_("拒单"),
+    "follow_up_complaint": N_("回访差评跟进"),
+    "assistant_handoff": N_("智能助手转人工"),
+}
 GROUPS = {
     "status": STATUS,
     "kind": KIND,
@@ -116,6 +133,7 @@ GROUPS = {
     "field_state": FIELD_STATE,
     "field_action": FIELD_ACTION,
     "role": ROLE,
+    "message": MESSAGE,
 }
 
 

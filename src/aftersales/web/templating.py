@@ -22,7 +22,16 @@ from aftersales.web import labels, notes
 from aftersales.web.i18n import DEFAULT_LOCALE, LOCALE_LABELS, normalise_locale, translations
 
 # Packages that keep templates under <package>/templates/<package>/.
-TEMPLATE_PACKAGES = ("web", "accounts", "usecases", "analytics", "knowledge", "dispatch", "feedback")
+TEMPLATE_PACKAGES = (
+    "web",
+    "accounts",
+    "usecases",
+    "analytics",
+    "knowledge",
+    "dispatch",
+    "feedback",
+    "notifications",
+)
 LOCALE_COOKIE = "as_lang"
 STATIC_VERSION = "1"
 
