@@ -23,7 +23,7 @@ def test_a_page_is_exact_up_to_the_count_limit() -> None:
         True,
         False,
     )
-    assert COUNT_LIMIT == 10_000
+    assert COUNT_LIMIT == 1_000
 
 
 def test_the_count_stops_one_past_the_limit_and_the_api_says_so(

@@ -37,6 +37,7 @@ def dashboard(session: Session, *, now: datetime, start: date, end: date, region
     today = to_local(now).date()
     in_period = _reported_between(start, end) + _in_region(region)
     volume = rules.fold_hourly_counts(_hourly_counts(session, in_period), start=start, end=end)
+    compliance, breached_tickets = sla_outcomes(session, in_period, now=now)
     return Dashboard(
         start=start,
         end=end,
@@ -44,11 +45,11 @@ def dashboard(session: Session, *, now: datetime, start: date, end: date, region
         region=region,
         volume_by_hour=volume.by_hour,
         volume_by_day=volume.by_day,
-        sla_compliance=sla_compliance(session, in_period, now=now),
+        sla_compliance=compliance,
         backlog_by_status=backlog_by_status(session, region=region),
         breaches_today=breaches_on(session, day=today, region=region),
         top_fault_types=top_fault_types(session, in_period),
-        breached_tickets=breached_ticket_count(session, in_period, now=now),
+        breached_tickets=breached_tickets,
     )
 
 
@@ -150,50 +151,43 @@ def _is_met() -> ColumnElement[bool]:
     return and_(Target.met_at.is_not(None), Target.breached_at.is_(None), Target.met_at <= Target.due_at)
 
 
-def sla_compliance(
+def sla_outcomes(
     session: Session, conditions: list[ColumnElement[bool]], *, now: datetime
-) -> dict[str, SlaCompliance]:
+) -> tuple[dict[str, SlaCompliance], int]:
     """SLA targets of the selected tickets per priority (every priority, urgent first): met in time,
-    breached, still running at ``now``.
+    breached, still running at ``now``; and how many selected tickets have a breached target at ``now``.
 
-    Cancelled tickets are left out: cancelling stops (meets) their running clocks, which would count
-    as kept promises.
+    One pass over the targets for both (each pass joins every target of the period to its ticket: at
+    10 million tickets a second each for 30 days). Cancelled tickets are left out of the compliance:
+    cancelling stops (meets) their running clocks, which would count as kept promises; their breaches
+    still count as breached tickets.
     """
     is_met, is_breached = _is_met(), _is_breached(now)
+    kept = Ticket.status != TicketStatus.CANCELLED
     rows = session.execute(
         select(
             Ticket.priority,
-            func.sum(case((is_met, 1), else_=0)),
-            func.sum(case((is_breached, 1), else_=0)),
-            func.count(),
+            func.sum(case((and_(kept, is_met), 1), else_=0)),
+            func.sum(case((and_(kept, is_breached), 1), else_=0)),
+            func.sum(case((kept, 1), else_=0)),
+            func.count(distinct(case((is_breached, Target.ticket_id), else_=None))),
         )
         .select_from(Target)
         .join(Ticket, Ticket.id == Target.ticket_id)
-        .where(*conditions, Ticket.status != TicketStatus.CANCELLED)
+        .where(*conditions)
         .group_by(Ticket.priority)
     ).all()
     found = {
         str(priority): SlaCompliance(
-            met=int(met), breached=int(breached), running=int(total) - int(met) - int(breached)
+            met=int(met or 0), breached=int(breached or 0), running=int(total or 0) - int(met or 0) - int(breached or 0)
         )
-        for priority, met, breached, total in rows
+        for priority, met, breached, total, _ in rows
+        if total
     }
     empty = SlaCompliance(met=0, breached=0, running=0)
     ordered = {priority.value: found.pop(priority.value, empty) for priority in Priority}
-    return ordered | found
-
-
-def breached_ticket_count(session: Session, conditions: list[ColumnElement[bool]], *, now: datetime) -> int:
-    """Selected tickets with at least one breached SLA target at ``now``."""
-    return (
-        session.scalar(
-            select(func.count(distinct(Target.ticket_id)))
-            .select_from(Target)
-            .join(Ticket, Ticket.id == Target.ticket_id)
-            .where(*conditions, _is_breached(now))
-        )
-        or 0
-    )
+    # A ticket has one priority: its breached count per priority adds up to the distinct total.
+    return ordered | found, sum(int(tickets) for *_, tickets in rows)
 
 
 def backlog_by_status(session: Session, *, region: str | None = None) -> dict[str, int]:

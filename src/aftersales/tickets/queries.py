@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
@@ -86,14 +86,24 @@ def board_tickets(session: Session, *, actor: Actor, city: str | None = None) ->
 
 
 def board_cities(session: Session) -> list[str]:
-    """Cities that have open tickets (for the board's filter)."""
-    rows = session.scalars(
-        select(Address.city)
-        .join(Ticket, Ticket.address_id == Address.id)
-        .where(Ticket.status.in_(OPEN_STATUSES), Address.city.is_not(None))
-        .distinct()
-    )
-    return sorted(city for city in rows if city)
+    """Cities that have open tickets (for the board's filter).
+
+    The distinct cities of addresses come from skipping through ``ix_addresses_city`` (one lookup per
+    city), then each is checked for one open ticket: a DISTINCT over every open ticket's address read
+    tens of thousands of addresses on each board view."""
+    found = []
+    city = session.scalar(select(func.min(Address.city)))
+    while city is not None:
+        has_open = session.scalar(
+            select(Ticket.id)
+            .join(Address, Address.id == Ticket.address_id)
+            .where(Address.city == city, Ticket.status.in_(OPEN_STATUSES))
+            .limit(1)
+        )
+        if has_open is not None and city:
+            found.append(city)
+        city = session.scalar(select(func.min(Address.city)).where(Address.city > city))
+    return sorted(found)
 
 
 def assignable_people(session: Session, *, actor: Actor) -> People:

@@ -179,7 +179,7 @@ class TicketDetail(TicketRead):
 class TicketPage(BaseModel):
     items: list[TicketRead]
     # Matches counted up to core.pagination.COUNT_LIMIT; above it total reads COUNT_LIMIT + 1 and
-    # total_is_exact is false ("10,000+"): counting millions of rows per request is a full scan.
+    # total_is_exact is false ("1,000+"): counting millions of rows per request is a full scan.
     total: int
     limit: int
     offset: int

@@ -241,8 +241,10 @@ def update_ticket(
     description: str | None = None,
     assignee_username: str | None = None,
     notify: bool = True,
+    by_hand: bool = True,
 ) -> Ticket:
-    """Edit a ticket; a stale ``version`` is refused with nothing changed."""
+    """Edit a ticket; a stale ``version`` is refused with nothing changed. An assignment is a person's
+    decision unless ``by_hand`` is False (a day plan, auto-dispatch): day plans keep a person's as fixed."""
     ticket = get_ticket(session, ticket_id, actor=actor, for_update=True)
     if ticket.version != version:
         raise VersionConflictError(
@@ -273,6 +275,7 @@ def update_ticket(
             note = f"指派给 {assignee.display_name}（{assignee.username}）"
             data = {
                 "assignee": assignee.username,
+                "by_hand": by_hand,
                 "note_key": "ticket.assigned",
                 "note_params": {"name": assignee.display_name, "username": assignee.username},
             }
@@ -370,10 +373,10 @@ def list_tickets(
     if offset < 0:
         raise InvalidTicketError(N_("offset 不能为负数"), fields={"offset": offset})
     chosen = search.selection(actor=actor, status=status, priority=priority, kind=kind, sla_state=sla_state, q=q)
-    matches = _matching(chosen)
     # Counted up to COUNT_LIMIT + 1 rows at most: never a count of every ticket on each request.
-    total = session.scalar(select(func.count()).select_from(matches.limit(COUNT_LIMIT + 1).subquery())) or 0
-    ordered = matches.subquery()
+    counted = _matching(chosen, per_branch=COUNT_LIMIT + 1).limit(COUNT_LIMIT + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
+    ordered = _matching(chosen, per_branch=offset + limit).subquery()
     ids = list(
         session.scalars(
             select(ordered.c.id).order_by(ordered.c.reported_at.desc(), ordered.c.id.desc()).limit(limit).offset(offset)
@@ -385,8 +388,11 @@ def list_tickets(
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-def _matching(chosen: search.Selection) -> Any:
-    """(id, reported_at) of the selected tickets: one query, or a UNION of one per search alternative."""
+def _matching(chosen: search.Selection, *, per_branch: int) -> Any:
+    """(id, reported_at) of the selected tickets: one query, or a UNION of one per search alternative.
+
+    Each branch of a UNION gives only its newest ``per_branch`` rows (all a page or a bounded count can
+    need), so a fragment that matches millions of numbers is never read whole to be deduplicated."""
     branches = chosen.alternatives or [search.Alternative([])]
     queries = []
     for alternative in branches:
@@ -394,7 +400,12 @@ def _matching(chosen: search.Selection) -> Any:
         if chosen.joins_customer or alternative.joins_customer:
             query = query.join(Customer, Customer.id == Ticket.customer_id)
         queries.append(query.where(*chosen.conditions, *alternative.conditions))
-    return queries[0] if len(queries) == 1 else union(*queries)
+    if len(queries) == 1:
+        return queries[0]
+    newest = [
+        query.order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(per_branch).subquery() for query in queries
+    ]
+    return union(*(select(branch.c.id, branch.c.reported_at) for branch in newest))
 
 
 def assignee_names(session: Session, user_ids: set[int]) -> dict[int, str]:
