@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint typecheck corpus-check unit bench clean messages screenshots
+.PHONY: install run serve test lint typecheck corpus-check unit bench clean messages screenshots vendor-swagger-ui
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ messages: install
 # Browser tests that also write the screenshots of docs/console.md.
 screenshots: install
 	AFTERSALES_SCREENSHOTS=docs/console $(BIN)/pytest -m browser tests/browser
+
+# Refresh the vendored Swagger UI of the offline /docs page from npm (see web/static/vendor/README.md).
+SWAGGER_UI ?= 5.35.0
+vendor-swagger-ui:
+	tools/vendor/swagger_ui.sh $(SWAGGER_UI)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

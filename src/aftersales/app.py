@@ -7,7 +7,8 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,7 +45,7 @@ from aftersales.quality.api import router as quality_router
 from aftersales.triage.api import router as triage_router
 from aftersales.usecases.api import assist_router, customers_router, tickets_router
 from aftersales.usecases.console import router as tickets_console_router
-from aftersales.web import templating
+from aftersales.web import assets, templating
 from aftersales.web.errors import PROBLEM_RESPONSES, install_error_handlers
 from aftersales.web.guard import RequestGuard, SecurityHeaders
 from aftersales.web.i18n import N_
@@ -153,6 +154,8 @@ def create_app(
         version="0.1.0",
         description="Work orders with the closed loop and SLA clocks. Errors: {code, detail, fields}.",
         lifespan=lifespan,
+        docs_url=None,  # served below from vendored files: FastAPI's page loads Swagger UI from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter()
@@ -173,6 +176,14 @@ def create_app(
     @app.get("/healthz", tags=["health"], dependencies=[anyone("health")])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/docs", include_in_schema=False, dependencies=[anyone("api_docs")])
+    def api_docs(request: Request) -> HTMLResponse:
+        return assets.docs_page(request, openapi_url=app.openapi_url or "/openapi.json", title=app.title)
+
+    @app.get("/favicon.ico", include_in_schema=False, dependencies=[anyone("static")])
+    def favicon() -> FileResponse:
+        return FileResponse(assets.FAVICON_ICO, media_type="image/vnd.microsoft.icon")
 
     app.include_router(tickets_router, responses=PROBLEM_RESPONSES)
     app.include_router(triage_router, responses=PROBLEM_RESPONSES)

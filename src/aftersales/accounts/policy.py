@@ -90,7 +90,7 @@ TABLE: dict[Permission, tuple[Scope | None, ...]] = {
 # fmt: on
 
 # Routes anyone may call without signing in, and why: each such route says so with ``accounts.deps.anyone``.
-PUBLIC_PURPOSES = frozenset({"health", "sign_in", "self_service", "survey_link"})
+PUBLIC_PURPOSES = frozenset({"health", "sign_in", "self_service", "survey_link", "api_docs", "static"})
 
 
 def scope_of(role: Role, permission: Permission) -> Scope | None:

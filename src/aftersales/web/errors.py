@@ -1,8 +1,12 @@
 """Map domain errors and validation failures to problem JSON ({"code", "detail", "fields"}) for the API, and to
-the error page or HTMX fragment for console and self-service paths."""
+the error page or HTMX fragment for console, self-service and survey paths. Those paths also answer an
+unknown address with an HTML 404 page, and an unexpected failure with an HTML 500 page that shows a
+reference instead of the traceback (which goes to the log under that reference)."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 import sqlite3
 from typing import Any
 
@@ -15,14 +19,25 @@ from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aftersales.core.db import is_busy_error
 from aftersales.core.errors import DomainError, RateLimitedError
 from aftersales.web.messages import problem_detail, problem_fields
-from aftersales.web.pages import STATUS_BY_CLASS, error_page, is_html_path, message_page, status_of
-from aftersales.web.templating import gettext_for
+from aftersales.web.pages import STATUS_BY_CLASS, error_page, home_of, is_html_path, message_page, status_of
+from aftersales.web.templating import gettext_for, render
 
-__all__ = ["PROBLEM_RESPONSES", "STATUS_BY_CLASS", "Problem", "install_error_handlers", "problem", "status_of"]
+__all__ = [
+    "PROBLEM_RESPONSES",
+    "STATUS_BY_CLASS",
+    "HtmlServerErrors",
+    "Problem",
+    "install_error_handlers",
+    "problem",
+    "status_of",
+]
+
+log = logging.getLogger("aftersales.web")
 
 
 class Problem(BaseModel):
@@ -77,7 +92,9 @@ def _message(error: dict[str, Any]) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers on the app."""
+    """Register the handlers on the app (and the HTML 500 page: added before the security headers, so its
+    answer carries them too)."""
+    app.add_middleware(HtmlServerErrors)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, error: DomainError) -> Response:
@@ -141,11 +158,81 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
         # Raised by the framework itself (a body that does not parse, an unknown path or method): the API
-        # answers in its own problem shape; pages keep the framework's answer.
-        if is_html_path(request.url.path) or not request.url.path.startswith("/api/"):
+        # answers in its own problem shape, console paths (and a browser anywhere else) with a page.
+        if is_html_path(request.url.path) or _browser_outside_api(request):
+            return _http_page(request, error)
+        if not request.url.path.startswith("/api/"):
             return await http_exception_handler(request, error)
         code = HTTP_CODES.get(error.status_code, "request.refused")
         response = problem(error.status_code, code, HTTP_TEXTS.get(error.status_code, str(error.detail)))
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
         return response
+
+
+def _browser_outside_api(request: Request) -> bool:
+    """A page request (a browser asks for HTML) for a path that is neither the API nor a static file."""
+    path = request.url.path
+    return not path.startswith(("/api/", "/static/")) and "text/html" in request.headers.get("accept", "")
+
+
+def _http_page(request: Request, error: StarletteHTTPException) -> Response:
+    _ = gettext_for(request)
+    if error.status_code == 404:
+        response = message_page(
+            request, _("您访问的页面不存在：地址可能有误，或页面已移走。"), 404, heading=_("页面不存在")
+        )
+    elif error.status_code == 405:
+        response = message_page(request, _("此页面不支持该请求方法"), 405)
+    else:
+        response = message_page(request, _("提交的内容有误，请检查后重试"), error.status_code)
+    for name, value in (error.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+class HtmlServerErrors:
+    """An unexpected exception on a console, self-service or survey path: logged with its traceback under a
+    short reference, and answered with the 500 page that shows only the reference. Other paths (the API)
+    keep the framework's plain 500, and a failure after the answer has begun is left to the server."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_html_path(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            if started:
+                raise
+            reference = secrets.token_hex(4)
+            log.exception("unhandled error %s on %s %s", reference, scope["method"], scope["path"])
+            response = _server_error_page(Request(scope), reference)
+            await response(scope, receive, send)
+
+
+def _server_error_page(request: Request, reference: str) -> Response:
+    _ = gettext_for(request)
+    message = _("系统出现意外错误，请稍后重试；如果问题持续，请把下面的错误编号告诉管理员。")
+    context = {
+        "status": 500,
+        "message": message,
+        "heading": _("系统出错了"),
+        "reference": reference,
+        "home": home_of(request),
+    }
+    try:
+        return render(request, "web/error.html", context, status_code=500)
+    except Exception:  # the page itself failed (a broken template or session): still no traceback to the user
+        log.exception("the 500 page for %s failed", reference)
+        return Response(f"500 Internal Server Error ({reference})", status_code=500, media_type="text/plain")

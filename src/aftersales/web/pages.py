@@ -34,7 +34,7 @@ from aftersales.web.templating import gettext_for, render
 SESSION_COOKIE = "as_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
-HTML_PREFIXES = ("/console", "/self-service")
+HTML_PREFIXES = ("/console", "/self-service", "/survey")
 MESSAGES_TARGET = "#messages"  # the page's message area (web/base.html)
 STATUS_BY_CLASS: list[tuple[type[DomainError], int]] = [
     (InvalidInputError, 422),
@@ -80,14 +80,26 @@ def status_of(error: DomainError) -> int:
     return next((status for cls, status in STATUS_BY_CLASS if isinstance(error, cls)), 400)
 
 
-def message_page(request: Request, message: str, status: int, *, target: str = MESSAGES_TARGET) -> HTMLResponse:
-    """A message on its own: the error page, or for HTMX a fragment swapped into ``target`` (a form's
-    message area; the page's by default) whatever the request's own target was."""
-    context = {"status": status, "message": message}
+def message_page(
+    request: Request, message: str, status: int, *, target: str = MESSAGES_TARGET, heading: str | None = None
+) -> HTMLResponse:
+    """A message on its own: the error page (under ``heading``, else "could not complete the request"), or
+    for HTMX a fragment swapped into ``target`` (a form's message area; the page's by default) whatever the
+    request's own target was."""
+    context = {"status": status, "message": message, "heading": heading, "reference": None, "home": home_of(request)}
     if is_htmx(request):
         headers = {"HX-Retarget": target, "HX-Reswap": "innerHTML"}
         return render(request, "web/error_fragment.html", context, status_code=status, headers=headers)
     return render(request, "web/error.html", context, status_code=status)
+
+
+def home_of(request: Request) -> str | None:
+    """Where an error page sends the reader back to: the console, the self-service start (customers), or
+    nowhere for a survey link (a customer with no other page)."""
+    path = request.url.path
+    if path.startswith("/self-service"):
+        return "/self-service/request"
+    return None if path.startswith("/survey") else "/console/"
 
 
 def error_page(request: Request, error: DomainError, status: int, *, target: str = MESSAGES_TARGET) -> HTMLResponse:
