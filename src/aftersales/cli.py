@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from aftersales.accounts.cli import orgs_app, tokens_app, users_app
 from aftersales.config import MissingSecretKeyError, get_settings, require_secret_key
 from aftersales.core import timeutil
+from aftersales.core.commandline import QuietOption
+from aftersales.core.progress import on_stderr
 from aftersales.dispatch.cli import app as dispatch_app
 from aftersales.knowledge.cli import app as knowledge_app
 from aftersales.notifications.cli import app as notifications_app
@@ -89,12 +91,15 @@ def db_current() -> None:
 
 
 @db_app.command("backup")
-def db_backup(to: Annotated[Path, typer.Option("--to", help="file to write the backup to")]) -> None:
+def db_backup(
+    to: Annotated[Path, typer.Option("--to", help="file to write the backup to")], quiet: QuietOption = False
+) -> None:
     """Back the configured database up (SQLite online backup, or pg_dump), while the system keeps running."""
     from aftersales.core import backup
 
     try:
-        size = backup.backup(get_settings().database_url, to)
+        with on_stderr(quiet=quiet) as progress:
+            size = backup.backup(get_settings().database_url, to, progress=progress)
     except backup.BackupError as error:
         typer.echo(f"备份失败 / backup failed: {error}", err=True)
         raise typer.Exit(1) from None
@@ -219,8 +224,11 @@ def demo(
         str | None,
         typer.Option(help="load as of this instant, ISO 8601 with offset, e.g. 2026-12-02T10:00:00+08:00"),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
-    """Load the demo data set (idempotent): a smart-lock maker, its network, customers, history."""
+    """Load the demo data set (idempotent): a smart-lock maker, its network, customers, history.
+
+    Progress goes to stderr (on a terminal, unless --quiet); stdout gets only the summary, one line of JSON."""
     from datetime import datetime
 
     from aftersales.core.clock import FrozenClock
@@ -239,5 +247,6 @@ def demo(
         if at.tzinfo is None:
             raise refusal
         clock = FrozenClock(at)  # every row is stamped as of that instant: the same load every time
-    summary = load_demo(ticket_count=tickets, days=days, seed=seed, clock=clock)
+    with on_stderr(quiet=quiet) as progress:
+        summary = load_demo(ticket_count=tickets, days=days, seed=seed, clock=clock, progress=progress)
     typer.echo(json.dumps(summary, ensure_ascii=False))

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from aftersales.core.db import is_sqlite
+from aftersales.core.progress import SILENT, Progress
 
 
 class BackupError(RuntimeError):
@@ -35,19 +36,32 @@ def _tool(name: str) -> str:
     return found
 
 
-def backup(url: str, target: Path) -> int:
-    """Write a backup of the database at ``url`` to ``target``; returns its size in bytes."""
+def backup(url: str, target: Path, *, progress: Progress = SILENT) -> int:
+    """Write a backup of the database at ``url`` to ``target``; returns its size in bytes. SQLite's copy
+    reports its pages to ``progress``; pg_dump's is one stage of unknown length."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if is_sqlite(url):
         source = sqlite3.connect(_sqlite_path(url))
         destination = sqlite3.connect(target)
+        copied: int | None = None  # pages, once the first step has told the total
+
+        def copying(_status: int, remaining: int, total: int) -> None:
+            nonlocal copied
+            if copied is None:
+                progress.stage("备份 / backup (pages)", total=total)
+                copied = 0
+            progress.advance(total - remaining - copied)
+            copied = total - remaining
+
         try:
             with destination:
-                source.backup(destination, pages=1024)  # in steps: writers are not held up for long
+                # In steps: writers are not held up for long.
+                source.backup(destination, pages=1024, progress=copying)
         finally:
             destination.close()
             source.close()
     else:
+        progress.stage("备份 / backup")
         command = [_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={target}", _libpq_url(url)]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:

@@ -1,10 +1,10 @@
-"""What every package's Typer commands share: one way to report a domain error and exit."""
+"""What every package's Typer commands share: one way to report a domain error and exit, and ``--quiet``."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
@@ -15,6 +15,8 @@ R = TypeVar("R")
 
 # Exit code of a command refused by a domain rule (Typer's usage errors exit with 2).
 DOMAIN_ERROR_EXIT = 1
+# A long command's progress bars (core.progress) are drawn on stderr only when it is a terminal; this turns them off there too.
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bars on stderr")]
 
 
 def report_domain_error(error: DomainError) -> None:

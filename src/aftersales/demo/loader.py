@@ -2,7 +2,8 @@
 
 Order: SLA and triage defaults, the product catalogue, the service network, the staff, then the
 historical tickets replayed in batches of :data:`BATCH_SIZE`, each batch its own unit of work — an
-interrupted load resumes where it stopped, and a rerun creates nothing new.
+interrupted load resumes where it stopped, and a rerun creates nothing new. Each stage, and each ticket,
+is reported to ``progress`` (the command shows it on stderr: a full load takes minutes).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core import runtime
 from aftersales.core.clock import Clock, SystemClock
 from aftersales.core.db import unit_of_work
+from aftersales.core.progress import SILENT, Progress
 from aftersales.customers import service as customers_service
 from aftersales.demo import people, workload
 from aftersales.demo.bulletins import load_bulletins
@@ -38,7 +40,12 @@ BATCH_SIZE = 100
 
 
 def load_demo(
-    ticket_count: int = 2000, days: int = 90, seed: int = 20261122, *, clock: Clock | None = None
+    ticket_count: int = 2000,
+    days: int = 90,
+    seed: int = 20261122,
+    *,
+    clock: Clock | None = None,
+    progress: Progress = SILENT,
 ) -> dict[str, object]:
     """Load (or complete) the demo as of ``clock`` (default: wall clock); returns what was created and the spread."""
     if ticket_count < 0 or days < 1:
@@ -46,20 +53,27 @@ def load_demo(
     factory = runtime.session_factory()
     clock = clock or SystemClock()
     with unit_of_work(factory) as session:
+        progress.stage("默认值与目录 / defaults")
         seed_defaults(session)
         seed_rules(session)
         products = _load_products(session)
         organisations = _load_organisations(session, clock=clock)
-        users = _load_users(session, clock=clock)
+        progress.stage("演示账号 / users", total=len(USERS))
+        users = _load_users(session, clock=clock, progress=progress)
+        progress.stage("服务网络 / network")
         network = load_network(session)
-    created, skipped = _load_tickets(factory, clock=clock, ticket_count=ticket_count, days=days, seed=seed)
+    created, skipped = _load_tickets(
+        factory, clock=clock, ticket_count=ticket_count, days=days, seed=seed, progress=progress
+    )
     with unit_of_work(factory) as session:
+        progress.stage("公告 / bulletins")
         # After the history, so replayed tickets are not linked (and nobody is notified about them).
         bulletins = load_bulletins(session, clock=clock)
     from aftersales.knowledge.cli import load_seed
 
-    knowledge = load_seed()  # the 售后辞典 seed articles (idempotent by key)
+    knowledge = load_seed(progress=progress)  # the 售后辞典 seed articles (idempotent by key)
     with unit_of_work(factory) as session:
+        progress.stage("汇总 / summary")
         summary = _summary(session)
     return {
         "knowledge_articles": knowledge,
@@ -111,7 +125,7 @@ def _load_organisations(session: Session, *, clock: Clock) -> int:
     return created
 
 
-def _load_users(session: Session, *, clock: Clock) -> int:
+def _load_users(session: Session, *, clock: Clock, progress: Progress) -> int:
     created = 0
     for spec in USERS:
         try:
@@ -129,6 +143,7 @@ def _load_users(session: Session, *, clock: Clock) -> int:
                 supervisor_username=spec.supervisor_username,
             )
             created += 1
+        progress.advance()  # a new one takes a moment: its password is hashed
     return created
 
 
@@ -153,7 +168,7 @@ def _existing_ids(session: Session) -> set[str]:
 
 
 def _load_tickets(
-    factory: sessionmaker[Session], *, clock: Clock, ticket_count: int, days: int, seed: int
+    factory: sessionmaker[Session], *, clock: Clock, ticket_count: int, days: int, seed: int, progress: Progress
 ) -> tuple[int, int]:
     """Replay the history in batches; returns (created, skipped as already present)."""
     now = clock.now()
@@ -164,6 +179,8 @@ def _load_tickets(
         existing = _existing_ids(session)
     pending = [index for index in range(1, ticket_count + 1) if workload.external_id(index) not in existing]
     created, skipped = 0, ticket_count - len(pending)
+    progress.stage("历史工单 / tickets", total=ticket_count)
+    progress.advance(skipped)
     for start in range(0, len(pending), BATCH_SIZE):
         with unit_of_work(factory) as session:
             actor = accounts_service.actor_for(accounts_service.get_user(session, AGENT_USERNAME))
@@ -194,6 +211,7 @@ def _load_tickets(
                     assignee_username=ticket.assignee_username,
                 )
                 created, skipped = (created + 1, skipped) if is_new else (created, skipped + 1)
+                progress.advance()
     return created, skipped
 
 

@@ -11,25 +11,31 @@ import typer
 
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import SystemClock
-from aftersales.core.commandline import domain_errors
+from aftersales.core.commandline import QuietOption, domain_errors
 from aftersales.core.db import unit_of_work
+from aftersales.core.progress import SILENT, Progress, on_stderr
 from aftersales.core.runtime import session_factory
 from aftersales.knowledge import service, transfer
 
 app = typer.Typer(help="售后辞典: knowledge articles.", no_args_is_help=True)
 
 
-def _import(path: Path) -> dict[str, int]:
+def _import(path: Path, progress: Progress = SILENT) -> dict[str, int]:
     articles = transfer.read_file(path)
+    progress.stage("知识文章 / articles", total=len(articles))
     with unit_of_work(session_factory()) as session:
-        return transfer.import_articles(session, clock=SystemClock(), actor=SYSTEM_ACTOR, articles=articles)
+        return transfer.import_articles(
+            session, clock=SystemClock(), actor=SYSTEM_ACTOR, articles=articles, progress=progress
+        )
 
 
 @app.command("import")
 @domain_errors
-def import_file(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+def import_file(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)], quiet: QuietOption = False) -> None:
     """Create or update articles from .json/.csv/.xlsx/.md (all or nothing)."""
-    typer.echo(json.dumps(_import(path)))
+    with on_stderr(quiet=quiet) as progress:
+        counts = _import(path, progress)
+    typer.echo(json.dumps(counts))
 
 
 @app.command("export")
@@ -47,9 +53,9 @@ def seed_path() -> Path:
     return Path(str(resources.files("aftersales.knowledge") / "data" / "articles.json"))
 
 
-def load_seed(session_synonyms: bool = True) -> dict[str, int]:
+def load_seed(session_synonyms: bool = True, progress: Progress = SILENT) -> dict[str, int]:
     """Load the seed articles and synonyms (idempotent: known keys are updated, not duplicated)."""
-    counts = _import(seed_path())
+    counts = _import(seed_path(), progress)
     synonyms = Path(str(resources.files("aftersales.knowledge") / "data" / "synonyms.csv"))
     if session_synonyms and synonyms.is_file():
         import csv
@@ -64,6 +70,8 @@ def load_seed(session_synonyms: bool = True) -> dict[str, int]:
 
 @app.command("seed")
 @domain_errors
-def seed() -> None:
+def seed(quiet: QuietOption = False) -> None:
     """Load the shipped 售后辞典 seed (articles, synonyms)."""
-    typer.echo(json.dumps(load_seed()))
+    with on_stderr(quiet=quiet) as progress:
+        counts = load_seed(progress=progress)
+    typer.echo(json.dumps(counts))

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.i18n import N_
+from aftersales.core.progress import SILENT, Progress
 from aftersales.knowledge import service
 from aftersales.knowledge.errors import InvalidArticleError
 from aftersales.knowledge.models import Article
@@ -82,20 +83,21 @@ def read_file(path: Path) -> list[ArticleCreate]:
 
 
 def import_articles(
-    session: Session, *, clock: Clock, actor: Actor, articles: Iterable[ArticleCreate]
+    session: Session, *, clock: Clock, actor: Actor, articles: Iterable[ArticleCreate], progress: Progress = SILENT
 ) -> dict[str, int]:
-    """Create or update by key; returns counts."""
+    """Create or update by key (one step of ``progress`` each); returns counts."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     for data in articles:
         existing = session.scalar(select(Article).where(Article.key == data.key)) if data.key else None
         if existing is None:
             service.create_article(session, clock=clock, actor=actor, data=data)
             counts["created"] += 1
-            continue
-        before = existing.version
-        update = ArticleUpdate(version=existing.version, **data.model_dump(exclude={"key"}))
-        service.update_article(session, clock=clock, actor=actor, article_id=existing.id, data=update)
-        counts["updated" if existing.version != before else "unchanged"] += 1
+        else:
+            before = existing.version
+            update = ArticleUpdate(version=existing.version, **data.model_dump(exclude={"key"}))
+            service.update_article(session, clock=clock, actor=actor, article_id=existing.id, data=update)
+            counts["updated" if existing.version != before else "unchanged"] += 1
+        progress.advance()
     return counts
 
 

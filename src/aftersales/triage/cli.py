@@ -12,8 +12,9 @@ import typer
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import SystemClock
-from aftersales.core.commandline import domain_errors
+from aftersales.core.commandline import QuietOption, domain_errors
 from aftersales.core.db import unit_of_work
+from aftersales.core.progress import on_stderr
 from aftersales.core.runtime import session_factory
 from aftersales.triage import service as triage_service
 
@@ -80,13 +81,19 @@ app.add_typer(models_app, name="models")
 def train(
     history: Annotated[bool, typer.Option("--history/--corpus-only", help="also learn from closed tickets")] = True,
     activate: Annotated[bool, typer.Option("--activate/--no-activate")] = True,
+    quiet: QuietOption = False,
 ) -> None:
     """Train on the shipped corpus (and the tenant's closed tickets), evaluate held-out, store a new version."""
     from aftersales.triage import learning
 
-    with unit_of_work(session_factory()) as session:
+    with unit_of_work(session_factory()) as session, on_stderr(quiet=quiet) as progress:
         record = learning.train_and_store(
-            session, clock=SystemClock(), actor_name="cli", include_history=history, activate=activate
+            session,
+            clock=SystemClock(),
+            actor_name="cli",
+            include_history=history,
+            activate=activate,
+            progress=progress,
         )
         typer.echo(
             json.dumps(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.core.clock import Clock
 from aftersales.core.i18n import N_
+from aftersales.core.progress import SILENT, Progress
 from aftersales.triage import classifier, evaluation
 from aftersales.triage import rules as triage_rules
 from aftersales.triage import service as triage_service
@@ -85,10 +86,12 @@ def train_and_store(
     activate: bool = True,
     reviews: int = 4000,
     corpus: list[classifier.Example] | None = None,
+    progress: Progress = SILENT,
 ) -> TriageModelVersion:
     """Evaluate on a held-out split, train on everything, store as the next version (active by default).
 
-    ``corpus`` replaces the shipped corpus (tests use a small one)."""
+    ``corpus`` replaces the shipped corpus (tests use a small one); each stage is reported to ``progress``."""
+    progress.stage("语料 / corpus")
     examples = list(corpus) if corpus is not None else evaluation.load_corpus()
     source = "corpus"
     if include_history:
@@ -96,8 +99,11 @@ def train_and_store(
         examples = examples + history
         source = f"corpus+history({len(history)})"
     review_rows = evaluation.review_corpus(limit_per_class=reviews // 2) if reviews else []
+    progress.stage("评估 / evaluation")
     report = evaluation.evaluate(examples, reviews=review_rows)
+    progress.stage("训练 / training")
     model = evaluation.fitted(examples, review_rows)
+    progress.stage("保存 / storing")
     version = (session.scalar(select(func.max(TriageModelVersion.version))) or 0) + 1
     record = TriageModelVersion(
         version=version,
