@@ -58,6 +58,8 @@ TABLES_BY_REVISION: dict[str, set[str]] = {
     "0017": set(),
     "0018": set(),
     "0019": set(),
+    "0020": set(),
+    "0021": {"dispatch_visit_flags"},
 }  # fmt: skip
 # Columns a revision adds to a table an earlier one created.
 COLUMNS_BY_REVISION: dict[str, dict[str, set[str]]] = {
@@ -66,6 +68,7 @@ COLUMNS_BY_REVISION: dict[str, dict[str, set[str]]] = {
     "0010": {"notification_outbox": {"locked_until", "claim_token", "suppressed_reason"}},
     "0017": {"api_tokens": {"expires_at", "scope"}},
     "0019": {"notification_outbox": {"read_at"}},
+    "0020": {"feedback_visits": {"assignee_id"}},
 }
 # Indexes a revision swaps on a table: (added, removed).
 INDEXES_BY_REVISION: dict[str, dict[str, tuple[set[str], set[str]]]] = {
@@ -80,16 +83,18 @@ INDEXES_BY_REVISION: dict[str, dict[str, tuple[set[str], set[str]]]] = {
             {
                 "ix_tickets_reported_id", "ix_tickets_status_reported", "ix_tickets_kind_reported",
                 "ix_tickets_priority_reported", "ix_tickets_sla_state_reported", "ix_tickets_address_id",
+                "ix_tickets_customer_reported",
             },
             {
                 "ix_tickets_reported_at", "ix_tickets_status_created", "ix_tickets_kind", "ix_tickets_priority",
-                "ix_tickets_sla_state",
+                "ix_tickets_sla_state", "ix_tickets_customer_id",
             },
         ),
         "ticket_events": ({"ix_ticket_events_breached_at"}, set()),
         "addresses": ({"ix_addresses_province_city"}, set()),
     },
     "0019": {"notification_outbox": ({"ix_notification_outbox_inbox", "ix_notification_outbox_unread"}, set())},
+    "0020": {"feedback_visits": ({"ix_feedback_visits_assignee_status_due"}, set())},
 }  # fmt: skip
 REVISIONS = list(TABLES_BY_REVISION)
 HEAD_TABLES = set().union(*TABLES_BY_REVISION.values()) | {"alembic_version"}

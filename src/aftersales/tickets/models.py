@@ -33,6 +33,7 @@ class Ticket(Base):
         # index and deep pages skipped inside it (migration 0018). PostgreSQL also has trigram indexes
         # on number and description for ``q=`` (core.migrate.DATABASE_ONLY_INDEXES).
         Index("ix_tickets_reported_id", "reported_at", "id"),
+        Index("ix_tickets_customer_reported", "customer_id", "reported_at", "id"),
         Index("ix_tickets_status_reported", "status", "reported_at", "id"),
         Index("ix_tickets_kind_reported", "kind", "reported_at", "id"),
         Index("ix_tickets_priority_reported", "priority", "reported_at", "id"),
@@ -49,7 +50,7 @@ class Ticket(Base):
     priority: Mapped[Priority] = mapped_column(EnumText(Priority, 16))
     status: Mapped[TicketStatus] = mapped_column(EnumText(TicketStatus, 16))
     channel: Mapped[Channel] = mapped_column(EnumText(Channel, 16))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
     installed_product_id: Mapped[int | None] = mapped_column(ForeignKey("installed_products.id"))
     product_model: Mapped[str | None] = mapped_column(String(64), index=True)

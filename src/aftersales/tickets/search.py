@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import false, or_
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import rules as account_rules
@@ -34,10 +34,25 @@ def is_visible(session: Session, actor: Actor, ticket: Ticket) -> bool:
 
 @dataclass
 class Alternative:
-    """One way a search term may match: conditions on ``Ticket`` (and ``Customer`` when ``joins_customer``)."""
+    """One way a search term may match: conditions on ``Ticket`` (and ``Customer`` when ``joins_customer``).
+
+    ``customers``, when set, is a condition on ``Customer`` alone: the listing looks those customers up
+    first and matches their tickets by id (``by_customers``), so the database never has to guess how
+    many customers a phone fragment matches (it guessed 30 times too many and read the tickets table
+    newest first, probing each ticket's customer: 20 s at 10 million tickets)."""
 
     conditions: list[Any]
     joins_customer: bool = False
+    customers: Any | None = None
+
+
+# A phone fragment matching more customers than this is joined instead of looked up first.
+CUSTOMER_LOOKUP_LIMIT = 20_000
+
+
+def by_customers(alternative: Alternative, customer_ids: list[int]) -> Alternative:
+    """``alternative`` with its customer condition replaced by the customers it matched."""
+    return Alternative([Ticket.customer_id.in_(customer_ids)] if customer_ids else [false()])
 
 
 @dataclass
@@ -98,7 +113,8 @@ def _add_term(chosen: Selection, term: str) -> None:
         chosen.conditions.append(Ticket.number == term.upper())
     elif digits is not None:
         pattern = _containing(digits)
-        chosen.alternatives.append(Alternative([Customer.phone.like(pattern, escape=ESCAPE)], joins_customer=True))
+        by_phone = Customer.phone.like(pattern, escape=ESCAPE)
+        chosen.alternatives.append(Alternative([by_phone], joins_customer=True, customers=by_phone))
         chosen.alternatives.append(Alternative([Ticket.number.like(pattern, escape=ESCAPE)]))
     else:
         pattern = _containing(term)
