@@ -101,18 +101,20 @@ def test_agent_opens_a_ticket_for_a_repeat_caller_and_walks_it_to_closed(
 
 def test_dispatcher_assigns_a_waiting_ticket(browser: Any, server: str, demo_engine: Engine, screenshot: Any) -> None:
     page = pages.login(browser, server, "dispatcher")
-    card = page.locator("article[data-ticket]").filter(has=page.locator("option[value='tech01']")).first
+    # Each card offers the people of its ticket's city: take a waiting job and one of its own technicians.
+    card = page.locator("article[data-ticket]").filter(has=page.locator("option[value^='tech']")).first
     number = card.get_attribute("data-ticket")
-    card.get_by_role("combobox").select_option("tech01")
+    technician = card.locator("option[value^='tech']").first.get_attribute("value")
+    card.get_by_role("combobox").select_option(technician)
     screenshot(page, "dispatcher-board")
-    card.get_by_role("button", name="派单").click()
-    card.locator("[data-assigned='tech01']").wait_for()
+    card.get_by_role("button", name="派单", exact=True).click()
+    card.locator(f"[data-assigned='{technician}']").wait_for()
     with demo_engine.connect() as connection:
         assignee = connection.execute(
             text("SELECT u.username FROM tickets t JOIN users u ON u.id = t.assignee_id WHERE t.number = :n"),
             {"n": number},
         ).scalar_one()
-    assert assignee == "tech01"
+    assert assignee == technician
 
 
 def test_technician_completes_a_job_on_a_phone(browser: Any, server: str, demo_engine: Engine, screenshot: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,3 +51,32 @@ def test_dispatcher_makes_tomorrows_plan_for_a_city(
 
         summary = json.loads(summary)
     assert sum(shown.values()) == summary["assigned"]
+
+
+def test_a_day_plan_keeps_the_dispatchers_hand_assignment(
+    browser: Any, server: str, demo_engine: Engine, browser_clock: RunningClock, screenshot: Any
+) -> None:
+    page = pages.login(browser, server, "dispatcher")
+    page.goto(f"{server}/console/board")
+    # A waiting job, given by hand to the last of the technicians its card offers (its city's people).
+    card = page.locator("article[data-ticket]").filter(has=page.locator("option[value^='tech']")).first
+    number, card_id = card.get_attribute("data-ticket"), card.get_attribute("id")
+    chosen = card.locator("option[value^='tech']").last.get_attribute("value")
+    card.get_by_role("combobox").select_option(chosen)
+    card.get_by_role("button", name="派单", exact=True).click()
+    card.locator(f"[data-assigned='{chosen}']").wait_for()
+    # The card's city group links to that city's day plan.
+    group = page.locator("section.board-group", has=page.locator(f"#{card_id}"))
+    plans_link = group.get_by_role("link", name="日计划").get_attribute("href")
+    page.goto(f"{server}{plans_link}")  # today's plan of that city
+    page.get_by_role("button", name=re.compile("生成计划|重新优化")).click()
+    page.locator("#plan-summary").wait_for(timeout=30_000)
+    stop = page.locator(f"section[data-technician='{chosen}'] li[data-ticket='{number}']")
+    stop.locator("[data-fixed='manual']").wait_for()
+    screenshot(page, "day-plan-keeps-hand-assignment", full_page=True)
+    with demo_engine.connect() as connection:
+        assignee = connection.execute(
+            text("SELECT u.username FROM tickets t JOIN users u ON u.id = t.assignee_id WHERE t.number = :n"),
+            {"n": number},
+        ).scalar_one()
+    assert assignee == chosen

@@ -14,12 +14,13 @@ from aftersales.accounts.models import Organisation, User
 from aftersales.accounts.schemas import Actor
 from aftersales.customers.models import Address
 from aftersales.sla.enums import SlaState, TargetKind
-from aftersales.tickets.enums import TicketStatus
+from aftersales.tickets.enums import TicketKind, TicketStatus
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.rules import OPEN_STATUSES
 
 BOARD_LIMIT = 300
 AT_RISK = (SlaState.WARNING, SlaState.BREACHED)
+FIELD_KINDS = (TicketKind.INSTALLATION, TicketKind.REPAIR)  # the jobs a technician goes out for
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ class People(list[Assignable]):
 
 
 def board_tickets(session: Session, *, actor: Actor, city: str | None = None) -> list[Ticket]:
-    """Open tickets that need a dispatcher: unassigned ones and assigned ones at risk of breaching.
+    """Open field jobs (installations, repairs) that need a dispatcher: unassigned ones and assigned ones at
+    risk of breaching. A consultation or complaint is handled on the phone: it never waits for a technician.
 
     Urgent and breached first; a partner provider sees only its organisation's tickets.
     """
@@ -72,6 +74,7 @@ def board_tickets(session: Session, *, actor: Actor, city: str | None = None) ->
         .outerjoin(Address, Address.id == Ticket.address_id)
         .where(
             Ticket.status.in_(OPEN_STATUSES),
+            Ticket.kind.in_(FIELD_KINDS),
             or_(Ticket.assignee_id.is_(None), Ticket.sla_state.in_(AT_RISK)),
         )
     )

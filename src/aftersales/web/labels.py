@@ -122,6 +122,8 @@ MESSAGE = {
     "follow_up_complaint": N_("回访差评跟进"),
     "assistant_handoff": N_("智能助手转人工"),
 }
+# Why a day plan kept a job with its assignee (dispatch.planning.inputs.field_marks).
+FIXED = {"manual": N_("人工指派·固定"), "bound": N_("已接单·固定"), "on_site": N_("在现场")}
 GROUPS = {
     "status": STATUS,
     "kind": KIND,
@@ -134,6 +136,7 @@ GROUPS = {
     "field_action": FIELD_ACTION,
     "role": ROLE,
     "message": MESSAGE,
+    "fixed": FIXED,
 }
 
 

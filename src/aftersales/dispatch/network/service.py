@@ -288,7 +288,13 @@ def auto_dispatch(
         )
         return DispatchResult(None, note, found)
     tickets_service.update_ticket(
-        session, clock=clock, actor=actor, ticket_id=ticket_id, version=ticket.version, assignee_username=best.username
+        session,
+        clock=clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        version=ticket.version,
+        assignee_username=best.username,
+        by_hand=False,
     )
     note = f"自动派单给 {best.username}{'（合作服务商）' if best.is_provider else ''}：{best.reason}，距离约 {best.km} 公里"
     record_decision(

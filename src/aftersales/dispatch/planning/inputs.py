@@ -30,6 +30,7 @@ PRIORITY_WEIGHT = {Priority.URGENT: planning.URGENT_PRIORITY, Priority.COMPLEX: 
 BINDING = (FieldEventType.ACCEPT, FieldEventType.ON_THE_WAY)
 ON_SITE = (EventType.CHECK_IN,)
 RELEASING = (EventType.ASSIGN, FieldEventType.DECLINE, FieldEventType.CHECK_OUT)
+MANUAL, BOUND, ON_SITE_MARK = "manual", "bound", "on_site"  # why a job is fixed to its assignee
 
 
 def origin_of(day: date) -> datetime:
@@ -196,23 +197,26 @@ def _candidates(views: list[rules.TechnicianView], job: JobFacts, position: tupl
 
 
 def field_marks(session: Session, ticket_ids: list[int]) -> dict[int, str]:
-    """'bound' (accepted / on the way) or 'on_site' for tickets whose assignee has started on them."""
+    """Why a ticket is fixed to its assignee: 'manual' (a person assigned it), 'bound' (accepted / on the
+    way) or 'on_site'. Plans and emergency re-plans never move such a ticket to someone else."""
     marks: dict[int, str] = {}
     if not ticket_ids:
         return marks
     types = [*BINDING, *ON_SITE, *RELEASING]
     rows = session.execute(
-        select(TicketEvent.ticket_id, TicketEvent.type)
+        select(TicketEvent.ticket_id, TicketEvent.type, TicketEvent.data)
         .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.type.in_(types))
         .order_by(TicketEvent.ticket_id, TicketEvent.id)
     ).all()
-    for ticket_id, event_type in rows:
-        if event_type in RELEASING:
+    for ticket_id, event_type, data in rows:
+        if event_type == EventType.ASSIGN and (data or {}).get("by_hand"):
+            marks[ticket_id] = MANUAL
+        elif event_type in RELEASING:
             marks.pop(ticket_id, None)
         elif event_type in ON_SITE:
-            marks[ticket_id] = "on_site"
+            marks[ticket_id] = ON_SITE_MARK
         else:
-            marks[ticket_id] = "bound"
+            marks[ticket_id] = BOUND
     return marks
 
 
@@ -274,7 +278,7 @@ def stops_for_day(
         booking = bookings.get(ticket.id)
         if booking is not None and to_local(booking.window_start).date() != day:
             continue  # booked for another day
-        if marks.get(ticket.id) == "on_site":
+        if marks.get(ticket.id) == ON_SITE_MARK:
             continue  # the technician is there now
         try:
             stops.append(

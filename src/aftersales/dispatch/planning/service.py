@@ -126,7 +126,13 @@ def assign_with_note(
         or tickets_service.assignee_names(session, {ticket.assignee_id}).get(ticket.assignee_id) != username
     ):
         tickets_service.update_ticket(
-            session, clock=clock, actor=actor, ticket_id=ticket.id, version=ticket.version, assignee_username=username
+            session,
+            clock=clock,
+            actor=actor,
+            ticket_id=ticket.id,
+            version=ticket.version,
+            assignee_username=username,
+            by_hand=False,
         )
     dispatch_service.record_decision(session, clock=clock, actor=actor, ticket=ticket, note=note, data=data)
 
@@ -145,8 +151,10 @@ def new_plan(
     technicians: int = 0,
     total_km: float = 0.0,
     solve_ms: int = 0,
+    fixed: dict[str, str] | None = None,
 ) -> DayPlan:
-    """Write a new active plan with its summary (the stops follow)."""
+    """Write a new active plan with its summary (the stops follow); ``fixed`` names the jobs (ticket id as
+    text) that stayed with their assignee and why (``inputs.field_marks``)."""
     plan = DayPlan(
         area=area,
         day=day.isoformat(),
@@ -162,6 +170,7 @@ def new_plan(
             "total_km": total_km,
             "solve_ms": solve_ms,
             "emergencies": [],
+            "fixed": fixed or {},
         },
     )
     session.add(plan)
@@ -191,6 +200,8 @@ def build_plan(
         crews, stops, travel=travel, seconds=seconds, not_before=max(0, inputs.offset(origin, now))
     )
     elapsed_ms = round((timer.perf_counter() - started) * 1000)
+    # What people decided (a hand assignment) or started stays with its assignee: shown as fixed.
+    fixed = {str(ticket_id): why for ticket_id, why in inputs.field_marks(session, list(tickets)).items()}
     previous = active_plan(session, area=area, day=day)
     previously_planned = set()
     if previous is not None:
@@ -213,6 +224,7 @@ def build_plan(
         technicians=len(crews),
         total_km=result.total_km,
         solve_ms=elapsed_ms,
+        fixed=fixed,
     )
     write_legs(session, plan, origin, result.legs)
     accounts_service.record_audit(
