@@ -52,6 +52,7 @@ PATH_VALUES = {
     "token": "not-a-survey-token",
     "name": "no-such-rule",
     "number": "T00000000",
+    "fmt": "xlsx",
 }
 
 
