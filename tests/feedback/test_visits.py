@@ -38,16 +38,16 @@ def test_visit_due(kind: str, resolved: datetime, due: datetime) -> None:
     assert rules.visit_due(kind, resolved) == due
 
 
-def test_scores_are_checked_per_kind() -> None:
-    assert rules.check_scores(dict(GOOD), "consultation") == (GOOD, {})
-    clean, problems = rules.check_scores({**GOOD, "overall": 6, "ivr": "x", "speed": 3}, "repair")
+def test_scores_are_checked_per_kind_and_channel() -> None:
+    assert rules.check_scores(dict(GOOD), kind="consultation", channel="hotline") == (GOOD, {})
+    clean, problems = rules.check_scores(
+        {**GOOD, "overall": 6, "ivr": "x", "speed": 3}, kind="repair", channel="hotline"
+    )
     assert clean == {"reach_human": 4, "attitude": 5, "problem_solving": 5, "outcome": 5}
     assert problems == {
         "speed": "未知的评价项",
         "overall": "评分应为 1 到 5 的整数",
         "ivr": "评分应为 1 到 5 的整数",
-        "punctuality": "请为「上门准时」打分",
-        "tidiness": "请为「现场整洁」打分",
     }
     assert rules.follow_up_reason(GOOD, anger=0.1) is None
     assert rules.follow_up_reason({**GOOD, "attitude": 2}, anger=0.0) == "服务态度 评分不高于 2 分"
@@ -100,7 +100,9 @@ def test_a_low_score_on_the_phone_opens_a_linked_follow_up_and_the_ticket_is_vis
     headers = {"Authorization": f"Bearer {token}"}
     ticket = _resolved_ticket(db, clock)
     visit_id = _visit(db, clock, ticket).id
-    bad = client.post(f"/api/v1/visits/{visit_id}/survey", json={"scores": GOOD}, headers=headers)  # misses 2
+    bad = client.post(
+        f"/api/v1/visits/{visit_id}/survey", json={"scores": {**GOOD, "punctuality": 6, "tidiness": 0}}, headers=headers
+    )
     assert bad.status_code == 422 and set(bad.json()["fields"]) == {"punctuality", "tidiness"}
     assert db.scalar(select(func.count()).select_from(SurveyResponse)) == 0
     answer = client.post(
@@ -158,7 +160,13 @@ def test_three_unanswered_calls_end_the_visit(
     stats = client.get(
         "/api/v1/visits/participation", params={"start": start.isoformat(), "end": end.isoformat()}, headers=headers
     )
-    assert stats.json() == {"done": 0, "unreachable": 1, "participation": 0.0}
+    assert stats.json() == {
+        "done": 0,
+        "unreachable": 1,
+        "participation": 0.0,
+        "answers": dict.fromkeys(rules.QUESTION_ORDER, 0),
+        "averages": dict.fromkeys(rules.QUESTION_ORDER),
+    }
 
 
 def test_the_survey_link_works_once_and_not_after_it_expires(
@@ -169,8 +177,8 @@ def test_the_survey_link_works_once_and_not_after_it_expires(
     link = rules.sign_link(KEY, visit.id, visit.link_expires_at, visit.link_nonce)
     page = client.get(f"/survey/{link}")
     assert page.status_code == 200 and 'name="punctuality"' in page.text and first.number in page.text
-    missing = client.post(f"/survey/{link}", data={**{k: str(v) for k, v in GOOD.items()}})
-    assert missing.status_code == 422 and "请为「上门准时」打分" in missing.text
+    missing = client.post(f"/survey/{link}", data={k: str(v) for k, v in GOOD.items() if k != "overall"})
+    assert missing.status_code == 422 and "请为「总体满意度」打分" in missing.text
     assert db.scalar(select(func.count()).select_from(SurveyResponse)) == 0
     done = client.post(f"/survey/{link}", data={k: str(v) for k, v in ONSITE_GOOD.items()} | {"comment": "不错"})
     assert done.status_code == 200 and "感谢您的评价" in done.text
@@ -202,9 +210,9 @@ def test_agents_work_the_queue_in_the_console(
     assert f"请问是张先生/女士吗？我是售后服务中心的回访专员。您在 11月22日 的报修工单 {ticket.number}" in call
     client.post(f"/console/visits/{visit.id}/attempts", data={"csrf_token": csrf, "outcome": "busy"})
     assert db.scalar(select(ReturnVisit.attempts).where(ReturnVisit.id == visit.id)) == 1
-    partial = client.post(f"/console/visits/{visit.id}/survey", data={"csrf_token": csrf, "overall": "5"})
-    assert partial.status_code == 422 and "请为「处理结果」打分" in partial.text
-    answers = {name: "4" for name in rules.dimensions_for("repair")}
+    partial = client.post(f"/console/visits/{visit.id}/survey", data={"csrf_token": csrf, "outcome": "5"})
+    assert partial.status_code == 422 and "请为「总体满意度」打分" in partial.text
+    answers = {name: "4" for name in rules.dimensions_for("repair", "hotline")}
     saved = client.post(f"/console/visits/{visit.id}/survey", data={"csrf_token": csrf, **answers})
     assert saved.status_code in (200, 303)
     assert db.scalar(select(ReturnVisit.status).where(ReturnVisit.id == visit.id)) == "done"

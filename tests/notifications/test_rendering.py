@@ -25,6 +25,7 @@ EXPECTED_KINDS = {
     "sla_escalation",
     "promise_assigned",
     "promise_alert",
+    "follow_up_complaint",
     "quality_rectification",
     "bulletin",
     "bulletin_fixed",
@@ -48,6 +49,19 @@ def test_each_template_renders_its_sample(kind: str) -> None:
         for shown in value if isinstance(value, list) else [value]:
             if isinstance(shown, str) and shown and name not in CHOOSERS:  # empty optional parts are left out
                 assert shown in text
+
+
+def test_follow_up_complaint_text() -> None:
+    rendered = rendering.render("follow_up_complaint", rendering.TEMPLATES["follow_up_complaint"].sample)
+    assert rendered.subject == "【回访跟进】工单 SH20261122-000123 客户不满，已开跟进工单 SH20261123-000045"
+    assert rendered.body == (
+        "工单 SH20261122-000123 的回访：服务态度 评分不高于 2 分；评价中有明显不满。"
+        "已开跟进投诉工单 SH20261123-000045，请尽快联系客户。\n客户评价：非常生气，师傅迟到两个小时"
+    )
+    calm = {**rendering.TEMPLATES["follow_up_complaint"].sample, "is_angry": False, "comment": ""}
+    rendered = rendering.render("follow_up_complaint", calm)
+    assert rendered.subject == "【回访跟进】工单 SH20261122-000123 评分偏低，已开跟进工单 SH20261123-000045"
+    assert rendered.body.endswith("请尽快联系客户。")
 
 
 def test_visit_invitation_text() -> None:

@@ -482,9 +482,15 @@ def visit_attempt(w: World) -> Expect:
     return Expect(reply, 200, [row("visit.attempt", "return_visit", visit.id, w.admin)])
 
 
+def visit_claim(w: World) -> Expect:
+    visit = _visit(w)
+    reply = w.api("POST", f"/api/v1/visits/{visit.id}/claim", w.admin)
+    return Expect(reply, 200, [row("visit.claimed", "return_visit", visit.id, w.admin)])
+
+
 def visit_survey(w: World) -> Expect:
     visit = _visit(w)
-    scores = dict.fromkeys(feedback_rules.dimensions_for("repair"), 5)
+    scores = dict.fromkeys(feedback_rules.dimensions_for("repair", "hotline"), 5)
     reply = w.api("POST", f"/api/v1/visits/{visit.id}/survey", w.admin, json={"scores": scores})
     return Expect(
         reply,
@@ -670,10 +676,17 @@ def console_visit_attempt(w: World) -> Expect:
     return Expect(reply, 303, [row("visit.attempt", "return_visit", visit.id, w.admin)])
 
 
+def console_visit_claim(w: World) -> Expect:
+    visit = _visit(w)
+    csrf = w.sign_in(w.admin)
+    reply = w.form(f"/console/visits/{visit.id}/claim", {"csrf_token": csrf})
+    return Expect(reply, 303, [row("visit.claimed", "return_visit", visit.id, w.admin)])
+
+
 def console_visit_survey(w: World) -> Expect:
     visit = _visit(w)
     csrf = w.sign_in(w.admin)
-    answers = dict.fromkeys(feedback_rules.dimensions_for("repair"), "4")
+    answers = dict.fromkeys(feedback_rules.dimensions_for("repair", "hotline"), "4")
     reply = w.form(f"/console/visits/{visit.id}/survey", {"csrf_token": csrf, **answers})
     return Expect(
         reply,
@@ -688,7 +701,7 @@ def console_visit_survey(w: World) -> Expect:
 def survey_link(w: World) -> Expect:
     visit = _visit(w)
     token = feedback_rules.sign_link(factories.SIGNING_KEY, visit.id, visit.link_expires_at, visit.link_nonce)
-    answers = dict.fromkeys(feedback_rules.dimensions_for("repair"), "5")
+    answers = dict.fromkeys(feedback_rules.dimensions_for("repair", "hotline"), "5")
     reply = w.form(f"/survey/{token}", answers)
     return Expect(
         reply,
@@ -781,6 +794,7 @@ SCENARIOS: dict[Route, Scenario] = {
     ("POST", "/api/v1/promises/{promise_id}/fulfil"): fulfil_promise,
     ("POST", "/api/v1/visits/{visit_id}/attempts"): visit_attempt,
     ("POST", "/api/v1/visits/{visit_id}/survey"): visit_survey,
+    ("POST", "/api/v1/visits/{visit_id}/claim"): visit_claim,
     ("POST", "/api/v1/tickets/{ticket_id}/self-check"): self_check,
     ("POST", "/api/v1/quality/samples"): draw_sample,
     ("POST", "/api/v1/quality/inspections/{inspection_id}/submit"): submit_inspection,
@@ -801,6 +815,7 @@ SCENARIOS: dict[Route, Scenario] = {
     ("POST", "/console/promises/{promise_id}/acknowledge"): console_acknowledge_promise,
     ("POST", "/console/visits/{visit_id}/attempts"): console_visit_attempt,
     ("POST", "/console/visits/{visit_id}/survey"): console_visit_survey,
+    ("POST", "/console/visits/{visit_id}/claim"): console_visit_claim,
     ("POST", "/survey/{token}"): survey_link,
     ("POST", "/self-service/request"): self_service_request,
 }

@@ -4,7 +4,7 @@ promises."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter
 
@@ -12,7 +12,7 @@ from aftersales.accounts.deps import allowed
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
 from aftersales.core.timeutil import ensure_utc, to_local
-from aftersales.feedback import flows, promises, visits
+from aftersales.feedback import flows, promises, queue, rules, visits
 from aftersales.feedback.models import Promise, ReturnVisit
 from aftersales.feedback.schemas import (
     AttemptWrite,
@@ -38,6 +38,7 @@ def _visit(visit: ReturnVisit) -> VisitRead:
         due_at=to_local(visit.due_at),
         attempts=visit.attempts,
         outcome=visit.outcome,
+        assignee_id=visit.assignee_id,
     )
 
 
@@ -64,16 +65,28 @@ def list_visits(
     ticket_id: IdQuery = None,
     status: str | None = None,
     due_before: datetime | None = None,
+    owner: Literal["mine", "unassigned"] | None = None,
 ) -> list[VisitRead]:
-    """Return visits (the agents' queue: ``status=scheduled&due_before=now``)."""
+    """Return visits (the agents' queue: ``status=scheduled&due_before=now``; ``owner=mine|unassigned``)."""
     rows = visits.list_visits(
         session,
         actor=actor,
         ticket_id=ticket_id,
         status=status,
         due_before=ensure_utc(due_before) if due_before else None,
+        owner=owner,
     )
     return [_visit(visit) for visit in rows]
+
+
+@router.post("/visits/{visit_id}/claim", response_model=VisitRead)
+def claim_visit(
+    visit_id: IdPath, session: SessionDep, clock: ClockDep, actor: Annotated[Actor, allowed(Permission.VISIT_RECORD)]
+) -> VisitRead:
+    """The caller takes a visit nobody owns yet (409 ``visit.claimed`` when another agent has it)."""
+    visit = queue.claim(session, clock=clock, actor=actor, visit_id=visit_id)
+    commit(session)
+    return _visit(visit)
 
 
 @router.post("/visits/{visit_id}/attempts", response_model=VisitRead)
@@ -100,18 +113,22 @@ def submit_survey(
     clock: ClockDep,
     actor: Annotated[Actor, allowed(Permission.VISIT_RECORD)],
 ) -> SurveyRead:
-    """The answers taken on the phone; a low score or an angry comment opens a follow-up ticket."""
+    """The answers taken on the phone: the required question and any of the ticket's others (a missing or
+    null one is skipped); a low score or an angry comment opens a follow-up ticket and tells the owner."""
     visit = visits.get_visit(session, visit_id, actor=actor)
     result = flows.submit_survey(
         session, clock=clock, actor=actor, visit=visit, scores=body.scores, comment=body.comment, source="phone"
     )
     commit(session)
     response = result.response
+    ticket = tickets_service.get_ticket(session, response.ticket_id)
+    asked = rules.dimensions_for(str(ticket.kind), str(ticket.channel))
     return SurveyRead(
         id=response.id,
         visit_id=response.visit_id,
         ticket_id=response.ticket_id,
         scores=response.scores,
+        skipped=[name for name in asked if name not in response.scores],
         comment=response.comment,
         follow_up_ticket_id=result.follow_up_ticket_id,
     )
@@ -121,7 +138,8 @@ def submit_survey(
 def participation(
     session: SessionDep, actor: Annotated[Actor, allowed(Permission.VISIT_READ)], start: datetime, end: datetime
 ) -> dict[str, object]:
-    """Visits finished in [start, end) and the share the customer answered."""
+    """Visits finished in [start, end), the share the customer answered (partly answered surveys count) and
+    each question's answers and average over the surveys that answered it."""
     return visits.participation(session, start=ensure_utc(start), end=ensure_utc(end))
 
 

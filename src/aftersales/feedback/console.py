@@ -7,9 +7,9 @@ forged, expired or used link gets a clear page and changes nothing.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
@@ -19,9 +19,10 @@ from aftersales.accounts.sessions import SignedIn
 from aftersales.config import secret_bytes
 from aftersales.core.errors import DomainError
 from aftersales.core.timeutil import SHANGHAI, to_local
-from aftersales.feedback import flows, promises, rules, visits
+from aftersales.feedback import flows, promises, queue, rules, visits
 from aftersales.feedback.errors import SurveyLinkError
 from aftersales.tickets import service as tickets_service
+from aftersales.tickets.models import Ticket
 from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
 from aftersales.web.i18n import N_
 from aftersales.web.labels import label
@@ -55,14 +56,18 @@ def survey_page(request: Request, session: SessionDep, clock: ClockDep, settings
     return _page(request, _form_context(ticket, token, {}, {}, ""))
 
 
+def _questions(ticket: Ticket) -> tuple[str, ...]:
+    return rules.dimensions_for(str(ticket.kind), str(ticket.channel))
+
+
 def _form_context(
-    ticket: object, token: str, values: dict[str, str], errors: dict[str, str], comment: str
+    ticket: Ticket, token: str, values: dict[str, str], errors: dict[str, str], comment: str
 ) -> dict[str, object]:
-    kind = str(getattr(ticket, "kind", ""))
+    """The questions that apply to the ticket (name, label, required), what was chosen and the problems."""
     return {
         "ticket": ticket,
         "token": token,
-        "questions": [(name, QUESTIONS[name]) for name in rules.dimensions_for(kind)],
+        "questions": [(name, QUESTIONS[name], rules.is_required(name)) for name in _questions(ticket)],
         "values": values,
         "errors": errors,
         "comment": comment,
@@ -88,7 +93,7 @@ def _submit(
     except SurveyLinkError as error:
         return _page(request, {"closed": domain_message(error, _)}, status=LINK_STATUS.get(error.code, 404))
     ticket = tickets_service.get_ticket(session, visit.ticket_id)
-    values = {name: str(form.get(name, "")) for name in rules.dimensions_for(str(ticket.kind))}
+    values = {name: str(form.get(name, "")) for name in _questions(ticket)}  # "" is a skipped question
     comment = str(form.get("comment", ""))[:2000]
 
     def redraw(error: DomainError, status: int) -> Response:
@@ -132,17 +137,46 @@ SCRIPT = (
 
 @router.get("/console/visits")
 def visit_queue(
-    request: Request, session: SessionDep, clock: ClockDep, signed: Annotated[SignedIn, page(Permission.VISIT_RECORD)]
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: Annotated[SignedIn, page(Permission.VISIT_RECORD)],
+    owner: Literal["mine", "unassigned"] | None = None,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
 ) -> Response:
-    """The agents' return-visit queue: visits due by the end of today, the earliest first."""
+    """The agents' return-visit queue: visits due by the end of today, the earliest first, a page at a time;
+    everyone's, mine or not yet claimed."""
     end_of_day = datetime.combine(to_local(clock.now()).date() + timedelta(days=1), time(0, 0), tzinfo=SHANGHAI)
-    rows = visits.list_visits(session, actor=signed.actor, status="scheduled", due_before=end_of_day, limit=200)
-    tickets = {row.ticket_id: tickets_service.get_ticket(session, row.ticket_id) for row in rows}
+    size = rules.QUEUE_PAGE_SIZE
+    found = queue.due_page(
+        session, actor=signed.actor, due_before=end_of_day, owner=owner, limit=size, offset=(page_number - 1) * size
+    )
     return render(
         request,
         "feedback/queue.html",
-        {"rows": [(visit, tickets[visit.ticket_id]) for visit in rows], "outcomes": ATTEMPT_LABELS},
+        {
+            "found": found,
+            "owner": owner or "",
+            "page": page_number,
+            "pages": max(1, -(-found.total // size)),
+            "me": signed.actor.user_id,
+        },
     )
+
+
+@router.post("/console/visits/{visit_id}/claim")
+def visit_claim(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: Annotated[SignedIn, page(Permission.VISIT_RECORD)],
+    visit_id: IdPath,
+) -> Response:
+    """The agent takes an unclaimed visit from the queue and opens it."""
+    with form_errors(request, session):
+        queue.claim(session, clock=clock, actor=signed.actor, visit_id=visit_id)
+    commit(session)
+    return redirect(request, f"/console/visits/{visit_id}")
 
 
 ATTEMPT_LABELS = {
@@ -181,7 +215,11 @@ def _call_page(
         kind=_(label("kind", ticket.kind)),
         number=ticket.number,
     )
-    context = _form_context(ticket, "", values, errors, comment) | {"visit": visit, "script": script}
+    context = _form_context(ticket, "", values, errors, comment) | {
+        "visit": visit,
+        "script": script,
+        "owner": queue.owner_name(session, visit),
+    }
     context["outcomes"] = ATTEMPT_LABELS
     return render(request, "feedback/call.html", context, status_code=status)
 
@@ -217,7 +255,7 @@ async def visit_answers(
     _ = gettext_for(request)
     visit = visits.get_visit(session, visit_id, actor=signed.actor)
     ticket = tickets_service.get_ticket(session, visit.ticket_id, actor=signed.actor)
-    values = {name: str(form.get(name, "")) for name in rules.dimensions_for(str(ticket.kind))}
+    values = {name: str(form.get(name, "")) for name in _questions(ticket)}
     comment = str(form.get("comment", ""))[:2000]
 
     def redraw(error: DomainError, status: int) -> Response:

@@ -33,3 +33,9 @@ class InvalidPromiseError(InvalidInputError):
 
 class PromiseClosedError(ConflictError):
     code = "promise.closed"
+
+
+class VisitClaimedError(ConflictError):
+    """Another agent already owns the visit."""
+
+    code = "visit.claimed"

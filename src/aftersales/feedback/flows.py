@@ -1,5 +1,6 @@
 """Survey answers across packages: the comment's anger (triage), the answers and the visit (feedback),
-and a follow-up complaint ticket linked to the original when a score is low or the customer is angry."""
+and a follow-up complaint ticket linked to the original when a score is low or the customer is angry —
+with a message in the inbox of the visit's owner and their supervisor (notifications)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
-from aftersales.feedback import visits
+from aftersales.feedback import queue, visits
 from aftersales.feedback.enums import EVENT_OWNER, FeedbackEventType
 from aftersales.feedback.models import ReturnVisit, SurveyResponse
+from aftersales.notifications import service as notifications_service
 from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Channel, Priority, TicketKind
+from aftersales.tickets.models import Ticket
 from aftersales.tickets.schemas import NewTicket
 from aftersales.triage import learning as triage_learning
 
@@ -67,6 +70,7 @@ def submit_survey(
         ),
     )
     answer.response.follow_up_ticket_id = follow_up.id
+    _tell_owner(session, clock=clock, visit=visit, original=original, follow_up=follow_up, answer=answer)
     for ticket, note, note_key, note_params in (
         (
             original,
@@ -98,3 +102,28 @@ def submit_survey(
         )
     session.flush()
     return SurveyResult(answer.response, follow_up.id)
+
+
+def _tell_owner(
+    session: Session, *, clock: Clock, visit: ReturnVisit, original: Ticket, follow_up: Ticket, answer: visits.Answer
+) -> None:
+    """One inbox message per person (owner, supervisor) about the follow-up, linked to the follow-up ticket;
+    the dedupe key per visit and person keeps it to one whatever retries."""
+    response = answer.response
+    for user_id in queue.people_to_tell(session, visit=visit, ticket=original):
+        notifications_service.enqueue(
+            session,
+            clock=clock,
+            kind="follow_up_complaint",
+            dedupe_key=f"follow_up_complaint:{visit.id}:{user_id}",
+            context={
+                "ticket_number": original.number,
+                "follow_up_number": follow_up.number,
+                "reason": answer.follow_up_reason,
+                "is_angry": response.is_angry,
+                "comment": response.comment or "",
+            },
+            recipient_user_id=user_id,
+            ticket_id=follow_up.id,
+            payload={"visit_id": visit.id, "original_ticket_id": original.id, "follow_up_ticket_id": follow_up.id},
+        )

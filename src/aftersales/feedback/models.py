@@ -13,12 +13,13 @@ from aftersales.core.db import Base, JSONType, UTCDateTime
 
 class ReturnVisit(Base):
     """The 回访 after a result: scheduled when the ticket gets its result (one per resolution), done by an
-    agent's call or by the customer through a signed, expiring survey link."""
+    agent's call or by the customer through a signed, expiring survey link; owned by one agent once claimed."""
 
     __tablename__ = "feedback_visits"
     __table_args__ = (
         UniqueConstraint("ticket_id", "resolution_at", name="uq_feedback_visits_ticket_resolution"),
         Index("ix_feedback_visits_status_due", "status", "due_at"),
+        Index("ix_feedback_visits_assignee_status_due", "assignee_id", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,6 +28,9 @@ class ReturnVisit(Base):
     status: Mapped[str] = mapped_column(String(16))  # scheduled | done | unreachable
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)
+    # The agent who owns the visit: whoever claims it from the queue or first calls or records it; told
+    # when the answers call for a follow-up.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(String(500))

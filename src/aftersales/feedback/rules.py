@@ -27,8 +27,28 @@ DIMENSION_LABELS = {
     "punctuality": N_("上门准时"),
     "tidiness": N_("现场整洁"),
 }
-SCORE_RANGE = N_("评分应为 1 到 5 的整数")
+# The order the questions are asked in: the overall verdict first, then the customer's path through the
+# service (getting through, the people, the visit, the result).
+QUESTION_ORDER = (
+    "overall",
+    "ivr",
+    "reach_human",
+    "attitude",
+    "punctuality",
+    "tidiness",
+    "problem_solving",
+    "outcome",
+)
+# The one answer a survey cannot do without; every other question may be skipped.
+REQUIRED_DIMENSIONS = frozenset({"overall"})
+# Which tickets a question applies to. The phone menu is only met on the hotline; "reaching a person" on
+# the hotline and in the app, whose assistant hands the customer over to an agent. Punctuality and
+# tidiness only where someone came to the customer's place: an on-site kind not brought to a counter.
+IVR_CHANNELS = frozenset({"hotline"})
+REACH_HUMAN_CHANNELS = frozenset({"hotline", "app"})
 ONSITE_KINDS = frozenset({"installation", "repair"})
+COUNTER_CHANNELS = frozenset({"walk_in"})
+SCORE_RANGE = N_("评分应为 1 到 5 的整数")
 LOW_SCORE = 2  # a score at or below this opens a follow-up ticket
 ANGER_THRESHOLD = 0.6
 # Who runs return visits (calls, surveys taken on the phone) and who may read them: never the technician
@@ -41,11 +61,29 @@ LINK_LIFETIME = timedelta(days=7)
 VISIT_HOUR = time(10, 0)  # next-day visits are due at 10:00 local time
 SAME_DAY_KINDS = {"complaint": timedelta(hours=2)}  # a complaint is followed up the same day
 ATTEMPT_OUTCOMES = ("reached", "no_answer", "busy", "refused", "wrong_number")
+QUEUE_PAGE_SIZE = 30
+QUEUE_OWNERS = ("mine", "unassigned")  # the queue's filters besides "everyone's"
 
 
-def dimensions_for(kind: str) -> tuple[str, ...]:
-    """The survey's questions for a ticket kind."""
-    return DIMENSIONS + (ONSITE_DIMENSIONS if kind in ONSITE_KINDS else ())
+def applies(dimension: str, *, kind: str, channel: str) -> bool:
+    """Whether a question makes sense for a ticket of this kind that came in through this channel."""
+    if dimension == "ivr":
+        return channel in IVR_CHANNELS
+    if dimension == "reach_human":
+        return channel in REACH_HUMAN_CHANNELS
+    if dimension in ONSITE_DIMENSIONS:
+        return kind in ONSITE_KINDS and channel not in COUNTER_CHANNELS
+    return dimension in DIMENSIONS
+
+
+def dimensions_for(kind: str, channel: str) -> tuple[str, ...]:
+    """The survey's questions for a ticket of this kind and channel, in the order they are asked."""
+    return tuple(name for name in QUESTION_ORDER if applies(name, kind=kind, channel=channel))
+
+
+def is_required(dimension: str) -> bool:
+    """Whether the question must be answered (the others may be skipped)."""
+    return dimension in REQUIRED_DIMENSIONS
 
 
 def visit_due(kind: str, resolved_at: datetime) -> datetime:
@@ -56,32 +94,44 @@ def visit_due(kind: str, resolved_at: datetime) -> datetime:
     return datetime.combine(local.date() + timedelta(days=1), VISIT_HOUR, tzinfo=SHANGHAI)
 
 
-def check_scores(scores: dict[str, object], kind: str) -> tuple[dict[str, int], dict[str, str]]:
-    """The scores as integers, and the problems per field (empty when all is well)."""
-    wanted = dimensions_for(kind)
+def check_scores(scores: dict[str, object], *, kind: str, channel: str) -> tuple[dict[str, int], dict[str, str]]:
+    """The answered scores as integers, and the problems per field (empty when all is well). An optional
+    question left empty (missing, None or "") is skipped; a question the ticket does not have is refused."""
+    wanted = dimensions_for(kind, channel)
     problems: dict[str, str] = {}
     clean: dict[str, int] = {}
     for name in scores:
-        if name not in wanted:
+        if name not in DIMENSION_LABELS:
             problems[name] = N_("未知的评价项")
+        elif name not in wanted:
+            problems[name] = Message(
+                N_("本工单不涉及「%(dimension)s」"), {"dimension": Message(DIMENSION_LABELS[name])}
+            )
     for name in wanted:
         value = scores.get(name)
-        if value is None or value == "":
-            problems[name] = Message(N_("请为「%(dimension)s」打分"), {"dimension": Message(DIMENSION_LABELS[name])})
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if is_required(name):
+                problems[name] = Message(
+                    N_("请为「%(dimension)s」打分"), {"dimension": Message(DIMENSION_LABELS[name])}
+                )
             continue
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            problems[name] = SCORE_RANGE
-            continue
-        try:
-            number = int(value)
-        except ValueError:
-            problems[name] = SCORE_RANGE
-            continue
-        if not 1 <= number <= 5:
+        number = _score(value)
+        if number is None:
             problems[name] = SCORE_RANGE
             continue
         clean[name] = number
     return clean, problems
+
+
+def _score(value: object) -> int | None:
+    """1..5 from an int or its decimal text, else None (booleans and 4.5 are not scores)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if 1 <= number <= 5 else None
 
 
 def follow_up_reason(scores: dict[str, int], *, anger: float) -> str | None:

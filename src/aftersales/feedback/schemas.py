@@ -15,6 +15,7 @@ class VisitRead(BaseModel):
     due_at: datetime
     attempts: int
     outcome: str | None
+    assignee_id: int | None = None
 
 
 class AttemptWrite(BaseModel):
@@ -27,7 +28,8 @@ class AttemptWrite(BaseModel):
 class SurveyWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scores: dict[str, Any]
+    # Only the required question must be there; an optional one may be left out or null (skipped).
+    scores: dict[str, Any] = Field(max_length=20)
     comment: str | None = Field(default=None, max_length=2000)
 
 
@@ -36,6 +38,7 @@ class SurveyRead(BaseModel):
     visit_id: int
     ticket_id: int
     scores: dict[str, int]
+    skipped: list[str] = Field(default_factory=list)  # the ticket's questions left unanswered
     comment: str | None
     follow_up_ticket_id: int | None
 

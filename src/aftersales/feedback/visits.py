@@ -101,6 +101,15 @@ def _require(actor: Actor, roles: frozenset[Role]) -> None:
         raise PermissionDeniedError(N_("只有回访人员可以查看或登记回访"), code="visit.forbidden")
 
 
+def take_ownership(visit: ReturnVisit, actor: Actor) -> bool:
+    """A visit nobody owns becomes the acting visit agent's (the first to call or record it); True when it
+    did. The row is already locked by the caller (``get_for_update``)."""
+    if visit.assignee_id is not None or actor.user_id is None or actor.role not in rules.VISIT_ROLES:
+        return False
+    visit.assignee_id = actor.user_id
+    return True
+
+
 def get_visit(session: Session, visit_id: int, *, actor: Actor | None = None) -> ReturnVisit:
     """A visit whose ticket the actor may see."""
     visit = session.get(ReturnVisit, visit_id)
@@ -118,11 +127,19 @@ def list_visits(
     ticket_id: int | None = None,
     status: str | None = None,
     due_before: datetime | None = None,
+    owner: str | None = None,
     limit: int = 100,
 ) -> list[ReturnVisit]:
-    """Visits by due time (the agents' queue: status scheduled, due before now); visit staff only."""
+    """Visits by due time (the agents' queue: status scheduled, due before now), everyone's, the actor's
+    own (``owner="mine"``) or nobody's yet (``"unassigned"``); visit staff only."""
     _require(actor, rules.VISIT_READERS)
     query = select(ReturnVisit)
+    if owner == "mine":
+        query = query.where(ReturnVisit.assignee_id == actor.user_id)
+    elif owner == "unassigned":
+        query = query.where(ReturnVisit.assignee_id.is_(None))
+    elif owner is not None:
+        raise InvalidVisitInputError(N_("未知的筛选条件 %(owner)s"), {"owner": owner}, fields={"owner": owner})
     if ticket_id is not None:
         tickets_service.get_ticket(session, ticket_id, actor=actor)
         query = query.where(ReturnVisit.ticket_id == ticket_id)
@@ -175,6 +192,7 @@ def record_attempt(
         )
     text = (note or "").strip()[:500] or None
     now = clock.now()
+    take_ownership(visit, actor)
     session.add(VisitAttempt(visit_id=visit.id, at=now, agent=actor.username, outcome=outcome, note=text))
     accounts_service.record_audit(
         session,
@@ -183,7 +201,7 @@ def record_attempt(
         action="visit.attempt",
         entity_type="return_visit",
         entity_id=visit.id,
-        after={"outcome": outcome, "attempts": visit.attempts + 1},
+        after={"outcome": outcome, "attempts": visit.attempts + 1, "assignee_id": visit.assignee_id},
         note=text,
     )
     visit.attempts += 1
@@ -249,13 +267,15 @@ def record_survey(
     if visit.status != "scheduled":
         raise VisitClosedError(N_("该回访已结束"), fields={"status": visit.status})
     ticket = tickets_service.get_ticket(session, visit.ticket_id)
-    clean, problems = rules.check_scores(scores, str(ticket.kind))
+    clean, problems = rules.check_scores(scores, kind=str(ticket.kind), channel=str(ticket.channel))
     text = (comment or "").strip()
     if len(text) > 2000:
         problems["comment"] = N_("评价内容不超过 2000 字")
     if problems:
         raise InvalidVisitInputError(Joined(dict.fromkeys(problems.values())), fields=problems)
     now = clock.now()
+    if source != "link":
+        take_ownership(visit, actor)
     reason = rules.follow_up_reason(clean, anger=anger)
     response = SurveyResponse(
         visit_id=visit.id,
@@ -271,6 +291,7 @@ def record_survey(
     visit.status, visit.completed_at, visit.outcome = "done", now, "已评价"
     if source == "link":
         visit.link_used_at = now
+    skipped = [name for name in rules.dimensions_for(str(ticket.kind), str(ticket.channel)) if name not in clean]
     accounts_service.record_audit(
         session,
         clock=clock,
@@ -278,7 +299,7 @@ def record_survey(
         action="visit.surveyed",
         entity_type="return_visit",
         entity_id=visit.id,
-        after={"status": visit.status, "source": source, "scores": clean},
+        after={"status": visit.status, "source": source, "scores": clean, "skipped": skipped},
     )
     average = sum(clean.values()) / len(clean)
     _finish_ticket(
@@ -295,7 +316,8 @@ def record_survey(
 
 
 def participation(session: Session, *, start: datetime, end: datetime) -> dict[str, object]:
-    """How many visits ended in the period, and the share answered."""
+    """How many visits ended in the period and the share answered (a partly answered survey counts as
+    answered), with each question's average over the surveys that answered it."""
     rows = dict(
         session.execute(
             select(ReturnVisit.status, func.count())
@@ -304,4 +326,24 @@ def participation(session: Session, *, start: datetime, end: datetime) -> dict[s
         ).all()
     )
     done, unreachable = int(rows.get("done", 0)), int(rows.get("unreachable", 0))
-    return {"done": done, "unreachable": unreachable, "participation": rules.participation(done, unreachable)}
+    columns = []
+    for name in rules.QUESTION_ORDER:
+        score = SurveyResponse.scores[name].as_integer()
+        columns += [func.count(score), func.avg(score)]
+    figures = session.execute(
+        select(*columns)
+        .join(ReturnVisit, ReturnVisit.id == SurveyResponse.visit_id)
+        .where(ReturnVisit.completed_at >= start, ReturnVisit.completed_at < end)
+    ).one()
+    answers = {name: int(figures[2 * index]) for index, name in enumerate(rules.QUESTION_ORDER)}
+    averages = {
+        name: round(float(figures[2 * index + 1]), 2) if answers[name] else None
+        for index, name in enumerate(rules.QUESTION_ORDER)
+    }
+    return {
+        "done": done,
+        "unreachable": unreachable,
+        "participation": rules.participation(done, unreachable),
+        "answers": answers,
+        "averages": averages,
+    }

@@ -113,6 +113,20 @@ TEMPLATES: dict[str, MessageTemplate] = {
             "reason": "超过期限仍未确认",
         },
     ),
+    # feedback: a return visit's answers opened a follow-up complaint; to the visit's owner and supervisor.
+    "follow_up_complaint": MessageTemplate(
+        subject="【回访跟进】工单 {{ ticket_number }} {% if is_angry %}客户不满{% else %}评分偏低{% endif %}"
+        "，已开跟进工单 {{ follow_up_number }}",
+        body="工单 {{ ticket_number }} 的回访：{{ reason }}。已开跟进投诉工单 {{ follow_up_number }}，请尽快联系客户。"
+        "{% if comment %}\n客户评价：{{ comment }}{% endif %}",
+        sample={
+            "ticket_number": TICKET,
+            "follow_up_number": "SH20261123-000045",
+            "reason": "服务态度 评分不高于 2 分；评价中有明显不满",
+            "is_angry": True,
+            "comment": "非常生气，师傅迟到两个小时",
+        },
+    ),
     # quality: a rectification task for the technician.
     "quality_rectification": MessageTemplate(
         subject="工单 {{ ticket_number }} 有一项质检整改",

@@ -67,8 +67,30 @@ POSITIVE_CUES: tuple[tuple[str, float], ...] = (
     ("👍", 0.5),
     ("🙏", 0.2),
 )
-NEGATIONS = ("不", "没", "别", "无需", "不用", "不会", "并非", "不是")
+# Feelings named outright ("生气", "气愤"): a bare one is a weak cue, one raised by an intensifier before
+# it ("非常生气", "真的很失望", "太气人了") a strong one. The intensifiers may repeat ("非常非常生气").
+EMOTIONS: tuple[tuple[str, float], ...] = (
+    ("生气", 0.5),
+    ("气愤", 0.6),
+    ("愤怒", 0.65),
+    ("恼火", 0.55),
+    ("火大", 0.55),
+    ("窝火", 0.55),
+    ("气人", 0.5),
+    ("不爽", 0.4),
+    ("失望", 0.35),
+    ("无语", 0.35),
+    ("崩溃", 0.4),
+    ("不满", 0.3),
+)
+INTENSIFIERS: tuple[str, ...] = ("非常", "特别", "十分", "极其", "极度", "超级", "相当", "实在", "真的", "真是")
+INTENSIFIERS += ("太", "很", "好", "超", "巨")  # one-character ones: "太生气", "好失望"
+INTENSIFIED_WEIGHT = 0.8  # an intensified feeling alone is enough for a hand-off (HANDOFF_ANGER)
+NEGATIONS = ("不", "没", "没有", "别", "无需", "不用", "不会", "并非", "不是", "并不")
 _REPEATED_MARKS = re.compile(r"[!！]{3,}|[?？]{3,}")
+_INTENSIFIED = re.compile(
+    "(?:(?:" + "|".join(INTENSIFIERS) + r")\s*)+(?:" + "|".join(name for name, _ in EMOTIONS) + ")"
+)
 
 
 def normalise(text: str) -> str:
@@ -92,9 +114,31 @@ def find_cues(text: str, cues: Sequence[tuple[str, float]]) -> list[tuple[str, f
                 found.append((cue, weight))
                 break
             position = folded.find(cue.lower(), position + 1)
-    if cues is ANGER_CUES and _REPEATED_MARKS.search(folded):
-        found.append(("!!!", 0.5))
+    if cues is ANGER_CUES:
+        found += _emotions(folded)
+        if _REPEATED_MARKS.search(folded):
+            found.append(("!!!", 0.5))
     return found
+
+
+def _emotions(folded: str) -> list[tuple[str, float]]:
+    """Feelings named in the text, each once: intensified ("非常生气") strong, bare ("生气") weak; negated
+    ones ("不生气", "并不是很生气", "没有太失望") do not count."""
+    weights = dict(EMOTIONS)
+    found: dict[str, tuple[str, float]] = {}
+    raised: set[int] = set()  # where the feelings of intensified phrases start (negated or not)
+    for match in _INTENSIFIED.finditer(folded):
+        emotion = next(name for name in weights if match.group().endswith(name))
+        raised.add(match.end() - len(emotion))
+        if not _negated(folded, match.start()):
+            found.setdefault(emotion, (match.group(), max(INTENSIFIED_WEIGHT, weights[emotion])))
+    for emotion, weight in EMOTIONS:
+        position = folded.find(emotion)
+        while emotion not in found and position >= 0:
+            if position not in raised and not _negated(folded, position):
+                found[emotion] = (emotion, weight)
+            position = folded.find(emotion, position + 1)
+    return list(found.values())
 
 
 def cue_score(found: Sequence[tuple[str, float]]) -> float:
