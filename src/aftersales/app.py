@@ -42,6 +42,7 @@ from aftersales.knowledge.console import router as knowledge_console_router
 from aftersales.notifications.api import router as notifications_router
 from aftersales.notifications.console import router as inbox_console_router
 from aftersales.quality.api import router as quality_router
+from aftersales.quality.console import router as quality_console_router
 from aftersales.triage.api import router as triage_router
 from aftersales.usecases.api import assist_router, customers_router, tickets_router
 from aftersales.usecases.console import router as tickets_console_router
@@ -61,6 +62,14 @@ NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/console/visits", N_("回访"), policy.roles_allowed(Permission.VISIT_RECORD)),
     ("/console/jobs", N_("我的任务"), policy.roles_allowed(Permission.FIELD_WORK)),
     ("/console/dashboard", N_("经营看板"), policy.roles_allowed(Permission.DASHBOARD_READ)),
+    ("/console/quality", N_("质检"), policy.roles_allowed(Permission.QUALITY_INSPECT)),
+    # Technicians and providers finish their own rectification tasks; quality staff reach them from 质检.
+    (
+        "/console/quality/rectifications",
+        N_("整改任务"),
+        policy.roles_allowed(Permission.QUALITY_RECTIFY) - policy.roles_allowed(Permission.QUALITY_INSPECT),
+    ),
+    ("/console/compensation", N_("补偿"), policy.roles_allowed(Permission.COMPENSATION_READ)),
 )
 
 
@@ -206,6 +215,7 @@ def create_app(
     app.include_router(knowledge_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(dispatch_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(inbox_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(quality_console_router, include_in_schema=False)  # HTML pages, not the API
     return app
 
 

@@ -47,7 +47,7 @@ from aftersales.notifications.models import NotificationPreference, OutboxMessag
 from aftersales.notifications.rendering import TEMPLATES
 from aftersales.quality import compensation
 from aftersales.quality import inspection as quality_inspection
-from aftersales.quality.models import Inspection, Rectification
+from aftersales.quality.models import Compensation, Inspection, Rectification, Sample
 from aftersales.tickets.enums import Priority
 from aftersales.tickets.models import Ticket
 from aftersales.triage import service as triage_service
@@ -730,6 +730,57 @@ def self_service_request(w: World) -> Expect:
     return Expect(reply, 200, [row("ticket.created", "ticket", ticket_id, "self-service")])
 
 
+def console_draw_sample(w: World) -> Expect:
+    [provider] = make_providers(w.db, w.clock, 1)
+    insert_tickets(w.db, w.clock, organisation_id=provider, count=12, closed_at=local(2026, 11, 8, 15))
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, "level": "regional", "start": "2026-11-01", "end": "2026-11-15", "seed": "9"}
+    reply = w.form("/console/quality/samples", data)
+    sample_id = w.db.scalar(select(func.max(Sample.id)))
+    return Expect(reply, 303, [row("quality.sample_drawn", "quality_sample", sample_id, w.admin)])
+
+
+def console_submit_inspection(w: World) -> Expect:
+    inspection_id = _sample(w).inspections[0].id
+    csrf = w.sign_in(w.admin)
+    scores = {code: str(value) for code, value in INSPECTION_GOOD.items()}
+    reply = w.form(f"/console/quality/inspections/{inspection_id}", {"csrf_token": csrf, **scores})
+    return Expect(reply, 303, [row("quality.inspected", "quality_inspection", inspection_id, w.admin)])
+
+
+def console_complete_rectification(w: World) -> Expect:
+    inspection_id = _sample(w).inspections[0].id
+    quality_inspection.submit_inspection(
+        w.db, clock=w.clock, actor=w.admin.actor, inspection_id=inspection_id,
+        scores={**INSPECTION_GOOD, "cleanliness": 2}, findings="现场遗留碎屑",
+    )  # fmt: skip
+    task_id = w.db.scalar(select(Rectification.id).where(Rectification.inspection_id == inspection_id))
+    tech = w.users["walk_qtech"]
+    csrf = w.sign_in(tech)
+    reply = w.form(f"/console/quality/rectifications/{task_id}/done", {"csrf_token": csrf, "note": "已清理"})
+    return Expect(reply, 303, [row("quality.rectified", "quality_rectification", task_id, tech)])
+
+
+def console_propose_compensation(w: World) -> Expect:
+    ticket = _ticket(w)
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, "kind": "coupon", "amount": "50", "reason": "上门迟到"}
+    reply = w.form(f"/console/compensation/tickets/{ticket.id}", data)
+    entry_id = w.db.scalar(select(func.max(Compensation.id)))
+    return Expect(reply, 303, [row("compensation.proposed", "compensation", entry_id, w.admin)])
+
+
+def console_decide_compensation(w: World) -> Expect:
+    ticket = _ticket(w)
+    agent = w.user("walk_agent", Role.AGENT)
+    entry = compensation.propose_compensation(
+        w.db, clock=w.clock, actor=agent.actor, ticket_id=ticket.id, kind="coupon", amount_cents=5000, reason="迟到"
+    )
+    csrf = w.sign_in(w.admin)
+    reply = w.form(f"/console/compensation/{entry.id}/decision", {"csrf_token": csrf, "decision": "approve"})
+    return Expect(reply, 303, [row("compensation.approved", "compensation", entry.id, w.admin)])
+
+
 SCENARIOS: dict[Route, Scenario] = {
     ("POST", "/api/v1/tickets"): create_ticket,
     ("PATCH", "/api/v1/tickets/{ticket_id}"): patch_ticket,
@@ -816,6 +867,11 @@ SCENARIOS: dict[Route, Scenario] = {
     ("POST", "/console/visits/{visit_id}/attempts"): console_visit_attempt,
     ("POST", "/console/visits/{visit_id}/survey"): console_visit_survey,
     ("POST", "/console/visits/{visit_id}/claim"): console_visit_claim,
+    ("POST", "/console/quality/samples"): console_draw_sample,
+    ("POST", "/console/quality/inspections/{inspection_id}"): console_submit_inspection,
+    ("POST", "/console/quality/rectifications/{rectification_id}/done"): console_complete_rectification,
+    ("POST", "/console/compensation/tickets/{ticket_id}"): console_propose_compensation,
+    ("POST", "/console/compensation/{compensation_id}/decision"): console_decide_compensation,
     ("POST", "/survey/{token}"): survey_link,
     ("POST", "/self-service/request"): self_service_request,
 }

@@ -31,6 +31,7 @@ TEMPLATE_PACKAGES = (
     "dispatch",
     "feedback",
     "notifications",
+    "quality",
 )
 LOCALE_COOKIE = "as_lang"
 STATIC_VERSION = "1"

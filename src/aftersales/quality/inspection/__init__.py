@@ -11,11 +11,13 @@ from aftersales.quality.inspection.forms import (
     complete_rectification,
     get_inspection,
     list_inspections,
+    names_of,
+    rectifications_for,
     rectifications_of,
     score_rollup,
     submit_inspection,
 )
-from aftersales.quality.inspection.sampling import DrawnSample, draw_sample
+from aftersales.quality.inspection.sampling import DrawnSample, draw_sample, get_sample, recent_samples
 from aftersales.quality.inspection.self_check import checklist, record_self_check, seed_checklist, self_checks_of
 
 __all__ = [
@@ -28,8 +30,12 @@ __all__ = [
     "complete_rectification",
     "draw_sample",
     "get_inspection",
+    "get_sample",
     "list_inspections",
+    "names_of",
+    "recent_samples",
     "record_self_check",
+    "rectifications_for",
     "rectifications_of",
     "require_inspector",
     "score_rollup",

@@ -196,6 +196,41 @@ def rectifications_of(
     return tasks
 
 
+def rectifications_for(
+    session: Session, *, actor: Actor, status: str | None = None, now: datetime, limit: int = 200
+) -> list[Rectification]:
+    """The rectification tasks the actor may see, newest due last: quality staff see all, a technician
+    those assigned to them, a partner provider those of its organisation."""
+    query = select(Rectification).order_by(Rectification.due_at, Rectification.id)
+    if actor.role not in INSPECTION_ROLES:
+        own = Rectification.assignee_user_id == actor.user_id
+        if actor.role == Role.PROVIDER and actor.organisation_id is not None:
+            own = own | (Rectification.assignee_organisation_id == actor.organisation_id)
+        query = query.where(own)
+    if status in ("open", "overdue"):
+        query = query.where(Rectification.status == "open")
+        if status == "overdue":
+            query = query.where(Rectification.due_at < now)
+    elif status == "done":
+        query = query.where(Rectification.status == "done")
+    return list(session.scalars(query.limit(limit)))
+
+
+def names_of(
+    session: Session, *, user_ids: set[int], organisation_ids: set[int]
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Display names of users and organisations by id (for lists of inspections and tasks)."""
+    users: dict[int, str] = {}
+    organisations: dict[int, str] = {}
+    if user_ids:
+        query = select(User.id, User.display_name).where(User.id.in_(user_ids))
+        users = {user_id: name for user_id, name in session.execute(query)}
+    if organisation_ids:
+        query_organisations = select(Organisation.id, Organisation.name).where(Organisation.id.in_(organisation_ids))
+        organisations = {org_id: name for org_id, name in session.execute(query_organisations)}
+    return users, organisations
+
+
 def complete_rectification(
     session: Session, *, clock: Clock, actor: Actor, rectification_id: int, note: str | None = None
 ) -> Rectification:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
-from aftersales.core.errors import ConflictError, InvalidInputError
+from aftersales.core.errors import ConflictError, InvalidInputError, NotFoundError
 from aftersales.core.i18n import N_, Joined
 from aftersales.quality import rules
 from aftersales.quality.inspection.access import require_inspector
@@ -155,3 +155,16 @@ def _inspections_of(session: Session, sample_id: int) -> list[Inspection]:
     return list(
         session.scalars(select(Inspection).where(Inspection.sample_id == sample_id).order_by(Inspection.ticket_id))
     )
+
+
+def get_sample(session: Session, sample_id: int) -> Sample:
+    """One drawn sample."""
+    sample = session.get(Sample, sample_id)
+    if sample is None:
+        raise NotFoundError(N_("抽样 %(id)s 不存在"), {"id": sample_id}, code="quality.not_found")
+    return sample
+
+
+def recent_samples(session: Session, *, limit: int = 10) -> list[Sample]:
+    """The latest drawn samples, newest first."""
+    return list(session.scalars(select(Sample).order_by(Sample.drawn_at.desc(), Sample.id.desc()).limit(limit)))

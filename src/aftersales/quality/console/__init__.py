@@ -1,0 +1,16 @@
+"""The quality screens (HTMX): the inspector's workspace (samples, forms) in ``inspection``, rectification
+and score rollups in ``rectification``, and the compensation proposals, approval queue and ledger in
+``compensation``; ``router`` mounts them all."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from aftersales.quality.console import compensation, inspection, rectification
+
+router = APIRouter(include_in_schema=False)
+router.include_router(inspection.router)
+router.include_router(rectification.router)
+router.include_router(compensation.router)
+
+__all__ = ["router"]
