@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     # process and core; decisions then wait for its next poll, every dispatch_poll_seconds).
     dispatch_in_server: bool = True
     dispatch_poll_seconds: float = Field(default=2.0, gt=0)
+    # A check-in farther than this from the customer's address, or a visit shorter than the minimum stay,
+    # is flagged for the inspector and left out of first-time-fix until reviewed.
+    check_in_max_distance_km: float = Field(default=1.0, gt=0)
+    min_stay_minutes: int = Field(default=10, ge=0)
     # Route solving and emergency insertion hold the GIL: servers and workers run them in a child process
     # (core.offload) so that a day plan or an emergency never stalls their other threads (tests: in-process).
     offload_computation: bool = True

@@ -45,6 +45,9 @@ def test_every_permission_is_granted_to_someone_and_admins_have_everything() -> 
         (Role.DISPATCHER, P.COMPENSATION_DECIDE, None),
         (Role.AGENT, P.AUDIT_READ, None),
         (Role.MANAGER, P.AUDIT_READ, Scope.ALL),
+        (Role.MANAGER, P.TICKET_OVERRIDE, Scope.ALL),
+        (Role.AGENT, P.TICKET_OVERRIDE, None),
+        (Role.DISPATCHER, P.TICKET_OVERRIDE, None),
     ],
 )
 def test_cells(role: Role, permission: Permission, scope: Scope | None) -> None:

@@ -45,6 +45,7 @@ PATH_VALUES = {
     "inspection_id": "987654",
     "rectification_id": "987654",
     "compensation_id": "987654",
+    "flag_id": "987654",
     "decision": "approve",
     "username": "nobody-here",
     "organisation_code": "NOWHERE",

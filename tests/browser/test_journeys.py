@@ -62,19 +62,34 @@ def test_agent_opens_a_ticket_for_a_repeat_caller_and_walks_it_to_closed(
     page.wait_for_url("**/console/tickets/*?created=1")
     assert "工单已创建" in page.locator("#ticket").inner_text()
     number = page.locator("h1").first.inner_text().split()[0]
-    for action, status in (
-        ("联系处理", "处理中"),
-        ("过程反馈", "处理中"),
-        ("结果反馈", "已反馈结果"),
-        ("回访", "已回访"),
-        ("闭环", "已闭环"),
-    ):
-        page.get_by_label("处理说明").fill(f"{action}：已与客户确认")
-        page.get_by_role("button", name=action, exact=True).click()
-        page.locator("#ticket .flash").filter(has_text=action).wait_for()
-        assert page.locator("#ticket [data-status]").first.inner_text() == status
-    screenshot(page, "agent-ticket-closed", full_page=True)
     ticket_url = page.url.split("?")[0]
+
+    def act(on: Any, action: str, status: str) -> None:
+        on.get_by_label("处理说明").fill(f"{action}：已与客户确认")
+        on.get_by_role("button", name=action, exact=True).click()
+        on.locator("#ticket .flash").filter(has_text=action).wait_for()
+        assert on.locator("#ticket [data-status]").first.inner_text() == status
+
+    act(page, "联系处理", "处理中")
+    act(page, "过程反馈", "处理中")
+    # An on-site repair: no result before the technician checks in; the agent is told so.
+    assert page.get_by_role("button", name="结果反馈", exact=True).count() == 0
+    assert "技术员上门签到后才能反馈结果" in page.locator("#ticket").inner_text()
+    # The manager lets it through, with a reason that the timeline keeps.
+    boss = pages.login(browser, server, "manager")
+    boss.goto(ticket_url)
+    boss.get_by_label("未签到放行原因（主管）").fill("客户电话指导后已恢复，无需上门")
+    act(boss, "结果反馈", "已反馈结果")
+    boss.close()
+    # The 回访 is the return visit: the call page, where the agent records what the customer said.
+    page.goto(ticket_url)
+    page.get_by_role("button", name="回访", exact=True).click()
+    page.wait_for_url("**/console/visits/*")
+    page.get_by_role("button", name="客户拒绝", exact=True).click()
+    page.goto(ticket_url)
+    assert page.locator("#ticket [data-status]").first.inner_text() == "已回访"
+    act(page, "闭环", "已闭环")
+    screenshot(page, "agent-ticket-closed", full_page=True)
     slip = browser.new_page()
     slip.context.add_cookies(page.context.cookies())
     slip.goto(f"{ticket_url}/print")
@@ -91,6 +106,7 @@ def test_agent_opens_a_ticket_for_a_repeat_caller_and_walks_it_to_closed(
         "派单说明",
         "联系处理",
         "过程反馈",
+        "未签到放行",
         "结果反馈",
         "回访",
         "闭环",

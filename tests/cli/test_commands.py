@@ -18,6 +18,7 @@ from aftersales.config import get_settings
 from aftersales.core import migrate
 from aftersales.core.clock import FrozenClock, SystemClock
 from aftersales.core.db import make_session_factory, unit_of_work
+from aftersales.feedback.models import ReturnVisit
 from aftersales.notifications.models import OutboxMessage
 from aftersales.tickets.enums import Priority, TicketKind
 from aftersales.tickets.models import Ticket, TicketEvent, TicketNumberSequence
@@ -33,7 +34,7 @@ def _upgrade(runner: CliRunner) -> None:
 def test_db_upgrade_is_idempotent(cli_db: Engine, runner: CliRunner) -> None:
     _upgrade(runner)
     _upgrade(runner)
-    assert runner.invoke(app, ["db", "current"]).output.strip() == migrate.head_revision() == "0018"
+    assert runner.invoke(app, ["db", "current"]).output.strip() == migrate.head_revision() == "0021"
 
 
 def test_users_and_tokens(cli_db: Engine, runner: CliRunner) -> None:
@@ -110,13 +111,14 @@ def test_sla_sweep_breaches_a_backdated_ticket_once(
     assert (breaches, escalations) == (3, 1)
 
 
-CSV = """external_id,channel,kind,priority,customer_name,phone,address,product_model,serial_number,purchase_date,description,reported_at,contacted_at,resolved_at,visited_at,closed_at
-H-1,hotline,repair,routine,张三,13800138000,广东省深圳市南山区科技园1号,YL-S7,SN-1,2025-01-01,指纹识别失败,2026-09-01 09:00,2026-09-01 09:20,2026-09-01 15:00,2026-09-02 10:00,2026-09-02 10:05
-H-2,web,,,李四,12345,北京市朝阳区建国路88号,,,,门锁没电了,2026-09-02 10:00,,,,
-H-3,app,installation,routine,王五,13912345678,上海市浦东新区张江路100号,YL-F3,,,需要安装,2026-09-03 10:00,2026-09-03 09:00,,,
-H-4,hotline,consultation,routine,赵六,13700000001,,,,,请问怎么改密码,not-a-date,,,,
-H-5,hotline,complaint,complex,孙七,13600000002,杭州市西湖区文三路90号,,,,投诉师傅迟到,2026-09-04 08:00,2026-09-04 08:10,,,
-H-1,hotline,repair,routine,张三,13800138000,,,,,重复导入,2026-09-01 09:00,,,,
+CSV = """external_id,channel,kind,priority,customer_name,phone,address,product_model,serial_number,purchase_date,description,reported_at,contacted_at,checked_in_at,resolved_at,visited_at,closed_at
+H-1,hotline,repair,routine,张三,13800138000,广东省深圳市南山区科技园1号,YL-S7,SN-1,2025-01-01,指纹识别失败,2026-09-01 09:00,2026-09-01 09:20,2026-09-01 13:00,2026-09-01 15:00,2026-09-02 10:00,2026-09-02 10:05
+H-2,web,,,李四,12345,北京市朝阳区建国路88号,,,,门锁没电了,2026-09-02 10:00,,,,,
+H-3,app,installation,routine,王五,13912345678,上海市浦东新区张江路100号,YL-F3,,,需要安装,2026-09-03 10:00,2026-09-03 09:00,,,,
+H-4,hotline,consultation,routine,赵六,13700000001,,,,,请问怎么改密码,not-a-date,,,,,
+H-5,hotline,complaint,complex,孙七,13600000002,杭州市西湖区文三路90号,,,,投诉师傅迟到,2026-09-04 08:00,2026-09-04 08:10,,,,
+H-1,hotline,repair,routine,张三,13800138000,,,,,重复导入,2026-09-01 09:00,,,,,
+H-6,hotline,repair,routine,周八,13500000003,广东省深圳市福田区福华路1号,YL-S7,SN-6,2025-01-01,门锁坏了,2026-09-05 09:00,2026-09-05 09:10,,2026-09-05 12:00,,
 """
 
 
@@ -126,10 +128,11 @@ def test_import_keeps_good_rows_and_reports_bad_ones(cli_db: Engine, runner: Cli
     file.write_text(CSV, encoding="utf-8")
     result = runner.invoke(app, ["import", "tickets", str(file)])
     assert result.exit_code == 1
-    assert json.loads(result.output.strip().splitlines()[-1]) == {"created": 2, "skipped": 1, "errors": 3}
+    assert json.loads(result.output.strip().splitlines()[-1]) == {"created": 2, "skipped": 1, "errors": 4}
     assert "line 3: customer.phone" in result.output
     assert "line 4: ticket.invalid" in result.output  # contact before report: refused whole
     assert "line 5: reported_at" in result.output
+    assert "line 8: ticket.check_in_required" in result.output  # an on-site result without its visit
     with unit_of_work(make_session_factory(cli_db)) as session:
         tickets = {t.external_id: t for t in session.scalars(select(Ticket))}
         assert sorted(tickets) == ["H-1", "H-5"]
@@ -148,9 +151,16 @@ def test_import_keeps_good_rows_and_reports_bad_ones(cli_db: Engine, runner: Cli
                 .order_by(TicketEvent.at, TicketEvent.id)
             )
         ]
-        assert events == ["register", "contact", "result", "return_visit", "close"]
+        assert events == ["register", "contact", "check_in", "result", "return_visit", "close"]
+        # The 回访 is a (past) return visit: one call that reached the customer.
+        visit = session.scalars(select(ReturnVisit).where(ReturnVisit.ticket_id == tickets["H-1"].id)).one()
+        assert (visit.status, visit.attempts, visit.completed_at) == (
+            "done",
+            1,
+            tickets["H-1"].closed_at - timedelta(minutes=5),
+        )
     again = runner.invoke(app, ["import", "tickets", str(file)])
-    assert json.loads(again.output.strip().splitlines()[-1]) == {"created": 0, "skipped": 3, "errors": 3}
+    assert json.loads(again.output.strip().splitlines()[-1]) == {"created": 0, "skipped": 3, "errors": 4}
 
 
 def test_import_refuses_a_file_with_a_bad_header(cli_db: Engine, runner: CliRunner, tmp_path: Path) -> None:

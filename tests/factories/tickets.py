@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.core.clock import Clock, FrozenClock
+from aftersales.feedback import visits as feedback_visits
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Channel, EventType, Priority, TicketKind, TicketStatus
 from aftersales.tickets.models import Ticket
@@ -24,14 +25,22 @@ from tests.factories.common import (
     SERIAL_NUMBER,
 )
 
-# The shortest lifecycle walk from "registered" to each status (see aftersales.tickets.rules.TRANSITIONS).
+# The shortest lifecycle walk from "registered" to each status (see aftersales.tickets.rules.TRANSITIONS)
+# that a real user could take: the default ticket is an on-site repair, so someone checks in before the
+# result; the 回访 is recorded through a return visit (``walk`` does that).
 LIFECYCLE_PATHS: dict[TicketStatus, tuple[EventType, ...]] = {
     TicketStatus.REGISTERED: (),
     TicketStatus.IN_PROGRESS: (EventType.CONTACT,),
     TicketStatus.ON_HOLD: (EventType.CONTACT, EventType.HOLD),
-    TicketStatus.RESOLVED: (EventType.CONTACT, EventType.RESULT),
-    TicketStatus.VISITED: (EventType.CONTACT, EventType.RESULT, EventType.RETURN_VISIT),
-    TicketStatus.CLOSED: (EventType.CONTACT, EventType.RESULT, EventType.RETURN_VISIT, EventType.CLOSE),
+    TicketStatus.RESOLVED: (EventType.CONTACT, EventType.CHECK_IN, EventType.RESULT),
+    TicketStatus.VISITED: (EventType.CONTACT, EventType.CHECK_IN, EventType.RESULT, EventType.RETURN_VISIT),
+    TicketStatus.CLOSED: (
+        EventType.CONTACT,
+        EventType.CHECK_IN,
+        EventType.RESULT,
+        EventType.RETURN_VISIT,
+        EventType.CLOSE,
+    ),
     TicketStatus.CANCELLED: (EventType.CANCEL,),
 }
 
@@ -118,12 +127,17 @@ def walk(
     spacing: timedelta | None = None,
     note: str | None = None,
 ) -> Ticket:
-    """Apply lifecycle events in order (tickets service); with ``spacing`` the frozen clock moves first."""
+    """Apply lifecycle events in order (tickets service); with ``spacing`` the frozen clock moves first. A
+    ``return_visit`` is recorded as a user does it: through a return visit that reached the customer."""
     current = tickets_service.get_ticket(session, ticket_id)
     for event in events:
         if spacing is not None:
             assert isinstance(clock, FrozenClock), "spacing needs a FrozenClock"
             clock.advance(spacing)
+        if event == EventType.RETURN_VISIT:
+            feedback_visits.record_past_visit(session, clock=clock, actor=actor, ticket_id=ticket_id, note=note)
+            current = tickets_service.get_ticket(session, ticket_id)
+            continue
         current = tickets_service.apply_event(
             session, clock=clock, actor=actor, ticket_id=ticket_id, event_type=event, note=note
         )

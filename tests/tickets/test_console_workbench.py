@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.enums import Role
 from aftersales.core.clock import FrozenClock
 from aftersales.customers.models import Customer
+from aftersales.feedback.models import ReturnVisit
 from aftersales.tickets.enums import Priority, TicketKind
 from aftersales.tickets.models import Ticket, TicketComment, TicketEvent
 from tests import factories
@@ -100,18 +101,32 @@ def test_actions_walk_the_lifecycle_and_a_stale_form_changes_nothing(
     client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
 ) -> None:
     make_user(Role.AGENT, username="agent5")
-    ticket_id = factories.ticket(db, clock=clock).id
+    # A consultation: the office solves it alone (an on-site kind waits for the check-in, see test_loop_guards).
+    ticket_id = factories.ticket(db, clock=clock, kind=TicketKind.CONSULTATION).id
     db.commit()
     csrf = console_login(client, db, "agent5")
     version = 1
     for event in ("contact", "progress", "result", "return_visit", "close"):
-        reply = client.post(
-            f"/console/tickets/{ticket_id}/events",
-            data={"csrf_token": csrf, "type": event, "version": version, "note": f"{event} 说明"},
-            headers={"HX-Request": "true"},
-        )
-        assert reply.status_code == 200, reply.text
-        assert "已记录" in reply.text
+        if event == "return_visit":  # the button opens the return visit; the call there records the 回访
+            opened = client.post(
+                f"/console/tickets/{ticket_id}/return-visit", data={"csrf_token": csrf}, follow_redirects=False
+            )
+            assert opened.status_code == 303, opened.text
+            visit_path = opened.headers["location"]
+            call = client.post(
+                f"{visit_path}/attempts", data={"csrf_token": csrf, "outcome": "refused"}, follow_redirects=False
+            )
+            assert call.status_code == 303, call.text
+            reply = client.get(f"/console/tickets/{ticket_id}", headers={"HX-Request": "true"})
+            assert "回访未完成：客户拒绝回访" in reply.text
+        else:
+            reply = client.post(
+                f"/console/tickets/{ticket_id}/events",
+                data={"csrf_token": csrf, "type": event, "version": version, "note": f"{event} 说明"},
+                headers={"HX-Request": "true"},
+            )
+            assert reply.status_code == 200, reply.text
+            assert "已记录" in reply.text
         version = int(re.search(r'data-version="(\d+)"', reply.text).group(1))  # type: ignore[union-attr]
     ticket = db.get(Ticket, ticket_id)
     assert ticket is not None and ticket.status == "closed"
@@ -119,6 +134,7 @@ def test_actions_walk_the_lifecycle_and_a_stale_form_changes_nothing(
         db.scalars(select(TicketEvent.type).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id))
     )
     assert events == ["register", "contact", "progress", "result", "return_visit", "close"]
+    assert db.scalar(select(ReturnVisit.status).where(ReturnVisit.ticket_id == ticket_id)) == "unreachable"
     stale = client.post(
         f"/console/tickets/{ticket_id}/events", data={"csrf_token": csrf, "type": "reopen", "version": 1}
     )

@@ -56,6 +56,7 @@ OWNERS = {
         "assign",
         "sla_warning",
         "sla_breached",
+        "check_in_override",
     ],
     "dispatch": [
         "appointment",
@@ -69,6 +70,7 @@ OWNERS = {
         "photo",
         "confirmation",
         "check_out",
+        "visit_reviewed",
     ],
     "knowledge": ["bulletin"],
     "feedback": ["promise", "promise_fulfilled", "follow_up"],

@@ -70,7 +70,7 @@ def test_the_grid_covers_every_status_and_every_requestable_event() -> None:
     assert len(TicketStatus) == 7
     assert len(REQUESTABLE) == 10
     assert len(CELLS) == 70
-    assert len(SYSTEM_EVENTS) == len(EventType) - 10 == 5
+    assert len(SYSTEM_EVENTS) == len(EventType) - 10 == 6
 
 
 @pytest.mark.parametrize(("event", "status"), CELLS, ids=[f"{s.value}-{e.value}" for e, s in CELLS])
@@ -195,3 +195,74 @@ def test_looks_like_number(text: str, expected: bool) -> None:
 )
 def test_phone_digits(text: str, expected: str | None) -> None:
     assert rules.phone_digits(text) == expected
+
+
+# The loop's guards (issue 13 item 5): which results need a check-in first, and what counts as one.
+@pytest.mark.parametrize(
+    ("kind", "channel", "is_onsite_product", "expected"),
+    [
+        ("repair", "hotline", True, True),
+        ("installation", "api", True, True),
+        ("repair", "walk_in", True, False),  # brought to the counter
+        ("repair", "hotline", False, False),  # a mail-in model
+        ("installation", "web", False, False),
+        ("consultation", "hotline", True, False),
+        ("complaint", "hotline", True, False),
+    ],
+)
+def test_needs_check_in(kind: str, channel: str, is_onsite_product: bool, expected: bool) -> None:
+    assert rules.needs_check_in(kind, channel, is_onsite_product=is_onsite_product) is expected
+
+
+@pytest.mark.parametrize(
+    ("timeline", "expected"),
+    [
+        ([], False),
+        (["contact", "progress"], False),
+        (["contact", "check_in"], True),
+        (["contact", "check_in", "result", "reopen"], False),  # the new result needs a new visit
+        (["contact", "check_in", "result", "reopen", "progress", "check_in"], True),
+        (["check_in", "check_out"], True),  # left again: the visit happened
+    ],
+)
+def test_checked_in_since_reopen(timeline: list[str], expected: bool) -> None:
+    assert rules.checked_in_since_reopen(timeline) is expected
+
+
+@pytest.mark.parametrize(
+    ("role", "event", "expected"),
+    [
+        ("agent", E.CONTACT, True),
+        ("agent", E.RESULT, True),
+        ("agent", E.CHECK_IN, False),  # only the job flow, with the position
+        ("admin", E.CHECK_IN, False),
+        ("technician", E.CHECK_IN, False),
+        ("technician", E.PROGRESS, True),
+        ("technician", E.RESULT, False),
+        ("provider", E.RETURN_VISIT, False),
+        ("manager", E.RETURN_VISIT, True),  # let through here; the service asks for the visit
+    ],
+)
+def test_may_record_directly(role: str, event: EventType, expected: bool) -> None:
+    from aftersales.accounts.enums import Role
+
+    assert rules.may_record_directly(Role(role), event) is expected
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("admin", True),
+        ("manager", True),
+        ("agent", False),
+        ("dispatcher", False),
+        ("inspector", False),
+        ("technician", False),
+        ("provider", False),
+        ("customer", False),
+    ],
+)
+def test_only_supervisors_may_override_the_check_in(role: str, expected: bool) -> None:
+    from aftersales.accounts.enums import Role
+
+    assert rules.may_override(Role(role)) is expected

@@ -33,9 +33,11 @@ from aftersales.core.clock import FrozenClock
 from aftersales.db_models import Base
 from aftersales.dispatch import fieldwork
 from aftersales.dispatch.fieldwork.inputs import Upload
+from aftersales.dispatch.fieldwork.models import VisitFlag
 from aftersales.dispatch.planning.models import DayPlan
 from aftersales.feedback import promises
 from aftersales.feedback import rules as feedback_rules
+from aftersales.feedback.models import ReturnVisit
 from aftersales.knowledge import service as knowledge_service
 from aftersales.knowledge.bulletins import service as bulletins_service
 from aftersales.knowledge.bulletins.schemas import BulletinCreate
@@ -781,6 +783,36 @@ def console_decide_compensation(w: World) -> Expect:
     return Expect(reply, 303, [row("compensation.approved", "compensation", entry.id, w.admin)])
 
 
+def _flagged_visit(w: World) -> tuple[int, Ticket]:
+    """A visit the technician left at once (flagged as a short stay)."""
+    ticket, tech = _job(w, "on_site")
+    fieldwork.check_out(w.db, clock=w.clock, actor=tech.actor, ticket_id=ticket.id)
+    flag_id = w.db.scalar(select(func.max(VisitFlag.id)))
+    assert flag_id is not None
+    return flag_id, ticket
+
+
+def review_visit_flag(w: World) -> Expect:
+    flag_id, ticket = _flagged_visit(w)
+    reply = w.api("POST", f"/api/v1/visit-flags/{flag_id}/review", w.admin, json={"note": "已核实"})
+    return Expect(reply, 200, [row("job.visit_reviewed", "ticket", ticket.id, w.admin)])
+
+
+def console_review_visit_flag(w: World) -> Expect:
+    flag_id, ticket = _flagged_visit(w)
+    csrf = w.sign_in(w.admin)
+    reply = w.form(f"/console/tickets/{ticket.id}/visit-flags/{flag_id}/review", {"csrf_token": csrf})
+    return Expect(reply, 303, [row("job.visit_reviewed", "ticket", ticket.id, w.admin)])
+
+
+def console_return_visit(w: World) -> Expect:
+    ticket, _ = _job(w, "resolved")
+    csrf = w.sign_in(w.admin)
+    reply = w.form(f"/console/tickets/{ticket.id}/return-visit", {"csrf_token": csrf})
+    visit_id = w.db.scalar(select(func.max(ReturnVisit.id)))
+    return Expect(reply, 303, [row("visit.scheduled", "return_visit", visit_id, w.admin)])
+
+
 SCENARIOS: dict[Route, Scenario] = {
     ("POST", "/api/v1/tickets"): create_ticket,
     ("PATCH", "/api/v1/tickets/{ticket_id}"): patch_ticket,
@@ -839,7 +871,13 @@ SCENARIOS: dict[Route, Scenario] = {
         {"method": "signature", "signature_base64": PHOTO["content_base64"]},
         ["job.confirmation"],
     ),
-    ("POST", "/api/v1/jobs/{ticket_id}/check-out"): _job_step("check-out", "on_site", {}, ["job.check_out"]),
+    # Left at once: the short stay flags the visit for the inspector.
+    ("POST", "/api/v1/jobs/{ticket_id}/check-out"): _job_step(
+        "check-out", "on_site", {}, ["visit_flag.raised", "job.check_out"]
+    ),
+    ("POST", "/api/v1/visit-flags/{flag_id}/review"): review_visit_flag,
+    ("POST", "/console/tickets/{ticket_id}/visit-flags/{flag_id}/review"): console_review_visit_flag,
+    ("POST", "/console/tickets/{ticket_id}/return-visit"): console_return_visit,
     ("POST", "/api/v1/tickets/{ticket_id}/promises"): add_promise,
     ("POST", "/api/v1/promises/{promise_id}/acknowledge"): acknowledge_promise,
     ("POST", "/api/v1/promises/{promise_id}/fulfil"): fulfil_promise,

@@ -41,6 +41,7 @@ class Permission(StrEnum):
     TICKET_TRANSITION = "ticket.transition"
     TICKET_COMMENT = "ticket.comment"
     TICKET_INTERNAL_NOTES = "ticket.internal_notes"
+    TICKET_OVERRIDE = "ticket.override"
     CUSTOMER_LOOKUP = "customer.lookup"
     TRIAGE_USE = "triage.use"
     KNOWLEDGE_READ = "knowledge.read"

@@ -57,6 +57,7 @@ TABLE: dict[Permission, tuple[Scope | None, ...]] = {
     P.TICKET_TRANSITION:            (A,    A,    A,    A,    _,    M,    M,    _),
     P.TICKET_COMMENT:               (A,    A,    A,    A,    _,    M,    M,    M),
     P.TICKET_INTERNAL_NOTES:        (A,    A,    A,    A,    A,    _,    _,    _),
+    P.TICKET_OVERRIDE:              (A,    _,    _,    A,    _,    _,    _,    _),
     P.CUSTOMER_LOOKUP:              (A,    A,    A,    A,    A,    _,    _,    _),
     P.TRIAGE_USE:                   (A,    A,    A,    A,    A,    _,    _,    _),
     P.KNOWLEDGE_READ:               (A,    A,    A,    A,    A,    _,    _,    _),

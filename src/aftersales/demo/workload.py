@@ -152,7 +152,8 @@ def compose(
     is_field_work = kind_now in (K.INSTALLATION, K.REPAIR)
     shape = Shape(
         kind=kind_now,
-        is_onsite=is_field_work and product is not None and product.is_onsite_service,
+        # A field job without a known product is visited too (the lifecycle asks for its check-in).
+        is_onsite=is_field_work and (product is None or product.is_onsite_service),
         is_mail_in=kind_now == K.REPAIR and product is not None and not product.is_onsite_service,
     )
     technicians, providers = assignees[customer.city]

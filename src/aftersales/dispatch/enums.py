@@ -27,3 +27,4 @@ class FieldEventType(StrEnum):
     PHOTO = "photo"
     CONFIRMATION = "confirmation"
     CHECK_OUT = "check_out"
+    VISIT_REVIEWED = "visit_reviewed"  # the inspector reviewed a flagged visit (fieldwork.flags)

@@ -33,3 +33,13 @@ class WrongConfirmationCodeError(InvalidDispatchInputError):
     """The code does not match; the failed attempt counts (the edge commits it before answering)."""
 
     code = "dispatch.code_wrong"
+
+
+class VisitFlagNotFoundError(NotFoundError):
+    code = "dispatch.flag_not_found"
+
+
+class VisitFlagReviewedError(ConflictError):
+    """The flagged visit was reviewed already."""
+
+    code = "dispatch.flag_reviewed"

@@ -51,49 +51,128 @@ def has_results_awaiting_a_visit(session: Session) -> bool:
 
 def schedule_due(session: Session, *, clock: Clock, key: bytes, base_url: str, limit: int = BATCH) -> int:
     """Create the visit (and its one invitation) for every result that has none yet; returns how many."""
-    now = clock.now()
     tickets = session.scalars(
         select(Ticket).where(*_awaiting_visit()).order_by(Ticket.resolved_at).limit(limit)
     ).unique()
     created = 0
     for ticket in tickets:
-        assert ticket.resolved_at is not None
-        due = max(rules.visit_due(str(ticket.kind), ticket.resolved_at), now)
-        visit = ReturnVisit(
-            ticket_id=ticket.id,
-            resolution_at=ticket.resolved_at,
-            status="scheduled",
-            due_at=due,
-            attempts=0,
-            link_nonce=secrets.token_hex(8),
-            link_expires_at=due + rules.LINK_LIFETIME,
-            created_at=now,
-        )
-        session.add(visit)
-        session.flush()
+        _schedule(session, clock=clock, ticket=ticket, key=key, base_url=base_url)
         created += 1
-        # By the channel the customer prefers (SMS unless they chose email); none when they opted out.
-        route = preferences.choose_channel(session, phone=ticket.customer.phone, default=Channel.SMS)
-        if route is None:
-            continue
-        token = rules.sign_link(key, visit.id, visit.link_expires_at, visit.link_nonce)
-        notifications_service.enqueue(
-            session,
-            clock=clock,
-            kind="visit_invitation",
-            dedupe_key=f"visit_invitation:{visit.id}",
-            context={
-                "ticket_number": ticket.number,
-                "survey_url": survey_url(base_url, token),
-                "valid_days": rules.LINK_LIFETIME.days,
-            },
-            channel=route[0],
-            recipient_address=route[1],
-            ticket_id=ticket.id,
-            payload={"visit_id": visit.id},
-        )
     session.flush()
     return created
+
+
+def _schedule(session: Session, *, clock: Clock, ticket: Ticket, key: bytes, base_url: str) -> ReturnVisit:
+    """The visit of the ticket's current result, with its one invitation."""
+    assert ticket.resolved_at is not None
+    now = clock.now()
+    due = max(rules.visit_due(str(ticket.kind), ticket.resolved_at), now)
+    visit = ReturnVisit(
+        ticket_id=ticket.id,
+        resolution_at=ticket.resolved_at,
+        status="scheduled",
+        due_at=due,
+        attempts=0,
+        link_nonce=secrets.token_hex(8),
+        link_expires_at=due + rules.LINK_LIFETIME,
+        created_at=now,
+    )
+    session.add(visit)
+    session.flush()
+    # By the channel the customer prefers (SMS unless they chose email); none when they opted out.
+    route = preferences.choose_channel(session, phone=ticket.customer.phone, default=Channel.SMS)
+    if route is None:
+        return visit
+    token = rules.sign_link(key, visit.id, visit.link_expires_at, visit.link_nonce)
+    notifications_service.enqueue(
+        session,
+        clock=clock,
+        kind="visit_invitation",
+        dedupe_key=f"visit_invitation:{visit.id}",
+        context={
+            "ticket_number": ticket.number,
+            "survey_url": survey_url(base_url, token),
+            "valid_days": rules.LINK_LIFETIME.days,
+        },
+        channel=route[0],
+        recipient_address=route[1],
+        ticket_id=ticket.id,
+        payload={"visit_id": visit.id},
+    )
+    return visit
+
+
+def _current_result(session: Session, actor: Actor, ticket_id: int) -> Ticket:
+    """The ticket, which must be waiting for its 回访 (status resolved)."""
+    ticket = tickets_service.get_ticket(session, ticket_id, actor=actor, for_update=True)
+    if ticket.status != TicketStatus.RESOLVED or ticket.resolved_at is None:
+        raise VisitClosedError(
+            N_("工单不在「已反馈结果」状态，没有待做的回访"), code="visit.no_result", fields={"status": ticket.status}
+        )
+    return ticket
+
+
+def visit_for_result(
+    session: Session, *, clock: Clock, actor: Actor, ticket_id: int, key: bytes, base_url: str
+) -> ReturnVisit:
+    """The visit that follows the ticket's current result, scheduled now if the background job has not
+    yet (an agent making the 回访 straight from the ticket); visit staff only."""
+    _require(actor, rules.VISIT_ROLES)
+    ticket = _current_result(session, actor, ticket_id)
+    existing = session.scalar(
+        select(ReturnVisit).where(ReturnVisit.ticket_id == ticket.id, ReturnVisit.resolution_at == ticket.resolved_at)
+    )
+    if existing is not None:
+        return existing
+    visit = _schedule(session, clock=clock, ticket=ticket, key=key, base_url=base_url)
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="visit.scheduled",
+        entity_type="return_visit",
+        entity_id=visit.id,
+        after={"ticket_id": ticket.id, "status": visit.status, "due_at": visit.due_at.isoformat()},
+    )
+    return visit
+
+
+def record_past_visit(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, note: str | None) -> ReturnVisit:
+    """A 回访 that happened before the ticket came here (imported or replayed history): the visit with one
+    call that reached the customer, done at ``clock.now()``; the ticket moves to ``visited``. No invitation."""
+    ticket = _current_result(session, actor, ticket_id)
+    assert ticket.resolved_at is not None
+    now = clock.now()
+    text = (note or "").strip()[:500] or None
+    visit = ReturnVisit(
+        ticket_id=ticket.id,
+        resolution_at=ticket.resolved_at,
+        status="done",
+        due_at=now,
+        attempts=1,
+        last_attempt_at=now,
+        completed_at=now,
+        outcome=text or "已回访",
+        link_nonce=secrets.token_hex(8),
+        link_expires_at=now,
+        created_at=now,
+    )
+    session.add(visit)
+    session.flush()
+    session.add(VisitAttempt(visit_id=visit.id, at=now, agent=actor.username, outcome="reached", note=text))
+    accounts_service.record_audit(
+        session,
+        clock=clock,
+        actor=actor,
+        action="visit.recorded",
+        entity_type="return_visit",
+        entity_id=visit.id,
+        after={"status": visit.status, "attempts": 1, "outcome": "reached"},
+        note=text,
+    )
+    _finish_ticket(session, clock=clock, actor=actor, visit=visit, note=text or "回访完成", note_key="", note_params={})
+    session.flush()
+    return visit
 
 
 def _require(actor: Actor, roles: frozenset[Role]) -> None:
@@ -173,7 +252,8 @@ def _finish_ticket(
             ticket_id=ticket.id,
             event_type=EventType.RETURN_VISIT,
             note=note,
-            data={"note_key": note_key, "note_params": note_params},
+            # The visit that records the 回访: the lifecycle refuses one without it (ticket.visit_required).
+            data={"visit_id": visit.id, **({"note_key": note_key, "note_params": note_params} if note_key else {})},
         )
 
 

@@ -59,3 +59,4 @@ class EventType(StrEnum):
     ASSIGN = "assign"
     SLA_WARNING = "sla_warning"
     SLA_BREACHED = "sla_breached"
+    CHECK_IN_OVERRIDE = "check_in_override"  # a supervisor let a result through without a check-in

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
 from aftersales.accounts import policy
 from aftersales.accounts.enums import Permission, Role
 from aftersales.sla.enums import TargetKind
-from aftersales.tickets.enums import EventType, TicketStatus
+from aftersales.tickets.enums import Channel, EventType, TicketKind, TicketStatus
 
 S = TicketStatus
 
@@ -41,6 +42,32 @@ MEETS: dict[EventType, tuple[TargetKind, ...]] = {
 }
 
 OPEN_STATUSES = frozenset({S.REGISTERED, S.IN_PROGRESS, S.ON_HOLD})
+
+# Kinds a technician does at the customer's place, unless the product came to a counter (walk-in) or is
+# one the catalogue services by mail-in (``is_onsite_service`` false).
+ONSITE_KINDS = frozenset({TicketKind.INSTALLATION, TicketKind.REPAIR})
+COUNTER_CHANNELS = frozenset({Channel.WALK_IN})
+# The check-in comes only from the technician's job flow (with the position): the generic endpoints refuse
+# it for everyone. (The 回访 is refused by the service unless a return visit records it.)
+JOB_FLOW_EVENTS = frozenset({EventType.CHECK_IN})
+MAX_OVERRIDE_REASON = 500
+
+
+def needs_check_in(kind: TicketKind | str, channel: Channel | str, *, is_onsite_product: bool = True) -> bool:
+    """Whether a result needs someone to have checked in on site first."""
+    return str(kind) in ONSITE_KINDS and str(channel) not in COUNTER_CHANNELS and is_onsite_product
+
+
+def checked_in_since_reopen(event_types: Iterable[str]) -> bool:
+    """Whether the timeline (oldest first) has a check-in after the latest reopen: each result of an
+    on-site ticket follows its own visit."""
+    found = False
+    for event_type in event_types:
+        if event_type == EventType.REOPEN.value:
+            found = False
+        elif event_type == EventType.CHECK_IN.value:
+            found = True
+    return found
 
 
 def next_status(event: EventType, current: TicketStatus) -> TicketStatus | None:
@@ -90,8 +117,16 @@ FIELD_ROLES = frozenset({Role.TECHNICIAN, Role.PROVIDER})
 
 
 def may_record_directly(role: Role, event_type: EventType) -> bool:
-    """Whether ``role`` may record ``event_type`` through the generic lifecycle endpoint."""
+    """Whether ``role`` may record ``event_type`` through the generic lifecycle endpoint (never a check-in:
+    that comes from the job flow, with the position)."""
+    if event_type in JOB_FLOW_EVENTS:
+        return False
     return role not in FIELD_ROLES or event_type in FIELD_EVENTS
+
+
+def may_override(role: Role) -> bool:
+    """Whether ``role`` may record a result without a check-in, with a reason (a supervisor)."""
+    return policy.allows(role, Permission.TICKET_OVERRIDE)
 
 
 def may_comment(role: Role) -> bool:

@@ -89,6 +89,8 @@ class EventCreate(BaseModel):
     note: str | None = Field(default=None, max_length=5000)
     at: datetime | None = None
     version: Version | None = None
+    # A supervisor's reason for a result on an on-site ticket nobody checked in on (recorded and audited).
+    override_reason: str | None = Field(default=None, max_length=500)
 
     @field_validator("at")
     @classmethod

@@ -1,7 +1,9 @@
 """Replaying history: a ticket registered in the past and walked through the steps it really took, each
 at its own time, so SLA warnings and breaches land where they happened. Used by CSV import and the demo.
 
-This is a cross-package use case (intake + lifecycle), so it lives with the flows.
+This is a cross-package use case (intake + lifecycle + the return visit), so it lives with the flows. The
+loop's guards hold for history too: an on-site result needs its check-in step, and a 回访 step is recorded
+through a (past) return visit.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from aftersales.core.clock import Clock, FrozenClock
 from aftersales.core.errors import DomainError
 from aftersales.core.i18n import N_
 from aftersales.core.timeutil import ensure_utc
+from aftersales.feedback import visits as feedback_visits
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType
 from aftersales.tickets.models import Ticket
@@ -81,15 +84,22 @@ def replay(
                 assignee_username=assignee_username,
                 notify=False,
             )
-        tickets_service.apply_event(
-            session,
-            clock=history_clock,
-            actor=actor,
-            ticket_id=ticket.id,
-            event_type=step.type,
-            note=step.note,
-            notify=False,
-        )
+        if step.type == EventType.RETURN_VISIT:
+            # The 回访 is recorded through its visit, as it is live (one call that reached the customer).
+            feedback_visits.record_past_visit(
+                session, clock=history_clock, actor=actor, ticket_id=ticket.id, note=step.note
+            )
+        else:
+            tickets_service.apply_event(
+                session,
+                clock=history_clock,
+                actor=actor,
+                ticket_id=ticket.id,
+                event_type=step.type,
+                note=step.note,
+                notify=False,
+                data={"replayed": True} if step.type == EventType.CHECK_IN else None,
+            )
         previous = step.at
     # Catch up to the present: what has come due since the last step is recorded, still without paging.
     history_clock.set(now)
@@ -112,6 +122,7 @@ CSV_COLUMNS = [
     "description",
     "reported_at",
     "contacted_at",
+    "checked_in_at",
     "resolved_at",
     "visited_at",
     "closed_at",
@@ -119,6 +130,8 @@ CSV_COLUMNS = [
 REQUIRED_COLUMNS = {"customer_name", "phone", "description", "reported_at"}
 STEP_COLUMNS = [
     ("contacted_at", EventType.CONTACT),
+    # On-site kinds need the visit's arrival before their result, as they do live.
+    ("checked_in_at", EventType.CHECK_IN),
     ("resolved_at", EventType.RESULT),
     ("visited_at", EventType.RETURN_VISIT),
     ("closed_at", EventType.CLOSE),

@@ -70,7 +70,11 @@ EVENT = {
     "photo": N_("现场照片"),
     "confirmation": N_("客户确认"),
     "check_out": N_("离场签退"),
+    "check_in_override": N_("未签到放行"),
+    "visit_reviewed": N_("上门复核"),
 }
+# Why a visit is flagged for the inspector (dispatch.fieldwork.rules.FlagReason).
+VISIT_FLAG = {"far_from_address": N_("签到远离地址"), "short_stay": N_("停留过短")}
 # The technician's job flow (dispatch.fieldwork.rules): where a job stands, and the steps as buttons (and in
 # the reasons a step is refused).
 FIELD_STATE = {
@@ -136,6 +140,7 @@ GROUPS = {
     "field_action": FIELD_ACTION,
     "role": ROLE,
     "message": MESSAGE,
+    "visit_flag": VISIT_FLAG,
     "fixed": FIXED,
 }
 

@@ -93,6 +93,9 @@ NOTES: dict[str, str] = {
     "fieldwork.address_unknown": N_("客户地址无坐标，未核对距离"),
     "fieldwork.far_from_address": N_("距客户地址约 %(km)s 公里，超过 1 公里，请核实"),
     "fieldwork.near_address": N_("距客户地址约 %(metres)s 米"),
+    "fieldwork.far_from_address_flagged": N_("距客户地址约 %(km)s 公里，超过 %(max)s 公里，已标记待质检复核"),
+    "fieldwork.visit_reviewed": N_("质检已复核上门记录"),
+    "fieldwork.visit_reviewed_with_note": N_("质检已复核上门记录：%(note)s"),
     "fieldwork.diagnosis": N_("检测结论：%(fault)s"),
     "fieldwork.diagnosis_with_note": N_("检测结论：%(fault)s。%(note)s"),
     "fieldwork.parts_used": N_("使用配件：%(parts)s"),
@@ -106,6 +109,7 @@ NOTES: dict[str, str] = {
     "fieldwork.checked_out_unconfirmed_with_note": N_("离场签退，现场停留 %(duration)s；客户未确认；%(note)s"),
     "fieldwork.checked_out_unfinished": N_("离场签退，现场停留 %(duration)s；尚未完成，需再次上门"),
     "fieldwork.checked_out_unfinished_with_note": N_("离场签退，现场停留 %(duration)s；尚未完成，需再次上门；%(note)s"),
+    "ticket.check_in_override": N_("未上门签到即反馈结果（主管放行）：%(reason)s"),
     # return visits and promises
     "visit.done": N_("回访完成，平均 %(average)s 分"),
     "visit.unfinished": N_("回访未完成：%(reason)s"),

@@ -7,9 +7,9 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.deps import allowed
@@ -19,8 +19,10 @@ from aftersales.core.i18n import N_
 from aftersales.customers import rules as customer_rules
 from aftersales.dispatch import fieldwork
 from aftersales.dispatch.errors import InvalidAttachmentError, WrongConfirmationCodeError
+from aftersales.dispatch.fieldwork import flags as field_flags
 from aftersales.dispatch.fieldwork import inputs as field_inputs
 from aftersales.dispatch.fieldwork.inputs import Upload
+from aftersales.dispatch.fieldwork.models import VisitFlag
 from aftersales.dispatch.fieldwork.schemas import (
     AttachmentRead,
     CodeSentRead,
@@ -35,14 +37,17 @@ from aftersales.dispatch.fieldwork.schemas import (
     PhotoWrite,
     PositionWrite,
     ResultWrite,
+    ReviewWrite,
+    VisitFlagPage,
+    VisitFlagRead,
 )
 from aftersales.feedback import promises as promises_service
 from aftersales.sla.enums import TargetKind
 from aftersales.tickets.models import Ticket, TicketAttachment
 from aftersales.tickets.schemas import EventRead
-from aftersales.web.deps import ClockDep, SessionDep, commit, json_response
+from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit, json_response
 from aftersales.web.files import file_response
-from aftersales.web.params import IdPath
+from aftersales.web.params import IdPath, Offset
 
 router = APIRouter(prefix="/api/v1", tags=["field"])
 # base64 makes 3 bytes into 4 characters: refuse what cannot decode to an acceptable size before decoding.
@@ -159,8 +164,66 @@ def _card(session: Session, actor: Actor, ticket_id: int) -> Response:
         promises=[
             promises_service.public_view(promise) for promise in promises_service.promises_of(session, ticket.id)
         ],
+        visit_flags=[flag_read(flag) for flag in field_flags.flags_of(session, ticket.id)],
     )
     return json_response(read)
+
+
+def flag_read(flag: VisitFlag) -> VisitFlagRead:
+    """A flagged visit as the API shows it."""
+    return VisitFlagRead(
+        id=flag.id,
+        ticket_id=flag.ticket_id,
+        technician=flag.technician_name,
+        reasons=list(flag.reasons),
+        distance_km=flag.distance_km,
+        minutes_on_site=flag.minutes_on_site,
+        flagged_at=flag.flagged_at,
+        is_open=flag.reviewed_at is None,
+        reviewed_at=flag.reviewed_at,
+        reviewed_by=flag.reviewed_by,
+        review_note=flag.review_note,
+    )
+
+
+@router.get("/visit-flags", response_model=VisitFlagPage)
+def list_visit_flags(
+    session: SessionDep,
+    actor: Annotated[Actor, allowed(Permission.QUALITY_INSPECT)],
+    state: Annotated[Literal["open", "reviewed", "all"], Query()] = "open",
+    technician: Annotated[str | None, Query(max_length=64)] = None,
+    reason: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
+) -> Response:
+    """The inspector's list of flagged visits (far check-in, short stay): open ones by default, newest first."""
+    found = field_flags.list_flags(
+        session,
+        state=None if state == "all" else state,
+        technician=technician,
+        reason=reason,
+        limit=limit,
+        offset=offset,
+    )
+    return json_response(
+        VisitFlagPage(
+            items=[flag_read(flag) for flag in found.items], total=found.total, limit=found.limit, offset=found.offset
+        )
+    )
+
+
+@router.post("/visit-flags/{flag_id}/review", response_model=VisitFlagRead)
+def review_visit_flag(
+    flag_id: IdPath,
+    body: ReviewWrite,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Annotated[Actor, allowed(Permission.QUALITY_INSPECT)],
+) -> Response:
+    """The inspector reviewed the visit: the flag is cleared (audited) and the job counts for first-time-fix."""
+    flag = field_flags.review(session, clock=clock, actor=actor, flag_id=flag_id, note=body.note)
+    commit(session)
+    return json_response(flag_read(flag))
 
 
 @router.get("/jobs", response_model=list[JobRead])
@@ -226,9 +289,11 @@ def check_in(
     body: PositionWrite,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     actor: Annotated[Actor, allowed(Permission.FIELD_WORK)],
 ) -> Response:
-    """Arrive on site with the current position (meets the on-site SLA now)."""
+    """Arrive on site with the current position (meets the on-site SLA now); far from the address, the
+    visit is flagged for the inspector."""
     fieldwork.check_in(
         session,
         clock=clock,
@@ -237,6 +302,7 @@ def check_in(
         longitude=body.longitude,
         latitude=body.latitude,
         note=body.note,
+        max_distance_km=settings.check_in_max_distance_km,
     )
     commit(session)
     return _card(session, actor, ticket_id)
@@ -353,10 +419,19 @@ def check_out(
     body: NoteWrite,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     actor: Annotated[Actor, allowed(Permission.FIELD_WORK)],
 ) -> Response:
-    """Leave the site (time on site and whether the customer confirmed are recorded)."""
-    fieldwork.check_out(session, clock=clock, actor=actor, ticket_id=ticket_id, note=body.note)
+    """Leave the site (time on site and whether the customer confirmed are recorded); a stay shorter than
+    the minimum flags the visit for the inspector."""
+    fieldwork.check_out(
+        session,
+        clock=clock,
+        actor=actor,
+        ticket_id=ticket_id,
+        note=body.note,
+        min_stay_minutes=settings.min_stay_minutes,
+    )
     commit(session)
     return _card(session, actor, ticket_id)
 

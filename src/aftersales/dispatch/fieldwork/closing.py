@@ -18,6 +18,7 @@ from aftersales.customers.enums import PhoneKind
 from aftersales.dispatch.enums import FieldEventType
 from aftersales.dispatch.errors import ConfirmationCodeError, InvalidDispatchInputError, WrongConfirmationCodeError
 from aftersales.dispatch.fieldwork import common
+from aftersales.dispatch.fieldwork import flags as field_flags
 from aftersales.dispatch.fieldwork import inputs as field_inputs
 from aftersales.dispatch.fieldwork import rules as field_rules
 from aftersales.dispatch.fieldwork.models import ConfirmationCode
@@ -30,6 +31,7 @@ from aftersales.tickets.models import TicketEvent
 CODE_LIFETIME = timedelta(minutes=30)
 CODE_RESEND_AFTER = timedelta(seconds=60)
 MAX_CODE_ATTEMPTS = 5
+MIN_STAY_MINUTES = 10  # the default of setting ``min_stay_minutes``
 CONFIRMATION_METHODS = ("code", "signature")
 CODE_LOCKED = N_("确认码错误次数过多，请重新发送确认码")
 
@@ -162,9 +164,18 @@ def confirm(
     )
 
 
-def check_out(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, note: str | None = None) -> TicketEvent:
+def check_out(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    note: str | None = None,
+    min_stay_minutes: int = MIN_STAY_MINUTES,
+) -> TicketEvent:
     """Leave the site: the event keeps the time on site and whether the result was confirmed. Leaving
-    without a result (waiting for a part) is allowed; a second visit starts with "on the way" again."""
+    without a result (waiting for a part) is allowed; a second visit starts with "on the way" again. A
+    stay shorter than ``min_stay_minutes`` (setting ``min_stay_minutes``) flags the visit for the inspector."""
     ticket, current = common.start(session, actor, ticket_id, FieldAction.CHECK_OUT)
     extra = common.optional_note(note)
     arrived = common.latest_event(session, ticket.id, EventType.CHECK_IN)
@@ -187,6 +198,11 @@ def check_out(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, n
         if hours
         else {"key": "duration.minutes", "params": {"m": rest}}
     )
+    reasons = field_rules.stay_flags(minutes, min_stay_minutes=min_stay_minutes)
+    if reasons:
+        field_flags.raise_flags(
+            session, clock=clock, actor=actor, ticket=ticket, check_in=arrived, reasons=reasons, minutes_on_site=minutes
+        )
     return common.record(
         session,
         clock=clock,

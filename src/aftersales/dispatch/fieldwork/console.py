@@ -29,7 +29,7 @@ from aftersales.tickets import rules as ticket_rules
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.display import next_due, sla_badges
 from aftersales.tickets.enums import EventType, TicketStatus
-from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
 from aftersales.web.files import file_response
 from aftersales.web.labels import label
 from aftersales.web.messages import domain_message
@@ -211,6 +211,7 @@ def job_field_step(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     signed: Annotated[SignedIn, page(Permission.FIELD_WORK)],
     ticket_id: IdPath,
     action: Annotated[str, Form(max_length=32)],
@@ -248,7 +249,14 @@ def job_field_step(
                 )
             else:
                 fieldwork.check_in(
-                    session, clock=clock, actor=actor, ticket_id=ticket_id, longitude=lon, latitude=lat, note=note
+                    session,
+                    clock=clock,
+                    actor=actor,
+                    ticket_id=ticket_id,
+                    longitude=lon,
+                    latitude=lat,
+                    note=note,
+                    max_distance_km=settings.check_in_max_distance_km,
                 )
         elif step == FieldAction.DIAGNOSIS:
             fieldwork.diagnosis(session, clock=clock, actor=actor, ticket_id=ticket_id, fault=fault, note=note)
@@ -279,7 +287,14 @@ def job_field_step(
                 commit(session)  # the failed attempt counts (the refusal's rollback then has nothing to undo)
                 raise
         else:
-            fieldwork.check_out(session, clock=clock, actor=actor, ticket_id=ticket_id, note=note)
+            fieldwork.check_out(
+                session,
+                clock=clock,
+                actor=actor,
+                ticket_id=ticket_id,
+                note=note,
+                min_stay_minutes=settings.min_stay_minutes,
+            )
     commit(session)
     if step == FieldAction.DECLINE:
         return redirect(request, "/console/jobs")  # the job is no longer mine

@@ -91,9 +91,9 @@ def distance_km(position: tuple[float, float], address: tuple[float, float] | No
     return None if address is None else round(haversine_km(position, address), 2)
 
 
-def is_far_from_address(km: float | None) -> bool:
-    """A check-in more than 1 km from the address is flagged for the dispatcher."""
-    return km is not None and km > FAR_FROM_ADDRESS_KM
+def is_far_from_address(km: float | None, max_km: float = FAR_FROM_ADDRESS_KM) -> bool:
+    """A check-in farther than ``max_km`` (setting ``check_in_max_distance_km``) from the address."""
+    return km is not None and km > max_km
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,28 @@ def duration_text(minutes: int) -> str:
     """1小时5分 / 25分钟."""
     hours, rest = divmod(minutes, 60)
     return f"{hours}小时{rest}分" if hours else f"{rest}分钟"
+
+
+class FlagReason(StrEnum):
+    """Why a visit is flagged for the inspector."""
+
+    FAR_FROM_ADDRESS = "far_from_address"  # checked in farther from the address than allowed
+    SHORT_STAY = "short_stay"  # checked out sooner than the minimum stay
+
+
+def check_in_flags(distance_km: float | None, *, max_distance_km: float) -> list[FlagReason]:
+    """The flags a check-in raises (none when the address has no coordinates)."""
+    return [FlagReason.FAR_FROM_ADDRESS] if distance_km is not None and distance_km > max_distance_km else []
+
+
+def stay_flags(minutes_on_site: int, *, min_stay_minutes: int) -> list[FlagReason]:
+    """The flags a check-out raises: a stay shorter than the minimum."""
+    return [FlagReason.SHORT_STAY] if minutes_on_site < min_stay_minutes else []
+
+
+def is_first_time_fix(*, visits_before_result: int, reopened: bool, has_unreviewed_flag: bool) -> bool | None:
+    """Whether a resolved on-site job counts as fixed on the first visit: one visit, never reopened; a
+    job with a flagged visit nobody has reviewed yet is left out of the measure (None)."""
+    if has_unreviewed_flag:
+        return None
+    return visits_before_result == 1 and not reopened

@@ -40,6 +40,35 @@ class AttachmentRead(BaseModel):
     url: str
 
 
+class VisitFlagRead(BaseModel):
+    """A visit flagged for the inspector; ``is_open`` until reviewed (then counted for first-time-fix)."""
+
+    id: int
+    ticket_id: int
+    technician: str
+    reasons: list[str]
+    distance_km: float | None
+    minutes_on_site: int | None
+    flagged_at: LocalTime
+    is_open: bool
+    reviewed_at: LocalTime | None
+    reviewed_by: str | None
+    review_note: str | None
+
+
+class VisitFlagPage(BaseModel):
+    items: list[VisitFlagRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReviewWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=500)
+
+
 class JobCardRead(JobRead):
     version: int
     customer_phone: str  # the one doing the job calls the customer
@@ -51,6 +80,8 @@ class JobCardRead(JobRead):
     events: list[EventRead]
     attachments: list[AttachmentRead]
     promises: list[dict[str, Any]] = Field(default_factory=list)  # to be acknowledged by whoever visits
+    # Visits flagged for the inspector (far check-in, short stay), reviewed or not.
+    visit_flags: list[VisitFlagRead] = Field(default_factory=list)
 
 
 class NoteWrite(BaseModel):

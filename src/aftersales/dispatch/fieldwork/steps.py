@@ -13,7 +13,9 @@ from aftersales.core.clock import Clock
 from aftersales.core.i18n import N_
 from aftersales.dispatch.enums import FieldEventType
 from aftersales.dispatch.fieldwork import common
+from aftersales.dispatch.fieldwork import flags as field_flags
 from aftersales.dispatch.fieldwork import inputs as field_inputs
+from aftersales.dispatch.fieldwork import rules as field_rules
 from aftersales.dispatch.fieldwork.inputs import Upload
 from aftersales.dispatch.fieldwork.rules import FieldAction
 from aftersales.dispatch.network import rules
@@ -136,9 +138,11 @@ def check_in(
     longitude: float | None,
     latitude: float | None,
     note: str | None = None,
+    max_distance_km: float = field_inputs.FAR_FROM_ADDRESS_KM,
 ) -> Ticket:
     """Arrive on site: the lifecycle check-in meets the on-site target at this moment (late if past due).
-    The event keeps the position and its distance from the customer's address (flagged beyond 1 km)."""
+    The event keeps the position and its distance from the customer's address; beyond ``max_distance_km``
+    (setting ``check_in_max_distance_km``) the visit is flagged for the inspector."""
     ticket, current = common.start(session, actor, ticket_id, FieldAction.CHECK_IN)
     with common.refused_input():
         position = field_inputs.check_in_point(longitude, latitude)
@@ -146,13 +150,14 @@ def check_in(
     address = ticket.address
     target = field_inputs.address_point(address.longitude, address.latitude) if address else None
     km = field_inputs.distance_km(position, target)
-    far = field_inputs.is_far_from_address(km)
+    far = field_inputs.is_far_from_address(km, max_distance_km)
     if km is None:
         where = "客户地址无坐标，未核对距离"
         place: dict[str, object] = {"key": "fieldwork.address_unknown"}
     elif far:
-        where = f"距客户地址约 {km:.1f} 公里，超过 1 公里，请核实"
-        place = {"key": "fieldwork.far_from_address", "params": {"km": f"{km:.1f}"}}
+        where = f"距客户地址约 {km:.1f} 公里，超过 {max_distance_km:g} 公里，已标记待质检复核"
+        params = {"km": f"{km:.1f}", "max": f"{max_distance_km:g}"}
+        place = {"key": "fieldwork.far_from_address_flagged", "params": params}
     else:
         where = f"距客户地址约 {km * 1000:.0f} 米"
         place = {"key": "fieldwork.near_address", "params": {"metres": f"{km * 1000:.0f}"}}
@@ -166,7 +171,7 @@ def check_in(
     )
     common.remember_position(session, clock=clock, actor=actor, position=position)
     visit = current.visits + 1
-    return tickets_service.apply_event(
+    checked_in = tickets_service.apply_event(
         session,
         clock=clock,
         actor=actor,
@@ -183,6 +188,13 @@ def check_in(
             "note_params": {"visit": visit, "where": place, "note": extra or ""},
         },
     )
+    reasons = field_rules.check_in_flags(km, max_distance_km=max_distance_km)
+    if reasons:
+        arrival = common.latest_event(session, ticket.id, EventType.CHECK_IN)
+        field_flags.raise_flags(
+            session, clock=clock, actor=actor, ticket=ticket, check_in=arrival, reasons=reasons, distance_km=km
+        )
+    return checked_in
 
 
 def diagnosis(

@@ -150,7 +150,10 @@ def post_event(
     clock: ClockDep,
     actor: Annotated[Actor, allowed(Permission.TICKET_TRANSITION)],
 ) -> Response:
-    """Move the ticket along its lifecycle; a forbidden move is 409 ticket.invalid_transition."""
+    """Move the ticket along its lifecycle; a forbidden move is 409 ticket.invalid_transition. A result on
+    an on-site ticket without a check-in is 409 ticket.check_in_required unless a supervisor gives an
+    ``override_reason``; a 回访 is recorded through the return visit (409 ticket.visit_required here); the
+    check-in only through the job flow."""
     if not ticket_rules.may_record_directly(actor.role, EventType(body.type)):
         raise PermissionDeniedError(
             N_("上门人员请在作业流程中完成此步骤（%(event)s）"), {"event": body.type}, code="ticket.use_job_flow"
@@ -164,6 +167,7 @@ def post_event(
         note=body.note,
         at=body.at,
         expected_version=body.version,
+        override_reason=body.override_reason,
     )
     commit(session)
     return json_response(_detail(session, clock, ticket, actor))

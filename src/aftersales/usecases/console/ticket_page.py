@@ -9,12 +9,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from aftersales.accounts import policy
 from aftersales.accounts.deps import page
-from aftersales.accounts.enums import Permission, Role
+from aftersales.accounts.enums import Permission
 from aftersales.accounts.sessions import SignedIn
+from aftersales.config import secret_bytes
 from aftersales.core.clock import Clock
 from aftersales.core.errors import DomainError, PermissionDeniedError
 from aftersales.core.i18n import N_
+from aftersales.dispatch.fieldwork import flags as field_flags
+from aftersales.feedback import visits as feedback_visits
 from aftersales.knowledge import service as knowledge_service
 from aftersales.tickets import rules as ticket_rules
 from aftersales.tickets import service as tickets_service
@@ -23,7 +27,7 @@ from aftersales.tickets.display import sla_badges
 from aftersales.tickets.enums import EventType, TicketStatus
 from aftersales.tickets.errors import InvalidTicketError
 from aftersales.usecases.console.common import enum_or_none, under_warranty
-from aftersales.web.deps import ClockDep, SessionDep, commit
+from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
 from aftersales.web.messages import domain_message
 from aftersales.web.pages import Redraw, form_errors, is_htmx, redirect
 from aftersales.web.params import IdPath
@@ -31,9 +35,12 @@ from aftersales.web.templating import gettext_for, render
 
 router = APIRouter(prefix="/console")
 
-# Lifecycle buttons the workbench offers (check-in belongs to the technician's phone view).
+# Lifecycle buttons the workbench offers: the check-in belongs to the technician's phone view, the 回访 to
+# the return visit (the page offers to open it instead).
 WORKBENCH_EVENTS = [
-    event for event in EventType if event in ticket_rules.LIFECYCLE_EVENTS and event != EventType.CHECK_IN
+    event
+    for event in EventType
+    if event in ticket_rules.LIFECYCLE_EVENTS and event not in (EventType.CHECK_IN, EventType.RETURN_VISIT)
 ]
 
 
@@ -46,13 +53,26 @@ def _ticket_context(
     names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
     staff = ticket_rules.sees_internal_comments(signed.actor.role)
     allowed = set(ticket_rules.allowed_events(TicketStatus(ticket.status)))
+    role = signed.actor.role
+    awaits_check_in = EventType.RESULT in allowed and tickets_service.awaits_check_in(session, ticket)
     return {
         "ticket": ticket,
+        # A result needs the technician's check-in first; a supervisor may let it through with a reason.
+        "awaits_check_in": awaits_check_in,
+        "may_override": awaits_check_in and ticket_rules.may_override(role),
+        "offers_visit": EventType.RETURN_VISIT in allowed and policy.allows(role, Permission.VISIT_RECORD),
+        "visit_flags": field_flags.flags_of(session, ticket.id),
+        "may_review_flags": policy.allows(role, Permission.QUALITY_INSPECT),
         "badges": sla_badges(ticket, now, _),
         "events": ticket_timeline.events_of(session, ticket.id),
         "comments": ticket_timeline.comments_of(session, ticket.id, include_internal=staff),
         "assignee": names.get(ticket.assignee_id or 0),
-        "actions": [event for event in WORKBENCH_EVENTS if event in allowed],
+        "actions": [
+            event
+            for event in WORKBENCH_EVENTS
+            if event in allowed
+            and not (event == EventType.RESULT and awaits_check_in and not ticket_rules.may_override(role))
+        ],
         "today": now,
         "under_warranty": under_warranty,
         "today_date": now.date(),
@@ -125,6 +145,7 @@ def ticket_event(
     version: Annotated[int, Form()],
     note: Annotated[str, Form(max_length=4000)] = "",
     status: Annotated[str, Form(max_length=32)] = "",
+    override_reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """One lifecycle step; a forbidden or stale move changes nothing and says why.
 
@@ -136,8 +157,8 @@ def ticket_event(
     with form_errors(request, session, _panel_with_error(request, session, clock, signed, ticket_id)):
         if event is None:
             raise InvalidTicketError(N_("未知的操作"), fields={"type": type})
-        if event == EventType.CHECK_IN and signed.actor.role not in (Role.TECHNICIAN, Role.PROVIDER, Role.ADMIN):
-            raise PermissionDeniedError(N_("只有上门的技术员可以签到"))
+        if event == EventType.CHECK_IN:
+            raise PermissionDeniedError(N_("上门签到请在技术员的作业页面完成"), code="ticket.use_job_flow")
         current = tickets_service.get_ticket(session, ticket_id, actor=signed.actor)
         tickets_service.apply_event(
             session,
@@ -147,6 +168,7 @@ def ticket_event(
             event_type=event,
             note=note.strip() or None,
             expected_version=version if status != current.status else None,
+            override_reason=override_reason if event == EventType.RESULT and override_reason.strip() else None,
         )
     commit(session)
     done = _("已记录：%(action)s") % {"action": _(_event_label(event))}
@@ -159,6 +181,51 @@ def _event_label(event: EventType) -> str:
     from aftersales.web.labels import label
 
     return label("event", event)
+
+
+@router.post("/tickets/{ticket_id}/return-visit")
+def ticket_return_visit(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    signed: Annotated[SignedIn, page(Permission.VISIT_RECORD)],
+    ticket_id: IdPath,
+) -> Response:
+    """The 回访 of the ticket's result: its return visit (scheduled now if the job has not yet), to call."""
+    with form_errors(request, session, _panel_with_error(request, session, clock, signed, ticket_id)):
+        visit = feedback_visits.visit_for_result(
+            session,
+            clock=clock,
+            actor=signed.actor,
+            ticket_id=ticket_id,
+            key=secret_bytes(settings),
+            base_url=settings.public_base_url,
+        )
+    commit(session)
+    return redirect(request, f"/console/visits/{visit.id}")
+
+
+@router.post("/tickets/{ticket_id}/visit-flags/{flag_id}/review")
+def ticket_flag_review(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    signed: Annotated[SignedIn, page(Permission.QUALITY_INSPECT)],
+    ticket_id: IdPath,
+    flag_id: IdPath,
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """The inspector reviewed a flagged visit: the flag is cleared (audited)."""
+    _ = gettext_for(request)
+    with form_errors(request, session, _panel_with_error(request, session, clock, signed, ticket_id)):
+        flag = field_flags.review(session, clock=clock, actor=signed.actor, flag_id=flag_id, note=note)
+        if flag.ticket_id != ticket_id:
+            raise InvalidTicketError(N_("该记录不属于此工单"), fields={"flag_id": flag_id})
+    commit(session)
+    if not is_htmx(request):
+        return redirect(request, f"/console/tickets/{ticket_id}")
+    return _panel(request, session, clock, signed, ticket_id, flash=_("已复核"), error=None, status=200)
 
 
 @router.post("/tickets/{ticket_id}/comments")
