@@ -13,7 +13,7 @@ from aftersales.accounts.enums import Permission, Role
 from aftersales.accounts.sessions import SignedIn
 from aftersales.notifications import inbox
 from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit
-from aftersales.web.pages import redirect
+from aftersales.web.pages import is_htmx, redirect
 from aftersales.web.params import IdQuery
 from aftersales.web.templating import render
 
@@ -48,23 +48,11 @@ def inbox_page(
     unread: bool = False,
     before: IdQuery = None,
 ) -> Response:
-    """The signed-in person's messages, newest first, unread ones marked."""
+    """The signed-in person's messages, newest first, unread ones marked. The open page asks again for its
+    list alone (an HTMX request) every few seconds, so new messages appear without a reload."""
     context = _context(session, signed, settings, unread_only=unread, before=before)
-    return render(request, "notifications/inbox.html", context)
-
-
-@router.get("/list")
-def inbox_list(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    signed: Reader,
-    unread: bool = False,
-    before: IdQuery = None,
-) -> Response:
-    """The list alone: the open inbox page polls it, so new messages appear without a reload."""
-    context = _context(session, signed, settings, unread_only=unread, before=before)
-    return render(request, "notifications/_inbox_list.html", context)
+    template = "notifications/_inbox_list.html" if is_htmx(request) else "notifications/inbox.html"
+    return render(request, template, context)
 
 
 @router.get("/badge")
@@ -90,7 +78,7 @@ def inbox_read(
     ids = None if everything else [i for i in (message_id or []) if 0 < i < 2**63]
     inbox.mark_read(session, clock=clock, actor=signed.actor, message_ids=ids)
     commit(session)
-    if request.headers.get("hx-request"):
+    if is_htmx(request):
         context = _context(session, signed, settings, unread_only=False, before=None)
         return render(request, "notifications/_inbox_list.html", context)
     return redirect(request, "/console/inbox")
