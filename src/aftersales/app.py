@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import sys
 from collections.abc import AsyncIterator
@@ -23,9 +24,9 @@ from aftersales.analytics.api import router as analytics_router
 from aftersales.analytics.console import router as analytics_console_router
 from aftersales.config import Settings, require_secret_key
 from aftersales.core import logs, offload, timeutil
-from aftersales.core.background import BackgroundRunner, InlineRunner
+from aftersales.core.background import BackgroundRunner, InlineRunner, ProcessRunner
 from aftersales.core.clock import Clock
-from aftersales.core.db import WalCheckpointer, make_engine, make_session_factory
+from aftersales.core.db import WalCheckpointer, WriteTurn, make_engine, make_session_factory
 from aftersales.core.runtime import clock_for
 from aftersales.core.write_queue import WriteQueue
 from aftersales.customers import rules as customer_rules
@@ -34,7 +35,7 @@ from aftersales.dispatch.fieldwork.console import router as fieldwork_console_ro
 from aftersales.dispatch.network.api import router as network_router
 from aftersales.dispatch.planning.api import router as planning_router
 from aftersales.dispatch.planning.console import router as dispatch_console_router
-from aftersales.dispatch.planning.jobs import dispatch_job
+from aftersales.dispatch.planning.jobs import dispatch_job, dispatcher_process
 from aftersales.feedback.api import router as feedback_router
 from aftersales.feedback.console import router as feedback_console_router
 from aftersales.knowledge.api import router as knowledge_router
@@ -100,12 +101,22 @@ def create_app(
         },
     )
     checkpointer: WalCheckpointer | None = None
+    is_sqlite = make_url(settings.database_url).get_backend_name() == "sqlite"
+    # Decisions in a child process: only when this app builds its own engine, which the child builds too.
+    decides_in_child = (
+        session_factory is None
+        and settings.dispatch_in_background
+        and settings.dispatch_in_server
+        and settings.dispatch_in_child_process
+    )
+    write_turn = WriteTurn() if decides_in_child and is_sqlite else None
     if session_factory is None:
         engine = make_engine(
             settings.database_url,
             sqlite_synchronous=settings.sqlite_synchronous,
             busy_timeout_ms=settings.sqlite_busy_timeout_ms,
             pool_size=settings.db_pool_size,
+            write_turn=write_turn,
         )
         session_factory = make_session_factory(engine)
         checkpointer = WalCheckpointer(engine)
@@ -119,11 +130,19 @@ def create_app(
         busy = write_queue.is_busy if write_queue is not None else None
         return dispatch_job(factory, app_clock, settings, people_waiting=busy)
 
-    dispatcher: BackgroundRunner | InlineRunner = (
-        BackgroundRunner(dispatch_pending, name="aftersales-dispatcher", poll_seconds=settings.dispatch_poll_seconds)
-        if settings.dispatch_in_background
-        else InlineRunner(dispatch_pending, name="aftersales-dispatcher")
-    )
+    dispatcher: BackgroundRunner | InlineRunner | ProcessRunner
+    if not settings.dispatch_in_background:
+        dispatcher = InlineRunner(dispatch_pending, name="aftersales-dispatcher")
+    elif decides_in_child:
+        dispatcher = ProcessRunner(
+            functools.partial(dispatcher_process, settings, app_clock, write_turn),
+            name="aftersales-dispatcher",
+            poll_seconds=settings.dispatch_poll_seconds,
+        )
+    else:
+        dispatcher = BackgroundRunner(
+            dispatch_pending, name="aftersales-dispatcher", poll_seconds=settings.dispatch_poll_seconds
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -171,9 +190,7 @@ def create_app(
     app.state.clock = app_clock
     app.state.session_factory = session_factory
     # Group commit only where it pays: SQLite's single writer. PostgreSQL takes one unit of work per request.
-    write_queue = (
-        WriteQueue(session_factory) if make_url(settings.database_url).get_backend_name() == "sqlite" else None
-    )
+    write_queue = WriteQueue(session_factory, turn=write_turn) if is_sqlite else None
     app.state.write_queue = write_queue
     app.state.dispatcher = dispatcher
     install_error_handlers(app)

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # False: serving processes only queue the requests and `aftersales worker` decides them (its own
     # process and core; decisions then wait for its next poll, every dispatch_poll_seconds).
     dispatch_in_server: bool = True
+    # Where a serving process decides: in a child process of its own (its own GIL and core, so decisions
+    # never slow the process's requests), or in a thread of the serving process (False).
+    dispatch_in_child_process: bool = True
     dispatch_poll_seconds: float = Field(default=2.0, gt=0)
     # A check-in farther than this from the customer's address, or a visit shorter than the minimum stay,
     # is flagged for the inspector and left out of first-time-fix until reviewed.

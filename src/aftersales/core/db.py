@@ -7,6 +7,7 @@ PostgreSQL (psycopg 3) is the production database.
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 import threading
 import time
@@ -101,8 +102,11 @@ def make_engine(
     busy_timeout_ms: int = 30_000,
     pool_size: int = 10,
     echo: bool = False,
+    write_turn: WriteTurn | None = None,
+    takes_turn: bool = False,
 ) -> Engine:
-    """Create an engine configured for this project's concurrency rules."""
+    """Create an engine configured for this project's concurrency rules. ``write_turn`` (SQLite): shared
+    with a background child; its engine ``takes_turn``, the serving process's engine gives way to it."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -116,11 +120,62 @@ def make_engine(
             # SQLite connections are cheap; never let the pool be smaller than the server's thread pool.
             max_overflow=64,
         )
-        _configure_sqlite(engine, synchronous=sqlite_synchronous, busy_timeout_ms=busy_timeout_ms)
+        gate = SQLiteWriteGate(busy_timeout_ms / 1000, turn=write_turn, takes_turn=takes_turn)
+        _configure_sqlite(engine, synchronous=sqlite_synchronous, busy_timeout_ms=busy_timeout_ms, gate=gate)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, echo=echo, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+
+
+class WriteTurn:
+    """A serving process and its background child (the dispatcher), sharing one SQLite database.
+
+    The serving process's writer commits batch after batch; polling ``BEGIN IMMEDIATE`` from another
+    process, the child found the lock free only by luck and its decisions starved (urgent ones took
+    seconds). The child now raises a flag in shared memory while it waits or writes, and the serving
+    process's writers let it go first before their next transaction (for at most ``GIVE_WAY_SECONDS``,
+    so a child that died with the flag up costs little until it is replaced)."""
+
+    GIVE_WAY_SECONDS = 0.02
+    STEP_SECONDS = 0.0001
+
+    def __init__(self) -> None:
+        # Raw bytes in shared memory: one process raises and lowers each, the other only reads it.
+        context = multiprocessing.get_context("spawn")
+        self._wanted = context.RawValue("b", 0)
+        self._people_busy = context.RawValue("b", 0)
+
+    @property
+    def people_are_busy(self) -> bool:
+        """The serving process's writer has people's writes queued or in hand (routine background
+        decisions give way to them; see ``dispatch.planning.jobs``)."""
+        return bool(self._people_busy.value)
+
+    def set_people_busy(self, busy: bool) -> None:
+        """Called by the serving process's writer as it takes work and falls idle."""
+        self._people_busy.value = 1 if busy else 0
+
+    @property
+    def is_wanted(self) -> bool:
+        """The child waits for the write lock or holds it."""
+        return bool(self._wanted.value)
+
+    def want(self) -> None:
+        """The child waits for the write lock (or holds it)."""
+        self._wanted.value = 1
+
+    def release(self) -> None:
+        """The child's write transaction ended."""
+        self._wanted.value = 0
+
+    def give_way(self) -> None:
+        """In the serving process, before a write transaction: wait while the child wants the lock."""
+        if not self._wanted.value:
+            return
+        deadline = time.monotonic() + self.GIVE_WAY_SECONDS
+        while self._wanted.value and time.monotonic() < deadline:
+            time.sleep(self.STEP_SECONDS)
 
 
 class SQLiteWriteGate:
@@ -133,9 +188,11 @@ class SQLiteWriteGate:
     against other processes.
     """
 
-    def __init__(self, timeout_s: float) -> None:
+    def __init__(self, timeout_s: float, *, turn: WriteTurn | None = None, takes_turn: bool = False) -> None:
         self.timeout_s = timeout_s
         self._mutex = threading.Lock()
+        self._turn = turn
+        self._takes_turn = takes_turn and turn is not None
 
     def begin(self, dbapi_connection: Any, busy_timeout_ms: int) -> None:
         """Take the process mutex, then SQLite's write lock; raise "database is locked" on timeout."""
@@ -143,6 +200,11 @@ class SQLiteWriteGate:
         if not self._mutex.acquire(timeout=self.timeout_s):
             raise sqlite3.OperationalError("database is locked (waited for this process's writers)")
         try:
+            if self._turn is not None:
+                if self._takes_turn:
+                    self._turn.want()
+                else:
+                    self._turn.give_way()
             dbapi_connection.execute("PRAGMA busy_timeout=0")
             delay = 0.0002
             while True:
@@ -155,21 +217,26 @@ class SQLiteWriteGate:
                     if time.monotonic() >= deadline:
                         raise
                     time.sleep(delay)
-                    delay = min(delay * 2, 0.004)
+                    # The child keeps polling often: the serving process lets it go next.
+                    delay = delay if self._takes_turn else min(delay * 2, 0.004)
             dbapi_connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         except BaseException:
-            self._mutex.release()
+            self._end()
             raise
 
     def end(self) -> None:
         """The write transaction ended (commit or rollback)."""
+        self._end()
+
+    def _end(self) -> None:
+        if self._takes_turn and self._turn is not None:
+            self._turn.release()
         self._mutex.release()
 
 
-def _configure_sqlite(engine: Engine, *, synchronous: str, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, *, synchronous: str, busy_timeout_ms: int, gate: SQLiteWriteGate) -> None:
     if synchronous.upper() not in {"FULL", "NORMAL", "EXTRA", "OFF"}:
         raise ValueError(f"unknown SQLite synchronous mode {synchronous!r}")
-    gate = SQLiteWriteGate(busy_timeout_ms / 1000)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

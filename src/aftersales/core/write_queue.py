@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from aftersales.core.db import WriteTurn
+
 T = TypeVar("T")
 Job = Callable[[Session], Any]
 
@@ -27,9 +29,13 @@ log = logging.getLogger("aftersales.write_queue")
 class WriteQueue:
     """One writer thread that batches submitted jobs into shared transactions."""
 
-    def __init__(self, session_factory: sessionmaker[Session], *, max_batch: int = 64) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], *, max_batch: int = 64, turn: WriteTurn | None = None
+    ) -> None:
         self._factory = session_factory
         self._max_batch = max_batch
+        # Shows a background child (the dispatcher) when people's writes are in hand: it then gives way.
+        self._turn = turn
         self._queue: queue.SimpleQueue[tuple[Job, Future[Any]] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -65,10 +71,15 @@ class WriteQueue:
         return self._in_batch or not self._queue.empty()
 
     def _run(self) -> None:
+        turn = self._turn
         while True:
             self._in_batch = False
+            if turn is not None:
+                turn.set_people_busy(not self._queue.empty())
             first = self._queue.get()
             self._in_batch = True
+            if turn is not None:
+                turn.set_people_busy(True)
             if first is None:
                 return
             batch = [first]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.config import Settings
 from aftersales.core.clock import Clock
-from aftersales.core.db import mark_read_only, unit_of_work
+from aftersales.core.db import WriteTurn, make_engine, make_session_factory, mark_read_only, unit_of_work
 from aftersales.core.errors import DomainError
 from aftersales.dispatch.network import service as dispatch_service
 from aftersales.dispatch.planning import decisions, emergencies, requests
@@ -74,6 +75,29 @@ def dispatch_job(
                 with unit_of_work(session_factory) as session:
                     requests.release(session, claimed=claimed, error=f"{type(error).__name__}: {error}")
                 failed += 1
+
+
+def dispatcher_process(
+    settings: Settings, clock: Clock, write_turn: WriteTurn | None = None
+) -> Callable[[], DispatchReport]:
+    """In the dispatcher's own process (``core.background.ProcessRunner``): its engine, the serving
+    process's clock (a running demo clock is measured on the machine-wide monotonic clock, so it reads
+    the same in both), and the job to run when woken. Decisions no longer take CPU from the serving
+    process. On SQLite (``WriteTurn``) its writers let the child's write transactions go first, and
+    routine decisions still give way while people's writes are in hand (urgent ones never do)."""
+    logging.basicConfig(level=settings.log_level)
+    if write_turn is not None:
+        write_turn.release()  # a child that died mid-write left the flag up
+    engine = make_engine(
+        settings.database_url,
+        sqlite_synchronous=settings.sqlite_synchronous,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=2,
+        write_turn=write_turn,
+        takes_turn=True,
+    )
+    people_waiting = (lambda: write_turn.people_are_busy) if write_turn is not None else None
+    return functools.partial(dispatch_job, make_session_factory(engine), clock, settings, people_waiting=people_waiting)
 
 
 def _judge(

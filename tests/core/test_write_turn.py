@@ -1,0 +1,68 @@
+"""SQLite's write lock handed to a background child: the child's engine raises the shared flag while it
+waits and writes; the serving process's engine lets it go first, but never waits on a stale flag for long."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from aftersales.core.db import WriteTurn, make_engine
+
+
+def _engines(tmp_path: Path, turn: WriteTurn) -> tuple[Engine, Engine]:
+    url = f"sqlite:///{tmp_path / 'turn.db'}"
+    serving = make_engine(url, write_turn=turn)
+    child = make_engine(url, write_turn=turn, takes_turn=True)
+    with serving.begin() as connection:
+        connection.execute(text("CREATE TABLE seen (who TEXT)"))
+    return serving, child
+
+
+def test_the_childs_engine_raises_the_flag_for_its_write_transaction_only(tmp_path: Path) -> None:
+    turn = WriteTurn()
+    serving, child = _engines(tmp_path, turn)
+    assert not turn.is_wanted
+    with child.begin() as connection:
+        connection.execute(text("INSERT INTO seen VALUES ('child')"))
+        assert turn.is_wanted
+    assert not turn.is_wanted
+    with serving.begin() as connection:  # the serving side never raises it
+        connection.execute(text("INSERT INTO seen VALUES ('serving')"))
+        assert not turn.is_wanted
+    with child.connect() as connection:
+        assert connection.execute(text("SELECT who FROM seen ORDER BY rowid")).scalars().all() == ["child", "serving"]
+
+
+def test_the_serving_process_waits_while_the_child_wants_the_lock(tmp_path: Path) -> None:
+    turn = WriteTurn()
+    turn.GIVE_WAY_SECONDS = 30.0  # long enough that only the release can end the wait here
+    serving, _ = _engines(tmp_path, turn)
+    order: list[str] = []
+    turn.want()
+
+    def serve() -> None:
+        with serving.begin() as connection:
+            order.append("serving began")
+            connection.execute(text("INSERT INTO seen VALUES ('serving')"))
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    thread.join(0.2)
+    assert thread.is_alive() and order == []  # still giving way
+    order.append("child done")
+    turn.release()
+    thread.join(30)
+    assert order == ["child done", "serving began"]
+
+
+def test_a_flag_left_up_by_a_dead_child_delays_a_write_by_the_bound_only(tmp_path: Path) -> None:
+    turn = WriteTurn()
+    serving, _ = _engines(tmp_path, turn)
+    turn.want()  # nobody will lower it
+    with serving.begin() as connection:
+        connection.execute(text("INSERT INTO seen VALUES ('serving')"))
+    with serving.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM seen")).scalar_one() == 1
+    assert turn.is_wanted
