@@ -15,6 +15,12 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# axe-core, which the browser tests inject into every page they visit (package.json, pinned in package-lock.json).
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 # Local serving is demo/development mode: without AFTERSALES_SECRET_KEY it signs links with a random key kept in
 # ./var/secret_key. Production (AFTERSALES_ENV unset or production) refuses to start without the key.
 run: install
@@ -37,7 +43,7 @@ typecheck: install
 corpus-check: install
 	$(BIN)/python tools/corpus/build_corpus.py --check
 
-unit: install
+unit: install $(AXE)
 	$(BIN)/pytest
 
 test: lint typecheck corpus-check unit
@@ -49,7 +55,7 @@ messages: install
 	$(BIN)/pybabel update --omit-header --ignore-obsolete --no-wrap --no-fuzzy-matching -i var/messages.pot -d src/aftersales/locale -l en
 
 # Browser tests that also write the screenshots of docs/console.md.
-screenshots: install
+screenshots: install $(AXE)
 	AFTERSALES_SCREENSHOTS=docs/console $(BIN)/pytest -m browser tests/browser
 
 # Refresh the vendored Swagger UI of the offline /docs page from npm (see web/static/vendor/README.md).
@@ -58,4 +64,4 @@ vendor-swagger-ui:
 	tools/vendor/swagger_ui.sh $(SWAGGER_UI)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache

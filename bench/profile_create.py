@@ -27,6 +27,7 @@ from common import ROOT, BodyFactory, run_at_commit
 from sqlalchemy import event
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts import tokens as accounts_tokens
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core import migrate
@@ -59,7 +60,7 @@ def main() -> None:
         seed_defaults(session)
         seed_rules(session)
         accounts_service.create_user(session, clock=clock, actor=SYSTEM_ACTOR, username="bench", role=Role.AGENT)
-        _, token = accounts_service.create_token(session, clock=clock, actor=SYSTEM_ACTOR, username="bench")
+        _, token = accounts_tokens.create_token(session, clock=clock, actor=SYSTEM_ACTOR, username="bench")
 
     bodies = BodyFactory()
 
@@ -78,7 +79,7 @@ def main() -> None:
         session = factory()
         try:
             mark_read_only(session)
-            actor = accounts_service.authenticate_token(session, token, now=clock.now())
+            actor = accounts_tokens.authenticate_token(session, token, now=clock.now())
             session.rollback()
             lock_taken.clear()
             read, _ = flows.open_ticket(session, clock=clock, actor=actor, request=request, number_prefix="SH")

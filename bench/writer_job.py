@@ -17,6 +17,7 @@ import time
 from datetime import date
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts import tokens as accounts_tokens
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core import migrate
@@ -41,7 +42,7 @@ def main() -> None:
         seed_defaults(session)
         seed_rules(session)
         accounts_service.create_user(session, clock=clock, actor=SYSTEM_ACTOR, username="bench", role=Role.AGENT)
-        _, token = accounts_service.create_token(session, clock=clock, actor=SYSTEM_ACTOR, username="bench")
+        _, token = accounts_tokens.create_token(session, clock=clock, actor=SYSTEM_ACTOR, username="bench")
     bodies = [
         TicketCreate.model_validate(
             {
@@ -56,7 +57,7 @@ def main() -> None:
     ]
 
     def job(session, body: TicketCreate) -> TicketRead:  # type: ignore[no-untyped-def]
-        actor = accounts_service.authenticate_token(session, token, now=clock.now())
+        actor = accounts_tokens.authenticate_token(session, token, now=clock.now())
         ticket, _ = flows.open_ticket(session, clock=clock, actor=actor, request=body)
         return presenters.ticket_read(ticket, today=date(2026, 11, 22))
 

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, exc, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts import tokens as accounts_tokens
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
 from aftersales.app import create_app
@@ -148,7 +149,7 @@ def make_user(db: Session, clock: FrozenClock) -> UserFactory:
             password="secret-pass-1",
             **kwargs,  # type: ignore[arg-type]
         )
-        _, token = accounts_service.create_token(db, clock=clock, actor=SYSTEM_ACTOR, username=name)
+        _, token = accounts_tokens.create_token(db, clock=clock, actor=SYSTEM_ACTOR, username=name)
         db.commit()
         return accounts_service.actor_for(user), token
 

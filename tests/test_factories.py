@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts import tokens as accounts_tokens
 from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.errors import InvalidAccountInputError
 from aftersales.core.clock import FrozenClock
@@ -45,7 +46,7 @@ def test_user_with_token_authenticates_as_its_actor(db: Session, clock: FrozenCl
     assert (made.user.username, made.user.display_name, made.user.role) == ("tech_zw", "师傅张伟", Role.TECHNICIAN)
     assert made.actor == accounts_service.actor_for(made.user)
     assert made.actor.organisation_id == tree.service_center.id
-    assert made.token is not None and accounts_service.authenticate_token(db, made.token, now=clock.now()) == made.actor
+    assert made.token is not None and accounts_tokens.authenticate_token(db, made.token, now=clock.now()) == made.actor
     assert made.headers == {"Authorization": f"Bearer {made.token}"}
     assert accounts_service.verify_password(db, username="tech_zw", password=factories.PASSWORD).id == made.user.id
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.accounts import policy
+from aftersales.accounts.admin import router as accounts_admin_router
 from aftersales.accounts.api import router as accounts_router
 from aftersales.accounts.console import router as accounts_console_router
 from aftersales.accounts.deps import anyone
@@ -32,19 +33,31 @@ from aftersales.core.write_queue import WriteQueue
 from aftersales.customers import rules as customer_rules
 from aftersales.dispatch.fieldwork.api import router as field_router
 from aftersales.dispatch.fieldwork.console import router as fieldwork_console_router
+from aftersales.dispatch.fieldwork.console_flags import router as visit_flags_console_router
 from aftersales.dispatch.network.api import router as network_router
+from aftersales.dispatch.network.console import router as network_console_router
 from aftersales.dispatch.planning.api import router as planning_router
 from aftersales.dispatch.planning.console import router as dispatch_console_router
+from aftersales.dispatch.planning.console_appointments import router as appointments_console_router
 from aftersales.dispatch.planning.jobs import dispatch_job, dispatcher_process
 from aftersales.feedback.api import router as feedback_router
 from aftersales.feedback.console import router as feedback_console_router
+from aftersales.feedback.console_promises import router as promises_console_router
+from aftersales.feedback.console_stats import router as visit_stats_console_router
+from aftersales.knowledge import rendering as knowledge_rendering
 from aftersales.knowledge.api import router as knowledge_router
+from aftersales.knowledge.bulletins.console import router as bulletins_console_router
 from aftersales.knowledge.console import router as knowledge_console_router
+from aftersales.knowledge.console_edit import router as knowledge_edit_console_router
+from aftersales.knowledge.console_synonyms import router as synonyms_console_router
 from aftersales.notifications.api import router as notifications_router
 from aftersales.notifications.console import router as inbox_console_router
+from aftersales.notifications.console_admin import router as notifications_console_router
 from aftersales.quality.api import router as quality_router
 from aftersales.quality.console import router as quality_console_router
+from aftersales.sla.console import router as sla_console_router
 from aftersales.triage.api import router as triage_router
+from aftersales.triage.console import router as triage_console_router
 from aftersales.usecases.api import assist_router, customers_router, tickets_router
 from aftersales.usecases.console import router as tickets_console_router
 from aftersales.web import assets, templating
@@ -64,6 +77,7 @@ NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/console/jobs", N_("我的任务"), policy.roles_allowed(Permission.FIELD_WORK)),
     ("/console/dashboard", N_("经营看板"), policy.roles_allowed(Permission.DASHBOARD_READ)),
     ("/console/quality", N_("质检"), policy.roles_allowed(Permission.QUALITY_INSPECT)),
+    ("/console/visit-flags", N_("异常上门"), policy.roles_allowed(Permission.QUALITY_INSPECT)),
     # Technicians and providers finish their own rectification tasks; quality staff reach them from 质检.
     (
         "/console/quality/rectifications",
@@ -71,6 +85,24 @@ NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
         policy.roles_allowed(Permission.QUALITY_RECTIFY) - policy.roles_allowed(Permission.QUALITY_INSPECT),
     ),
     ("/console/compensation", N_("补偿"), policy.roles_allowed(Permission.COMPENSATION_READ)),
+    ("/console/network", N_("服务网络"), policy.roles_allowed(Permission.NETWORK_MANAGE)),
+    ("/console/sla/policies", N_("SLA 策略"), policy.roles_allowed(Permission.SLA_MANAGE)),
+    ("/console/admin/users", N_("用户"), policy.roles_allowed(Permission.USERS_MANAGE)),
+    ("/console/admin/organisations", N_("组织"), policy.roles_allowed(Permission.USERS_MANAGE)),
+    ("/console/admin/audit", N_("审计日志"), policy.roles_allowed(Permission.AUDIT_READ)),
+    ("/console/knowledge", N_("知识库"), policy.roles_allowed(Permission.KNOWLEDGE_READ)),
+    ("/console/bulletins", N_("已知问题公告"), policy.roles_allowed(Permission.KNOWLEDGE_READ)),
+    ("/console/triage/rules", N_("分诊规则"), policy.roles_allowed(Permission.RULES_MANAGE)),
+    # Promises made to customers, which every department sees (technicians see theirs on the job card).
+    ("/console/promises", N_("承诺"), policy.roles_allowed(Permission.TICKET_READ, Scope.ALL)),
+    ("/console/notifications/rules", N_("消息路由"), policy.roles_allowed(Permission.NOTIFICATIONS_ROUTE)),
+    ("/console/notifications/outbox", N_("发送队列"), policy.roles_allowed(Permission.NOTIFICATIONS_READ)),
+    # Agents and dispatchers set a caller's preferences; operators reach them from 发送队列's tabs.
+    (
+        "/console/notifications/preferences",
+        N_("客户通知偏好"),
+        policy.roles_allowed(Permission.PREFERENCES_READ) - policy.roles_allowed(Permission.NOTIFICATIONS_READ),
+    ),
 )
 
 
@@ -96,6 +128,7 @@ def create_app(
         navigation=NAVIGATION,
         filters={
             "mask_phone": customer_rules.mask_phone,
+            "markdown": knowledge_rendering.render_markdown,  # article bodies, sanitised, wherever shown
             # ``role|allowed("inbox.read")``: what a template shows follows the policy table too.
             "allowed": lambda role, permission: policy.allows(role, Permission(permission)),
         },
@@ -223,16 +256,30 @@ def create_app(
     app.include_router(feedback_router, responses=PROBLEM_RESPONSES)
     app.include_router(quality_router, responses=PROBLEM_RESPONSES)
     app.include_router(notifications_router, responses=PROBLEM_RESPONSES)
+    # Before the visit pages: /console/visits/stats is not /console/visits/{visit_id}.
+    app.include_router(visit_stats_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(feedback_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(field_router, responses=PROBLEM_RESPONSES)
     app.include_router(accounts_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(accounts_admin_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(tickets_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(fieldwork_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(analytics_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(knowledge_console_router, include_in_schema=False)  # HTML pages, not the API
+    # Before the editor's /console/knowledge/{article_id}, which would otherwise take "synonyms" for an id.
+    app.include_router(synonyms_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(knowledge_edit_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(bulletins_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(dispatch_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(inbox_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(notifications_console_router, include_in_schema=False)  # HTML pages, not the API
     app.include_router(quality_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(network_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(sla_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(promises_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(appointments_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(triage_console_router, include_in_schema=False)  # HTML pages, not the API
+    app.include_router(visit_flags_console_router, include_in_schema=False)  # HTML pages, not the API
     return app
 
 

@@ -13,6 +13,7 @@ from aftersales.notifications import models as notifications_models
 from aftersales.quality import models as quality_models
 from aftersales.sla import models as sla_models
 from aftersales.tickets import models as tickets_models
+from aftersales.tickets.saved_filters import models as saved_filters_models
 from aftersales.triage import models as triage_models
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "notifications_models",
     "planning_models",
     "quality_models",
+    "saved_filters_models",
     "sla_models",
     "tickets_models",
     "triage_models",

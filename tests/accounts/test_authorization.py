@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from aftersales.accounts import service as accounts_service
+from aftersales.accounts import tokens as accounts_tokens
 from aftersales.accounts.enums import Role
 from aftersales.accounts.models import AuditEntry
 from aftersales.accounts.schemas import SYSTEM_ACTOR
@@ -142,11 +142,11 @@ def test_tokens_end_when_they_expire_and_keep_to_their_scope(
     client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
 ) -> None:
     make_user(Role.AGENT, username="integration")
-    _, expiring = accounts_service.create_token(
+    _, expiring = accounts_tokens.create_token(
         db, clock=clock, actor=SYSTEM_ACTOR, username="integration", expires_at=clock.now() + timedelta(days=1)
     )
-    _, reader = accounts_service.create_token(db, clock=clock, actor=SYSTEM_ACTOR, username="integration", scope="read")
-    _, shop = accounts_service.create_token(db, clock=clock, actor=SYSTEM_ACTOR, username="integration", scope="intake")
+    _, reader = accounts_tokens.create_token(db, clock=clock, actor=SYSTEM_ACTOR, username="integration", scope="read")
+    _, shop = accounts_tokens.create_token(db, clock=clock, actor=SYSTEM_ACTOR, username="integration", scope="intake")
     db.commit()
     assert client.get("/api/v1/tickets", headers=_bearer(expiring)).status_code == 200
     created = client.post("/api/v1/tickets", json=ticket_body(), headers=_bearer(shop))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts import sessions
+from aftersales.accounts import tokens as accounts_tokens
 from aftersales.accounts.enums import Role
 from aftersales.accounts.models import AuditEntry, ConsoleSession, User
 from aftersales.accounts.schemas import SYSTEM_ACTOR
@@ -163,7 +164,7 @@ def test_a_new_password_or_a_disabled_account_signs_out_everywhere(
     assert client.get("/console/tickets", follow_redirects=False).status_code == 303
     # Signed in again with the new password, then disabled: out again, and no new sign-in.
     assert _try(client, "agent12", "a-new-pass-2")[0] == 303
-    _, second = accounts_service.create_token(db, clock=clock, actor=SYSTEM_ACTOR, username="agent12")
+    _, second = accounts_tokens.create_token(db, clock=clock, actor=SYSTEM_ACTOR, username="agent12")
     accounts_service.set_active(db, clock=clock, actor=SYSTEM_ACTOR, username="agent12", active=False)
     db.commit()
     assert client.get("/console/tickets", follow_redirects=False).status_code == 303

@@ -49,11 +49,19 @@ PATH_VALUES = {
     "decision": "approve",
     "username": "nobody-here",
     "organisation_code": "NOWHERE",
+    "priority": "no-such-priority",
+    "calendar_code": "no-such-calendar",
+    "user_id": "987654",
+    "organisation_id": "987654",
     "phone": "13900000000",
     "token": "not-a-survey-token",
     "name": "no-such-rule",
     "number": "T00000000",
     "fmt": "xlsx",
+    "rule_id": "987654",
+    "version": "987654",
+    "synonym_id": "987654",
+    "filter_id": "987654",
 }
 
 

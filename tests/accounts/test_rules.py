@@ -10,6 +10,8 @@ import pytest
 
 from aftersales.accounts import rules
 from aftersales.accounts.enums import OrganisationKind, Role
+from aftersales.core.i18n import Message
+from aftersales.web.labels import label
 
 K = OrganisationKind
 
@@ -106,22 +108,55 @@ def test_parent_problem_cell(kind: OrganisationKind, parent: OrganisationKind | 
     if parent in EXPECTED_PARENTS[kind]:
         assert problem is None
     else:
-        assert problem == f"{kind.value} cannot be placed under {parent.value if parent else 'nothing'}"
+        assert problem is not None
+
+
+# The message as the console shows it (kinds by their labels), and as plain text (kinds by their values).
+@pytest.mark.parametrize(
+    ("kind", "parent", "shown", "plain"),
+    [
+        (K.HQ, K.HQ, "总部是最高一级机构，不能有上级机构", "总部是最高一级机构，不能有上级机构"),
+        (K.HQ, K.REGION, "总部是最高一级机构，不能有上级机构", "总部是最高一级机构，不能有上级机构"),
+        (K.REGION, None, "大区须设在上级机构之下", "region须设在上级机构之下"),
+        (K.REGION, K.SERVICE_CENTER, "大区不能设在服务中心之下", "region不能设在service_center之下"),
+        (K.SERVICE_CENTER, None, "服务中心须设在上级机构之下", "service_center须设在上级机构之下"),
+        (K.PROVIDER, K.PROVIDER, "授权服务商不能设在授权服务商之下", "provider不能设在provider之下"),
+    ],
+)
+def test_parent_problem_messages(
+    kind: OrganisationKind, parent: OrganisationKind | None, shown: str, plain: str
+) -> None:
+    problem = rules.parent_problem(kind, parent)
+    assert isinstance(problem, Message)
+    assert (problem.render(str, label), str(problem)) == (shown, plain)
 
 
 @pytest.mark.parametrize(
-    ("kind", "parent", "expected"),
-    [
-        (K.HQ, K.HQ, "hq cannot be placed under hq"),
-        (K.HQ, K.REGION, "hq cannot be placed under region"),
-        (K.REGION, None, "region cannot be placed under nothing"),
-        (K.REGION, K.SERVICE_CENTER, "region cannot be placed under service_center"),
-        (K.SERVICE_CENTER, None, "service_center cannot be placed under nothing"),
-        (K.PROVIDER, K.PROVIDER, "provider cannot be placed under provider"),
-    ],
-)
-def test_parent_problem_messages(kind: OrganisationKind, parent: OrganisationKind | None, expected: str) -> None:
-    assert rules.parent_problem(kind, parent) == expected
+    ("code", "is_acceptable"),
+    [("HQ", True), ("YL-P-ANJU", True), ("SC-深圳", True), ("a" * 64, True), ("", False), ("a" * 65, False),
+     ("SC 深圳", False), ("A/B", False), ("A?", False), ("A#1", False), ("100%", False), ("HQ\n", False)],
+)  # fmt: skip
+def test_organisation_code_problem(code: str, is_acceptable: bool) -> None:
+    problem = rules.organisation_code_problem(code)
+    assert problem == (None if is_acceptable else "机构编码须为 1–64 个字符，不含空格和 / ? # %")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("华东大区", None), ("x" * 200, None), ("", "机构名称须为 1–200 个字"), ("  ", "机构名称须为 1–200 个字"),
+     ("x" * 201, "机构名称须为 1–200 个字")],
+)  # fmt: skip
+def test_organisation_name_problem(name: str, expected: str | None) -> None:
+    assert rules.organisation_name_problem(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("客服王芳", None), ("x" * 100, None), ("", "姓名须为 1–100 个字"), (" ", "姓名须为 1–100 个字"),
+     ("x" * 101, "姓名须为 1–100 个字")],
+)  # fmt: skip
+def test_display_name_problem(name: str, expected: str | None) -> None:
+    assert rules.display_name_problem(name) == expected
 
 
 def test_only_hq_is_a_root_and_nothing_sits_under_a_provider() -> None:

@@ -2,7 +2,8 @@
 
 Skipped when no Chromium is installed, unless AFTERSALES_REQUIRE_BROWSER=1 (set by .ci/run), in which
 case a missing browser fails the run. With AFTERSALES_SCREENSHOTS=DIR the tests also save the
-screenshots used in docs/console.md (`make screenshots`).
+screenshots used in docs/console.md (`make screenshots`). Every page a test visits is checked with axe-core
+(`node_modules/`, `npm ci`) once the test has passed: a critical or serious violation fails it (accessibility.py).
 
 No journey reads the wall clock: the demo is loaded as of :data:`BROWSER_NOW` and the server runs on a
 clock that starts at that instant (time still passes, so sessions and ordering behave). Set
@@ -27,6 +28,7 @@ from aftersales.app import create_app
 from aftersales.config import Settings
 from aftersales.core.clock import RunningClock
 from aftersales.core.db import make_engine
+from tests.browser import accessibility
 from tests.conftest import served
 
 DEMO_TICKETS = 150
@@ -119,19 +121,38 @@ def server(demo_url: str, browser_clock: RunningClock) -> Iterator[str]:
 CSP_VIOLATIONS: list[str] = []
 
 
+# The documents the current test's pages load, checked with axe-core once it has passed.
+ACCESSIBILITY = accessibility.Recorder()
+
+
 class _WatchedBrowser:
-    """The browser, with every new page's console watched for CSP violations."""
+    """The browser, with every new page's console watched for CSP violations and its documents recorded."""
 
     def __init__(self, chromium: Any) -> None:
         self._chromium = chromium
 
+    @property
+    def unwatched(self) -> Any:
+        """The browser itself: the accessibility check's own pages are neither watched nor recorded."""
+        return self._chromium
+
     def new_page(self, **options: Any) -> Any:
         page = self._chromium.new_page(**options)
+        self._watch(page, options)
+        return page
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._chromium.new_context(**options)
+        context.on("page", lambda page: self._watch(page, options))
+        return context
+
+    @staticmethod
+    def _watch(page: Any, options: dict[str, Any]) -> None:
         page.on(
             "console",
             lambda message: CSP_VIOLATIONS.append(message.text) if "Content Security Policy" in message.text else None,
         )
-        return page
+        ACCESSIBILITY.watch(page, options)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._chromium, name)
@@ -152,6 +173,29 @@ def _no_csp_violations() -> Iterator[None]:
     CSP_VIOLATIONS.clear()
     yield
     assert CSP_VIOLATIONS == []
+
+
+@pytest.fixture(autouse=True)
+def _accessible_pages(browser: _WatchedBrowser) -> Iterator[None]:
+    """Records the test's documents; :func:`pytest_runtest_call` checks them. No axe-core, no browser test."""
+    problem = accessibility.missing_axe_message()
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
+    ACCESSIBILITY.reset()
+    yield
+    ACCESSIBILITY.reset()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """After a passing browser test, axe-core over every page it visited: the test fails on a serious finding."""
+    result = yield  # a failing test fails for its own reason, unchecked
+    browser = getattr(item, "funcargs", {}).get("browser")
+    if "_accessible_pages" in getattr(item, "fixturenames", ()) and isinstance(browser, _WatchedBrowser):
+        violations = ACCESSIBILITY.check(browser.unwatched)
+        if violations:
+            pytest.fail(accessibility.report(violations), pytrace=False)
+    return result
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ def test_an_agent_exports_the_filtered_list_to_excel(browser: Any, server: str, 
     page = pages.login(browser, server, "agent")
     page.goto(f"{server}/console/tickets")
     page.get_by_label("类型", exact=True).select_option("repair")
-    page.get_by_role("button", name="筛选").click()
+    page.get_by_role("button", name="筛选", exact=True).click()
     page.wait_for_url("**kind=repair**")
     with page.expect_download() as started:
         page.locator("#export-xlsx").click()

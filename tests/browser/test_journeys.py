@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
@@ -83,8 +84,14 @@ def test_agent_opens_a_ticket_for_a_repeat_caller_and_walks_it_to_closed(
     # The manager lets it through, with a reason that the timeline keeps.
     boss = pages.login(browser, server, "manager")
     boss.goto(ticket_url)
+    boss.get_by_label("处理说明").fill("结果反馈：已与客户确认")
     boss.get_by_label("未签到放行原因（主管）").fill("客户电话指导后已恢复，无需上门")
-    act(boss, "结果反馈", "已反馈结果")
+    boss.get_by_role("button", name="结果反馈", exact=True).click()
+    # The override is confirmed first, with its reason carried over (and required).
+    assert boss.get_by_label("放行原因").input_value() == "客户电话指导后已恢复，无需上门"
+    boss.get_by_role("button", name="确认放行并反馈结果").click()
+    boss.locator("#ticket .flash").filter(has_text="结果反馈").wait_for()
+    assert boss.locator("#ticket [data-status]").first.inner_text() == "已反馈结果"
     boss.close()
     # The 回访 is the return visit: the call page, where the agent records what the customer said.
     page.goto(ticket_url)
@@ -120,18 +127,58 @@ def test_agent_opens_a_ticket_for_a_repeat_caller_and_walks_it_to_closed(
         assert connection.execute(select(Ticket.status).where(Ticket.number == number)).scalar_one() == "closed"
 
 
-def test_dispatcher_assigns_a_waiting_ticket(browser: Any, server: str, demo_engine: Engine, screenshot: Any) -> None:
+def test_dispatcher_filters_the_board_and_assigns_an_eligible_candidate(
+    browser: Any, server: str, demo_engine: Engine, screenshot: Any
+) -> None:
     page = pages.login(browser, server, "dispatcher")
-    # Each card offers the people of its ticket's city: take a waiting job and one of its own technicians
-    # (not tech01, whose phone journey below works through the jobs it already has).
-    others = "option[value^='tech']:not([value='tech01'])"
-    card = page.locator("article[data-ticket]").filter(has=page.locator(others)).first
-    number = card.get_attribute("data-ticket")
-    technician = card.locator(others).first.get_attribute("value")
-    card.get_by_role("combobox").select_option(technician)
+    # A waiting job outside Shenzhen (tech01's phone journey below works through Shenzhen's jobs).
+    places = page.locator("article[data-ticket] [data-place]").all_inner_texts()
+    city, district = next(place.split() for place in places if not place.startswith("深圳"))
+    page.get_by_label("城市").select_option(city)
+    page.get_by_role("button", name="筛选").click()
+    page.get_by_label("区县").select_option(district)
+    page.get_by_role("button", name="筛选").click()
+    page.wait_for_url(lambda url: "district=" in url)  # the filters are in the address, to share
+    cards = page.locator("article[data-ticket]")
+    assert cards.count() >= 1
+    assert set(page.locator("article[data-ticket] [data-place]").all_inner_texts()) == {f"{city} {district}"}
+    # The map: one point per card, plus the city's bases; a click on a point picks its card.
+    chart = page.locator("#board-map")
+    chart.locator("canvas").first.wait_for()
+    page.locator("#board-map[data-points]").wait_for()
+    assert chart.get_attribute("data-points") == str(cards.count())
+    assert int(chart.get_attribute("data-bases") or 0) > 0
+    ticket_id, number = cards.first.get_attribute("data-ticket-id"), cards.first.get_attribute("data-ticket")
+    card = page.locator(f"#board-{ticket_id}")  # the same card after the list refreshes itself
+    x, y = page.evaluate(
+        """(id) => {
+            const chart = echarts.getInstanceByDom(document.getElementById('board-map'));
+            const series = chart.getOption().series;
+            for (let index = 0; index < series.length; index++) {
+                const point = series[index].data.find((item) => String(item.id) === id);
+                if (point) { return chart.convertToPixel({seriesIndex: index}, point.value); }
+            }
+            return null;
+        }""",
+        ticket_id,
+    )
+    box = chart.bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.locator(f"#board-{ticket_id}.is-picked").wait_for()
+    # Its candidates: only the eligible ones, with the reason, the distance and the arrival.
+    card.get_by_role("button", name="指派").click()
+    rows = card.locator("[data-candidates-for] tr[data-candidate]")
+    rows.first.wait_for()
+    assert "分钟内到达" in rows.first.inner_text() and "公里" in rows.first.inner_text()
+    # The list refreshes itself every few seconds; the open candidates stay.
+    page.evaluate("document.getElementById('board-list').dataset.seen = 'yes'")
+    page.locator("#board-list[data-seen]").wait_for(state="detached", timeout=20_000)
+    assert rows.count() >= 1
     screenshot(page, "dispatcher-board")
-    card.get_by_role("button", name="派单", exact=True).click()
+    technician = rows.first.get_attribute("data-candidate")
+    rows.first.get_by_role("button", name=re.compile("^派单 ")).click()
     card.locator(f"[data-assigned='{technician}']").wait_for()
+    assert f"当前处理人：{technician}" in card.inner_text()
     with demo_engine.connect() as connection:
         assignee = connection.execute(
             text("SELECT u.username FROM tickets t JOIN users u ON u.id = t.assignee_id WHERE t.number = :n"),

@@ -58,17 +58,17 @@ def test_a_day_plan_keeps_the_dispatchers_hand_assignment(
 ) -> None:
     page = pages.login(browser, server, "dispatcher")
     page.goto(f"{server}/console/board")
-    # A waiting job, given by hand to the last of the technicians its card offers (its city's people).
-    others = "option[value^='tech']:not([value='tech01'])"  # tech01's phone journey keeps its own jobs
-    card = page.locator("article[data-ticket]").filter(has=page.locator(others)).first
-    number, card_id = card.get_attribute("data-ticket"), card.get_attribute("id")
-    chosen = card.locator(others).last.get_attribute("value")
-    card.get_by_role("combobox").select_option(chosen)
-    card.get_by_role("button", name="派单", exact=True).click()
+    # A waiting job, given by hand to the last of the people its candidate list offers (the eligible ones).
+    first = page.locator("article[data-ticket]").first
+    number = first.get_attribute("data-ticket")
+    card = page.locator(f"#board-{first.get_attribute('data-ticket-id')}")  # the same card after a refresh
+    card.get_by_role("button", name="指派").click()
+    offered = card.locator("tr[data-candidate]:not([data-candidate='tech01'])")  # tech01's phone journey
+    offered.first.wait_for()  # keeps its own jobs
+    chosen = offered.last.get_attribute("data-candidate")
+    plans_link = card.get_by_role("link", name="日计划").get_attribute("href")  # that city's day plan
+    offered.last.get_by_role("button", name=re.compile("^(派单|改派) ")).click()
     card.locator(f"[data-assigned='{chosen}']").wait_for()
-    # The card's city group links to that city's day plan.
-    group = page.locator("section.board-group", has=page.locator(f"#{card_id}"))
-    plans_link = group.get_by_role("link", name="日计划").get_attribute("href")
     page.goto(f"{server}{plans_link}")  # today's plan of that city
     page.get_by_role("button", name=re.compile("生成计划|重新优化")).click()
     page.locator("#plan-summary").wait_for(timeout=30_000)

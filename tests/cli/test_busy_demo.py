@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from aftersales.accounts import service as accounts_service
+from aftersales.accounts import tokens as accounts_tokens
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.analytics.models import TicketTopic
 from aftersales.app import create_app
@@ -35,7 +35,7 @@ def busy_server(cli_db: Engine, runner: CliRunner) -> Iterator[tuple[str, str]]:
     assert json.loads(loaded.output)["tickets_created"] == 300
     factory = make_session_factory(cli_db)
     with unit_of_work(factory) as session:
-        _, token = accounts_service.create_token(session, clock=SystemClock(), actor=SYSTEM_ACTOR, username="agent")
+        _, token = accounts_tokens.create_token(session, clock=SystemClock(), actor=SYSTEM_ACTOR, username="agent")
     settings = Settings(database_url=str(cli_db.url), sweep_interval_seconds=1.0, secret_key="busy-demo-key")
     application = create_app(settings, session_factory=factory, run_jobs=True)  # every job, in-process
     with served(application) as base:

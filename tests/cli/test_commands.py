@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts import tokens as accounts_tokens
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.cli import app
@@ -34,7 +35,7 @@ def _upgrade(runner: CliRunner) -> None:
 def test_db_upgrade_is_idempotent(cli_db: Engine, runner: CliRunner) -> None:
     _upgrade(runner)
     _upgrade(runner)
-    assert runner.invoke(app, ["db", "current"]).output.strip() == migrate.head_revision() == "0021"
+    assert runner.invoke(app, ["db", "current"]).output.strip() == migrate.head_revision() == "0023"
 
 
 def test_users_and_tokens(cli_db: Engine, runner: CliRunner) -> None:
@@ -52,7 +53,7 @@ def test_users_and_tokens(cli_db: Engine, runner: CliRunner) -> None:
     lines = token.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("as_") and len(lines[0]) > 30
     with unit_of_work(make_session_factory(cli_db)) as session:
-        assert accounts_service.authenticate_token(session, lines[0], now=SystemClock().now()).username == "agent7"
+        assert accounts_tokens.authenticate_token(session, lines[0], now=SystemClock().now()).username == "agent7"
         assert accounts_service.verify_password(session, username="mgr7", password="pass-word-2").role == Role.MANAGER
     assert (
         runner.invoke(app, ["users", "create", "--username", "x", "--role", "wizard", "--password", "p" * 9]).exit_code

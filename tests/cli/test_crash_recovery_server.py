@@ -27,6 +27,7 @@ import httpx2
 from sqlalchemy import Engine, func, select
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts import tokens as accounts_tokens
 from aftersales.accounts.enums import Role
 from aftersales.accounts.models import AuditEntry
 from aftersales.accounts.schemas import SYSTEM_ACTOR
@@ -215,7 +216,7 @@ def _agent_token(engine: Engine) -> str:
         accounts_service.create_user(
             session, clock=clock, actor=SYSTEM_ACTOR, username="intake", role=Role.AGENT, password="secret-pass-1"
         )
-        _, token = accounts_service.create_token(session, clock=clock, actor=SYSTEM_ACTOR, username="intake")
+        _, token = accounts_tokens.create_token(session, clock=clock, actor=SYSTEM_ACTOR, username="intake")
     return token
 
 

@@ -60,6 +60,8 @@ TABLES_BY_REVISION: dict[str, set[str]] = {
     "0019": set(),
     "0020": set(),
     "0021": {"dispatch_visit_flags"},
+    "0022": {"notification_routing_rules"},
+    "0023": {"ticket_saved_filters"},
 }  # fmt: skip
 # Columns a revision adds to a table an earlier one created.
 COLUMNS_BY_REVISION: dict[str, dict[str, set[str]]] = {
@@ -69,6 +71,7 @@ COLUMNS_BY_REVISION: dict[str, dict[str, set[str]]] = {
     "0017": {"api_tokens": {"expires_at", "scope"}},
     "0019": {"notification_outbox": {"read_at"}},
     "0020": {"feedback_visits": {"assignee_id"}},
+    "0022": {"notification_preferences": {"quiet_start", "quiet_end"}},
 }
 # Indexes a revision swaps on a table: (added, removed).
 INDEXES_BY_REVISION: dict[str, dict[str, tuple[set[str], set[str]]]] = {
@@ -95,6 +98,11 @@ INDEXES_BY_REVISION: dict[str, dict[str, tuple[set[str], set[str]]]] = {
     },
     "0019": {"notification_outbox": ({"ix_notification_outbox_inbox", "ix_notification_outbox_unread"}, set())},
     "0020": {"feedback_visits": ({"ix_feedback_visits_assignee_status_due"}, set())},
+    "0023": {
+        "customers": ({"ix_customers_name"}, set()),
+        "installed_products": ({"ix_installed_products_serial_number"}, set()),
+        "tickets": ({"ix_tickets_product_reported"}, set()),
+    },
 }  # fmt: skip
 REVISIONS = list(TABLES_BY_REVISION)
 HEAD_TABLES = set().union(*TABLES_BY_REVISION.values()) | {"alembic_version"}

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts import tokens as accounts_tokens
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import FrozenClock
@@ -40,7 +41,7 @@ def _cases(dialect: str) -> list[tuple[str, Prepared, dict[str, Any]]]:
         "created_at": AT,
     }
     return [
-        ("token", accounts_service._TOKEN_LOOKUP, {"token_hash": "ab" * 32}),
+        ("token", accounts_tokens._TOKEN_LOOKUP, {"token_hash": "ab" * 32}),
         ("external_id", tickets_service._ID_BY_EXTERNAL_ID, {"external_id": "crm-1"}),
         (
             "customer_insert",

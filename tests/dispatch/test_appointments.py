@@ -68,3 +68,38 @@ def test_bad_windows_are_refused_and_nothing_changes(
         assert reply.status_code == 422 and field in reply.json()["fields"], reply.text
     assert db.scalar(select(func.count()).select_from(Appointment)) == 0
     assert db.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "appointment")) == 0
+
+
+def test_the_assigned_technicians_shift_day_off_and_other_visits_are_respected(
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
+) -> None:
+    from datetime import date
+
+    _, token = make_user(Role.AGENT, username="appt3")
+    headers = {"Authorization": f"Bearer {token}"}
+    factories.technician(db, clock=clock, username="appt_tech", shift=("09:00", "17:00"), days_off=[date(2026, 11, 24)])
+    ticket = factories.ticket(db, clock=clock, kind=TicketKind.REPAIR, assignee_username="appt_tech")
+    other = factories.ticket(
+        db, clock=clock, kind=TicketKind.REPAIR, assignee_username="appt_tech", phone="13900002222"
+    )
+    db.commit()
+    taken = client.post(
+        f"/api/v1/tickets/{other.id}/appointments",
+        json={"start": "2026-11-23T10:00:00+08:00", "end": "2026-11-23T12:00:00+08:00"},
+        headers=headers,
+    )
+    assert taken.status_code == 201
+    url = f"/api/v1/tickets/{ticket.id}/appointments"
+    for start, end, problem in (
+        ("2026-11-23T08:00:00+08:00", "2026-11-23T10:00:00+08:00", "超出技术员的班次（09:00–17:00）"),
+        ("2026-11-24T10:00:00+08:00", "2026-11-24T12:00:00+08:00", "该日是技术员的休息日"),
+        ("2026-11-23T11:00:00+08:00", "2026-11-23T13:00:00+08:00", f"技术员在该时段已有预约（工单 {other.number}）"),
+    ):
+        reply = client.post(url, json={"start": start, "end": end}, headers=headers)
+        assert reply.status_code == 422 and reply.json()["fields"] == {"start": problem}, reply.text
+    assert db.scalar(select(func.count()).select_from(Appointment).where(Appointment.ticket_id == ticket.id)) == 0
+    # Back to back with the other visit is fine.
+    fits = client.post(
+        url, json={"start": "2026-11-23T12:00:00+08:00", "end": "2026-11-23T14:00:00+08:00"}, headers=headers
+    )
+    assert fits.status_code == 201, fits.text

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts import tokens as accounts_tokens
 from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import FrozenClock
@@ -191,7 +192,7 @@ def test_dispatch_api_and_provider_visibility(
         headers={"Authorization": f"Bearer {token}"},
     )
     assert moved.status_code == 200
-    partner_token = accounts_service.create_token(
+    partner_token = accounts_tokens.create_token(
         db, clock=FrozenClock(db.get(Ticket, other).created_at), actor=SYSTEM_ACTOR, username="partner1"
     )[1]  # type: ignore[union-attr]
     db.commit()

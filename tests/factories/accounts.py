@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts import tokens as accounts_tokens
 from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.models import Organisation, User
 from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
@@ -141,5 +142,5 @@ def user(
     )
     token = None
     if with_token:
-        _, token = accounts_service.create_token(session, clock=clock, actor=actor, username=name)
+        _, token = accounts_tokens.create_token(session, clock=clock, actor=actor, username=name)
     return MadeUser(user=created, actor=accounts_service.actor_for(created), token=token)

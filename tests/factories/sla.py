@@ -20,7 +20,8 @@ def sla_policy(
 ) -> Policy:
     """The seeded policy of ``priority``, re-pointed or re-timed for this test.
 
-    There is no policy-editing use case yet, so this edits the seeded row (rolled back with the test).
+    Edits the seeded row directly (rolled back with the test), with no audit entry and none of the checks of
+    the administrator's edit (``sla.service.change_policy``), so a test may set any timing it needs.
     """
     policy = sla_service.get_policy(session, priority.value)
     if calendar_code is not None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.enums import Role
 from aftersales.core.clock import FrozenClock
 from aftersales.core.db import make_session_factory, unit_of_work
-from aftersales.feedback import promises, rules, visits
+from aftersales.feedback import promises, rules, surveys, visits
 from aftersales.feedback.enums import FeedbackEventType
 from aftersales.feedback.models import ReturnVisit, SurveyResponse, VisitAttempt
 from aftersales.tickets.models import TicketEvent
@@ -79,7 +79,7 @@ def test_ten_surveys_of_one_visit_are_taken_once(committed_engine: Engine, clock
 
     def survey(session: Session) -> object:
         visit = visits.get_visit(session, visit_id)
-        return visits.record_survey(
+        return surveys.record_survey(
             session, clock=clock, actor=agent, visit=visit, scores=dict(SCORES), comment=None, anger=0.0, source="call"
         )
 

@@ -27,12 +27,16 @@ def test_preferences_are_kept_by_phone_and_bad_input_changes_nothing(
         "email": "li@example.cn",
         "opted_out_channels": ["sms"],
         "preferred_channel": "email",
+        "quiet_start": None,
+        "quiet_end": None,
     }
     for phone, body in (
         ("12345", {}),
         ("13800138000", {"preferred_channel": "email"}),  # no email
         ("13800138000", {"preferred_channel": "sms", "opted_out_channels": ["sms"]}),
         ("13800138000", {"email": "not-an-address"}),
+        ("13800138000", {"quiet_start": "21:00"}),  # quiet hours need both ends
+        ("13800138000", {"quiet_start": "25:00", "quiet_end": "07:00"}),
     ):
         reply = client.put(f"/api/v1/notifications/preferences/{phone}", json=body, headers=headers)
         assert reply.status_code == 422, reply.text
@@ -53,3 +57,14 @@ def test_the_outbox_is_for_operators(client: TestClient, make_user: UserFactory)
         "/api/v1/notifications/outbox/retry", json={"ids": [999]}, headers={"Authorization": f"Bearer {manager}"}
     )
     assert retried.json() == {"requeued": 0}
+
+
+def test_a_customer_may_keep_their_own_quiet_hours(client: TestClient, db: Session, make_user: UserFactory) -> None:
+    _, token = make_user(Role.AGENT, username="quiet")
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"quiet_start": "21:30", "quiet_end": "09:00"}
+    saved = client.put("/api/v1/notifications/preferences/13800138000", json=body, headers=headers)
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["quiet_start"], saved.json()["quiet_end"]) == ("21:30", "09:00")
+    read = client.get("/api/v1/notifications/preferences/13800138000", headers=headers).json()
+    assert (read["quiet_start"], read["quiet_end"]) == ("21:30", "09:00")

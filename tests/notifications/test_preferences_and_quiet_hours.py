@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -225,3 +225,38 @@ def test_retry_backoff_does_not_skip_quiet_hours(
     clock.set(local(2026, 11, 23, 8, 0))
     assert deliver_due(session_factory, clock, delivery_settings, channels=senders) == DeliveryReport(sent=1)
     assert [entry[0] for entry in gateway.sent] == ["refused", PHONE]
+
+
+@pytest.mark.parametrize(
+    ("own", "at", "expected"),
+    [
+        ((time(21, 0), time(9, 0)), local(2026, 11, 22, 21, 30), DeliveryReport(postponed=1)),  # hers, not 22:00
+        ((time(21, 0), time(9, 0)), local(2026, 11, 23, 8, 30), DeliveryReport(postponed=1)),  # until 09:00
+        ((time(0, 0), time(0, 0)), local(2026, 11, 22, 23, 30), DeliveryReport(sent=1)),  # texts at any hour
+        (None, local(2026, 11, 22, 21, 30), DeliveryReport(sent=1)),  # the system's 22:00–08:00
+    ],
+)
+def test_a_customers_own_quiet_hours_replace_the_systems(
+    db: Session,
+    clock: FrozenClock,
+    session_factory: sessionmaker[Session],
+    delivery_settings: Settings,
+    channels: dict[Channel, ChannelSender],
+    own: tuple[time, time] | None,
+    at: datetime,
+    expected: DeliveryReport,
+) -> None:
+    start, end = own or (None, None)
+    preferences.set_preference(db, clock=clock, phone=PHONE, quiet_start=start, quiet_end=end)
+    clock.set(at)
+    _put_sms(db, clock)
+    assert deliver_due(session_factory, clock, delivery_settings, channels=channels) == expected
+    if expected.postponed:
+        assert state(db)[2] == local(2026, 11, 23, 9, 0)
+
+
+def test_quiet_hours_need_both_ends(db: Session, clock: FrozenClock) -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        preferences.set_preference(db, clock=clock, phone=PHONE, quiet_start=time(22, 0))
+    assert refused.value.fields == {"quiet_end": "请同时填写开始和结束时间"}
+    assert db.scalar(select(func.count()).select_from(NotificationPreference)) == 0

@@ -30,6 +30,7 @@ EXPECTED_KINDS = {
     "bulletin",
     "bulletin_fixed",
     "hot_issue",
+    "assistant_handoff",
 }
 CHOOSERS = {"action"}  # fields that pick the wording instead of being shown
 

@@ -159,3 +159,77 @@ def test_decide(channel: Channel, kind: str, opted_out: tuple[str, ...], now: da
         quiet_end=MORNING,
     )
     assert decision == expected
+
+
+# --- routing rules -----------------------------------------------------------------------------------------
+
+ROBOT = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key="
+
+
+@pytest.mark.parametrize(
+    ("channel", "typed", "expected"),
+    [
+        (Channel.EMAIL, " Ops@Example.CN ", ("ops@example.cn", None)),
+        (Channel.EMAIL, "ops@example", (None, rules.BAD_EMAIL)),
+        (Channel.EMAIL, "运维 @example.cn", (None, rules.BAD_EMAIL)),
+        (Channel.EMAIL, "", (None, rules.REQUIRED)),
+        (Channel.WEBHOOK, "https://ops.example.cn/hooks/as", ("https://ops.example.cn/hooks/as", None)),
+        (Channel.WEBHOOK, "http://127.0.0.1:8080/h", ("http://127.0.0.1:8080/h", None)),
+        (Channel.WEBHOOK, "ftp://ops.example.cn/h", (None, rules.BAD_URL)),
+        (Channel.WEBHOOK, "ops.example.cn/hooks", (None, rules.BAD_URL)),
+        (Channel.WEBHOOK, "https://ops.example.cn/a b", (None, rules.BAD_URL)),
+        (Channel.WEBHOOK, "https://" + "a" * 500, (None, rules.TOO_LONG)),
+        (Channel.WECOM, "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa", (ROBOT + "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa", None)),
+        (Channel.WECOM, ROBOT + "abc", (ROBOT + "abc", None)),
+        (Channel.WECOM, "key=abc", (None, rules.BAD_ROBOT)),
+    ],
+)
+def test_normalise_target(channel: Channel, typed: str, expected: tuple[str | None, str | None]) -> None:
+    assert rules.normalise_target(channel, typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("rule_organisation", "rule_region", "chain", "city", "matches"),
+    [
+        (None, None, [], None, True),  # everywhere, even for an event with no organisation
+        (None, None, [3, 2, 1], "深圳", True),
+        (3, None, [3, 2, 1], "深圳", True),  # the organisation itself
+        (2, None, [3, 2, 1], "深圳", True),  # its region
+        (4, None, [3, 2, 1], "深圳", False),  # a sibling
+        (3, None, [], None, False),
+        (None, "深圳", [3, 2, 1], "深圳", True),
+        (None, "深圳市", [3, 2, 1], "深圳", True),
+        (None, "广州", [3, 2, 1], "深圳", False),
+        (None, "深圳", [], None, False),
+        (2, "深圳", [3, 2, 1], "深圳", True),
+        (2, "广州", [3, 2, 1], "深圳", False),
+    ],
+)
+def test_scope_matches(
+    rule_organisation: int | None, rule_region: str | None, chain: list[int], city: str | None, matches: bool
+) -> None:
+    found = rules.scope_matches(rule_organisation_id=rule_organisation, rule_region=rule_region, chain=chain, city=city)
+    assert found is matches
+
+
+def test_one_event_has_one_digest_whoever_it_went_to() -> None:
+    digest = rules.event_digest("sla_breached", 7, "超时", "请立即处理")
+    assert digest == rules.event_digest("sla_breached", 7, "超时", "请立即处理")
+    assert len(digest) == 32
+    assert digest != rules.event_digest("sla_breached", 8, "超时", "请立即处理")
+    assert digest != rules.event_digest("sla_escalation", 7, "超时", "请立即处理")
+
+
+@pytest.mark.parametrize(
+    ("channel", "address", "shown"),
+    [
+        (Channel.SMS, "13800138000", "138****8000"),
+        (Channel.EMAIL, "zhang@example.cn", "z***@example.cn"),
+        (Channel.WECOM, ROBOT + "693a91f6-7xxx-4bc4", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=****4bc4"),
+        (Channel.WEBHOOK, "https://ops.example.cn/h?token=abc", "https://ops.example.cn/h?token=****"),
+        (Channel.WEBHOOK, "https://ops.example.cn/h", "https://ops.example.cn/h"),
+        (Channel.EMAIL, None, ""),
+    ],
+)
+def test_display_address_hides_what_is_personal_or_secret(channel: Channel, address: str | None, shown: str) -> None:
+    assert rules.display_address(channel, address) == shown

@@ -8,10 +8,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
+from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import FrozenClock
 from aftersales.knowledge import service as knowledge_service
 from aftersales.knowledge.schemas import ArticleCreate
+from aftersales.notifications.models import OutboxMessage
 from aftersales.tickets.models import Ticket, TicketComment
 from tests.conftest import UserFactory
 
@@ -111,6 +113,31 @@ def test_anger_hands_off_with_a_ticket_and_an_emotion_report(
     assert db.scalar(select(func.count()).select_from(Ticket)) == 1
     comment = db.scalars(select(TicketComment).where(TicketComment.ticket_id == ticket.id)).one()
     assert comment.body == "客户补充：到现在还没人联系我"
+
+
+def test_a_hand_off_reaches_the_active_agents_inboxes_once_per_conversation(
+    client: TestClient, db: Session, make_user: UserFactory
+) -> None:
+    first, _ = make_user(Role.AGENT, username="handoff_a1")
+    second, _ = make_user(Role.AGENT, username="handoff_a2")
+    gone, _ = make_user(Role.AGENT, username="handoff_gone")
+    db.get_one(User, gone.user_id).is_active = False
+    db.commit()
+    make_user(Role.DISPATCHER, username="handoff_disp")
+    _, token = make_user(Role.CUSTOMER, username="cust4", phone="13800138004")
+    reply = _ask(client, token, "我要去12315投诉你们！！！", session_id="s4", customer={"name": "吴女士"})
+    _ask(client, token, "到现在还没人联系我", session_id="s4")
+    rows = db.execute(
+        select(OutboxMessage.recipient_user_id, OutboxMessage.channel, OutboxMessage.ticket_id, OutboxMessage.subject)
+        .where(OutboxMessage.kind == "assistant_handoff")
+        .order_by(OutboxMessage.recipient_user_id)
+    ).all()
+    number = reply["ticket_number"]
+    subject = f"【转人工】客户情绪激动，请接手工单 {number}"
+    assert [tuple(row) for row in rows] == [
+        (first.user_id, "internal", reply["ticket_id"], subject),
+        (second.user_id, "internal", reply["ticket_id"], subject),
+    ]
 
 
 def test_bad_request_is_refused(client: TestClient, make_user: UserFactory) -> None:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts import tokens as accounts_tokens
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.app import create_app
@@ -25,7 +26,7 @@ def live_server(committed_engine: Engine, database_url: str) -> Iterator[tuple[s
     factory = make_session_factory(committed_engine)
     with unit_of_work(factory) as session:
         accounts_service.create_user(session, clock=SystemClock(), actor=SYSTEM_ACTOR, username="load", role=Role.AGENT)
-        _, token = accounts_service.create_token(session, clock=SystemClock(), actor=SYSTEM_ACTOR, username="load")
+        _, token = accounts_tokens.create_token(session, clock=SystemClock(), actor=SYSTEM_ACTOR, username="load")
     app = create_app(Settings(database_url=database_url, run_jobs_in_process=False), session_factory=factory)
     with served(app, stop_timeout=10) as base:
         yield base, token

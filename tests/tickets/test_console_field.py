@@ -49,7 +49,9 @@ def test_board_groups_unassigned_tickets_by_city_and_assigns(
         headers={"HX-Request": "true"},
     )
     assert reply.status_code == 200 and 'data-assigned="tech1"' in reply.text
-    assert f'id="version-{shenzhen.id}" hx-swap-oob="true"' in reply.text
+    # The card comes back redrawn (the board swaps it in), at the ticket's new version.
+    assert reply.text.startswith(f'<article class="card board-card" id="board-{shenzhen.id}"')
+    assert f'id="version-{shenzhen.id}" value="2"' in reply.text
     assert db.scalar(select(Ticket.assignee_id).where(Ticket.id == shenzhen.id)) is not None
     assert "待派单 1 · 共 1" in client.get("/console/board").text
     # Reassigning with the new version works; with the old one it is refused and nothing changes.

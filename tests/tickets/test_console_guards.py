@@ -68,11 +68,14 @@ def test_a_manager_overrides_with_a_reason(
     page = client.get(f"/console/tickets/{ticket.id}").text
     assert 'value="result"' in page and 'name="override_reason"' in page
     before = _snapshot(db, ticket.id)
-    blank = _post(client, csrf, ticket, "result", override_reason="")
-    assert blank.status_code == 409 and "上门类工单须先由技术员上门签到" in blank.text  # type: ignore[attr-defined]
+    # The override is confirmed first (its reason asked for again); an empty reason is refused.
+    asked = _post(client, csrf, ticket, "result", override_reason="")
+    assert asked.status_code == 200 and "确认未签到放行并反馈结果？" in asked.text  # type: ignore[attr-defined]
+    blank = _post(client, csrf, ticket, "result", override_reason="", confirmed="1")
+    assert blank.status_code == 422 and "请填写未签到即反馈结果的原因" in blank.text  # type: ignore[attr-defined]
     assert _snapshot(db, ticket.id) == before
     clock.advance(timedelta(minutes=5))
-    done = _post(client, csrf, ticket, "result", override_reason="客户到店自修，已确认恢复")
+    done = _post(client, csrf, ticket, "result", override_reason="客户到店自修，已确认恢复", confirmed="1")
     assert done.status_code == 200, done.text  # type: ignore[attr-defined]
     assert "未签到放行" in done.text and "未上门签到即反馈结果（主管放行）：客户到店自修，已确认恢复" in done.text  # type: ignore[attr-defined]
     audit = db.scalars(select(AuditEntry).where(AuditEntry.action == "ticket.check_in_override")).one()

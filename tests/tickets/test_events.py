@@ -16,6 +16,7 @@ from aftersales.dispatch.enums import DispatchEventType, FieldEventType
 from aftersales.feedback.enums import FeedbackEventType
 from aftersales.knowledge.enums import KnowledgeEventType
 from aftersales.quality.enums import QualityEventType
+from aftersales.tickets import assignment as tickets_assignment
 from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets import timeline as ticket_timeline
@@ -152,7 +153,7 @@ def test_unassigning_with_an_unregistered_type_changes_nothing(db: Session, cloc
     ticket = factories.ticket(db, clock=clock, assignee_username=technician.user.username)
     before = (event_count(db, ticket.id), ticket.assignee_id, ticket.version)
     with pytest.raises(UnknownEventTypeError):
-        tickets_service.unassign_ticket(
+        tickets_assignment.unassign_ticket(
             db, clock=clock, actor=SYSTEM_ACTOR, ticket_id=ticket.id, note="x", event_type="not_registered"
         )
     db.expire_all()

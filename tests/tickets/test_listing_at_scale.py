@@ -10,8 +10,8 @@ from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import FrozenClock
 from aftersales.core.pagination import COUNT_LIMIT, Page
+from aftersales.tickets import listing as tickets_listing
 from aftersales.tickets import queries, schemas
-from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType, TicketStatus
 from tests import factories
 
@@ -32,7 +32,7 @@ def test_the_count_stops_one_past_the_limit_and_the_api_says_so(
     made = [factories.ticket(db, clock=clock, phone=f"1380000{n:04d}") for n in range(4)]
     factories.walk(db, clock=clock, ticket_id=made[0].id, events=[EventType.CONTACT])
     db.commit()
-    monkeypatch.setattr(tickets_service, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(tickets_listing, "COUNT_LIMIT", 2)
     monkeypatch.setattr(schemas, "COUNT_LIMIT", 2)
 
     page = client.get("/api/v1/tickets", headers=auth).json()
@@ -56,7 +56,7 @@ def test_phone_digits_match_the_phone_or_the_number_each_ticket_once(db: Session
     db.flush()
 
     def found(term: str) -> tuple[int, list[int]]:
-        page = tickets_service.list_tickets(db, actor=ADMIN, q=term)
+        page = tickets_listing.list_tickets(db, actor=ADMIN, q=term)
         return page.total, [ticket.id for ticket in page.items]
 
     assert found("000001") == (1, [first.id])  # phone and number both match: listed once
@@ -64,7 +64,7 @@ def test_phone_digits_match_the_phone_or_the_number_each_ticket_once(db: Session
     assert found(by_number_digits.number[-6:]) == (1, [by_number_digits.id])
     assert found("0000") == (4, [by_number_digits.id, third.id, second.id, first.id])
     assert found("0000")[0] == len({first.id, second.id, third.id, by_number_digits.id})
-    both = tickets_service.list_tickets(db, actor=ADMIN, q="0000", status=TicketStatus.REGISTERED, limit=1, offset=1)
+    both = tickets_listing.list_tickets(db, actor=ADMIN, q="0000", status=TicketStatus.REGISTERED, limit=1, offset=1)
     assert (both.total, [ticket.id for ticket in both.items]) == (4, [third.id])
 
 
@@ -75,7 +75,7 @@ def test_search_wildcards_are_taken_literally(db: Session, clock: FrozenClock) -
     db.flush()
 
     def found(term: str) -> list[int]:
-        return [ticket.id for ticket in tickets_service.list_tickets(db, actor=ADMIN, q=term).items]
+        return [ticket.id for ticket in tickets_listing.list_tickets(db, actor=ADMIN, q=term).items]
 
     assert (found("100%后"), found("E_1"), found("e_12")) == ([percent.id], [underscore.id], [underscore.id])
 

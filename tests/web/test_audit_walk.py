@@ -24,8 +24,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import Role
-from aftersales.accounts.models import AuditEntry, ConsoleSession
+from aftersales.accounts.models import AuditEntry, ConsoleSession, Organisation, User
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.app import create_app
 from aftersales.config import Settings
@@ -39,22 +40,29 @@ from aftersales.feedback import promises
 from aftersales.feedback import rules as feedback_rules
 from aftersales.feedback.models import ReturnVisit
 from aftersales.knowledge import service as knowledge_service
+from aftersales.knowledge import synonyms as knowledge_synonyms
 from aftersales.knowledge.bulletins import service as bulletins_service
 from aftersales.knowledge.bulletins.schemas import BulletinCreate
 from aftersales.knowledge.models import Synonym
 from aftersales.knowledge.schemas import ArticleCreate
+from aftersales.notifications import routing
 from aftersales.notifications import service as notifications_service
-from aftersales.notifications.enums import OutboxStatus
-from aftersales.notifications.models import NotificationPreference, OutboxMessage
+from aftersales.notifications.enums import Channel, OutboxStatus
+from aftersales.notifications.models import NotificationPreference, OutboxMessage, RoutingRule
 from aftersales.notifications.rendering import TEMPLATES
 from aftersales.quality import compensation
 from aftersales.quality import inspection as quality_inspection
 from aftersales.quality.models import Compensation, Inspection, Rectification, Sample
+from aftersales.sla import service as sla_service
 from aftersales.tickets.enums import Priority
 from aftersales.tickets.models import Ticket
+from aftersales.tickets.saved_filters import service as saved_filters_service
+from aftersales.tickets.saved_filters.models import SavedFilter
 from aftersales.triage import service as triage_service
+from aftersales.triage.models import IntakeRule
 from tests import factories
 from tests.conftest import console_login, local, ticket_body
+from tests.factories import triage as triage_factories
 from tests.images import png
 from tests.quality.factories import insert_tickets, make_providers
 
@@ -397,6 +405,75 @@ def console_read_inbox(w: World) -> Expect:
     return Expect(reply, 303, [row("inbox.read", "user", w.admin.user.id, w.admin)])
 
 
+def _routing_rule(w: World) -> int:
+    return routing.create_rule(
+        w.db,
+        clock=w.clock,
+        actor=SYSTEM_ACTOR,
+        event="sla_breached",
+        channel="webhook",
+        target="https://ops.example.cn/h",
+    ).id
+
+
+def console_create_routing_rule(w: World) -> Expect:
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, "event": "sla_breached", "channel": "email", "target": "ops@example.cn"}
+    reply = w.form("/console/notifications/rules", data)
+    rule_id = w.db.scalar(select(func.max(RoutingRule.id)))
+    return Expect(reply, 303, [row("notification_rule.created", "notification_rule", rule_id, w.admin)])
+
+
+def console_update_routing_rule(w: World) -> Expect:
+    rule_id = _routing_rule(w)
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, "version": "1", "event": "sla_warning", "channel": "email", "target": "ops@example.cn"}
+    reply = w.form(f"/console/notifications/rules/{rule_id}", data)
+    return Expect(reply, 303, [row("notification_rule.updated", "notification_rule", rule_id, w.admin)])
+
+
+def console_disable_routing_rule(w: World) -> Expect:
+    rule_id = _routing_rule(w)
+    csrf = w.sign_in(w.admin)
+    reply = w.form(
+        f"/console/notifications/rules/{rule_id}/active", {"csrf_token": csrf, "version": "1", "active": "0"}
+    )
+    return Expect(reply, 303, [row("notification_rule.disabled", "notification_rule", rule_id, w.admin)])
+
+
+def console_delete_routing_rule(w: World) -> Expect:
+    rule_id = _routing_rule(w)
+    csrf = w.sign_in(w.admin)
+    reply = w.form(f"/console/notifications/rules/{rule_id}/delete", {"csrf_token": csrf, "version": "1"})
+    return Expect(reply, 303, [row("notification_rule.deleted", "notification_rule", rule_id, w.admin)])
+
+
+def console_retry_outbox(w: World) -> Expect:
+    notifications_service.enqueue(
+        w.db, clock=w.clock, kind="hot_issue", dedupe_key="walk-dead", context=TEMPLATES["hot_issue"].sample,
+        channel=Channel.WEBHOOK, recipient_address="https://ops.example.cn/h",
+    )  # fmt: skip
+    message = w.db.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == "walk-dead")).one()
+    message.status = OutboxStatus.FAILED  # a dead letter
+    csrf = w.sign_in(w.admin)
+    reply = w.form("/console/notifications/outbox/retry", {"csrf_token": csrf, "message_id": str(message.id)})
+    return Expect(reply, 303, [row("outbox.requeued", "outbox_message", message.id, w.admin)])
+
+
+def console_set_preference(w: World) -> Expect:
+    csrf = w.sign_in(w.admin)
+    data = {
+        "csrf_token": csrf,
+        "phone": "13800138000",
+        "opted_out": "sms",
+        "quiet_start": "21:00",
+        "quiet_end": "09:00",
+    }
+    reply = w.form("/console/notifications/preferences", data)
+    preference_id = w.db.scalar(select(NotificationPreference.id))
+    return Expect(reply, 303, [row("notification_preference.set", "notification_preference", preference_id, w.admin)])
+
+
 def put_technician(w: World) -> Expect:
     tech = w.user("walk_newtech", Role.TECHNICIAN)
     body = {"longitude": 113.93, "latitude": 22.53, "skills": ["lock:repair"]}
@@ -510,6 +587,14 @@ def self_check(w: World) -> Expect:
     return Expect(reply, 201, [row("quality.self_check", "ticket", ticket.id, tech)])
 
 
+def console_self_check(w: World) -> Expect:
+    ticket, tech = _job(w, "on_site")
+    csrf = w.sign_in(tech)
+    data = {"csrf_token": csrf, **{f"item:{code}": "yes" if done else "no" for code, done in SELF_CHECK_REPAIR.items()}}
+    reply = w.form(f"/console/jobs/{ticket.id}/self-check", data)
+    return Expect(reply, 200, [row("quality.self_check", "ticket", ticket.id, tech)])
+
+
 def draw_sample(w: World) -> Expect:
     [provider] = make_providers(w.db, w.clock, 1)
     insert_tickets(w.db, w.clock, organisation_id=provider, count=12, closed_at=local(2026, 11, 8, 15))
@@ -582,6 +667,71 @@ def console_logout(w: World) -> Expect:
     return Expect(reply, 303, [row("session.logout", "console_session", session_id, w.admin)])
 
 
+def console_admin_create_user(w: World) -> Expect:
+    factories.organisation_tree(w.db, clock=w.clock, prefix="U")
+    csrf = w.sign_in(w.admin)
+    data = {
+        "csrf_token": csrf,
+        "username": "walk_new",
+        "display_name": "客服新人",
+        "role": "agent",
+        "organisation": "USC-上海",
+        "password": "walk-pass-1",
+        "password_confirm": "walk-pass-1",
+    }
+    reply = w.form("/console/admin/users/new", data)
+    user_id = w.db.scalar(select(User.id).where(User.username == "walk_new"))
+    return Expect(reply, 303, [row("user.created", "user", user_id, w.admin)])
+
+
+def console_admin_update_user(w: World) -> Expect:
+    agent = w.user("walk_agent", Role.AGENT)
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, "display_name": "调度新人", "role": "dispatcher", "organisation": ""}
+    reply = w.form(f"/console/admin/users/{agent.user.id}", data)
+    return Expect(reply, 303, [row("user.updated", "user", agent.user.id, w.admin)])
+
+
+def console_admin_reset_password(w: World) -> Expect:
+    agent = w.user("walk_agent", Role.AGENT)
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, "password": "walk-pass-2", "password_confirm": "walk-pass-2"}
+    reply = w.form(f"/console/admin/users/{agent.user.id}/password", data)
+    return Expect(reply, 303, [row("user.password_set", "user", agent.user.id, w.admin)])
+
+
+def console_admin_disable_user(w: World) -> Expect:
+    agent = w.user("walk_agent", Role.AGENT)
+    csrf = w.sign_in(w.admin)
+    reply = w.form(f"/console/admin/users/{agent.user.id}/disable", {"csrf_token": csrf})
+    return Expect(reply, 303, [row("user.disabled", "user", agent.user.id, w.admin)])
+
+
+def console_admin_enable_user(w: World) -> Expect:
+    agent = w.user("walk_agent", Role.AGENT)
+    accounts_service.set_active(w.db, clock=w.clock, actor=SYSTEM_ACTOR, username="walk_agent", active=False)
+    csrf = w.sign_in(w.admin)
+    reply = w.form(f"/console/admin/users/{agent.user.id}/enable", {"csrf_token": csrf})
+    return Expect(reply, 303, [row("user.enabled", "user", agent.user.id, w.admin)])
+
+
+def console_admin_create_organisation(w: World) -> Expect:
+    tree = factories.organisation_tree(w.db, clock=w.clock, prefix="O")
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, "code": "OSC-杭州", "name": "杭州服务中心", "kind": "service_center"}
+    reply = w.form("/console/admin/organisations/new", data | {"parent": tree.region.code, "city": "杭州"})
+    organisation_id = w.db.scalar(select(Organisation.id).where(Organisation.code == "OSC-杭州"))
+    return Expect(reply, 303, [row("organisation.created", "organisation", organisation_id, w.admin)])
+
+
+def console_admin_update_organisation(w: World) -> Expect:
+    tree = factories.organisation_tree(w.db, clock=w.clock, prefix="O")
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, "code": "OEAST", "name": "华东大区（新）", "kind": "region", "parent": "OHQ"}
+    reply = w.form(f"/console/admin/organisations/{tree.region.id}", data | {"city": ""})
+    return Expect(reply, 303, [row("organisation.updated", "organisation", tree.region.id, w.admin)])
+
+
 def console_new_ticket(w: World) -> Expect:
     agent = w.user("walk_agent", Role.AGENT)  # the form is the agents' (admins use the API)
     csrf = w.sign_in(agent)
@@ -640,6 +790,25 @@ def console_auto_dispatch(w: World) -> Expect:
     return Expect(reply, 303, [row("ticket.updated", "ticket", ticket.id, w.admin)])
 
 
+def console_edit_ticket(w: World) -> Expect:
+    ticket = _ticket(w)
+    csrf = w.sign_in(w.admin)
+    shown = {"kind": "repair", "priority": "routine", "description": ticket.description}
+    shown |= {"product_model": "YL-S7", "serial_number": "SN-0001", "assignee": ""}
+    data = {"csrf_token": csrf, "version": ticket.version, **{f"base_{name}": value for name, value in shown.items()}}
+    reply = w.form(f"/console/tickets/{ticket.id}/edit", data | shown | {"priority": "urgent"})
+    return Expect(reply, 303, [row("ticket.updated", "ticket", ticket.id, w.admin)])
+
+
+def console_assign_candidate(w: World) -> Expect:
+    w.technician()
+    ticket = _ticket(w)
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, "username": "walk_tech", "version": ticket.version, "assignee_was": ""}
+    reply = w.form(f"/console/tickets/{ticket.id}/candidates/assign", data)
+    return Expect(reply, 303, [row("ticket.updated", "ticket", ticket.id, w.admin)])
+
+
 def console_plan(w: World) -> Expect:
     _job(w)
     csrf = w.sign_in(w.admin)
@@ -669,6 +838,30 @@ def console_acknowledge_promise(w: World) -> Expect:
     csrf = w.sign_in(tech)
     reply = w.form(f"/console/promises/{promise_id}/acknowledge", {"csrf_token": csrf})
     return Expect(reply, 303, [row("promise.acknowledged", "ticket", ticket.id, tech)])
+
+
+def console_make_promise(w: World) -> Expect:
+    ticket, tech = _job(w)
+    csrf = w.sign_in(w.admin)
+    owner = tech.user.username
+    data = {"csrf_token": csrf, "description": "上门赠送一根 HDMI 线", "due_at": "2026-11-24T18:00", "owner": owner}
+    reply = w.form(f"/console/tickets/{ticket.id}/promises", data)
+    return Expect(reply, 303, [row("promise.created", "ticket", ticket.id, w.admin)])
+
+
+def console_fulfil_promise(w: World) -> Expect:
+    promise_id, ticket, _ = _promise(w)
+    csrf = w.sign_in(w.admin)
+    reply = w.form(f"/console/promises/{promise_id}/fulfil", {"csrf_token": csrf, "note": "已随车送达"})
+    return Expect(reply, 303, [row("promise.fulfilled", "ticket", ticket.id, w.admin)])
+
+
+def console_book_appointment(w: World) -> Expect:
+    ticket, tech = _job(w)
+    csrf = w.sign_in(tech)
+    data = {"csrf_token": csrf, "date": "2026-11-23", "slot": "10:00-12:00"}
+    reply = w.form(f"/console/tickets/{ticket.id}/appointments", data)
+    return Expect(reply, 303, [row("appointment.booked", "ticket", ticket.id, tech)])
 
 
 def console_visit_attempt(w: World) -> Expect:
@@ -805,6 +998,13 @@ def console_review_visit_flag(w: World) -> Expect:
     return Expect(reply, 303, [row("job.visit_reviewed", "ticket", ticket.id, w.admin)])
 
 
+def console_list_review_visit_flag(w: World) -> Expect:
+    flag_id, ticket = _flagged_visit(w)
+    csrf = w.sign_in(w.admin)
+    reply = w.form(f"/console/visit-flags/{flag_id}/review", {"csrf_token": csrf, "note": "已电话核实"})
+    return Expect(reply, 303, [row("job.visit_reviewed", "ticket", ticket.id, w.admin)])
+
+
 def console_return_visit(w: World) -> Expect:
     ticket, _ = _job(w, "resolved")
     csrf = w.sign_in(w.admin)
@@ -813,7 +1013,258 @@ def console_return_visit(w: World) -> Expect:
     return Expect(reply, 303, [row("visit.scheduled", "return_visit", visit_id, w.admin)])
 
 
+# --- the 售后辞典 and known-issue bulletins in the console ------------------------------------------------
+
+ARTICLE_FORM = {
+    "title": "密码锁没电怎么办",
+    "body": "用**应急电源**从底部供电后开锁。",
+    "questions": "锁没电了",
+    "type": "faq",
+    "audience": "both",
+    "product_models": "YL-S7",
+}
+BULLETIN_FORM = {
+    "title": "YL-S7 指纹模块批次故障",
+    "cause": "一批指纹模块固件缺陷",
+    "workaround": "使用密码开锁",
+    "product_models": "YL-S7",
+    "keywords": "指纹",
+    "departments": ["agent"],
+}
+
+
+def console_create_article(w: World) -> Expect:
+    csrf = w.sign_in(w.admin)
+    reply = w.form("/console/knowledge/new", {"csrf_token": csrf, **ARTICLE_FORM, "status": "draft"})
+    article_id = reply.headers["location"].split("/")[-1].split("?")[0]
+    return Expect(reply, 303, [row("knowledge.created", "article", article_id, w.admin)])
+
+
+def console_edit_article(w: World) -> Expect:
+    article_id = _article(w)
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, **ARTICLE_FORM, "version": "1"}
+    reply = w.form(f"/console/knowledge/{article_id}/edit", data)
+    return Expect(reply, 303, [row("knowledge.updated", "article", article_id, w.admin)])
+
+
+def console_article_status(w: World) -> Expect:
+    article_id = _article(w)
+    csrf = w.sign_in(w.admin)
+    reply = w.form(f"/console/knowledge/{article_id}/status", {"csrf_token": csrf, "action": "publish", "version": "1"})
+    return Expect(reply, 303, [row("knowledge.updated", "article", article_id, w.admin)])
+
+
+def console_create_bulletin(w: World) -> Expect:
+    csrf = w.sign_in(w.admin)
+    reply = w.form("/console/bulletins/new", {"csrf_token": csrf, **BULLETIN_FORM, "status": "draft"})
+    bulletin_id = reply.headers["location"].split("/")[-1].split("?")[0]
+    return Expect(reply, 303, [row("bulletin.created", "bulletin", bulletin_id, w.admin)])
+
+
+def console_edit_bulletin(w: World) -> Expect:
+    bulletin_id = _bulletin(w, published=False)
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, **BULLETIN_FORM, "cause": "固件缺陷", "version": "1"}
+    reply = w.form(f"/console/bulletins/{bulletin_id}/edit", data)
+    return Expect(reply, 303, [row("bulletin.changed", "bulletin", bulletin_id, w.admin)])
+
+
+def _console_bulletin_move(move: str, action: str, published: bool, **extra: str) -> Scenario:
+    def scenario(w: World) -> Expect:
+        bulletin_id = _bulletin(w, published=published)
+        csrf = w.sign_in(w.admin)
+        reply = w.form(f"/console/bulletins/{bulletin_id}/{move}", {"csrf_token": csrf, "version": "1", **extra})
+        return Expect(reply, 303, [row(action, "bulletin", bulletin_id, w.admin)])
+
+    return scenario
+
+
+def console_new_service_point(w: World) -> Expect:
+    tree = factories.organisation_tree(w.db, clock=w.clock, prefix="NP", city="深圳")
+    csrf = w.sign_in(w.admin)
+    data = {
+        "csrf_token": csrf, "code": "NP-BA", "name": "宝安快修点", "organisation_kind": "service_center",
+        "parent": tree.region.code, "city": "深圳市", "kind": "quick_repair_point", "adcodes": ["440306"],
+        "capacity_per_day": "30", "city_type": "urban", "opens": "09:00", "closes": "21:00",
+    }  # fmt: skip
+    reply = w.form("/console/network/new", data)
+    organisation_id = w.db.scalar(select(Organisation.id).where(Organisation.code == "NP-BA"))
+    return Expect(
+        reply,
+        303,
+        [
+            row("organisation.created", "organisation", organisation_id, w.admin),
+            row("service_point.set", "organisation", organisation_id, w.admin),
+        ],
+    )
+
+
+def console_save_service_point(w: World) -> Expect:
+    w.technician()
+    center = accounts_service.get_organisation_by_code(w.db, w.center_code or "")
+    csrf = w.sign_in(w.admin)
+    data = {
+        "csrf_token": csrf, "kind": "service_center", "longitude": "113.95", "latitude": "22.54",
+        "radius_km": "30", "capacity_per_day": "60", "city_type": "urban", "opens": "08:00", "closes": "20:00",
+    }  # fmt: skip
+    reply = w.form(f"/console/network/points/{center.code}", data)
+    return Expect(reply, 303, [row("service_point.set", "organisation", center.id, w.admin)])
+
+
+def console_assign_technician(w: World) -> Expect:
+    w.technician()
+    newcomer = w.user("walk_newcomer", Role.TECHNICIAN)
+    csrf = w.sign_in(w.admin)
+    reply = w.form(
+        f"/console/network/points/{w.center_code}/technicians", {"csrf_token": csrf, "username": "walk_newcomer"}
+    )
+    return Expect(reply, 303, [row("technician.assigned", "user", newcomer.user.id, w.admin)])
+
+
+def console_technician_profile(w: World) -> Expect:
+    tech = w.technician()
+    csrf = w.sign_in(w.admin)
+    data = {
+        "csrf_token": csrf, "point": w.center_code, "skills": ["lock:repair"], "longitude": "113.93",
+        "latitude": "22.53", "shift_start": "08:00", "shift_end": "18:00", "max_jobs_per_day": "8", "active": "1",
+    }  # fmt: skip
+    reply = w.form("/console/network/technicians/walk_tech", data)
+    return Expect(reply, 303, [row("technician.profile_set", "user", tech.user.id, w.admin)])
+
+
+def console_sla_policy(w: World) -> Expect:
+    policy = sla_service.get_policy(w.db, "urgent")
+    csrf = w.sign_in(w.admin)
+    data = {
+        "csrf_token": csrf, "fingerprint": sla_service.policy_fingerprint(policy), "first_response": "20",
+        "first_response_unit": "minutes", "onsite": "2", "onsite_unit": "hours", "resolution": "24",
+        "resolution_unit": "hours", "onsite_kinds": ["installation", "repair"], "calendar": "7x24",
+        "warning_percent": "80",
+    }  # fmt: skip
+    reply = w.form("/console/sla/policies/urgent", data)
+    return Expect(reply, 303, [row("sla_policy.changed", "sla_policy", policy.id, w.admin)])
+
+
+def _calendar_form(path: str, action: str, fields: dict[str, str]) -> Scenario:
+    """A form on the statutory calendar's page and the one audit entry it appends."""
+
+    def scenario(w: World) -> Expect:
+        calendar = sla_service.get_calendar(w.db, "statutory")
+        if action == "sla_calendar.day_removed":
+            sla_service.set_calendar_day(
+                w.db, code="statutory", day=factories.local(2027, 1, 1).date(), hours=[], note=None
+            )
+        csrf = w.sign_in(w.admin)
+        data = {"csrf_token": csrf, "revision": str(calendar.revision), **fields}
+        reply = w.form(f"/console/sla/calendars/statutory{path}", data)
+        return Expect(reply, 303, [row(action, "sla_calendar", calendar.id, w.admin)])
+
+    return scenario
+
+
+def console_add_triage_rule(w: World) -> Expect:
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, "name": "walk-rule", "keywords": "漏水", "priority": "urgent", "position": "5"}
+    reply = w.form("/console/triage/rules", data)
+    rule_id = w.db.scalar(select(IntakeRule.id).where(IntakeRule.name == "walk-rule"))
+    return Expect(reply, 303, [row("triage_rule.added", "triage_rule", rule_id, w.admin)])
+
+
+def _console_triage_rule_form(w: World, path: str, action: str, entity: str, **fields: str) -> Expect:
+    rule = triage_service.add_rule(w.db, name="walk-rule", keywords=["漏水"], kind=None, priority="urgent")
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, "fingerprint": triage_service.rule_fingerprint(rule), **fields}
+    reply = w.form(f"/console/triage/rules/{rule.id}{path}", data)
+    return Expect(reply, 303, [row(action, "triage_rule", rule.id if entity == "id" else rule.name, w.admin)])
+
+
+def console_edit_triage_rule(w: World) -> Expect:
+    fields = {"name": "walk-rule", "keywords": "漏水、渗水", "priority": "urgent", "position": "100", "is_active": "1"}
+    return _console_triage_rule_form(w, "", "triage_rule.updated", "id", **fields)
+
+
+def console_delete_triage_rule(w: World) -> Expect:
+    # Recorded by name, as DELETE /api/v1/triage/rules/{name} records it.
+    return _console_triage_rule_form(w, "/delete", "triage_rule.deleted", "name")
+
+
+def console_activate_triage_model(w: World) -> Expect:
+    triage_factories.model_version(w.db, clock=w.clock)
+    triage_factories.model_version(w.db, clock=w.clock)
+    csrf = w.sign_in(w.admin)
+    reply = w.form("/console/triage/models/1/activate", {"csrf_token": csrf, "active": "2"})
+    return Expect(reply, 303, [row("triage_model.activated", "triage_model", 1, w.admin)])
+
+
+def console_add_synonyms(w: World) -> Expect:
+    csrf = w.sign_in(w.admin)
+    reply = w.form("/console/knowledge/synonyms", {"csrf_token": csrf, "term": "指纹", "synonyms": "手指"})
+    synonym_id = w.db.scalar(select(Synonym.id).where(Synonym.term == "指纹"))
+    return Expect(reply, 303, [row("knowledge.synonyms_set", "synonym", synonym_id, w.admin)])
+
+
+def _console_synonyms_form(w: World, path: str, action: str, **fields: str) -> Expect:
+    found = knowledge_service.set_synonyms(w.db, clock=w.clock, term="指纹", synonyms=["手指"])
+    csrf = w.sign_in(w.admin)
+    data = {"csrf_token": csrf, "fingerprint": knowledge_synonyms.fingerprint(found), **fields}
+    reply = w.form(f"/console/knowledge/synonyms/{found.id}{path}", data)
+    return Expect(reply, 303, [row(action, "synonym", found.id, w.admin)])
+
+
+def console_edit_synonyms(w: World) -> Expect:
+    return _console_synonyms_form(w, "", "knowledge.synonyms_set", synonyms="手指、指头")
+
+
+def console_delete_synonyms(w: World) -> Expect:
+    return _console_synonyms_form(w, "/delete", "knowledge.synonyms_deleted")
+
+
+def console_save_ticket_filter(w: World) -> Expect:
+    agent = w.user("walk_agent", Role.AGENT)
+    csrf = w.sign_in(agent)
+    reply = w.form("/console/tickets/filters", {"csrf_token": csrf, "name": "我的紧急单", "priority": "urgent"})
+    filter_id = w.db.scalar(select(func.max(SavedFilter.id)))
+    return Expect(reply, 303, [row("ticket_filter.saved", "ticket_filter", filter_id, agent)])
+
+
+def console_delete_ticket_filter(w: World) -> Expect:
+    agent = w.user("walk_agent", Role.AGENT)
+    saved = saved_filters_service.save_filter(
+        w.db, clock=w.clock, actor=agent.actor, name="我的紧急单", filters={"priority": "urgent"}
+    )
+    csrf = w.sign_in(agent)
+    reply = w.form(f"/console/tickets/filters/{saved.id}/delete", {"csrf_token": csrf})
+    return Expect(reply, 303, [row("ticket_filter.deleted", "ticket_filter", saved.id, agent)])
+
+
 SCENARIOS: dict[Route, Scenario] = {
+    ("POST", "/console/tickets/filters"): console_save_ticket_filter,
+    ("POST", "/console/tickets/filters/{filter_id}/delete"): console_delete_ticket_filter,
+    ("POST", "/console/triage/rules"): console_add_triage_rule,
+    ("POST", "/console/triage/rules/{rule_id}"): console_edit_triage_rule,
+    ("POST", "/console/triage/rules/{rule_id}/delete"): console_delete_triage_rule,
+    ("POST", "/console/triage/models/{version}/activate"): console_activate_triage_model,
+    ("POST", "/console/knowledge/synonyms"): console_add_synonyms,
+    ("POST", "/console/knowledge/synonyms/{synonym_id}"): console_edit_synonyms,
+    ("POST", "/console/knowledge/synonyms/{synonym_id}/delete"): console_delete_synonyms,
+    ("POST", "/console/network/new"): console_new_service_point,
+    ("POST", "/console/network/points/{organisation_code}"): console_save_service_point,
+    ("POST", "/console/network/points/{organisation_code}/technicians"): console_assign_technician,
+    ("POST", "/console/network/technicians/{username}"): console_technician_profile,
+    ("POST", "/console/sla/policies/{priority}"): console_sla_policy,
+    ("POST", "/console/sla/calendars/{calendar_code}/hours"): _calendar_form(
+        "/hours", "sla_calendar.hours_set", {f"weekday_{day}": "09:00-18:00" for day in range(5)}
+    ),
+    ("POST", "/console/sla/calendars/{calendar_code}/days"): _calendar_form(
+        "/days", "sla_calendar.day_set", {"date": "2027-01-01", "kind": "holiday", "note": "元旦"}
+    ),
+    ("POST", "/console/sla/calendars/{calendar_code}/days/remove"): _calendar_form(
+        "/days/remove", "sla_calendar.day_removed", {"date": "2027-01-01"}
+    ),
+    ("POST", "/console/sla/calendars/{calendar_code}/years"): _calendar_form(
+        "/years", "sla_calendar.year_entered", {"year": "2027"}
+    ),
     ("POST", "/api/v1/tickets"): create_ticket,
     ("PATCH", "/api/v1/tickets/{ticket_id}"): patch_ticket,
     ("POST", "/api/v1/tickets/{ticket_id}/events"): ticket_event,
@@ -836,6 +1287,12 @@ SCENARIOS: dict[Route, Scenario] = {
     ("POST", "/api/v1/notifications/outbox/retry"): retry_outbox,
     ("POST", "/api/v1/notifications/inbox/read"): read_inbox,
     ("POST", "/console/inbox/read"): console_read_inbox,
+    ("POST", "/console/notifications/rules"): console_create_routing_rule,
+    ("POST", "/console/notifications/rules/{rule_id}"): console_update_routing_rule,
+    ("POST", "/console/notifications/rules/{rule_id}/active"): console_disable_routing_rule,
+    ("POST", "/console/notifications/rules/{rule_id}/delete"): console_delete_routing_rule,
+    ("POST", "/console/notifications/outbox/retry"): console_retry_outbox,
+    ("POST", "/console/notifications/preferences"): console_set_preference,
     ("PUT", "/api/v1/dispatch/technicians/{username}"): put_technician,
     ("PUT", "/api/v1/dispatch/service-points/{organisation_code}"): put_service_point,
     ("POST", "/api/v1/tickets/{ticket_id}/dispatch"): dispatch_ticket,
@@ -877,6 +1334,7 @@ SCENARIOS: dict[Route, Scenario] = {
     ),
     ("POST", "/api/v1/visit-flags/{flag_id}/review"): review_visit_flag,
     ("POST", "/console/tickets/{ticket_id}/visit-flags/{flag_id}/review"): console_review_visit_flag,
+    ("POST", "/console/visit-flags/{flag_id}/review"): console_list_review_visit_flag,
     ("POST", "/console/tickets/{ticket_id}/return-visit"): console_return_visit,
     ("POST", "/api/v1/tickets/{ticket_id}/promises"): add_promise,
     ("POST", "/api/v1/promises/{promise_id}/acknowledge"): acknowledge_promise,
@@ -885,6 +1343,7 @@ SCENARIOS: dict[Route, Scenario] = {
     ("POST", "/api/v1/visits/{visit_id}/survey"): visit_survey,
     ("POST", "/api/v1/visits/{visit_id}/claim"): visit_claim,
     ("POST", "/api/v1/tickets/{ticket_id}/self-check"): self_check,
+    ("POST", "/console/jobs/{ticket_id}/self-check"): console_self_check,
     ("POST", "/api/v1/quality/samples"): draw_sample,
     ("POST", "/api/v1/quality/inspections/{inspection_id}/submit"): submit_inspection,
     ("POST", "/api/v1/quality/rectifications/{rectification_id}/done"): complete_rectification,
@@ -892,16 +1351,28 @@ SCENARIOS: dict[Route, Scenario] = {
     ("POST", "/api/v1/compensations/{compensation_id}/{decision}"): decide_compensation,
     ("POST", "/console/login"): console_login_scenario,
     ("POST", "/console/logout"): console_logout,
+    ("POST", "/console/admin/users/new"): console_admin_create_user,
+    ("POST", "/console/admin/users/{user_id}"): console_admin_update_user,
+    ("POST", "/console/admin/users/{user_id}/password"): console_admin_reset_password,
+    ("POST", "/console/admin/users/{user_id}/disable"): console_admin_disable_user,
+    ("POST", "/console/admin/users/{user_id}/enable"): console_admin_enable_user,
+    ("POST", "/console/admin/organisations/new"): console_admin_create_organisation,
+    ("POST", "/console/admin/organisations/{organisation_id}"): console_admin_update_organisation,
     ("POST", "/console/tickets/new"): console_new_ticket,
     ("POST", "/console/tickets/{ticket_id}/events"): console_ticket_event,
     ("POST", "/console/tickets/{ticket_id}/comments"): console_ticket_comment,
     ("POST", "/console/tickets/{ticket_id}/solutions"): console_ticket_solution,
     ("POST", "/console/tickets/{ticket_id}/assign"): console_assign,
     ("POST", "/console/tickets/{ticket_id}/auto-dispatch"): console_auto_dispatch,
+    ("POST", "/console/tickets/{ticket_id}/edit"): console_edit_ticket,
+    ("POST", "/console/tickets/{ticket_id}/candidates/assign"): console_assign_candidate,
     ("POST", "/console/plans"): console_plan,
     ("POST", "/console/jobs/{ticket_id}/events"): console_job_event,
     ("POST", "/console/jobs/{ticket_id}/field"): console_job_field,
     ("POST", "/console/promises/{promise_id}/acknowledge"): console_acknowledge_promise,
+    ("POST", "/console/tickets/{ticket_id}/promises"): console_make_promise,
+    ("POST", "/console/promises/{promise_id}/fulfil"): console_fulfil_promise,
+    ("POST", "/console/tickets/{ticket_id}/appointments"): console_book_appointment,
     ("POST", "/console/visits/{visit_id}/attempts"): console_visit_attempt,
     ("POST", "/console/visits/{visit_id}/survey"): console_visit_survey,
     ("POST", "/console/visits/{visit_id}/claim"): console_visit_claim,
@@ -912,6 +1383,20 @@ SCENARIOS: dict[Route, Scenario] = {
     ("POST", "/console/compensation/{compensation_id}/decision"): console_decide_compensation,
     ("POST", "/survey/{token}"): survey_link,
     ("POST", "/self-service/request"): self_service_request,
+    ("POST", "/console/knowledge/new"): console_create_article,
+    ("POST", "/console/knowledge/{article_id}/edit"): console_edit_article,
+    ("POST", "/console/knowledge/{article_id}/status"): console_article_status,
+    ("POST", "/console/bulletins/new"): console_create_bulletin,
+    ("POST", "/console/bulletins/{bulletin_id}/edit"): console_edit_bulletin,
+    ("POST", "/console/bulletins/{bulletin_id}/publish"): _console_bulletin_move(
+        "publish", "bulletin.published", False
+    ),
+    ("POST", "/console/bulletins/{bulletin_id}/fix"): _console_bulletin_move(
+        "fix", "bulletin.fixed", True, note="请升级固件"
+    ),
+    ("POST", "/console/bulletins/{bulletin_id}/withdraw"): _console_bulletin_move(
+        "withdraw", "bulletin.withdrawn", True, confirm="yes"
+    ),
 }
 
 
@@ -952,7 +1437,28 @@ def _language(w: World) -> httpx.Response:
     return w.form("/console/language", {"csrf_token": csrf, "locale": "en"})
 
 
+def _preview(w: World) -> httpx.Response:
+    csrf = w.sign_in(w.admin)
+    return w.form("/console/knowledge/preview", {"csrf_token": csrf, "body": "**预览**"})
+
+
+def _console_try(w: World) -> httpx.Response:
+    csrf = w.sign_in(w.admin)
+    return w.form("/console/triage/try", {"csrf_token": csrf, "text": "家里热水器漏水了"})
+
+
 CHANGES_NO_STATE: dict[Route, Reading] = {
+    ("POST", "/console/triage/try"): Reading(
+        "triage's reading of a text, shown on the console; nothing kept (POST keeps the customer's words out of "
+        "addresses and logs)",
+        _console_try,
+        200,
+    ),
+    ("POST", "/console/knowledge/preview"): Reading(
+        "an article body rendered as it will be shown (Markdown, sanitised); POST because a body can be long",
+        _preview,
+        200,
+    ),
     ("POST", "/api/v1/knowledge/search"): Reading(
         "a search: the question travels in the body, the answer is read from the index", _search, 200
     ),

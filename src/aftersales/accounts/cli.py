@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from aftersales.accounts import service as accounts_service
+from aftersales.accounts import tokens
 from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import SystemClock
@@ -100,7 +101,7 @@ def create_token(
     clock = SystemClock()
     expires_at = clock.now() + timedelta(days=expires_in_days) if expires_in_days else None
     with unit_of_work(session_factory()) as session:
-        _, plain = accounts_service.create_token(
+        _, plain = tokens.create_token(
             session, clock=clock, actor=SYSTEM_ACTOR, username=username, name=name, expires_at=expires_at, scope=scope
         )
     typer.echo(plain)
@@ -111,7 +112,7 @@ def create_token(
 def revoke_token(prefix: Annotated[str, typer.Option(help="the token or its first 10 characters")]) -> None:
     """Revoke tokens by prefix."""
     with unit_of_work(session_factory()) as session:
-        count = accounts_service.revoke_token(session, clock=SystemClock(), actor=SYSTEM_ACTOR, prefix=prefix)
+        count = tokens.revoke_token(session, clock=SystemClock(), actor=SYSTEM_ACTOR, prefix=prefix)
     typer.echo(f"revoked {count}")
 
 

@@ -10,9 +10,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from aftersales.accounts import policy, sessions
+from aftersales.accounts import policy, sessions, tokens
 from aftersales.accounts import rules as account_rules
-from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.policy import Scope
 from aftersales.accounts.schemas import Actor
@@ -46,7 +45,7 @@ def authenticate(request: Request, session: Session) -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError(N_("缺少访问令牌（Authorization: Bearer <token>）"))
-    actor = accounts_service.authenticate_token(session, token.strip(), now=request.app.state.clock.now())
+    actor = tokens.authenticate_token(session, token.strip(), now=request.app.state.clock.now())
     if not account_rules.scope_allows(actor.scope, request.method, request.url.path):
         raise PermissionDeniedError(
             N_("此令牌的范围（%(scope)s）不允许此操作"), {"scope": actor.scope}, code="auth.token_scope"

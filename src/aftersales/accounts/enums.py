@@ -68,6 +68,7 @@ class Permission(StrEnum):
     COMPENSATION_DECIDE = "compensation.decide"
     NOTIFICATIONS_READ = "notifications.read"
     NOTIFICATIONS_MANAGE = "notifications.manage"
+    NOTIFICATIONS_ROUTE = "notifications.route"  # routing rules: where internal events are sent outside
     PREFERENCES_READ = "preferences.read"
     PREFERENCES_WRITE = "preferences.write"
     INBOX_READ = "inbox.read"

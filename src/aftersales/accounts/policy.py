@@ -84,6 +84,7 @@ TABLE: dict[Permission, tuple[Scope | None, ...]] = {
     P.COMPENSATION_DECIDE:          (A,    A,    _,    A,    _,    _,    _,    _),
     P.NOTIFICATIONS_READ:           (A,    _,    _,    A,    A,    _,    _,    _),
     P.NOTIFICATIONS_MANAGE:         (A,    _,    _,    A,    _,    _,    _,    _),
+    P.NOTIFICATIONS_ROUTE:          (A,    _,    _,    _,    _,    _,    _,    _),
     P.PREFERENCES_READ:             (A,    A,    A,    A,    A,    _,    _,    _),
     P.PREFERENCES_WRITE:            (A,    A,    A,    A,    _,    _,    _,    _),
     P.INBOX_READ:                   (A,    M,    M,    M,    M,    M,    M,    _),

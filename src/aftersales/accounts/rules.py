@@ -6,7 +6,7 @@ import re
 
 from aftersales.accounts import policy
 from aftersales.accounts.enums import OrganisationKind, Permission, Role
-from aftersales.core.i18n import N_, Message
+from aftersales.core.i18n import N_, Label, Message
 
 # Which organisation kinds may sit under which parent kind.
 ALLOWED_PARENTS: dict[OrganisationKind, frozenset[OrganisationKind | None]] = {
@@ -50,9 +50,42 @@ def password_problem(password: str) -> str | None:
 
 def parent_problem(kind: OrganisationKind, parent_kind: OrganisationKind | None) -> str | None:
     """Why an organisation of ``kind`` cannot sit under ``parent_kind``, or None."""
-    if parent_kind not in ALLOWED_PARENTS[kind]:
-        parent = parent_kind.value if parent_kind else "nothing"
-        return Message(N_("%(kind)s cannot be placed under %(parent)s"), {"kind": kind.value, "parent": parent})
+    if parent_kind in ALLOWED_PARENTS[kind]:
+        return None
+    if parent_kind is None:
+        return Message(N_("%(kind)s须设在上级机构之下"), {"kind": Label("org_kind", kind.value)})
+    if kind is OrganisationKind.HQ:
+        return Message(N_("总部是最高一级机构，不能有上级机构"))
+    return Message(
+        N_("%(kind)s不能设在%(parent)s之下"),
+        {"kind": Label("org_kind", kind.value), "parent": Label("org_kind", parent_kind.value)},
+    )
+
+
+ORGANISATION_CODE_RE = re.compile(r"^[^\s/?#%]{1,64}$")
+MAX_ORGANISATION_NAME = 200
+MAX_DISPLAY_NAME = 100
+MAX_CITY = 64
+
+
+def organisation_code_problem(code: str) -> str | None:
+    """Why an organisation code is unacceptable, or None (it appears in links and exports: no blanks)."""
+    if not ORGANISATION_CODE_RE.fullmatch(code):
+        return N_("机构编码须为 1–64 个字符，不含空格和 / ? # %")
+    return None
+
+
+def organisation_name_problem(name: str) -> str | None:
+    """Why an organisation name is unacceptable, or None."""
+    if not name.strip() or len(name) > MAX_ORGANISATION_NAME:
+        return Message(N_("机构名称须为 1–%(count)s 个字"), {"count": MAX_ORGANISATION_NAME})
+    return None
+
+
+def display_name_problem(name: str) -> str | None:
+    """Why a display name is unacceptable, or None."""
+    if not name.strip() or len(name) > MAX_DISPLAY_NAME:
+        return Message(N_("姓名须为 1–%(count)s 个字"), {"count": MAX_DISPLAY_NAME})
     return None
 
 

@@ -1,9 +1,8 @@
-"""Account use cases: organisations, users, passwords, tokens, audit. Flushes, never commits."""
+"""Account use cases: organisations, users, passwords, audit; API tokens are in ``tokens``. Flushes, never commits."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,10 +11,10 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, insert, select, true, update
+from sqlalchemy import insert, select, true, update
 from sqlalchemy.orm import Session
 
-from aftersales.accounts import rules
+from aftersales.accounts import audit_log, rules
 from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.errors import (
     InvalidAccountInputError,
@@ -32,7 +31,6 @@ from aftersales.core.i18n import N_, Message
 from aftersales.core.prepared import Prepared
 
 _hasher = PasswordHasher()
-TOKEN_PREFIX = "as_"
 
 
 def record_audit(
@@ -119,6 +117,12 @@ def create_organisation(
     city: str | None = None,
 ) -> Organisation:
     """Add an organisation under its parent (HQ has none)."""
+    problems = {"code": rules.organisation_code_problem(code), "name": rules.organisation_name_problem(name)}
+    if city is not None and len(city) > rules.MAX_CITY:
+        problems["city"] = Message(N_("城市不超过 %(count)s 个字"), {"count": rules.MAX_CITY})
+    if any(problems.values()):
+        fields = {field: problem for field, problem in problems.items() if problem}
+        raise InvalidAccountInputError(next(iter(fields.values())), code="organisation.invalid", fields=fields)
     parent = None
     if parent_code is not None:
         parent = session.scalar(select(Organisation).where(Organisation.code == parent_code))
@@ -255,6 +259,9 @@ def set_password(session: Session, *, clock: Clock, actor: Actor, username: str,
 def set_active(session: Session, *, clock: Clock, actor: Actor, username: str, active: bool) -> User:
     """Enable or disable an account; disabling ends its console sessions and revokes its API tokens."""
     user = get_user(session, username)
+    if not active and actor.user_id is not None and actor.user_id == user.id:
+        # An admin who locks themself out may leave nobody able to undo it.
+        raise InvalidAccountInputError(N_("不能停用自己的账户"), code="user.self_disable")
     before = user.is_active
     user.is_active = active
     ended, revoked = (0, 0) if active else _sign_out_everywhere(session, clock=clock, user_id=user.id)
@@ -314,112 +321,6 @@ def password_matches(user: User | None, password: str) -> bool:
     return stored is not None
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_token(
-    session: Session,
-    *,
-    clock: Clock,
-    actor: Actor,
-    username: str,
-    name: str = "cli",
-    expires_at: datetime | None = None,
-    scope: str = "full",
-) -> tuple[ApiToken, str]:
-    """Issue a new API token (optionally ending at ``expires_at``, limited to ``scope``); the plain token
-    is returned once and never stored."""
-    user = get_user(session, username)
-    if scope not in rules.TOKEN_SCOPES:
-        wrong = Message(N_("令牌范围须为 %(scopes)s 之一"), {"scopes": "、".join(rules.TOKEN_SCOPES)})
-        raise InvalidAccountInputError(wrong, fields={"scope": wrong})
-    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= clock.now()):
-        past = N_("令牌的到期时间须晚于现在（带时区）")
-        raise InvalidAccountInputError(past, fields={"expires_at": past})
-    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        user_id=user.id,
-        name=name,
-        token_hash=_digest(plain),
-        prefix=plain[:10],
-        created_at=clock.now(),
-        expires_at=expires_at,
-        scope=scope,
-    )
-    session.add(token)
-    session.flush()
-    record_audit(
-        session,
-        clock=clock,
-        actor=actor,
-        action="token.created",
-        entity_type="api_token",
-        entity_id=token.id,
-        after={
-            "user": username,
-            "name": name,
-            "prefix": token.prefix,
-            "scope": scope,
-            "expires_at": expires_at.isoformat() if expires_at else None,
-        },
-    )
-    return token, plain
-
-
-def revoke_token(session: Session, *, clock: Clock, actor: Actor, prefix: str) -> int:
-    """Revoke every live token starting with ``prefix``; returns how many."""
-    tokens = session.scalars(
-        select(ApiToken).where(ApiToken.prefix == prefix[:10], ApiToken.revoked_at.is_(None))
-    ).all()
-    for token in tokens:
-        token.revoked_at = clock.now()
-        record_audit(
-            session,
-            clock=clock,
-            actor=actor,
-            action="token.revoked",
-            entity_type="api_token",
-            entity_id=token.id,
-        )
-    return len(tokens)
-
-
-_users, _tokens = table_of(User), table_of(ApiToken)
-# Built once: every API request runs it.
-_TOKEN_LOOKUP = Prepared(
-    select(
-        _users.c.id,
-        _users.c.username,
-        _users.c.role,
-        _users.c.organisation_id,
-        _users.c.phone,
-        _users.c.is_active,
-        _tokens.c.expires_at,
-        _tokens.c.scope,
-    )
-    .join(_tokens, _tokens.c.user_id == _users.c.id)
-    .where(_tokens.c.token_hash == bindparam("token_hash"), _tokens.c.revoked_at.is_(None))
-)
-
-
-def authenticate_token(session: Session, token: str, *, now: datetime) -> Actor:
-    """Resolve a bearer token to its actor (with the token's scope), or raise InvalidCredentialsError."""
-    row = _TOKEN_LOOKUP.first(core_connection(session), {"token_hash": _digest(token)})
-    if row is None or not row.is_active:
-        raise InvalidCredentialsError(N_("令牌无效或已吊销"))
-    if row.expires_at is not None and row.expires_at <= now:
-        raise InvalidCredentialsError(N_("令牌已过期"))
-    return Actor(
-        user_id=row.id,
-        username=row.username,
-        role=Role(row.role),
-        organisation_id=row.organisation_id,
-        phone=row.phone,
-        scope=row.scope,
-    )
-
-
 def actor_for(user: User) -> Actor:
     """The Actor value for a loaded user."""
     return Actor(
@@ -465,10 +366,6 @@ def supervisors_for(session: Session, *, user_id: int | None, organisation_id: i
 def list_audit(
     session: Session, *, entity_type: str | None = None, entity_id: str | None = None, limit: int = 100
 ) -> list[AuditEntry]:
-    """Recent audit entries, newest first."""
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    if entity_type:
-        query = query.where(AuditEntry.entity_type == entity_type)
-    if entity_id:
-        query = query.where(AuditEntry.entity_id == entity_id)
-    return list(session.scalars(query).all())
+    """Recent audit entries, newest first (the query is ``audit_log``'s, shared with the console)."""
+    filters = audit_log.AuditFilters(entity_type=entity_type, entity_id=entity_id)
+    return audit_log.list_audit(session, filters=filters, limit=limit)

@@ -71,3 +71,36 @@ def parse_address(raw: str) -> ParsedAddress:
         longitude=longitude,
         latitude=latitude,
     )
+
+
+@dataclass(frozen=True)
+class District:
+    """A district (区/县) as cpca knows it: its adcode, name and centre."""
+
+    adcode: str
+    name: str
+    longitude: float
+    latitude: float
+
+
+@lru_cache(maxsize=512)
+def districts_of(city: str) -> tuple[District, ...]:
+    """The districts under a city ('深圳' or '深圳市'; a municipality such as '北京市' too), by adcode;
+    empty when cpca does not know the city."""
+    adcode = parse_address(city.strip()).adcode if city.strip() else None
+    if not adcode:
+        return ()
+    # A municipality's districts hang off the province code, a prefecture city's off its own.
+    prefix = adcode[:2] if adcode.endswith("0000") else adcode[:4]
+    found = []
+    for code, info in _cpca().ad_2_addr_dict.items():
+        if code.startswith(prefix) and int(info.rank) == 2 and info.name not in ("市辖区", "县"):
+            found.append(District(str(info.adcode), str(info.name), float(info.longitude), float(info.latitude)))
+    return tuple(sorted(found, key=lambda district: district.adcode))
+
+
+@lru_cache(maxsize=4096)
+def district_name(adcode: str) -> str | None:
+    """The name of the district (or city) with this six-digit adcode, or None when cpca does not know it."""
+    info = _cpca().ad_2_addr_dict.get(adcode.strip().ljust(12, "0")) if adcode.strip().isdigit() else None
+    return str(info.name) if info is not None else None

@@ -28,6 +28,11 @@ class Customer(Base):
     """An end customer, recognised by phone."""
 
     __tablename__ = "customers"
+    __table_args__ = (
+        # The ticket search matches a name whole or by its start (tickets.search.starts_with): pattern_ops
+        # let PostgreSQL answer ``LIKE '王芳%'`` from the index whatever the collation (migration 0023).
+        Index("ix_customers_name", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -68,7 +73,15 @@ class InstalledProduct(Base):
     """A product a customer owns: model, serial number, purchase date, warranty end."""
 
     __tablename__ = "installed_products"
-    __table_args__ = (UniqueConstraint("model", "serial_number"),)
+    __table_args__ = (
+        UniqueConstraint("model", "serial_number"),
+        # The ticket search matches a serial number whole or by its start, without the model (migration 0023).
+        Index(
+            "ix_installed_products_serial_number",
+            "serial_number",
+            postgresql_ops={"serial_number": "varchar_pattern_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)

@@ -2,5 +2,6 @@
 customers (quality inspection and compensation are the ``quality`` package's).
 
 Depends on the cores of tickets, sla, customers, accounts and notifications. Entry points: ``visits``
-(scheduling at the result, the agent queue, the signed survey link, follow-up tickets), ``promises``.
+(scheduling at the result, calls and their outcomes), ``queue`` (the agent queue), ``surveys`` (the signed
+survey link, the answers, participation), ``flows`` (answers with follow-up tickets), ``promises``.
 """

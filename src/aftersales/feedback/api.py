@@ -12,7 +12,7 @@ from aftersales.accounts.deps import allowed
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
 from aftersales.core.timeutil import ensure_utc, to_local
-from aftersales.feedback import flows, promises, queue, rules, visits
+from aftersales.feedback import flows, promises, queue, rules, surveys, visits
 from aftersales.feedback.models import Promise, ReturnVisit
 from aftersales.feedback.schemas import (
     AttemptWrite,
@@ -140,7 +140,7 @@ def participation(
 ) -> dict[str, object]:
     """Visits finished in [start, end), the share the customer answered (partly answered surveys count) and
     each question's answers and average over the surveys that answered it."""
-    return visits.participation(session, start=ensure_utc(start), end=ensure_utc(end))
+    return surveys.participation(session, start=ensure_utc(start), end=ensure_utc(end))
 
 
 @router.post("/tickets/{ticket_id}/promises", response_model=PromiseRead, status_code=201)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -19,7 +20,7 @@ from aftersales.accounts.sessions import SignedIn
 from aftersales.config import secret_bytes
 from aftersales.core.errors import DomainError
 from aftersales.core.timeutil import SHANGHAI, to_local
-from aftersales.feedback import flows, promises, queue, rules, visits
+from aftersales.feedback import flows, promises, queue, rules, surveys, visits
 from aftersales.feedback.errors import SurveyLinkError
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.models import Ticket
@@ -49,7 +50,7 @@ def survey_page(request: Request, session: SessionDep, clock: ClockDep, settings
     """The questions for this visit (1-5 stars each) and a comment box."""
     _ = gettext_for(request)
     try:
-        visit = visits.visit_by_link(session, key=secret_bytes(settings), token=token, now=clock.now())
+        visit = surveys.visit_by_link(session, key=secret_bytes(settings), token=token, now=clock.now())
     except SurveyLinkError as error:
         return _page(request, {"closed": domain_message(error, _)}, status=LINK_STATUS.get(error.code, 404))
     ticket = tickets_service.get_ticket(session, visit.ticket_id)
@@ -89,7 +90,7 @@ def _submit(
 ) -> Response:
     _ = gettext_for(request)
     try:
-        visit = visits.visit_by_link(session, key=secret_bytes(settings), token=token, now=clock.now())
+        visit = surveys.visit_by_link(session, key=secret_bytes(settings), token=token, now=clock.now())
     except SurveyLinkError as error:
         return _page(request, {"closed": domain_message(error, _)}, status=LINK_STATUS.get(error.code, 404))
     ticket = tickets_service.get_ticket(session, visit.ticket_id)
@@ -123,10 +124,11 @@ def acknowledge_on_job_card(
     promise_id: IdPath,
 ) -> Response:
     """The technician confirms a promise from the job card."""
+    _ = gettext_for(request)
     with form_errors(request, session):
         promise = promises.acknowledge(session, clock=clock, actor=signed.actor, promise_id=promise_id)
     commit(session)
-    return redirect(request, f"/console/jobs/{promise.ticket_id}")
+    return redirect(request, f"/console/jobs/{promise.ticket_id}?done={quote(_('确认承诺'))}")
 
 
 SCRIPT = (

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
-from aftersales.feedback import queue, visits
+from aftersales.feedback import queue, surveys
 from aftersales.feedback.enums import EVENT_OWNER, FeedbackEventType
 from aftersales.feedback.models import ReturnVisit, SurveyResponse
 from aftersales.notifications import service as notifications_service
@@ -46,7 +46,7 @@ def submit_survey(
 ) -> SurveyResult:
     """Record the answers; open the follow-up ticket when they call for one. Nothing is written on error."""
     anger = triage_learning.analyse(session, comment).anger if comment and comment.strip() else 0.0
-    answer = visits.record_survey(
+    answer = surveys.record_survey(
         session, clock=clock, actor=actor, visit=visit, scores=scores, comment=comment, anger=anger, source=source
     )
     if answer.follow_up_reason is None:
@@ -105,7 +105,7 @@ def submit_survey(
 
 
 def _tell_owner(
-    session: Session, *, clock: Clock, visit: ReturnVisit, original: Ticket, follow_up: Ticket, answer: visits.Answer
+    session: Session, *, clock: Clock, visit: ReturnVisit, original: Ticket, follow_up: Ticket, answer: surveys.Answer
 ) -> None:
     """One inbox message per person (owner, supervisor) about the follow-up, linked to the follow-up ticket;
     the dedupe key per visit and person keeps it to one whatever retries."""

@@ -4,13 +4,15 @@ the timeline; one alert when past due and unacknowledged or not kept. Flushes, n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import Role
+from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import get_for_update
@@ -24,6 +26,7 @@ from aftersales.feedback.models import Promise
 from aftersales.notifications import service as notifications_service
 from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
+from aftersales.tickets.models import Ticket
 from aftersales.tickets.rules import OPEN_STATUSES
 
 ticket_events.register_event_types(EVENT_OWNER, FeedbackEventType)
@@ -162,6 +165,15 @@ def promises_for_tickets(session: Session, ticket_ids: list[int]) -> dict[int, l
     return found
 
 
+def get_promise(session: Session, promise_id: int, *, actor: Actor) -> Promise:
+    """A promise on a ticket the actor may see (else not found)."""
+    promise = session.get(Promise, promise_id)
+    if promise is None:
+        raise PromiseNotFoundError(N_("承诺 %(promise)s 不存在"), {"promise": promise_id})
+    tickets_service.get_ticket(session, promise.ticket_id, actor=actor)
+    return promise
+
+
 def _promise(session: Session, promise_id: int, actor: Actor) -> Promise:
     promise = get_for_update(session, Promise, promise_id)  # acknowledged or kept once, whoever is first
     if promise is None:
@@ -277,3 +289,84 @@ def alert_due(session: Session, *, clock: Clock) -> int:
         promise.alerted_at = now
     session.flush()
     return len(due)
+
+
+# Who may own a promise besides the ticket's assignee: the office, where every department sits.
+OWNER_ROLES = (Role.ADMIN, Role.AGENT, Role.DISPATCHER, Role.MANAGER, Role.INSPECTOR)
+MAX_OWNER_CHOICES = 500
+
+
+def owner_choices(session: Session, *, ticket_id: int) -> list[tuple[str, str]]:
+    """(username, display name) of the people a promise on the ticket may be given to: active office staff
+    and the ticket's assignee, by name."""
+    ticket = tickets_service.get_ticket(session, ticket_id)
+    office = User.role.in_(OWNER_ROLES)
+    who = office if ticket.assignee_id is None else office | (User.id == ticket.assignee_id)
+    rows = session.execute(
+        select(User.username, User.display_name)
+        .where(User.is_active.is_(True), who)
+        .order_by(User.display_name, User.username)
+        .limit(MAX_OWNER_CHOICES)
+    ).all()
+    return [(username, name) for username, name in rows]
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """An open promise with what its list shows beside it."""
+
+    promise: Promise
+    ticket_number: str
+    owner_name: str
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    rows: list[BoardRow]
+    total: int
+
+
+def open_promises(
+    session: Session,
+    *,
+    now: datetime,
+    overdue_only: bool = False,
+    owner_id: int | None = None,
+    department: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> BoardPage:
+    """Open promises, the earliest due first, for every department to see; optionally only the overdue,
+    one owner's, or those one department must act on."""
+    conditions = [Promise.status == "open"]
+    if overdue_only:
+        conditions.append(Promise.due_at <= now)
+    if owner_id is not None:
+        conditions.append(Promise.owner_id == owner_id)
+    if department is not None:
+        # The departments are a JSON list of fixed ASCII names: its text holds '"name"' exactly when the
+        # list does, on SQLite and PostgreSQL alike (no JSON operator both share).
+        conditions.append(cast(Promise.departments, String).contains(f'"{department}"', autoescape=True))
+    total = session.scalar(select(func.count()).select_from(Promise).where(*conditions)) or 0
+    rows = session.execute(
+        select(Promise, Ticket.number, User.display_name)
+        .join(Ticket, Ticket.id == Promise.ticket_id)
+        .join(User, User.id == Promise.owner_id)
+        .where(*conditions)
+        .order_by(Promise.due_at, Promise.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return BoardPage(
+        rows=[BoardRow(promise=promise, ticket_number=number, owner_name=name) for promise, number, name in rows],
+        total=int(total),
+    )
+
+
+def owner_names(session: Session, promises: list[Promise]) -> dict[int, str]:
+    """Display names of the promises' owners."""
+    ids = {promise.owner_id for promise in promises}
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
+    return {user_id: name for user_id, name in rows}

@@ -181,3 +181,13 @@ def promise_alert(*, due_at: datetime, now: datetime, acknowledged: bool, fulfil
     if fulfilled or now < due_at:
         return None
     return "超过期限仍未确认" if not acknowledged else "已确认但逾期未兑现"
+
+
+def promise_state(*, status: str, due_at: datetime, acknowledged: bool, now: datetime) -> str:
+    """How a promise stands for the people who read it: fulfilled or cancelled once closed; else overdue
+    when past its due time, else acknowledged or open (waiting for whoever must act to confirm it)."""
+    if status != "open":
+        return status
+    if now >= due_at:
+        return "overdue"
+    return "acknowledged" if acknowledged else "open"

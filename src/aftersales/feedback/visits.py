@@ -1,15 +1,14 @@
 """Return visits: scheduled once per result, worked from the agents' queue (calls and their outcomes) or
-answered by the customer through the signed link; a completed visit moves the ticket to ``visited``.
-Flushes, never commits."""
+answered by the customer through the signed link (``surveys``); a completed visit moves the ticket to
+``visited``. Flushes, never commits."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
@@ -18,10 +17,10 @@ from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import get_for_update
 from aftersales.core.errors import PermissionDeniedError
-from aftersales.core.i18n import N_, Joined
+from aftersales.core.i18n import N_
 from aftersales.feedback import rules
-from aftersales.feedback.errors import InvalidVisitInputError, SurveyLinkError, VisitClosedError, VisitNotFoundError
-from aftersales.feedback.models import ReturnVisit, SurveyResponse, VisitAttempt
+from aftersales.feedback.errors import InvalidVisitInputError, VisitClosedError, VisitNotFoundError
+from aftersales.feedback.models import ReturnVisit, VisitAttempt
 from aftersales.notifications import preferences
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel
@@ -117,7 +116,7 @@ def visit_for_result(
 ) -> ReturnVisit:
     """The visit that follows the ticket's current result, scheduled now if the background job has not
     yet (an agent making the 回访 straight from the ticket); visit staff only."""
-    _require(actor, rules.VISIT_ROLES)
+    require_role(actor, rules.VISIT_ROLES)
     ticket = _current_result(session, actor, ticket_id)
     existing = session.scalar(
         select(ReturnVisit).where(ReturnVisit.ticket_id == ticket.id, ReturnVisit.resolution_at == ticket.resolved_at)
@@ -170,12 +169,13 @@ def record_past_visit(session: Session, *, clock: Clock, actor: Actor, ticket_id
         after={"status": visit.status, "attempts": 1, "outcome": "reached"},
         note=text,
     )
-    _finish_ticket(session, clock=clock, actor=actor, visit=visit, note=text or "回访完成", note_key="", note_params={})
+    finish_ticket(session, clock=clock, actor=actor, visit=visit, note=text or "回访完成", note_key="", note_params={})
     session.flush()
     return visit
 
 
-def _require(actor: Actor, roles: frozenset[Role]) -> None:
+def require_role(actor: Actor, roles: frozenset[Role]) -> None:
+    """Refuse anyone but visit staff (``roles`` from ``rules``)."""
     if actor.role not in roles:
         raise PermissionDeniedError(N_("只有回访人员可以查看或登记回访"), code="visit.forbidden")
 
@@ -211,7 +211,7 @@ def list_visits(
 ) -> list[ReturnVisit]:
     """Visits by due time (the agents' queue: status scheduled, due before now), everyone's, the actor's
     own (``owner="mine"``) or nobody's yet (``"unassigned"``); visit staff only."""
-    _require(actor, rules.VISIT_READERS)
+    require_role(actor, rules.VISIT_READERS)
     query = select(ReturnVisit)
     if owner == "mine":
         query = query.where(ReturnVisit.assignee_id == actor.user_id)
@@ -231,7 +231,7 @@ def list_visits(
     return list(session.scalars(query.order_by(ReturnVisit.due_at, ReturnVisit.id).limit(limit)))
 
 
-def _finish_ticket(
+def finish_ticket(
     session: Session,
     *,
     clock: Clock,
@@ -261,7 +261,7 @@ def record_attempt(
     session: Session, *, clock: Clock, actor: Actor, visit_id: int, outcome: str, note: str | None = None
 ) -> ReturnVisit:
     """One outbound call; after MAX_ATTEMPTS calls without reaching the customer the visit ends."""
-    _require(actor, rules.VISIT_ROLES)
+    require_role(actor, rules.VISIT_ROLES)
     visit = get_visit(session, visit_id, actor=actor)
     get_for_update(session, ReturnVisit, visit.id)  # counted one call at a time
     if visit.status != "scheduled":
@@ -296,7 +296,7 @@ def record_attempt(
             if outcome in ("refused", "wrong_number")
             else {"key": "visit.not_reached", "params": {"attempts": visit.attempts}}
         )
-        _finish_ticket(
+        finish_ticket(
             session,
             clock=clock,
             actor=actor,
@@ -307,123 +307,3 @@ def record_attempt(
         )
     session.flush()
     return visit
-
-
-def visit_by_link(session: Session, *, key: bytes, token: str, now: datetime) -> ReturnVisit:
-    """The visit a survey link belongs to; a malformed, forged, expired or used link is refused."""
-    parsed = rules.read_link(token)
-    visit = session.get(ReturnVisit, parsed[0]) if parsed else None
-    if visit is None or not rules.link_matches(key, token, nonce=visit.link_nonce):
-        raise SurveyLinkError(N_("评价链接无效"), code="visit.link_invalid")
-    if visit.link_used_at is not None or visit.status != "scheduled":
-        raise SurveyLinkError(N_("该评价链接已使用，感谢您的反馈"), code="visit.link_used")
-    if now > visit.link_expires_at:
-        raise SurveyLinkError(N_("评价链接已过期"), code="visit.link_expired")
-    return visit
-
-
-@dataclass(frozen=True)
-class Answer:
-    response: SurveyResponse
-    follow_up_reason: str | None
-
-
-def record_survey(
-    session: Session,
-    *,
-    clock: Clock,
-    actor: Actor,
-    visit: ReturnVisit,
-    scores: dict[str, object],
-    comment: str | None,
-    anger: float,
-    source: str,
-) -> Answer:
-    """Store the answers, end the visit and move the ticket on; says whether a follow-up is needed.
-    Bad scores change nothing. Taken on the phone (any ``source`` but "link"), only by visit staff."""
-    if source != "link":
-        _require(actor, rules.VISIT_ROLES)
-    get_for_update(session, ReturnVisit, visit.id)  # one survey per visit, whoever submits first
-    if visit.status != "scheduled":
-        raise VisitClosedError(N_("该回访已结束"), fields={"status": visit.status})
-    ticket = tickets_service.get_ticket(session, visit.ticket_id)
-    clean, problems = rules.check_scores(scores, kind=str(ticket.kind), channel=str(ticket.channel))
-    text = (comment or "").strip()
-    if len(text) > 2000:
-        problems["comment"] = N_("评价内容不超过 2000 字")
-    if problems:
-        raise InvalidVisitInputError(Joined(dict.fromkeys(problems.values())), fields=problems)
-    now = clock.now()
-    if source != "link":
-        take_ownership(visit, actor)
-    reason = rules.follow_up_reason(clean, anger=anger)
-    response = SurveyResponse(
-        visit_id=visit.id,
-        ticket_id=visit.ticket_id,
-        scores=clean,
-        comment=text or None,
-        source=source,
-        is_angry=anger >= rules.ANGER_THRESHOLD,
-        submitted_at=now,
-        recorded_by=actor.username,
-    )
-    session.add(response)
-    visit.status, visit.completed_at, visit.outcome = "done", now, "已评价"
-    if source == "link":
-        visit.link_used_at = now
-    skipped = [name for name in rules.dimensions_for(str(ticket.kind), str(ticket.channel)) if name not in clean]
-    accounts_service.record_audit(
-        session,
-        clock=clock,
-        actor=actor,
-        action="visit.surveyed",
-        entity_type="return_visit",
-        entity_id=visit.id,
-        after={"status": visit.status, "source": source, "scores": clean, "skipped": skipped},
-    )
-    average = sum(clean.values()) / len(clean)
-    _finish_ticket(
-        session,
-        clock=clock,
-        actor=actor,
-        visit=visit,
-        note=f"回访完成，平均 {average:.1f} 分",
-        note_key="visit.done",
-        note_params={"average": f"{average:.1f}"},
-    )
-    session.flush()
-    return Answer(response, reason)
-
-
-def participation(session: Session, *, start: datetime, end: datetime) -> dict[str, object]:
-    """How many visits ended in the period and the share answered (a partly answered survey counts as
-    answered), with each question's average over the surveys that answered it."""
-    rows = dict(
-        session.execute(
-            select(ReturnVisit.status, func.count())
-            .where(ReturnVisit.completed_at >= start, ReturnVisit.completed_at < end)
-            .group_by(ReturnVisit.status)
-        ).all()
-    )
-    done, unreachable = int(rows.get("done", 0)), int(rows.get("unreachable", 0))
-    columns = []
-    for name in rules.QUESTION_ORDER:
-        score = SurveyResponse.scores[name].as_integer()
-        columns += [func.count(score), func.avg(score)]
-    figures = session.execute(
-        select(*columns)
-        .join(ReturnVisit, ReturnVisit.id == SurveyResponse.visit_id)
-        .where(ReturnVisit.completed_at >= start, ReturnVisit.completed_at < end)
-    ).one()
-    answers = {name: int(figures[2 * index]) for index, name in enumerate(rules.QUESTION_ORDER)}
-    averages = {
-        name: round(float(figures[2 * index + 1]), 2) if answers[name] else None
-        for index, name in enumerate(rules.QUESTION_ORDER)
-    }
-    return {
-        "done": done,
-        "unreachable": unreachable,
-        "participation": rules.participation(done, unreachable),
-        "answers": answers,
-        "averages": averages,
-    }

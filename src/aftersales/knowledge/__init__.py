@@ -6,5 +6,8 @@ Depends on tickets (suggestions on a ticket, "solved by this article", bulletin 
 accounts (audit), notifications (bulletin notices and the customers' "fixed" SMS).
 Entry points: ``service`` (CRUD, search, solutions), ``bulletins.service`` and ``bulletins.linking``
 (``link_new_ticket``, called by ticket intake), ``api`` (/api/v1/knowledge, /api/v1/bulletins, ticket
-suggestions), ``cli`` (``aftersales knowledge import|export|seed``).
+suggestions), ``cli`` (``aftersales knowledge import|export|seed``), ``rendering.render_markdown`` (an article
+body as sanitised HTML, for every page that shows one), the console: ``console`` (self-service help, a
+ticket's known issues), ``console_edit`` (/console/knowledge, the editor) and ``bulletins.console``
+(/console/bulletins).
 """

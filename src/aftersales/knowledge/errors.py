@@ -27,3 +27,19 @@ class BulletinConflictError(ConflictError):
     """A stale version, or a move the bulletin's status does not allow (``bulletin.invalid_transition``)."""
 
     code = "bulletin.version_conflict"
+
+
+class SynonymNotFoundError(NotFoundError):
+    code = "knowledge.synonym_not_found"
+
+
+class InvalidSynonymError(InvalidInputError):
+    code = "knowledge.invalid_synonym"
+
+
+class SynonymExistsError(ConflictError):
+    code = "knowledge.synonym_exists"
+
+
+class SynonymChangedError(ConflictError):
+    code = "knowledge.synonym_changed"

@@ -236,6 +236,11 @@ def set_synonyms(
     return row
 
 
+def touch_index(session: Session) -> None:
+    """Make every process re-read the index and the synonyms at its next search (after a synonym is removed)."""
+    _next_seq(session)
+
+
 def synonym_table(session: Session) -> dict[str, tuple[str, ...]]:
     """word → words to add to a query containing it (both directions, tokenised)."""
     table: dict[str, set[str]] = {}

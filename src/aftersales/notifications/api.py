@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from aftersales.accounts import service as accounts_service
 from aftersales.accounts.deps import allowed
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
@@ -17,6 +16,7 @@ from aftersales.customers import rules as customer_rules
 from aftersales.notifications import inbox, preferences
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel, OutboxStatus
+from aftersales.notifications.models import NotificationPreference
 from aftersales.notifications.schemas import (
     InboxMessageRead,
     InboxRead,
@@ -41,6 +41,17 @@ def _phone(raw: str) -> str:
     return phone.number
 
 
+def _read(saved: NotificationPreference) -> PreferenceRead:
+    return PreferenceRead(
+        phone=customer_rules.mask_phone(saved.phone),
+        email=saved.email,
+        opted_out_channels=list(saved.opted_out_channels),
+        preferred_channel=saved.preferred_channel,
+        quiet_start=f"{saved.quiet_start:%H:%M}" if saved.quiet_start else None,
+        quiet_end=f"{saved.quiet_end:%H:%M}" if saved.quiet_end else None,
+    )
+
+
 @router.put("/preferences/{phone}", response_model=PreferenceRead)
 def put_preference(
     phone: str,
@@ -49,37 +60,24 @@ def put_preference(
     clock: ClockDep,
     actor: Annotated[Actor, allowed(Permission.PREFERENCES_WRITE)],
 ) -> PreferenceRead:
-    """A customer's choices: opted-out channels, preferred channel, email for email invitations."""
+    """A customer's choices: opted-out channels, preferred channel, email for email invitations, and their
+    own quiet hours for texts (both times or neither)."""
     if body.preferred_channel is Channel.EMAIL and not body.email:
         raise InvalidInputError(
             "首选邮件时需要邮箱地址", code="notifications.invalid_preference", fields={"email": "必填"}
         )
-    saved = preferences.set_preference(
+    saved = preferences.save_preference(
         session,
         clock=clock,
+        actor=actor,
         phone=_phone(phone),
         email=body.email,
         opted_out_channels=body.opted_out_channels,
         preferred_channel=body.preferred_channel,
+        quiet_start=body.quiet_start,
+        quiet_end=body.quiet_end,
     )
-    accounts_service.record_audit(  # the phone stays out of the trail: the preference row's id names it
-        session,
-        clock=clock,
-        actor=actor,
-        action="notification_preference.set",
-        entity_type="notification_preference",
-        entity_id=saved.id,
-        after={
-            "opted_out_channels": saved.opted_out_channels,
-            "preferred_channel": str(saved.preferred_channel) if saved.preferred_channel else None,
-        },
-    )
-    read = PreferenceRead(
-        phone=customer_rules.mask_phone(saved.phone),
-        email=saved.email,
-        opted_out_channels=list(saved.opted_out_channels),
-        preferred_channel=saved.preferred_channel,
-    )
+    read = _read(saved)
     commit(session)
     return read
 
@@ -92,12 +90,7 @@ def get_preference(
     saved = preferences.get_preference(session, address=_phone(phone))
     if saved is None:
         raise NotFoundError("该号码没有登记通知偏好", code="notifications.preference_not_found")
-    return PreferenceRead(
-        phone=customer_rules.mask_phone(saved.phone),
-        email=saved.email,
-        opted_out_channels=list(saved.opted_out_channels),
-        preferred_channel=saved.preferred_channel,
-    )
+    return _read(saved)
 
 
 @router.get("/outbox", response_model=list[OutboxRead])

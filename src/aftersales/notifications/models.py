@@ -1,11 +1,11 @@
-"""The notification outbox and the recipients' channel preferences."""
+"""The notification outbox, the recipients' channel preferences and the routing rules."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aftersales.core.db import Base, EnumText, JSONType, UTCDateTime
@@ -56,5 +56,29 @@ class NotificationPreference(Base):
     email: Mapped[str | None] = mapped_column(String(255), index=True)
     opted_out_channels: Mapped[list[str]] = mapped_column(JSONType, default=list)
     preferred_channel: Mapped[Channel | None] = mapped_column(EnumText(Channel, 16))
+    # The customer's own quiet hours (local wall-clock times); both None: the system's
+    # (``notify_quiet_start``/``notify_quiet_end``), both equal: texts at any hour.
+    quiet_start: Mapped[time | None] = mapped_column(Time())
+    quiet_end: Mapped[time | None] = mapped_column(Time())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RoutingRule(Base):
+    """An internal event (a notification kind) copied to an outside channel — a WeCom group robot, a mailbox,
+    a webhook — for an organisation and everything under it, and/or a city; no scope means everywhere."""
+
+    __tablename__ = "notification_routing_rules"
+    __table_args__ = (Index("ix_notification_routing_rules_event_active", "event", "is_active"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[Channel] = mapped_column(EnumText(Channel, 16))
+    target: Mapped[str] = mapped_column(String(500))  # an email address or an http(s) URL
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    region: Mapped[str | None] = mapped_column(String(64))  # a city, as organisations.city names it
+    note: Mapped[str | None] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -113,6 +113,18 @@ TEMPLATES: dict[str, MessageTemplate] = {
             "reason": "超过期限仍未确认",
         },
     ),
+    # the assistant handed a conversation over to a person; to the assignee or the agents.
+    "assistant_handoff": MessageTemplate(
+        subject="【转人工】{% if is_angry %}客户情绪激动，{% endif %}请接手工单 {{ ticket_number }}",
+        body="智能助手已将客户转人工，工单 {{ ticket_number }}。客户最后说：{{ text }}"
+        "{% if cues %}\n情绪线索：{{ cues }}{% endif %}",
+        sample={
+            "ticket_number": TICKET,
+            "text": "你们这锁三天两头坏，再不修我就投诉到12315",
+            "is_angry": True,
+            "cues": "12315、投诉",
+        },
+    ),
     # feedback: a return visit's answers opened a follow-up complaint; to the visit's owner and supervisor.
     "follow_up_complaint": MessageTemplate(
         subject="【回访跟进】工单 {{ ticket_number }} {% if is_angry %}客户不满{% else %}评分偏低{% endif %}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +16,9 @@ class PreferenceWrite(BaseModel):
     email: str | None = Field(default=None, max_length=255, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     opted_out_channels: list[Channel] = Field(default_factory=list, max_length=4)
     preferred_channel: Channel | None = None
+    # The customer's own quiet hours for texts (local times, "22:00"): both or neither (the system's).
+    quiet_start: time | None = None
+    quiet_end: time | None = None
 
 
 class PreferenceRead(BaseModel):
@@ -23,6 +26,8 @@ class PreferenceRead(BaseModel):
     email: str | None
     opted_out_channels: list[str]
     preferred_channel: str | None
+    quiet_start: str | None = None  # "HH:MM"; None: the system's quiet hours apply
+    quiet_end: str | None = None
 
 
 class OutboxRead(BaseModel):

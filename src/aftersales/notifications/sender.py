@@ -49,8 +49,9 @@ def _due(now: object) -> object:
 
 def claim_due(session: Session, *, clock: Clock, settings: Settings, token: str) -> Claim:
     """Lock up to ``notify_batch_size`` due messages and settle each: internal ones are marked sent,
-    opted-out ones suppressed, quiet-hour SMS postponed, the rest marked ``sending`` under a lease
-    (``locked_until``, ``claim_token``) with the attempt counted, and returned for sending."""
+    opted-out ones suppressed, quiet-hour SMS postponed (the recipient's own quiet hours, else the
+    system's), the rest marked ``sending`` under a lease (``locked_until``, ``claim_token``) with the
+    attempt counted, and returned for sending."""
     now = clock.now()
     query = (
         select(OutboxMessage)
@@ -76,6 +77,9 @@ def claim_due(session: Session, *, clock: Clock, settings: Settings, token: str)
                 continue
             row.last_error = LEASE_EXPIRED
         entry = opted.get((row.recipient_address or "").strip())
+        quiet_start, quiet_end = settings.notify_quiet_start, settings.notify_quiet_end
+        if entry and entry[0].quiet_start is not None and entry[0].quiet_end is not None:
+            quiet_start, quiet_end = entry[0].quiet_start, entry[0].quiet_end  # the customer's own
         decision = rules.decide(
             channel=Channel(row.channel),
             kind=row.kind,
@@ -83,8 +87,8 @@ def claim_due(session: Session, *, clock: Clock, settings: Settings, token: str)
             opted_out_channels=entry[1] if entry else (),
             now=now,
             zone=zone,
-            quiet_start=settings.notify_quiet_start,
-            quiet_end=settings.notify_quiet_end,
+            quiet_start=quiet_start,
+            quiet_end=quiet_end,
         )
         if decision.action is rules.Action.MARK_SENT:
             _settle(row, OutboxStatus.SENT)

@@ -1,6 +1,6 @@
 """SLA errors."""
 
-from aftersales.core.errors import InvalidInputError, NotFoundError
+from aftersales.core.errors import ConflictError, InvalidInputError, NotFoundError
 
 
 class CalendarNotFoundError(NotFoundError):
@@ -13,3 +13,17 @@ class PolicyNotFoundError(NotFoundError):
 
 class InvalidCalendarError(InvalidInputError):
     code = "sla.invalid_calendar"
+
+
+class CalendarDayNotFoundError(NotFoundError):
+    code = "sla.calendar_day_not_found"
+
+
+class InvalidPolicyError(InvalidInputError):
+    code = "sla.invalid_policy"
+
+
+class PolicyChangedError(ConflictError):
+    """Someone else saved the policy (or the calendar) since the form was loaded."""
+
+    code = "sla.changed_meanwhile"

@@ -6,7 +6,9 @@ Timeline event types: ``enums.EventType`` holds tickets' own; other packages reg
 ``events.register_event_types`` and record them through ``service.record_event``.
 
 Depends on: sla, customers, accounts, notifications, core.
-Entry points: ``flows.open_ticket`` (intake: triage + ``intake.register``), ``service.apply_event``,
-``sla_tracking.sweep``, ``history.replay`` / ``history.import_csv``; API under ``/api/v1/tickets``
-(creation goes through the group-commit write queue); CLI ``aftersales import tickets``.
+Entry points: ``intake.register`` (the lean registration under ``usecases.intake.open_ticket``),
+``service`` (create, find, ``apply_event`` along the lifecycle, edit, comment), ``guards`` (check-in and
+回访 guards on the lifecycle), ``assignment`` (unassigning, assignee names), ``listing`` (the paged list),
+``sla_tracking.sweep`` (CLI ``aftersales sla sweep``). Its API, console, history import and the assistant
+are in ``usecases``.
 """

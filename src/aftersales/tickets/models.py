@@ -39,6 +39,8 @@ class Ticket(Base):
         Index("ix_tickets_priority_reported", "priority", "reported_at", "id"),
         Index("ix_tickets_sla_state_reported", "sla_state", "reported_at", "id"),
         Index("ix_tickets_address_id", "address_id"),
+        # A serial number's tickets, newest first (the search's serial branch, migration 0023).
+        Index("ix_tickets_product_reported", "installed_product_id", "reported_at", "id"),
         # Open loads per technician and per service point (dispatch) are counted from these alone.
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_organisation_status", "organisation_id", "status"),

@@ -78,6 +78,8 @@ class TicketUpdate(BaseModel):
     priority: Priority | None = None
     description: str | None = Field(default=None, min_length=1, max_length=5000)
     assignee_username: str | None = None
+    # The customer's product (model, serial): found among theirs or recorded; purchase date not used here.
+    product: ProductIn | None = None
 
 
 class EventCreate(BaseModel):

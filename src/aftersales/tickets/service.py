@@ -1,37 +1,34 @@
 """Ticket use cases: create, find, move through the lifecycle, edit, comment, and record another package's
-timeline event (``record_event``). The timeline itself is in ``timeline``, who sees what and the search
-in ``search``. Flushes, never commits."""
+timeline event (``record_event``). The lifecycle's guards are in ``guards``, unassigning in ``assignment``,
+the list in ``listing``, the timeline itself in ``timeline``, who sees what and the search in ``search``.
+Flushes, never commits."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, union
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
-from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import core_connection
 from aftersales.core.errors import PermissionDeniedError
 from aftersales.core.i18n import N_, Label
-from aftersales.core.pagination import COUNT_LIMIT, MAX_LIMIT, Page
 from aftersales.core.prepared import Prepared
 from aftersales.customers import service as customers_service
-from aftersales.customers.models import Customer
+from aftersales.customers.models import InstalledProduct
 from aftersales.sla import service as sla_service
-from aftersales.sla.enums import SlaState, TargetKind
-from aftersales.tickets import intake, rules, search, sla_tracking, timeline
+from aftersales.sla.enums import TargetKind
+from aftersales.tickets import guards, intake, rules, search, sla_tracking, timeline
 from aftersales.tickets.enums import EventType, Priority, TicketKind, TicketStatus
 from aftersales.tickets.errors import (
-    CheckInRequiredError,
     InvalidTicketError,
     InvalidTransitionError,
     TicketNotFoundError,
     VersionConflictError,
-    VisitRequiredError,
 )
 from aftersales.tickets.intake import FUTURE_SKEW
 from aftersales.tickets.models import Ticket, TicketComment, TicketEvent
@@ -147,9 +144,9 @@ def apply_event(
     if at < ticket.reported_at:
         problem = N_("事件时间不能早于登记时间")
         raise InvalidTicketError(problem, fields={"at": problem})
-    override = _guard(session, ticket, event_type, actor=actor, data=data, override_reason=override_reason)
+    override = guards.check(session, ticket, event_type, actor=actor, data=data, override_reason=override_reason)
     if override is not None:
-        _record_override(session, clock=clock, actor=actor, ticket=ticket, reason=override, at=at, now=now)
+        guards.record_override(session, clock=clock, actor=actor, ticket=ticket, reason=override, at=at, now=now)
     _apply_sla_effects(session, ticket, event_type, at=at, now=now)
     if event_type == EventType.CONTACT and ticket.first_contact_at is None:
         ticket.first_contact_at = at
@@ -190,84 +187,6 @@ def apply_event(
         note=note,
     )
     return ticket
-
-
-def needs_check_in(session: Session, ticket: Ticket) -> bool:
-    """Whether the ticket's result needs a check-in (an on-site kind, not at a counter, not a mail-in model)."""
-    catalogued = customers_service.get_product_model(session, ticket.product_model) if ticket.product_model else None
-    onsite_product = catalogued is None or catalogued.is_onsite_service
-    return rules.needs_check_in(ticket.kind, ticket.channel, is_onsite_product=onsite_product)
-
-
-def has_check_in(session: Session, ticket_id: int) -> bool:
-    """Whether someone checked in on site since the ticket was last reopened."""
-    types = session.scalars(
-        select(TicketEvent.type)
-        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.type.in_((EventType.CHECK_IN, EventType.REOPEN)))
-        .order_by(TicketEvent.at, TicketEvent.id)
-    )
-    return rules.checked_in_since_reopen(types)
-
-
-def awaits_check_in(session: Session, ticket: Ticket) -> bool:
-    """Whether a result now would be refused for want of a check-in (the console offers the override)."""
-    return needs_check_in(session, ticket) and not has_check_in(session, ticket.id)
-
-
-def _guard(
-    session: Session,
-    ticket: Ticket,
-    event_type: EventType,
-    *,
-    actor: Actor,
-    data: dict[str, Any] | None,
-    override_reason: str | None,
-) -> str | None:
-    """Refuse a result without a check-in, or a 回访 without its visit; returns the override reason to
-    record when a supervisor let the result through."""
-    if event_type == EventType.RETURN_VISIT and not (data or {}).get("visit_id"):
-        problem = N_("回访须通过回访记录登记：在回访队列中记录通话或客户评价")
-        raise VisitRequiredError(problem, fields={"type": event_type.value, "visit": N_("没有回访记录")})
-    if event_type != EventType.RESULT or not needs_check_in(session, ticket):
-        return None
-    if has_check_in(session, ticket.id):
-        return None
-    if override_reason is None:
-        problem = N_("上门类工单须先由技术员上门签到，才能反馈结果")
-        raise CheckInRequiredError(problem, fields={"type": event_type.value, "check_in": N_("尚未上门签到")})
-    if not rules.may_override(actor.role):
-        raise PermissionDeniedError(N_("只有主管可以在未签到时放行结果"), code="ticket.override_forbidden")
-    reason = override_reason.strip()
-    if not reason:
-        problem = N_("请填写未签到即反馈结果的原因")
-        raise InvalidTicketError(problem, fields={"override_reason": problem})
-    if len(reason) > rules.MAX_OVERRIDE_REASON:
-        problem = N_("原因不能超过 %(max)s 个字")
-        raise InvalidTicketError(
-            problem, {"max": rules.MAX_OVERRIDE_REASON}, fields={"override_reason": rules.MAX_OVERRIDE_REASON}
-        )
-    return reason
-
-
-def _record_override(
-    session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, reason: str, at: datetime, now: datetime
-) -> None:
-    """The supervisor's override: a timeline event and an audit row saying who let it through and why."""
-    data = {"reason": reason, "note_key": "ticket.check_in_override", "note_params": {"reason": reason}}
-    note = f"未上门签到即反馈结果（主管放行）：{reason}"
-    timeline.write_event(
-        session, ticket, EventType.CHECK_IN_OVERRIDE, at=at, now=now, actor=actor, note=note, data=data
-    )
-    accounts_service.record_audit(
-        session,
-        clock=clock,
-        actor=actor,
-        action="ticket.check_in_override",
-        entity_type="ticket",
-        entity_id=ticket.id,
-        after={"reason": reason, "status": str(ticket.status)},
-        note=reason,
-    )
 
 
 def _apply_sla_effects(session: Session, ticket: Ticket, event_type: EventType, *, at: datetime, now: datetime) -> None:
@@ -329,11 +248,14 @@ def update_ticket(
     priority: Priority | None = None,
     description: str | None = None,
     assignee_username: str | None = None,
+    product_model: str | None = None,
+    serial_number: str | None = None,
     notify: bool = True,
     by_hand: bool = True,
 ) -> Ticket:
     """Edit a ticket; a stale ``version`` is refused with nothing changed. An assignment is a person's
-    decision unless ``by_hand`` is False (a day plan, auto-dispatch): day plans keep a person's as fixed."""
+    decision unless ``by_hand`` is False (a day plan, auto-dispatch): day plans keep a person's as fixed.
+    ``product_model`` (with ``serial_number``) names the customer's product; an empty model clears it."""
     ticket = get_ticket(session, ticket_id, actor=actor, for_update=True)
     if ticket.version != version:
         raise VersionConflictError(
@@ -355,6 +277,10 @@ def update_ticket(
         ticket.priority = priority
     if "kind" in after or "priority" in after:
         _replan_targets(session, ticket, now=now)
+    if product_model is not None:
+        _change_product(
+            session, clock=clock, ticket=ticket, model=product_model, serial=serial_number, changes=(before, after)
+        )
     if assignee_username is not None:
         assignee = accounts_service.get_user(session, assignee_username)
         if assignee.id != ticket.assignee_id:
@@ -390,46 +316,44 @@ def update_ticket(
     return ticket
 
 
-def unassign_ticket(
+def _change_product(
     session: Session,
     *,
     clock: Clock,
-    actor: Actor,
-    ticket_id: int,
-    note: str,
-    event_type: str = EventType.ASSIGN,
-    data: dict[str, Any] | None = None,
-) -> Ticket:
-    """Take the ticket off its assignee (and their organisation): it goes back to the dispatcher queue.
-    The reason is on the timeline (an ``assign`` event, or a registered type such as dispatch's
-    ``decline``)."""
-    timeline.require_registered(event_type)
-    ticket = get_ticket(session, ticket_id, actor=actor, for_update=True)
-    if ticket.assignee_id is None:
-        raise InvalidTransitionError(N_("工单尚未指派"), fields={"assignee": None})
-    if ticket.status in (TicketStatus.CLOSED, TicketStatus.CANCELLED):
-        raise InvalidTransitionError(ENDED, fields={"status": ticket.status})
-    now = clock.now()
-    previous = assignee_names(session, {ticket.assignee_id}).get(ticket.assignee_id)
-    before = {"assignee_id": ticket.assignee_id, "organisation_id": ticket.organisation_id, "version": ticket.version}
-    ticket.assignee_id = None
-    ticket.organisation_id = None
-    ticket.updated_at = now
-    data = {"previous_assignee": previous, **(data or {})}
-    timeline.write_event(session, ticket, event_type, at=now, now=now, actor=actor, note=note, data=data)
-    session.flush()
-    accounts_service.record_audit(
-        session,
-        clock=clock,
-        actor=actor,
-        action="ticket.unassigned",
-        entity_type="ticket",
-        entity_id=ticket.id,
-        before=before,
-        after={"assignee_id": None, "organisation_id": None, "version": ticket.version},
-        note=note,
-    )
-    return ticket
+    ticket: Ticket,
+    model: str,
+    serial: str | None,
+    changes: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """Point the ticket at the customer's product of this model and serial (found, or recorded as theirs);
+    a serial already registered to another customer is refused rather than moved."""
+    model, serial = model.strip(), (serial or "").strip() or None
+    current = ticket.installed_product
+    current_serial = current.serial_number if current is not None else None
+    if model == (ticket.product_model or "") and serial == current_serial:
+        return
+    if len(model) > 64 or len(serial or "") > 64:
+        problem = N_("不能超过 64 个字符")
+        raise InvalidTicketError(problem, fields={"product_model" if len(model) > 64 else "serial_number": problem})
+    product_id = None
+    if model:
+        product_id = customers_service.ensure_product(
+            session, clock=clock, customer_id=ticket.customer_id, model=model, serial_number=serial
+        ).id
+        owner = session.scalar(select(InstalledProduct.customer_id).where(InstalledProduct.id == product_id))
+        if owner != ticket.customer_id:
+            problem = N_("该序列号已登记在其他客户名下")
+            raise InvalidTicketError(problem, fields={"serial_number": problem})
+    elif serial is not None:
+        problem = N_("填写序列号时请同时填写产品型号")
+        raise InvalidTicketError(problem, fields={"product_model": problem})
+    before, after = changes
+    before["product"] = {"model": ticket.product_model, "serial_number": current_serial}
+    after["product"] = {"model": model or None, "serial_number": serial}
+    ticket.product_model = model or None
+    ticket.installed_product_id = product_id
+    # The loaded relationship would still show the old product until the ticket is read again.
+    session.expire(ticket, ["installed_product"])
 
 
 def _replan_targets(session: Session, ticket: Ticket, *, now: datetime) -> None:
@@ -442,74 +366,3 @@ def _replan_targets(session: Session, ticket: Ticket, *, now: datetime) -> None:
         sla_service.meet_target(
             session, ticket_id=ticket.id, kind=TargetKind.FIRST_RESPONSE, at=ticket.first_contact_at or now, now=now
         )
-
-
-def list_tickets(
-    session: Session,
-    *,
-    actor: Actor,
-    status: TicketStatus | None = None,
-    priority: Priority | None = None,
-    kind: TicketKind | None = None,
-    sla_state: SlaState | None = None,
-    q: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> Page[Ticket]:
-    """Tickets visible to the actor, newest first, filtered and paged."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidTicketError(N_("limit 须在 1 到 %(max)s 之间"), {"max": MAX_LIMIT}, fields={"limit": limit})
-    if offset < 0:
-        raise InvalidTicketError(N_("offset 不能为负数"), fields={"offset": offset})
-    chosen = search.selection(actor=actor, status=status, priority=priority, kind=kind, sla_state=sla_state, q=q)
-    chosen.alternatives = [_resolve_customers(session, alternative) for alternative in chosen.alternatives]
-    # Counted up to COUNT_LIMIT + 1 rows at most: never a count of every ticket on each request.
-    counted = _matching(chosen, per_branch=COUNT_LIMIT + 1).limit(COUNT_LIMIT + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(counted)) or 0
-    ordered = _matching(chosen, per_branch=offset + limit).subquery()
-    ids = list(
-        session.scalars(
-            select(ordered.c.id).order_by(ordered.c.reported_at.desc(), ordered.c.id.desc()).limit(limit).offset(offset)
-        )
-    )
-    items = list(session.scalars(select(Ticket).where(Ticket.id.in_(ids)))) if ids else []
-    position = {ticket_id: index for index, ticket_id in enumerate(ids)}
-    items.sort(key=lambda ticket: position[ticket.id])
-    return Page(items=items, total=total, limit=limit, offset=offset)
-
-
-def _resolve_customers(session: Session, alternative: search.Alternative) -> search.Alternative:
-    """Look the alternative's customers up first when there are not too many (see ``search.Alternative``)."""
-    if alternative.customers is None:
-        return alternative
-    limit = search.CUSTOMER_LOOKUP_LIMIT
-    found = list(session.scalars(select(Customer.id).where(alternative.customers).limit(limit + 1)))
-    return alternative if len(found) > limit else search.by_customers(alternative, found)
-
-
-def _matching(chosen: search.Selection, *, per_branch: int) -> Any:
-    """(id, reported_at) of the selected tickets: one query, or a UNION of one per search alternative.
-
-    Each branch of a UNION gives only its newest ``per_branch`` rows (all a page or a bounded count can
-    need), so a fragment that matches millions of numbers is never read whole to be deduplicated."""
-    branches = chosen.alternatives or [search.Alternative([])]
-    queries = []
-    for alternative in branches:
-        query = select(Ticket.id, Ticket.reported_at)
-        if chosen.joins_customer or alternative.joins_customer:
-            query = query.join(Customer, Customer.id == Ticket.customer_id)
-        queries.append(query.where(*chosen.conditions, *alternative.conditions))
-    if len(queries) == 1:
-        return queries[0]
-    newest = [
-        query.order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(per_branch).subquery() for query in queries
-    ]
-    return union(*(select(branch.c.id, branch.c.reported_at) for branch in newest))
-
-
-def assignee_names(session: Session, user_ids: set[int]) -> dict[int, str]:
-    """Usernames for a set of user ids."""
-    if not user_ids:
-        return {}
-    rows = session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all()
-    return {user_id: username for user_id, username in rows}

@@ -216,7 +216,8 @@ def _notices(
     supervisors: list[int],
 ) -> list[notifications_service.NewMessage]:
     """Warning: to the assignee and the supervisors. Breach: to the assignee, and exactly one escalation
-    to the first supervisor with the others copied in the payload."""
+    to the first supervisor with the others copied in the payload. Each names the ticket's organisation,
+    so the routing rules of that organisation (or its region) copy it to their channels."""
     number, assignee_id = ticket.number, ticket.assignee_id
     targets = sorted(outcome.target.value for outcome in batch)
     labels = "、".join(TARGET_LABELS[TargetKind(target)] for target in targets)
@@ -235,6 +236,7 @@ def _notices(
                 recipient_user_id=recipient,
                 ticket_id=ticket_id,
                 payload=payload,
+                organisation_id=ticket.organisation_id,
             )
             for recipient in recipients or [None]
         ]
@@ -248,6 +250,7 @@ def _notices(
                 recipient_user_id=assignee_id,
                 ticket_id=ticket_id,
                 payload=payload,
+                organisation_id=ticket.organisation_id,
             )
         )
     notices.append(
@@ -258,6 +261,7 @@ def _notices(
             recipient_user_id=supervisors[0] if supervisors else None,
             ticket_id=ticket_id,
             payload={**payload, "cc_user_ids": supervisors[1:]},
+            organisation_id=ticket.organisation_id,
         )
     )
     return notices

@@ -13,3 +13,11 @@ class RuleNotFoundError(NotFoundError):
 
 class RuleExistsError(ConflictError):
     code = "triage.rule_exists"
+
+
+class RuleChangedError(ConflictError):
+    code = "triage.rule_changed"
+
+
+class ModelNotFoundError(NotFoundError):
+    code = "triage.model_not_found"

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from aftersales.core.clock import Clock
 from aftersales.core.i18n import N_
@@ -17,7 +17,7 @@ from aftersales.core.progress import SILENT, Progress
 from aftersales.triage import classifier, evaluation
 from aftersales.triage import rules as triage_rules
 from aftersales.triage import service as triage_service
-from aftersales.triage.errors import InvalidRuleError
+from aftersales.triage.errors import InvalidRuleError, ModelNotFoundError
 from aftersales.triage.models import TriageModelVersion
 
 MODEL_TTL_SECONDS = 5.0
@@ -140,8 +140,18 @@ def activate_version(session: Session, *, version: int) -> TriageModelVersion:
 
 
 def list_versions(session: Session) -> list[TriageModelVersion]:
-    """Stored models, newest first."""
-    return list(session.scalars(select(TriageModelVersion).order_by(TriageModelVersion.version.desc())))
+    """Stored models, newest first (their pickled models are not read: a listing does not need them)."""
+    query = select(TriageModelVersion).options(defer(TriageModelVersion.blob))
+    return list(session.scalars(query.order_by(TriageModelVersion.version.desc())))
+
+
+def get_version(session: Session, *, version: int) -> TriageModelVersion:
+    """One stored version (without its pickled model)."""
+    query = select(TriageModelVersion).options(defer(TriageModelVersion.blob))
+    record = session.scalar(query.where(TriageModelVersion.version == version))
+    if record is None:
+        raise ModelNotFoundError(N_("模型版本 %(version)s 不存在"), {"version": version})
+    return record
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,21 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aftersales.accounts.enums import Role
+from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.customers import rules as customer_rules
 from aftersales.customers import service as customers_service
 from aftersales.knowledge import service as knowledge_service
 from aftersales.knowledge.enums import ArticleType
+from aftersales.notifications import service as notifications_service
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Channel
 from aftersales.tickets.models import AssistSession, Ticket
 from aftersales.tickets.rules import OPEN_STATUSES
 from aftersales.tickets.schemas import TicketCreate
-from aftersales.triage import learning
+from aftersales.triage import classifier, learning
 from aftersales.usecases import intake as flows
 
 ANSWER_SCORE = 0.6  # fused score (0..1) of the best article to answer with it
@@ -123,6 +126,8 @@ def assist(
     ticket = _open_or_update(session, clock=clock, actor=actor, record=record, text=text, name=customer_name)
     reply = "已为您转接人工客服，请稍候。" + (f"工单号：{ticket.number}" if ticket is not None else "")
     _log(record, clock, "assistant", reply, action="handoff", ticket_id=ticket.id if ticket else None)
+    if ticket is not None:
+        _tell_agents(session, clock=clock, record=record, ticket_id=ticket.id, text=text, report=report)
     session.flush()
     return AssistReply(
         "handoff",
@@ -132,6 +137,40 @@ def assist(
         ticket_number=ticket.number if ticket else None,
         emotion_report=report,
     )
+
+
+def _tell_agents(
+    session: Session, *, clock: Clock, record: AssistSession, ticket_id: int, text: str, report: dict[str, Any]
+) -> None:
+    """The hand-off lands in the inbox of whoever must pick it up: the ticket's assignee, else the active
+    agents of its organisation (of every organisation when it has none). Once per conversation and person:
+    the customer's later messages go onto the ticket, not into more messages."""
+    ticket = session.get_one(Ticket, ticket_id)
+    if ticket.assignee_id is not None:
+        people = [ticket.assignee_id]
+    else:
+        agents = select(User.id).where(User.role == Role.AGENT, User.is_active.is_(True))
+        if ticket.organisation_id is not None:
+            agents = agents.where(User.organisation_id == ticket.organisation_id)
+        people = list(session.scalars(agents.order_by(User.id)))
+    anger = float(report.get("anger") or 0.0)
+    for user_id in people:
+        notifications_service.enqueue(
+            session,
+            clock=clock,
+            kind="assistant_handoff",
+            dedupe_key=f"assistant_handoff:{record.session_id}:{user_id}",
+            context={
+                "ticket_number": ticket.number,
+                "text": text[:200],
+                "is_angry": anger >= classifier.HANDOFF_ANGER,
+                "cues": "、".join(report.get("cues") or []),
+            },
+            recipient_user_id=user_id,
+            ticket_id=ticket.id,
+            payload={"session_id": record.session_id, "anger": round(anger, 3)},
+            organisation_id=ticket.organisation_id,
+        )
 
 
 def _open_or_update(

@@ -20,6 +20,7 @@ from aftersales.customers import rules as customer_rules
 from aftersales.dispatch.planning import requests as dispatch_requests
 from aftersales.dispatch.planning import service as dayplans
 from aftersales.knowledge.bulletins import linking as bulletin_linking
+from aftersales.tickets import assignment as tickets_assignment
 from aftersales.tickets import intake, presenters, sla_tracking
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Priority, TicketKind
@@ -44,6 +45,7 @@ def _triaged(session: Session, request: TicketCreate) -> NewTicket:
             "confidence": proposal.confidence,
             "sentiment": proposal.sentiment,
             "anger": proposal.anger,
+            "anger_cues": proposal.anger_cues,  # the agent's emotion report on the ticket page shows them
             "handoff": proposal.handoff,
             "reasons": proposal.reasons,
             "filled": [name for name, value in (("kind", kind), ("priority", priority)) if value is None],
@@ -152,7 +154,7 @@ def _within_customer_limits(actor: Actor, request: TicketCreate) -> None:
 
 def _read(session: Session, clock: Clock, ticket: Ticket) -> TicketRead:
     """A loaded ticket as read, with its assignee's name."""
-    names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
+    names = tickets_assignment.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
     return presenters.ticket_read(
         ticket, today=to_local(clock.now()).date(), assignee=names.get(ticket.assignee_id or 0)
     )

@@ -10,8 +10,8 @@ from aftersales.core.clock import Clock
 from aftersales.core.timeutil import to_local
 from aftersales.feedback import promises as promises_service
 from aftersales.knowledge.bulletins import linking as bulletin_linking
+from aftersales.tickets import assignment as tickets_assignment
 from aftersales.tickets import presenters
-from aftersales.tickets import service as tickets_service
 from aftersales.tickets import timeline as ticket_timeline
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.schemas import TicketDetail
@@ -19,7 +19,7 @@ from aftersales.tickets.schemas import TicketDetail
 
 def ticket_detail(session: Session, *, clock: Clock, ticket: Ticket, include_internal: bool = True) -> TicketDetail:
     """The ticket as the API shows it: timeline, comments, promises and linked bulletins."""
-    names = tickets_service.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
+    names = tickets_assignment.assignee_names(session, {ticket.assignee_id} if ticket.assignee_id else set())
     events = ticket_timeline.events_of(session, ticket.id)
     detail = presenters.ticket_detail(
         ticket,

@@ -109,6 +109,8 @@ ROLE = {
     "provider": N_("服务商"),
     "customer": N_("客户"),
 }
+# Levels of the organisation tree (accounts.enums.OrganisationKind).
+ORG_KIND = {"hq": N_("总部"), "region": N_("大区"), "service_center": N_("服务中心"), "provider": N_("授权服务商")}
 # What an inbox message is about (notification kinds).
 MESSAGE = {
     "sla_warning": N_("SLA 预警"),
@@ -128,6 +130,11 @@ MESSAGE = {
 }
 # Why a day plan kept a job with its assignee (dispatch.planning.inputs.field_marks).
 FIXED = {"manual": N_("人工指派·固定"), "bound": N_("已接单·固定"), "on_site": N_("在现场")}
+# The 售后辞典 (knowledge.enums): an article's state, kind and readers; a known-issue bulletin's state.
+ARTICLE_STATUS = {"draft": N_("草稿"), "published": N_("已发布"), "archived": N_("已删除（归档）")}
+ARTICLE_TYPE = {"faq": N_("常见问题"), "script": N_("客服话术"), "part_standard": N_("备件更换标准")}
+AUDIENCE = {"customer": N_("客户可见"), "agent": N_("仅内部（坐席）"), "both": N_("客户与坐席")}
+BULLETIN_STATUS = {"draft": N_("草稿"), "published": N_("已发布"), "fixed": N_("已修复"), "withdrawn": N_("已撤回")}
 GROUPS = {
     "status": STATUS,
     "kind": KIND,
@@ -139,9 +146,14 @@ GROUPS = {
     "field_state": FIELD_STATE,
     "field_action": FIELD_ACTION,
     "role": ROLE,
+    "org_kind": ORG_KIND,
     "message": MESSAGE,
     "visit_flag": VISIT_FLAG,
     "fixed": FIXED,
+    "article_status": ARTICLE_STATUS,
+    "article_type": ARTICLE_TYPE,
+    "audience": AUDIENCE,
+    "bulletin_status": BULLETIN_STATUS,
 }
 
 

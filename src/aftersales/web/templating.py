@@ -32,6 +32,8 @@ TEMPLATE_PACKAGES = (
     "feedback",
     "notifications",
     "quality",
+    "sla",
+    "triage",
 )
 LOCALE_COOKIE = "as_lang"
 STATIC_VERSION = "1"

@@ -1,11 +1,12 @@
 """The technician's job flow (fieldwork): accept or decline with a reason, on the way, check-in with the
 position (meets the on-site SLA at that time), diagnosis, parts used, result with photos, the customer's
 confirmation (SMS code or signature), check-out — each a timeline event. The field state is derived from
-the timeline by ``dispatch.field_rules``.
+the timeline by ``rules``.
 
 Use cases take ``session``, ``clock`` and ``actor`` (keyword-only), flush and never commit. Split by use
 case: ``steps`` (up to the result), ``closing`` (confirmation, check-out), ``views`` (read models),
-``common`` (who may act, recording a step).
+``common`` (who may act, recording a step), ``flags`` (visits flagged for the inspector). Edges: the JSON
+``api`` (``jobs``, ``flags``, ``attachments`` under ``/api/v1``) and the phone ``console``.
 """
 
 from aftersales.dispatch.fieldwork.closing import (

@@ -111,6 +111,7 @@ def _job_page(
             "attachments": card.attachments,
             "attachments_by_event": photos,
             "promises": promises_service.promises_of(session, ticket.id),
+            "now": clock.now(),  # an open promise past its due time is shown as overdue
             "phone_masked": customer_rules.mask_phone(ticket.customer.phone),
             "max_photos": field_inputs.MAX_PHOTOS,
             "flash": _("已记录：%(action)s") % {"action": done} if done else None,

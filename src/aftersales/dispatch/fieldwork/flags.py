@@ -4,7 +4,7 @@ clears the flag, audited), and left out of first-time-fix until reviewed. Flushe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -12,6 +12,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from aftersales.accounts.models import User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
 from aftersales.core.db import get_for_update
@@ -105,6 +106,33 @@ def review(session: Session, *, clock: Clock, actor: Actor, flag_id: int, note: 
         note_params={"note": text or ""},
     )
     return flag
+
+
+def get_flag(session: Session, flag_id: int) -> VisitFlag:
+    """One flagged visit (404 when there is none)."""
+    flag = session.get(VisitFlag, flag_id)
+    if flag is None:
+        raise VisitFlagNotFoundError(N_("待复核记录 %(flag)s 不存在"), {"flag": flag_id})
+    return flag
+
+
+def flagged_technicians(session: Session) -> list[tuple[str, str]]:
+    """(username, display name) of every technician with a flagged visit, by username: the list's filter."""
+    rows = session.execute(
+        select(VisitFlag.technician_name, func.max(User.display_name))
+        .outerjoin(User, User.id == VisitFlag.technician_id)
+        .group_by(VisitFlag.technician_name)
+        .order_by(VisitFlag.technician_name)
+    ).all()
+    return [(username, display or username) for username, display in rows]
+
+
+def ticket_numbers(session: Session, ticket_ids: Collection[int]) -> dict[int, str]:
+    """The numbers of the flagged visits' tickets, by ticket id (one query for a page of the list)."""
+    if not ticket_ids:
+        return {}
+    rows = session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(set(ticket_ids))))
+    return {ticket_id: number for ticket_id, number in rows}
 
 
 def flags_of(session: Session, ticket_id: int) -> list[VisitFlag]:

@@ -21,6 +21,7 @@ from aftersales.dispatch.fieldwork.rules import FieldAction
 from aftersales.dispatch.network import rules
 from aftersales.notifications import service as notifications_service
 from aftersales.notifications.enums import Channel
+from aftersales.tickets import assignment as tickets_assignment
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import EventType
 from aftersales.tickets.models import Ticket, TicketEvent
@@ -55,7 +56,7 @@ def decline(session: Session, *, clock: Clock, actor: Actor, ticket_id: int, rea
         .order_by(TicketEvent.id.desc())
         .limit(1)
     )
-    tickets_service.unassign_ticket(
+    tickets_assignment.unassign_ticket(
         session,
         clock=clock,
         actor=actor,

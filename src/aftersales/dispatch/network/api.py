@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from aftersales.accounts import service as accounts_service
 from aftersales.accounts.deps import allowed
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
-from aftersales.dispatch.network import service
+from aftersales.dispatch.network import directory, service
 from aftersales.dispatch.network.schemas import CandidateRead, DispatchRead, ServicePointWrite, TechnicianWrite
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.params import IdPath
@@ -27,29 +26,7 @@ def put_technician(
     actor: Annotated[Actor, allowed(Permission.NETWORK_MANAGE)],
 ) -> None:
     """Create or replace a technician's profile (home base, skills, shift, days off, daily capacity)."""
-    user = accounts_service.get_user(session, username)
-    service.set_technician(
-        session,
-        user_id=user.id,
-        longitude=body.longitude,
-        latitude=body.latitude,
-        skills=body.skills,
-        shift=(body.shift_start, body.shift_end),
-        days_off=body.days_off,
-        max_jobs_per_day=body.max_jobs_per_day,
-        lunch_break=(body.break_start or "", body.break_end or "") if body.break_start or body.break_end else None,
-        certificates=body.certificates,
-        van_code=body.van_code,
-    )
-    accounts_service.record_audit(
-        session,
-        clock=clock,
-        actor=actor,
-        action="technician.profile_set",
-        entity_type="user",
-        entity_id=user.id,
-        after=body.model_dump(mode="json"),
-    )
+    directory.save_technician(session, clock=clock, actor=actor, username=username, body=body)
     commit(session)
 
 
@@ -62,17 +39,7 @@ def put_service_point(
     actor: Annotated[Actor, allowed(Permission.NETWORK_MANAGE)],
 ) -> None:
     """Create or replace an organisation's service point and area."""
-    organisation = accounts_service.get_organisation_by_code(session, organisation_code)
-    service.set_service_point(session, organisation_id=organisation.id, **body.model_dump())
-    accounts_service.record_audit(
-        session,
-        clock=clock,
-        actor=actor,
-        action="service_point.set",
-        entity_type="organisation",
-        entity_id=organisation.id,
-        after=body.model_dump(mode="json"),
-    )
+    directory.save_service_point(session, clock=clock, actor=actor, organisation_code=organisation_code, values=body)
     commit(session)
 
 

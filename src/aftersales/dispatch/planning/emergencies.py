@@ -28,6 +28,7 @@ from aftersales.dispatch.planning import service as dayplans
 from aftersales.dispatch.planning.models import DayPlan, PlanStop
 from aftersales.notifications import service as notifications_service
 from aftersales.sla.enums import TargetKind
+from aftersales.tickets import assignment as tickets_assignment
 from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.models import Ticket
@@ -187,7 +188,7 @@ def apply_insertion(
             "note_params": {"number": ticket.number},
         }
         if tickets_service.get_ticket(session, dropped_id).assignee_id is not None:
-            tickets_service.unassign_ticket(
+            tickets_assignment.unassign_ticket(
                 session,
                 clock=clock,
                 actor=actor,

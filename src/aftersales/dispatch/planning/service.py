@@ -30,6 +30,7 @@ from aftersales.dispatch.network import service as dispatch_service
 from aftersales.dispatch.planning import inputs
 from aftersales.dispatch.planning import rules as planning
 from aftersales.dispatch.planning.models import DayPlan, PlanStop
+from aftersales.tickets import assignment as tickets_assignment
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import TicketKind, TicketStatus
 from aftersales.tickets.models import Ticket
@@ -123,7 +124,7 @@ def assign_with_note(
     """Give the ticket to the crew when it is not theirs yet, and put the decision on the timeline."""
     if (
         ticket.assignee_id is None
-        or tickets_service.assignee_names(session, {ticket.assignee_id}).get(ticket.assignee_id) != username
+        or tickets_assignment.assignee_names(session, {ticket.assignee_id}).get(ticket.assignee_id) != username
     ):
         tickets_service.update_ticket(
             session,

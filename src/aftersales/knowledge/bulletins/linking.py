@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
@@ -212,3 +212,29 @@ def ticket_ids_of(session: Session, bulletin_id: int) -> list[int]:
             .order_by(BulletinTicket.ticket_id)
         )
     )
+
+
+def link_counts(session: Session, bulletin_ids: list[int]) -> dict[int, int]:
+    """How many tickets each bulletin is linked to (its affected count); bulletins without links → 0."""
+    if not bulletin_ids:
+        return {}
+    rows = session.execute(
+        select(BulletinTicket.bulletin_id, func.count())
+        .where(BulletinTicket.bulletin_id.in_(bulletin_ids))
+        .group_by(BulletinTicket.bulletin_id)
+    ).all()
+    counts = dict.fromkeys(bulletin_ids, 0)
+    counts.update({bulletin_id: int(count) for bulletin_id, count in rows})
+    return counts
+
+
+def linked_tickets(session: Session, bulletin_id: int, *, limit: int = 200) -> list[tuple[BulletinTicket, Ticket]]:
+    """The bulletin's links with their tickets, most recently linked first."""
+    rows = session.execute(
+        select(BulletinTicket, Ticket)
+        .join(Ticket, Ticket.id == BulletinTicket.ticket_id)
+        .where(BulletinTicket.bulletin_id == bulletin_id)
+        .order_by(BulletinTicket.matched_at.desc(), BulletinTicket.id.desc())
+        .limit(limit)
+    ).all()
+    return [(link, ticket) for link, ticket in rows]

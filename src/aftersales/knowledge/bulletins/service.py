@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
-from aftersales.core.i18n import N_
+from aftersales.core.i18n import N_, Label
 from aftersales.core.timeutil import to_local
 from aftersales.knowledge.bulletins import linking, notices
 from aftersales.knowledge.bulletins.schemas import BulletinCreate, BulletinUpdate
@@ -217,7 +217,7 @@ def _move(
     if bulletin.status not in allowed:
         raise BulletinConflictError(
             N_("当前状态（%(status)s）不能执行该操作"),
-            {"status": str(bulletin.status)},
+            {"status": Label("bulletin_status", str(bulletin.status))},
             code="bulletin.invalid_transition",
             fields={"status": str(bulletin.status)},
         )

@@ -11,8 +11,9 @@ later, different edit that happens to reach the same revision number.
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from weakref import WeakKeyDictionary
 
@@ -23,7 +24,7 @@ from aftersales.core.db import core_connection
 from aftersales.core.i18n import N_, message_of
 from aftersales.sla import rules
 from aftersales.sla.enums import CalendarKind
-from aftersales.sla.errors import CalendarNotFoundError, InvalidCalendarError
+from aftersales.sla.errors import CalendarDayNotFoundError, CalendarNotFoundError, InvalidCalendarError
 from aftersales.sla.models import Calendar, CalendarDay
 from aftersales.sla.service.statements import statements
 
@@ -101,6 +102,19 @@ def get_calendar(session: Session, code: str) -> Calendar:
     return calendar
 
 
+def list_calendars(session: Session) -> list[Calendar]:
+    """Every calendar, in the order they were made."""
+    return list(session.scalars(select(Calendar).order_by(Calendar.id)).all())
+
+
+def calendar_days(session: Session, *, calendar_id: int, year: int | None = None) -> list[CalendarDay]:
+    """A calendar's holidays and make-up workdays in date order (of one year, when given)."""
+    query = select(CalendarDay).where(CalendarDay.calendar_id == calendar_id).order_by(CalendarDay.day)
+    if year is not None:
+        query = query.where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+    return list(session.scalars(query).all())
+
+
 def set_calendar_day(session: Session, *, code: str, day: date, hours: Sequence[str], note: str | None) -> CalendarDay:
     """Enter or replace one holiday (no hours) or make-up workday; clears the year's flag once entered."""
     calendar = get_calendar(session, code)
@@ -117,6 +131,49 @@ def set_calendar_day(session: Session, *, code: str, day: date, hours: Sequence[
     row.note = note
     _revise(session, calendar)
     return row
+
+
+def remove_calendar_day(session: Session, *, code: str, day: date) -> CalendarDay:
+    """Take a holiday or make-up workday off a calendar (the weekly rule applies to that date again)."""
+    calendar = get_calendar(session, code)
+    row = session.scalar(select(CalendarDay).where(CalendarDay.calendar_id == calendar.id, CalendarDay.day == day))
+    if row is None:
+        raise CalendarDayNotFoundError(
+            N_("日历 %(calendar)s 没有登记 %(day)s"), {"calendar": code, "day": day.isoformat()}
+        )
+    session.delete(row)
+    _revise(session, calendar)
+    return row
+
+
+def set_weekly_hours(session: Session, *, code: str, weekly: Mapping[int, Sequence[str]]) -> Calendar:
+    """Replace a calendar's opening hours per weekday (0 = Monday; a weekday without hours is closed).
+
+    Field problems are named ``weekday_<n>``; intervals of one day may not overlap."""
+    calendar = get_calendar(session, code)
+    if calendar.kind == CalendarKind.ALWAYS:
+        raise InvalidCalendarError(N_("7×24 日历全天开放，没有工作时间可设"), fields={"calendar": code})
+    problems: dict[str, object] = {}
+    parsed: dict[int, list[tuple[int, int]]] = {}
+    for weekday in range(7):
+        try:
+            intervals = sorted(rules.parse_interval(text) for text in weekly.get(weekday, ()))
+        except ValueError as error:
+            problems[f"weekday_{weekday}"] = message_of(error)
+            continue
+        if any(later[0] < earlier[1] for earlier, later in itertools.pairwise(intervals)):
+            problems[f"weekday_{weekday}"] = N_("同一天的时间段不能重叠")
+            continue
+        parsed[weekday] = intervals
+    if problems:
+        raise InvalidCalendarError(N_("工作时间有误，请按提示修改"), fields=problems)
+    calendar.weekly_hours = {
+        str(weekday): [rules.format_interval(interval) for interval in intervals]
+        for weekday, intervals in parsed.items()
+        if intervals
+    }
+    _revise(session, calendar)
+    return calendar
 
 
 def mark_year_known(session: Session, *, code: str, year: int) -> Calendar:

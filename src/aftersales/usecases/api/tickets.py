@@ -18,6 +18,8 @@ from aftersales.core.errors import PermissionDeniedError
 from aftersales.core.i18n import N_
 from aftersales.core.timeutil import to_local
 from aftersales.sla.enums import SlaState
+from aftersales.tickets import assignment as tickets_assignment
+from aftersales.tickets import listing as tickets_listing
 from aftersales.tickets import presenters
 from aftersales.tickets import rules as ticket_rules
 from aftersales.tickets import service as tickets_service
@@ -101,7 +103,7 @@ def list_tickets(
     offset: Offset = 0,
 ) -> Response:
     """Tickets the caller may see, newest first; ``q`` searches number, phone and description."""
-    page = tickets_service.list_tickets(
+    page = tickets_listing.list_tickets(
         session,
         actor=actor,
         status=status,
@@ -112,7 +114,7 @@ def list_tickets(
         limit=limit,
         offset=offset,
     )
-    names = tickets_service.assignee_names(session, {t.assignee_id for t in page.items if t.assignee_id})
+    names = tickets_assignment.assignee_names(session, {t.assignee_id for t in page.items if t.assignee_id})
     today = to_local(clock.now()).date()
     return json_response(
         TicketPage(
@@ -181,7 +183,7 @@ def patch_ticket(
     clock: ClockDep,
     actor: Annotated[Actor, allowed(Permission.TICKET_UPDATE)],
 ) -> Response:
-    """Edit kind, priority, description or assignee; ``version`` must be current (else 409)."""
+    """Edit kind, priority, description, product or assignee; ``version`` must be current (else 409)."""
     ticket = tickets_service.update_ticket(
         session,
         clock=clock,
@@ -192,6 +194,8 @@ def patch_ticket(
         priority=body.priority,
         description=body.description,
         assignee_username=body.assignee_username,
+        product_model=body.product.model if body.product else None,
+        serial_number=body.product.serial_number if body.product else None,
     )
     commit(session)
     return json_response(_detail(session, clock, ticket, actor))

@@ -17,7 +17,8 @@ from aftersales.core.pagination import MAX_LIMIT
 from aftersales.core.timeutil import to_local
 from aftersales.customers import rules as customer_rules
 from aftersales.sla.enums import SlaState
-from aftersales.tickets import service as tickets_service
+from aftersales.tickets import assignment as tickets_assignment
+from aftersales.tickets import listing as tickets_listing
 from aftersales.tickets.enums import Priority, TicketKind, TicketStatus
 from aftersales.tickets.models import Ticket
 from aftersales.usecases.console.common import enum_or_none
@@ -75,7 +76,7 @@ def export_tickets(
     }
     tickets: list[Ticket] = []
     while len(tickets) < EXPORT_LIMIT:
-        batch = tickets_service.list_tickets(
+        batch = tickets_listing.list_tickets(
             session,
             actor=signed.actor,
             q=(q or "").strip() or None,
@@ -86,7 +87,7 @@ def export_tickets(
         tickets.extend(batch)
         if len(batch) < MAX_LIMIT:
             break
-    names = tickets_service.assignee_names(session, {t.assignee_id for t in tickets if t.assignee_id})
+    names = tickets_assignment.assignee_names(session, {t.assignee_id for t in tickets if t.assignee_id})
     rows = [_row(ticket, names.get(ticket.assignee_id or 0), _) for ticket in tickets]
     stamp = to_local(clock.now())
     return exports.download(

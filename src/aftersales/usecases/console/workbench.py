@@ -1,25 +1,32 @@
-"""Agent workbench: ticket list with SLA countdowns, new ticket with caller lookup. One ticket's page
+"""Agent workbench: ticket list with SLA countdowns and the user's saved filters (saved and deleted in
+``saved_filters``), new ticket with caller lookup and a pick of the caller's products. One ticket's page
 (timeline, actions, comments, slip) is ``ticket_page``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from aftersales.accounts.deps import page
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.policy import Scope
 from aftersales.accounts.sessions import SignedIn
+from aftersales.core.clock import Clock
 from aftersales.core.errors import DomainError
+from aftersales.core.i18n import N_
 from aftersales.core.pagination import MAX_LIMIT
 from aftersales.customers import rules as customer_rules
 from aftersales.sla.enums import SlaState
-from aftersales.tickets import service as tickets_service
+from aftersales.tickets import assignment as tickets_assignment
+from aftersales.tickets import listing as tickets_listing
 from aftersales.tickets.display import next_due
 from aftersales.tickets.enums import Channel, Priority, TicketKind, TicketStatus
+from aftersales.tickets.saved_filters import service as saved_filters
 from aftersales.tickets.schemas import TicketCreate
 from aftersales.usecases import intake as flows
 from aftersales.usecases.console.common import caller_history, enum_or_none, under_warranty
@@ -39,6 +46,7 @@ FORM_FIELDS = {
     "product.serial_number": "serial_number",
     "product.purchase_date": "purchase_date",
 }
+DONE = {"filter_saved": N_("筛选已保存"), "filter_deleted": N_("筛选已删除")}
 
 
 @router.get("/tickets")
@@ -53,44 +61,77 @@ def ticket_list(
     sla_state: str | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    done: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
-    """Tickets the user may see, newest first, with filters and SLA countdown badges."""
+    """Tickets the user may see, newest first, with filters, SLA countdown badges and the user's saved filters."""
+    filters = {"status": status, "priority": priority, "kind": kind, "sla_state": sla_state, "q": q}
+    if is_htmx(request) and request.query_params.get("rows"):
+        return list_page(request, session, clock, signed, filters=filters, page=page, rows_only=True)
+    return list_page(request, session, clock, signed, filters=filters, page=page, done=done)
+
+
+def list_page(
+    request: Request,
+    session: Session,
+    clock: Clock,
+    signed: SignedIn,
+    *,
+    filters: Mapping[str, str | None],
+    page: int = 1,
+    rows_only: bool = False,
+    done: str | None = None,
+    save: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The ticket list (or only its rows, for the 30-second refresh) for ``filters`` as typed (values that
+    are not one of a filter's are ignored); ``save`` and ``errors``: the save-filter form drawn again."""
     _ = gettext_for(request)
     now = clock.now()
-    filters = {
-        "status": enum_or_none(TicketStatus, status),
-        "priority": enum_or_none(Priority, priority),
-        "kind": enum_or_none(TicketKind, kind),
-        "sla_state": enum_or_none(SlaState, sla_state),
+    chosen = {
+        "status": enum_or_none(TicketStatus, filters.get("status")),
+        "priority": enum_or_none(Priority, filters.get("priority")),
+        "kind": enum_or_none(TicketKind, filters.get("kind")),
+        "sla_state": enum_or_none(SlaState, filters.get("sla_state")),
     }
-    result = tickets_service.list_tickets(
+    q = (filters.get("q") or "")[:100]
+    result = tickets_listing.list_tickets(
         session,
         actor=signed.actor,
-        q=(q or "").strip() or None,
+        q=q.strip() or None,
         limit=min(PAGE_SIZE, MAX_LIMIT),
         offset=(page - 1) * PAGE_SIZE,
-        **filters,
+        **chosen,
     )
-    names = tickets_service.assignee_names(session, {t.assignee_id for t in result.items if t.assignee_id})
+    names = tickets_assignment.assignee_names(session, {t.assignee_id for t in result.items if t.assignee_id})
     rows = [
         {"ticket": ticket, "due": next_due(ticket, now, _), "assignee": names.get(ticket.assignee_id or 0)}
         for ticket in result.items
     ]
+    shown = {key: (value.value if value else "") for key, value in chosen.items()} | {"q": q}
     context = {
         "rows": rows,
         "total": result.total,
         "page": page,
         "pages": max(1, -(-result.total // PAGE_SIZE)),
-        "filters": {key: (value.value if value else "") for key, value in filters.items()} | {"q": q or ""},
+        "filters": shown,
         "statuses": list(TicketStatus),
         "priorities": list(Priority),
         "kinds": list(TicketKind),
         "sla_states": list(SlaState),
     }
-    template = (
-        "tickets/_ticket_rows.html" if is_htmx(request) and request.query_params.get("rows") else "tickets/list.html"
-    )
-    return render(request, template, context)
+    if rows_only:
+        return render(request, "tickets/_ticket_rows.html", context)
+    current = saved_filters.query_string(shown)
+    context |= {
+        "saved_filters": saved_filters.list_filters(session, actor=signed.actor),
+        "current_query": current,
+        "max_saved": saved_filters.MAX_PER_USER,
+        "save": save or {},
+        "save_errors": errors or {},
+        "done": DONE.get(done or ""),
+    }
+    return render(request, "tickets/list.html", context, status_code=status_code)
 
 
 def _new_form(

@@ -8,7 +8,9 @@
       url: root.getAttribute("data-openapi-url"),
       domNode: root,
       layout: "BaseLayout",
-      deepLinking: true,
+      // No deep links: Swagger UI puts each one inside the operation's expand button, a link within a
+      // button that keyboards and screen readers cannot use (axe-core: nested-interactive).
+      deepLinking: false,
       showExtensions: true,
       showCommonExtensions: true,
       validatorUrl: null,

@@ -1,15 +1,14 @@
-"""JSON API of the technician's job flow (the phone app): my jobs, the job card, one route per step, and
-the files on a ticket. Photos and the signature travel as base64 in JSON. Every step answers with the
-updated job card; errors are ``{"code", "detail", "fields"}``."""
+"""JSON API of the technician's jobs (the phone app): my jobs, the job card, one route per step. Photos and
+the signature travel as base64 in JSON. Every step answers with the updated job card."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.deps import allowed
@@ -21,10 +20,10 @@ from aftersales.dispatch import fieldwork
 from aftersales.dispatch.errors import InvalidAttachmentError, WrongConfirmationCodeError
 from aftersales.dispatch.fieldwork import flags as field_flags
 from aftersales.dispatch.fieldwork import inputs as field_inputs
+from aftersales.dispatch.fieldwork.api.attachments import attachment_read
+from aftersales.dispatch.fieldwork.api.flags import flag_read
 from aftersales.dispatch.fieldwork.inputs import Upload
-from aftersales.dispatch.fieldwork.models import VisitFlag
 from aftersales.dispatch.fieldwork.schemas import (
-    AttachmentRead,
     CodeSentRead,
     ConfirmationWrite,
     DeclineWrite,
@@ -37,17 +36,13 @@ from aftersales.dispatch.fieldwork.schemas import (
     PhotoWrite,
     PositionWrite,
     ResultWrite,
-    ReviewWrite,
-    VisitFlagPage,
-    VisitFlagRead,
 )
 from aftersales.feedback import promises as promises_service
 from aftersales.sla.enums import TargetKind
-from aftersales.tickets.models import Ticket, TicketAttachment
+from aftersales.tickets.models import Ticket
 from aftersales.tickets.schemas import EventRead
 from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, commit, json_response
-from aftersales.web.files import file_response
-from aftersales.web.params import IdPath, Offset
+from aftersales.web.params import IdPath
 
 router = APIRouter(prefix="/api/v1", tags=["field"])
 # base64 makes 3 bytes into 4 characters: refuse what cannot decode to an acceptable size before decoding.
@@ -121,21 +116,6 @@ def _job_fields(job: fieldwork.Job) -> dict[str, Any]:
     }
 
 
-def attachment_read(attachment: TicketAttachment) -> AttachmentRead:
-    """A file's description (its bytes are fetched from ``url``)."""
-    return AttachmentRead(
-        id=attachment.id,
-        kind=attachment.kind,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-        size_bytes=attachment.size_bytes,
-        event_id=attachment.event_id,
-        uploaded_by=attachment.uploaded_by,
-        created_at=attachment.created_at,
-        url=f"/api/v1/tickets/{attachment.ticket_id}/attachments/{attachment.id}",
-    )
-
-
 def _card(session: Session, actor: Actor, ticket_id: int) -> Response:
     card = fieldwork.job_card(session, actor=actor, ticket_id=ticket_id)
     ticket = card.ticket
@@ -167,63 +147,6 @@ def _card(session: Session, actor: Actor, ticket_id: int) -> Response:
         visit_flags=[flag_read(flag) for flag in field_flags.flags_of(session, ticket.id)],
     )
     return json_response(read)
-
-
-def flag_read(flag: VisitFlag) -> VisitFlagRead:
-    """A flagged visit as the API shows it."""
-    return VisitFlagRead(
-        id=flag.id,
-        ticket_id=flag.ticket_id,
-        technician=flag.technician_name,
-        reasons=list(flag.reasons),
-        distance_km=flag.distance_km,
-        minutes_on_site=flag.minutes_on_site,
-        flagged_at=flag.flagged_at,
-        is_open=flag.reviewed_at is None,
-        reviewed_at=flag.reviewed_at,
-        reviewed_by=flag.reviewed_by,
-        review_note=flag.review_note,
-    )
-
-
-@router.get("/visit-flags", response_model=VisitFlagPage)
-def list_visit_flags(
-    session: SessionDep,
-    actor: Annotated[Actor, allowed(Permission.QUALITY_INSPECT)],
-    state: Annotated[Literal["open", "reviewed", "all"], Query()] = "open",
-    technician: Annotated[str | None, Query(max_length=64)] = None,
-    reason: Annotated[str | None, Query(max_length=32)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Offset = 0,
-) -> Response:
-    """The inspector's list of flagged visits (far check-in, short stay): open ones by default, newest first."""
-    found = field_flags.list_flags(
-        session,
-        state=None if state == "all" else state,
-        technician=technician,
-        reason=reason,
-        limit=limit,
-        offset=offset,
-    )
-    return json_response(
-        VisitFlagPage(
-            items=[flag_read(flag) for flag in found.items], total=found.total, limit=found.limit, offset=found.offset
-        )
-    )
-
-
-@router.post("/visit-flags/{flag_id}/review", response_model=VisitFlagRead)
-def review_visit_flag(
-    flag_id: IdPath,
-    body: ReviewWrite,
-    session: SessionDep,
-    clock: ClockDep,
-    actor: Annotated[Actor, allowed(Permission.QUALITY_INSPECT)],
-) -> Response:
-    """The inspector reviewed the visit: the flag is cleared (audited) and the job counts for first-time-fix."""
-    flag = field_flags.review(session, clock=clock, actor=actor, flag_id=flag_id, note=body.note)
-    commit(session)
-    return json_response(flag_read(flag))
 
 
 @router.get("/jobs", response_model=list[JobRead])
@@ -434,17 +357,3 @@ def check_out(
     )
     commit(session)
     return _card(session, actor, ticket_id)
-
-
-@router.get("/tickets/{ticket_id}/attachments/{attachment_id}", response_class=Response)
-def get_attachment(
-    ticket_id: IdPath,
-    attachment_id: IdPath,
-    session: SessionDep,
-    actor: Annotated[Actor, allowed(Permission.TICKET_READ)],
-) -> Response:
-    """A photo or signature with its stored content type (only for those who may see the ticket)."""
-    attachment = fieldwork.get_attachment(session, actor=actor, ticket_id=ticket_id, attachment_id=attachment_id)
-    return file_response(
-        data=attachment.data, content_type=attachment.content_type, name=f"{attachment.kind}-{attachment.id}"
-    )

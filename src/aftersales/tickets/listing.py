@@ -1,0 +1,73 @@
+"""The ticket list: tickets the actor may see, newest first, filtered (``search`` builds the conditions)
+and paged with a bounded count. Reads only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, union
+from sqlalchemy.orm import Session
+
+from aftersales.accounts.schemas import Actor
+from aftersales.core.i18n import N_
+from aftersales.core.pagination import COUNT_LIMIT, MAX_LIMIT, Page
+from aftersales.customers.models import Customer
+from aftersales.sla.enums import SlaState
+from aftersales.tickets import search
+from aftersales.tickets.enums import Priority, TicketKind, TicketStatus
+from aftersales.tickets.errors import InvalidTicketError
+from aftersales.tickets.models import Ticket
+
+
+def list_tickets(
+    session: Session,
+    *,
+    actor: Actor,
+    status: TicketStatus | None = None,
+    priority: Priority | None = None,
+    kind: TicketKind | None = None,
+    sla_state: SlaState | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[Ticket]:
+    """Tickets visible to the actor, newest first, filtered and paged."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidTicketError(N_("limit 须在 1 到 %(max)s 之间"), {"max": MAX_LIMIT}, fields={"limit": limit})
+    if offset < 0:
+        raise InvalidTicketError(N_("offset 不能为负数"), fields={"offset": offset})
+    chosen = search.selection(actor=actor, status=status, priority=priority, kind=kind, sla_state=sla_state, q=q)
+    chosen.alternatives = [search.resolve(session, alternative) for alternative in chosen.alternatives]
+    # Counted up to COUNT_LIMIT + 1 rows at most: never a count of every ticket on each request.
+    counted = _matching(chosen, per_branch=COUNT_LIMIT + 1).limit(COUNT_LIMIT + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
+    ordered = _matching(chosen, per_branch=offset + limit).subquery()
+    ids = list(
+        session.scalars(
+            select(ordered.c.id).order_by(ordered.c.reported_at.desc(), ordered.c.id.desc()).limit(limit).offset(offset)
+        )
+    )
+    items = list(session.scalars(select(Ticket).where(Ticket.id.in_(ids)))) if ids else []
+    position = {ticket_id: index for index, ticket_id in enumerate(ids)}
+    items.sort(key=lambda ticket: position[ticket.id])
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def _matching(chosen: search.Selection, *, per_branch: int) -> Any:
+    """(id, reported_at) of the selected tickets: one query, or a UNION of one per search alternative.
+
+    Each branch of a UNION gives only its newest ``per_branch`` rows (all a page or a bounded count can
+    need), so a fragment that matches millions of numbers is never read whole to be deduplicated."""
+    branches = chosen.alternatives or [search.Alternative([])]
+    queries = []
+    for alternative in branches:
+        query = select(Ticket.id, Ticket.reported_at)
+        if chosen.joins_customer or alternative.joins_customer:
+            query = query.join(Customer, Customer.id == Ticket.customer_id)
+        queries.append(query.where(*chosen.conditions, *alternative.conditions))
+    if len(queries) == 1:
+        return queries[0]
+    newest = [
+        query.order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(per_branch).subquery() for query in queries
+    ]
+    return union(*(select(branch.c.id, branch.c.reported_at) for branch in newest))
