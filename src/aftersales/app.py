@@ -26,7 +26,7 @@ from aftersales.analytics.console import router as analytics_console_router
 from aftersales.config import Settings, require_secret_key
 from aftersales.core import logs, offload, timeutil
 from aftersales.core.background import BackgroundRunner, InlineRunner, ProcessRunner
-from aftersales.core.clock import Clock
+from aftersales.core.clock import Clock, RunningClock
 from aftersales.core.db import WalCheckpointer, WriteTurn, make_engine, make_session_factory
 from aftersales.core.runtime import clock_for
 from aftersales.core.write_queue import WriteQueue
@@ -136,11 +136,15 @@ def create_app(
     checkpointer: WalCheckpointer | None = None
     is_sqlite = make_url(settings.database_url).get_backend_name() == "sqlite"
     # Decisions in a child process: only when this app builds its own engine, which the child builds too.
+    app_clock: Clock = clock or clock_for(settings)
+    # Not with a running demo clock (AFTERSALES_CLOCK_START): the child would read it on its own monotonic
+    # clock, which faketime (the browser journeys at a fixed hour) starts afresh in each process.
     decides_in_child = (
         session_factory is None
         and settings.dispatch_in_background
         and settings.dispatch_in_server
         and settings.dispatch_in_child_process
+        and not isinstance(app_clock, RunningClock)
     )
     write_turn = WriteTurn() if decides_in_child and is_sqlite else None
     if session_factory is None:
@@ -153,7 +157,6 @@ def create_app(
         )
         session_factory = make_session_factory(engine)
         checkpointer = WalCheckpointer(engine)
-    app_clock: Clock = clock or clock_for(settings)
     factory = session_factory
 
     def dispatch_pending() -> object:
