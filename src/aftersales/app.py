@@ -26,7 +26,7 @@ from aftersales.analytics.console import router as analytics_console_router
 from aftersales.config import Settings, require_secret_key
 from aftersales.core import logs, offload, timeutil
 from aftersales.core.background import BackgroundRunner, InlineRunner, ProcessRunner
-from aftersales.core.clock import Clock, RunningClock
+from aftersales.core.clock import Clock, LinkedClock, SystemClock
 from aftersales.core.db import WalCheckpointer, WriteTurn, make_engine, make_session_factory
 from aftersales.core.runtime import clock_for
 from aftersales.core.write_queue import WriteQueue
@@ -137,14 +137,11 @@ def create_app(
     is_sqlite = make_url(settings.database_url).get_backend_name() == "sqlite"
     # Decisions in a child process: only when this app builds its own engine, which the child builds too.
     app_clock: Clock = clock or clock_for(settings)
-    # Not with a running demo clock (AFTERSALES_CLOCK_START): the child would read it on its own monotonic
-    # clock, which faketime (the browser journeys at a fixed hour) starts afresh in each process.
     decides_in_child = (
         session_factory is None
         and settings.dispatch_in_background
         and settings.dispatch_in_server
         and settings.dispatch_in_child_process
-        and not isinstance(app_clock, RunningClock)
     )
     write_turn = WriteTurn() if decides_in_child and is_sqlite else None
     if session_factory is None:
@@ -170,10 +167,14 @@ def create_app(
     if not settings.dispatch_in_background:
         dispatcher = InlineRunner(dispatch_pending, name="aftersales-dispatcher")
     elif decides_in_child:
+        # The wall clock reads the same in both processes; any other clock (a demo clock running from
+        # AFTERSALES_CLOCK_START, a test's frozen clock) is published to the child at every kick.
+        link = None if isinstance(app_clock, SystemClock) else LinkedClock(app_clock)
         dispatcher = ProcessRunner(
-            functools.partial(dispatcher_process, settings, app_clock, write_turn),
+            functools.partial(dispatcher_process, settings, link or app_clock, write_turn),
             name="aftersales-dispatcher",
             poll_seconds=settings.dispatch_poll_seconds,
+            before_kick=link.publish if link is not None else None,
         )
     else:
         dispatcher = BackgroundRunner(

@@ -3,6 +3,7 @@ waits and writes; the serving process's engine lets it go first, but never waits
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -66,3 +67,36 @@ def test_a_flag_left_up_by_a_dead_child_delays_a_write_by_the_bound_only(tmp_pat
     with serving.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM seen")).scalar_one() == 1
     assert turn.is_wanted
+
+
+def test_the_flag_falls_and_the_gate_opens_only_once_the_commit_is_done(tmp_path: Path) -> None:
+    """Released before its commit, the child let the serving process try ``BEGIN IMMEDIATE`` while the
+    lock was still held: the try failed and backed off for milliseconds with the lock idle."""
+    turn = WriteTurn()
+    _, child = _engines(tmp_path, turn)
+    other = sqlite3.connect(tmp_path / "turn.db", isolation_level=None, timeout=0)
+    seen: list[tuple[bool, bool]] = []
+    real_release = turn.release
+
+    def release() -> None:
+        try:  # the lock is free the moment the flag falls
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            free = True
+        except sqlite3.OperationalError:
+            free = False
+        seen.append((free, turn.is_wanted))
+        real_release()
+
+    turn.release = release  # type: ignore[method-assign]
+    with child.begin() as connection:
+        connection.execute(text("INSERT INTO seen VALUES ('committed')"))
+    try:
+        with child.begin() as connection:
+            connection.execute(text("INSERT INTO seen VALUES ('rolled back')"))
+            raise RuntimeError("undo")
+    except RuntimeError:
+        pass
+    assert seen == [(True, True), (True, True)]
+    assert [row[0] for row in other.execute("SELECT who FROM seen")] == ["committed"]
+    other.close()

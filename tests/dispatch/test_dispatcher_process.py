@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -55,6 +56,7 @@ def test_the_child_process_decides_after_the_commit(database_url: str, committed
     with TestClient(app) as client:
         child = runner.pid
         assert child is not None and child != os.getpid()
+        clock.advance(timedelta(minutes=7))  # after the child started: it must follow the app's clock
         created = client.post(
             "/api/v1/tickets",
             json=ticket_body(kind="repair", priority="routine"),
@@ -63,8 +65,9 @@ def test_the_child_process_decides_after_the_commit(database_url: str, committed
         assert created.status_code == 201
         ticket_id = created.json()["id"]
         decided = _decided(committed_engine, ticket_id)
-    # The child works on a copy of the app's clock: a frozen clock reads the same instant there.
+    # The app publishes its clock to the child with each kick (``LinkedClock``): the moved instant, exactly.
     assert (decided.done_at, decided.attempts, decided.outcome) == (clock.now(), 1, "tech_child")
+    assert clock.now() == factories.local(2026, 12, 5, 10, 7)
     with Session(committed_engine) as session:
         types = list(session.scalars(select(TicketEvent.type).where(TicketEvent.ticket_id == ticket_id)))
     assert types.count("dispatch") == 1

@@ -9,13 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.accounts.enums import Role
+from aftersales.accounts.models import User
 from aftersales.config import Settings
 from aftersales.core.clock import FrozenClock
 from aftersales.dispatch.planning import decisions, jobs, requests
 from aftersales.dispatch.planning.models import DispatchRequest
-from aftersales.tickets.models import TicketEvent
+from aftersales.tickets.models import Ticket, TicketEvent
 from aftersales.tickets.schemas import TicketCreate
 from aftersales.usecases import intake
+from tests import factories
 from tests.conftest import UserFactory, ticket_body
 
 
@@ -171,3 +173,76 @@ def test_with_nobody_waiting_no_decision_pauses(
         session_factory, clock, Settings(), people_waiting=lambda: False, pause=lambda seconds: timeline.append(seconds)
     )
     assert timeline == [routine]
+
+
+def test_the_routine_part_of_a_batch_is_written_in_one_transaction_counting_its_own_assignments(
+    db: Session,
+    clock: FrozenClock,
+    make_user: UserFactory,
+    session_factory: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tree = factories.organisation_tree(db, clock=clock)
+    factories.service_point(db, organisation_id=tree.service_center.id)
+    code = tree.service_center.code
+    # The nearer technician has room for one more job today; the second job must not go to her as well.
+    factories.technician(db, clock=clock, username="near", organisation_code=code, max_jobs_per_day=1)
+    factories.technician(db, clock=clock, username="far", organisation_code=code, home=(113.99, 22.56))
+    db.commit()
+    first, second = _open(db, clock, make_user), _open(db, clock, make_user)
+    units: list[str] = []
+    real_unit_of_work = jobs.unit_of_work
+
+    def counted(factory: sessionmaker[Session]) -> object:
+        units.append("unit")
+        return real_unit_of_work(factory)
+
+    monkeypatch.setattr(jobs, "unit_of_work", counted)
+    assert jobs.dispatch_job(session_factory, clock, Settings()) == jobs.DispatchReport(decided=2, failed=0)
+    # The claim, both decisions in one write, the empty claim that ends the run.
+    assert len(units) == 3
+    db.expire_all()
+    assignees = db.execute(
+        select(Ticket.id, User.username).join(User, User.id == Ticket.assignee_id).where(Ticket.id.in_([first, second]))
+    ).all()
+    assert sorted(assignees) == [(first, "near"), (second, "far")]
+    assert [(r.ticket_id, r.outcome, r.attempts, r.done_at) for r in _requests(db)] == [
+        (first, "near", 1, clock.now()),
+        (second, "far", 1, clock.now()),
+    ]
+
+
+def test_a_decision_that_fails_in_a_batch_is_undone_alone_and_released(
+    db: Session,
+    clock: FrozenClock,
+    make_user: UserFactory,
+    session_factory: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first, second, third = (_open(db, clock, make_user) for _ in range(3))
+
+    def decide(session: Session, **kwargs: object) -> str | None:
+        ticket_id = int(kwargs["ticket_id"])  # type: ignore[call-overload]
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        ticket.description = f"decided {ticket_id}"  # a write the failing decision must not leave behind
+        session.flush()
+        if ticket_id == second:
+            raise RuntimeError("routing engine down")
+        return "tech01"
+
+    monkeypatch.setattr(decisions, "dispatch_at_intake", decide)
+    report = jobs.dispatch_job(session_factory, clock, Settings())
+    # Released at once, the failing one is claimed again in the same run until it is given up.
+    assert report == jobs.DispatchReport(decided=2, failed=requests.MAX_ATTEMPTS)
+    db.expire_all()
+    descriptions = dict(
+        db.execute(select(Ticket.id, Ticket.description).where(Ticket.id.in_([first, second, third]))).all()
+    )
+    assert descriptions[first] == f"decided {first}" and descriptions[third] == f"decided {third}"
+    assert not descriptions[second].startswith("decided")
+    assert [(r.ticket_id, r.outcome, r.attempts) for r in _requests(db)] == [
+        (first, "tech01", 1),
+        (second, "RuntimeError: routing engine down（多次尝试失败，已放弃自动派单）", requests.MAX_ATTEMPTS),
+        (third, "tech01", 1),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from aftersales.customers.models import Customer
 from aftersales.tickets import rules
 from aftersales.tickets.enums import EventType, Priority, TicketKind, TicketStatus
 from aftersales.tickets.models import Ticket, TicketEvent
+from aftersales.triage import learning as triage_learning
 from tests import factories
 from tests.conftest import UserFactory, ticket_body
 
@@ -77,6 +79,28 @@ def test_missing_kind_and_priority_are_filled_by_triage(client: TestClient, auth
         "complex",
         ["kind"],
     )
+
+
+def test_triage_reads_the_text_outside_the_writer_and_never_for_a_refused_caller(
+    client: TestClient, auth: dict[str, str], db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[str] = []
+    real_analyse = triage_learning.analyse
+
+    def analyse(session: Session, text: str) -> triage_learning.Analysis:
+        threads.append(threading.current_thread().name)
+        return real_analyse(session, text)
+
+    monkeypatch.setattr(triage_learning, "analyse", analyse)
+    before = _counts(db)
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        refused = client.post("/api/v1/tickets", json=ticket_body(description="我要投诉你们的售后"), headers=headers)
+        assert (refused.status_code, threads, _counts(db)) == (401, [], before)
+    created = client.post("/api/v1/tickets", json=ticket_body(description="我要投诉你们的售后"), headers=auth)
+    assert (created.status_code, created.json()["kind"]) == (201, "complaint")
+    assert len(threads) == 1 and threads[0] != "aftersales-writer"  # SQLite's single writer does not run it
+    given = client.post("/api/v1/tickets", json=ticket_body(kind="repair", priority="routine"), headers=auth)
+    assert given.status_code == 201 and len(threads) == 1  # nothing left to triage: no model run
 
 
 def test_numbers_are_sequential_per_local_day(client: TestClient, auth: dict[str, str]) -> None:

@@ -102,8 +102,16 @@ class ProcessRunner:
     is_inline = False
     CHECK_EVERY_SECONDS = 1.0
 
-    def __init__(self, build: Callable[[], Callable[[], object]], *, name: str, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        build: Callable[[], Callable[[], object]],
+        *,
+        name: str,
+        poll_seconds: float,
+        before_kick: Callable[[], None] | None = None,
+    ) -> None:
         self._build = build
+        self._before_kick = before_kick  # e.g. publish the parent's clock (``core.clock.LinkedClock``)
         self.name = name
         self._poll = poll_seconds
         # spawn, not fork: the parent runs threads (writer, event loop) that a fork would copy mid-step.
@@ -116,6 +124,8 @@ class ProcessRunner:
 
     def kick(self) -> None:
         """Wake the child (returns at once); start it again if it has died."""
+        if self._before_kick is not None:
+            self._before_kick()
         self._wake.set()
         now = time.monotonic()
         if now - self._checked_at >= self.CHECK_EVERY_SECONDS:

@@ -265,13 +265,29 @@ def _configure_sqlite(engine: Engine, *, synchronous: str, busy_timeout_ms: int,
         gate.begin(dbapi_connection, busy_timeout_ms)
         connection.info[_GATE_KEY] = gate
 
-    def _on_end(connection: Any) -> None:
-        held = connection.info.pop(_GATE_KEY, None)
-        if held is not None:
-            held.end()
+    def _end_with(statement: str) -> Any:
+        # SQLAlchemy fires these events just *before* it commits or rolls back. Releasing the gate there let
+        # the next writer (the other process above all) try ``BEGIN IMMEDIATE`` while this commit was still
+        # syncing: it failed, backed off for milliseconds, and the lock sat idle. So the transaction is ended
+        # here, and the gate released after it; the driver's own commit or rollback that follows finds no
+        # transaction open (autocommit mode, set on connect) and does nothing.
+        def end(connection: Any) -> None:
+            held = connection.info.pop(_GATE_KEY, None)
+            if held is None:
+                return
+            try:
+                dbapi_connection = connection.connection.dbapi_connection
+                if dbapi_connection.in_transaction:
+                    dbapi_connection.execute(statement)
+            except sqlite3.Error:
+                pass  # the transaction is still open: the driver's call that follows repeats it and reports
+            finally:
+                held.end()
 
-    event.listen(engine, "commit", _on_end)
-    event.listen(engine, "rollback", _on_end)
+        return end
+
+    event.listen(engine, "commit", _end_with("COMMIT"))
+    event.listen(engine, "rollback", _end_with("ROLLBACK"))
 
 
 _GATE_KEY = "aftersales_sqlite_write_gate"

@@ -30,12 +30,17 @@ from aftersales.tickets.schemas import NewTicket, TicketCreate, TicketRead
 from aftersales.triage import learning as triage_learning
 
 
-def _triaged(session: Session, request: TicketCreate) -> NewTicket:
+def needs_triage(request: TicketCreate) -> bool:
+    """The caller left kind or priority to triage."""
+    return request.kind is None or request.priority is None
+
+
+def _triaged(session: Session, request: TicketCreate, analysis: triage_learning.Analysis | None) -> NewTicket:
     """The request with kind and priority decided: the caller's, else triage's (recorded on the ticket)."""
     triage: dict[str, object] | None = None
     kind, priority = request.kind, request.priority
     if kind is None or priority is None:
-        proposal = triage_learning.analyse(session, request.description)
+        proposal = analysis or triage_learning.analyse(session, request.description)
         triage = {
             "source": "model" if triage_learning.active_model(session) is not None else "rules",
             "kind": proposal.kind,
@@ -78,6 +83,7 @@ def open_ticket(
     number_prefix: str = "SH",
     notify: bool = True,
     auto_dispatch: bool = False,
+    analysis: triage_learning.Analysis | None = None,
 ) -> tuple[TicketRead, bool]:
     """Register a work order from any channel; returns (the ticket as read, created). Nothing is written
     on error.
@@ -89,6 +95,10 @@ def open_ticket(
 
     A new ticket is answered from the values written (no read-back), unless it was reported so long ago
     that SLA events were due at once, in which case it is refreshed and read from the database.
+
+    ``analysis``: triage's answer for the description worked out just before, outside the write
+    transaction (the API does so on SQLite, so the single writer does not hold the lock while the model
+    reads the text); None: triage runs here when the request needs it.
     """
     if actor.role == Role.CUSTOMER:
         _within_customer_limits(actor, request)
@@ -96,7 +106,7 @@ def open_ticket(
         existing = tickets_service.find_by_external_id(session, request.external_id)
         if existing is not None:
             return _read(session, clock, existing), False
-    data = _triaged(session, request)
+    data = _triaged(session, request, analysis)
     register = functools.partial(
         intake.register, session, clock=clock, actor=actor, data=data, number_prefix=number_prefix, number_now=False
     )

@@ -4,6 +4,8 @@ on the timeline. Flushes, never commits."""
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
@@ -179,8 +181,13 @@ class Candidate:
     reason_note: dict[str, Any]  # the reason as a timeline note: {"key": ..., "params": ...}
 
 
-def candidates(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) -> list[Candidate]:
-    """Every profiled technician judged for the ticket, best first (ineligible ones with the reason)."""
+def candidates(
+    session: Session, *, clock: Clock, actor: Actor, ticket_id: int, pending: Mapping[str, int] | None = None
+) -> list[Candidate]:
+    """Every profiled technician judged for the ticket, best first (ineligible ones with the reason).
+
+    ``pending``: jobs given to technicians (by username) by decisions not yet written, counted in their
+    loads and their service points' loads (the dispatch job judges a batch before writing it)."""
     ticket = tickets_service.get_ticket(session, ticket_id, actor=actor)
     address = ticket.address
     if address is None:
@@ -217,6 +224,10 @@ def candidates(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) 
             .group_by(Ticket.organisation_id)
         ).all()
     )
+    pending = pending or {}
+    pending_by_organisation = Counter[int | None]()
+    for _, user, _ in rows:
+        pending_by_organisation[user.organisation_id] += pending.get(user.username, 0)
     now = clock.now()
     judged = []
     for profile, user, point in rows:
@@ -225,8 +236,8 @@ def candidates(session: Session, *, clock: Clock, actor: Actor, ticket_id: int) 
             profile,
             user,
             point,
-            int(loads.get(user.id, 0)),
-            int(organisation_loads.get(user.organisation_id, 0)),
+            int(loads.get(user.id, 0)) + pending.get(user.username, 0),
+            int(organisation_loads.get(user.organisation_id, 0)) + pending_by_organisation[user.organisation_id],
         )
         travel = rules.StraightLineTravel(point.city_type if point else "urban")
         judged.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,40 +42,93 @@ def dispatch_job(
     people_waiting: Callable[[], bool] | None = None,
     pause: Callable[[float], None] = time.sleep,
 ) -> DispatchReport:
-    """Claim pending requests in batches and decide each; a failing one is released to be retried.
+    """Claim pending requests in batches and decide them; a failing one is released to be retried.
 
-    ``people_waiting`` (the serving process's writer is busy): a routine decision first gives way for up
-    to ``YIELD_SECONDS``, so that under a rush intake answers people before background decisions that no
-    one waits on (a routine job's first target is hours away); urgent decisions never wait."""
+    Urgent requests are decided one by one, each in its own write transaction, as soon as claimed. The
+    routine ones of a batch are judged together in one read-only transaction (each judgement counting the
+    jobs the earlier ones gave out) and written together in one write transaction, one savepoint each:
+    on SQLite every write transaction takes the single write lock and a commit, which intake needs too.
+
+    ``people_waiting`` (the serving process's writer is busy): the routine part of a batch first gives
+    way for up to ``YIELD_SECONDS``, so that under a rush intake answers people before background
+    decisions that no one waits on (a routine job's first target is hours away); urgent decisions never
+    wait."""
     decided = failed = 0
     while True:
         with unit_of_work(session_factory) as session:
             batch = requests.claim(session, clock=clock)
         if not batch:
             return DispatchReport(decided=decided, failed=failed)
-        for claimed in batch:
+        for claimed in (claimed for claimed in batch if claimed.is_urgent):
+            if _decide_one(session_factory, clock, claimed):
+                decided += 1
+            else:
+                failed += 1
+        routine = [claimed for claimed in batch if not claimed.is_urgent]
+        if routine:
             waited = 0.0
-            while people_waiting is not None and not claimed.is_urgent and waited < YIELD_SECONDS and people_waiting():
+            while people_waiting is not None and waited < YIELD_SECONDS and people_waiting():
                 pause(YIELD_STEP)
                 waited += YIELD_STEP
-            try:
-                found = _judge(session_factory, clock, claimed.ticket_id)
-                with unit_of_work(session_factory) as session:
-                    assigned = decisions.dispatch_at_intake(
-                        session,
-                        clock=clock,
-                        actor=SYSTEM_ACTOR,
-                        ticket_id=claimed.ticket_id,
-                        found=found if isinstance(found, list) else None,
-                        planned=found if isinstance(found, emergencies.PlannedInsertion) else None,
-                    )
-                    requests.complete(session, clock=clock, claimed=claimed, outcome=assigned or "")
-                decided += 1
-            except Exception as error:
-                log.exception("dispatch of ticket %s failed", claimed.ticket_id)
-                with unit_of_work(session_factory) as session:
+            done, given_back = _decide_together(session_factory, clock, routine)
+            decided += done
+            failed += given_back
+
+
+def _decide_one(session_factory: sessionmaker[Session], clock: Clock, claimed: requests.ClaimedRequest) -> bool:
+    """Judge, then write one decision in a write transaction of its own; False when it failed."""
+    try:
+        found = _judge(session_factory, clock, claimed.ticket_id)
+        with unit_of_work(session_factory) as session:
+            _write(session, clock, claimed, found)
+        return True
+    except Exception as error:
+        log.exception("dispatch of ticket %s failed", claimed.ticket_id)
+        with unit_of_work(session_factory) as session:
+            requests.release(session, claimed=claimed, error=f"{type(error).__name__}: {error}")
+        return False
+
+
+def _decide_together(
+    session_factory: sessionmaker[Session], clock: Clock, batch: list[requests.ClaimedRequest]
+) -> tuple[int, int]:
+    """Judge the batch, then write it in one transaction; a decision that fails is rolled back to its
+    savepoint and its request released. Returns (decided, failed)."""
+    decided = failed = 0
+    try:
+        judged = _judge_batch(session_factory, clock, [claimed.ticket_id for claimed in batch])
+        with unit_of_work(session_factory) as session:
+            for claimed in batch:
+                try:
+                    with session.begin_nested():
+                        _write(session, clock, claimed, judged.get(claimed.ticket_id))
+                    decided += 1
+                except Exception as error:
+                    log.exception("dispatch of ticket %s failed", claimed.ticket_id)
                     requests.release(session, claimed=claimed, error=f"{type(error).__name__}: {error}")
-                failed += 1
+                    failed += 1
+        return decided, failed
+    except Exception as error:  # judging or the commit failed: nothing of the batch was written
+        log.exception("dispatch of tickets %s failed", [claimed.ticket_id for claimed in batch])
+        with unit_of_work(session_factory) as session:
+            for claimed in batch:
+                requests.release(session, claimed=claimed, error=f"{type(error).__name__}: {error}")
+        return 0, len(batch)
+
+
+Judgement = list[dispatch_service.Candidate] | emergencies.PlannedInsertion | None
+
+
+def _write(session: Session, clock: Clock, claimed: requests.ClaimedRequest, found: Judgement) -> None:
+    assigned = decisions.dispatch_at_intake(
+        session,
+        clock=clock,
+        actor=SYSTEM_ACTOR,
+        ticket_id=claimed.ticket_id,
+        found=found if isinstance(found, list) else None,
+        planned=found if isinstance(found, emergencies.PlannedInsertion) else None,
+    )
+    requests.complete(session, clock=clock, claimed=claimed, outcome=assigned or "")
 
 
 def dispatcher_process(
@@ -100,26 +154,46 @@ def dispatcher_process(
     return functools.partial(dispatch_job, make_session_factory(engine), clock, settings, people_waiting=people_waiting)
 
 
-def _judge(
-    session_factory: sessionmaker[Session], clock: Clock, ticket_id: int
-) -> list[dispatch_service.Candidate] | emergencies.PlannedInsertion | None:
-    """Work out the decision in a read-only transaction: the candidates of a job that goes to one
-    technician, or where an urgent job goes in today's plan (the re-plan included). On SQLite the write
-    lock is then held only to write the decision, not while the field network is read or a plan solved;
-    the write checks that the plan is still the one the insertion was worked out on. None when the write
-    transaction must judge by itself (the ticket is gone, or the judgement failed: it records why)."""
+def _judge(session_factory: sessionmaker[Session], clock: Clock, ticket_id: int) -> Judgement:
+    """One ticket's judgement in a read-only transaction (see ``_judge_in``)."""
+    return _judge_batch(session_factory, clock, [ticket_id]).get(ticket_id)
+
+
+def _judge_batch(session_factory: sessionmaker[Session], clock: Clock, ticket_ids: list[int]) -> dict[int, Judgement]:
+    """Judge each ticket in one read-only transaction, in order; a job an earlier judgement gives to a
+    technician counts in that technician's load for the later ones, as it will once written."""
     session = session_factory()
     mark_read_only(session)
+    pending: Counter[str] = Counter()
+    judged: dict[int, Judgement] = {}
     try:
-        ticket = session.get(Ticket, ticket_id)
-        if ticket is None:
-            return None
-        try:
-            if decisions.goes_into_a_plan(session, clock=clock, ticket=ticket):
-                return emergencies.plan_insertion(session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=ticket_id)
-            return dispatch_service.candidates(session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=ticket_id)
-        except DomainError:
-            return None
+        for ticket_id in ticket_ids:
+            found = _judge_in(session, clock, ticket_id, pending)
+            judged[ticket_id] = found
+            if isinstance(found, list):
+                best = next((candidate for candidate in found if candidate.eligible), None)
+                if best is not None:
+                    pending[best.username] += 1
+        return judged
     finally:
         session.rollback()
         session.close()
+
+
+def _judge_in(session: Session, clock: Clock, ticket_id: int, pending: Counter[str]) -> Judgement:
+    """Work out the decision without writing: the candidates of a job that goes to one technician, or
+    where an urgent job goes in today's plan (the re-plan included). On SQLite the write lock is then held
+    only to write the decision, not while the field network is read or a plan solved; the write checks
+    that the plan is still the one the insertion was worked out on. None when the write transaction must
+    judge by itself (the ticket is gone, or the judgement failed: it records why)."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        return None
+    try:
+        if decisions.goes_into_a_plan(session, clock=clock, ticket=ticket):
+            return emergencies.plan_insertion(session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=ticket_id)
+        return dispatch_service.candidates(
+            session, clock=clock, actor=SYSTEM_ACTOR, ticket_id=ticket_id, pending=pending
+        )
+    except DomainError:
+        return None

@@ -13,7 +13,7 @@ from aftersales.accounts.deps import CheckedInHandler, allowed, authenticate, re
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
-from aftersales.core.db import unit_of_work
+from aftersales.core.db import mark_read_only, unit_of_work
 from aftersales.core.errors import PermissionDeniedError
 from aftersales.core.i18n import N_
 from aftersales.core.timeutil import to_local
@@ -35,6 +35,7 @@ from aftersales.tickets.schemas import (
     TicketRead,
     TicketUpdate,
 )
+from aftersales.triage import learning as triage_learning
 from aftersales.usecases import assistant as assist_flow
 from aftersales.usecases import intake as flows
 from aftersales.usecases import ticket_view
@@ -43,6 +44,19 @@ from aftersales.web.deps import ClockDep, SessionDep, SettingsDep, after_commit,
 from aftersales.web.params import IdPath, Offset
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+
+
+def _analyse(request: Request, text: str) -> triage_learning.Analysis:
+    """Triage's answer for ``text`` in a read-only transaction of its own, for a caller allowed to open
+    tickets (checked first: no model runs for a request that will be refused)."""
+    session = request.app.state.session_factory()
+    try:
+        mark_read_only(session)
+        require(authenticate(request, session), Permission.TICKET_CREATE)
+        return triage_learning.analyse(session, text)
+    finally:
+        session.rollback()
+        session.close()
 
 
 def _detail(session: Session, clock: Clock, ticket: Ticket, actor: Actor) -> TicketDetail:
@@ -61,6 +75,8 @@ def _detail(session: Session, clock: Clock, ticket: Ticket, actor: Actor) -> Tic
 async def create_ticket(body: TicketCreate, request: Request, clock: ClockDep, settings: SettingsDep) -> Response:
     """Open a work order; kind and priority are filled by triage when left out."""
 
+    analysis: triage_learning.Analysis | None = None
+
     def register(session: Session) -> tuple[TicketRead, bool]:
         actor = authenticate(request, session)
         require(actor, Permission.TICKET_CREATE)
@@ -71,10 +87,14 @@ async def create_ticket(body: TicketCreate, request: Request, clock: ClockDep, s
             request=body,
             number_prefix=settings.ticket_number_prefix,
             auto_dispatch=settings.auto_dispatch,
+            analysis=analysis,
         )
 
     write_queue = request.app.state.write_queue
     if write_queue is not None:
+        if flows.needs_triage(body):
+            # Triage reads the text before the writer's turn: SQLite's single write lock is not held for it.
+            analysis = await run_in_threadpool(_analyse, request, body.description)
         # SQLite, group commit: the writer thread answers once the transaction holding this ticket is durable.
         read, created = await asyncio.wrap_future(write_queue.submit(register))
     else:
