@@ -18,9 +18,10 @@ from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core import offload
 from aftersales.core.clock import FrozenClock
 from aftersales.dispatch.network import service
-from aftersales.dispatch.planning import appointments, emergencies
+from aftersales.dispatch.planning import appointments, decisions, emergencies
 from aftersales.dispatch.planning.models import DayPlan, PlanStop
 from aftersales.notifications.models import OutboxMessage
+from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Priority, TicketKind
 from aftersales.tickets.models import Ticket, TicketEvent
 from tests import factories
@@ -410,3 +411,25 @@ def test_the_board_dispatches_a_waiting_job_with_one_click(
     username = next(name for name, user_id in area.items() if user_id == assignee)
     assert f'data-assigned="{username}"' in reply.text and "自动派单给" in reply.text
     assert f'id="version-{waiting.id}" hx-swap-oob="true"' in reply.text
+
+
+def test_an_insertion_worked_out_for_an_urgent_job_is_not_written_once_the_job_is_no_longer_urgent(
+    db: Session, clock: FrozenClock, area: dict[str, int], make_user: UserFactory
+) -> None:
+    dispatcher, _ = make_user(Role.DISPATCHER, username="planner9")
+    for i in range(6):
+        _job(db, clock, i)
+    factories.day_plan(db, clock=clock, area="深圳市", actor=dispatcher)
+    urgent = _job(db, clock, 60, priority=Priority.URGENT)
+    db.flush()
+    planned = emergencies.plan_insertion(db, clock=clock, actor=dispatcher, ticket_id=urgent.id)
+    assert planned.outcome.technician_id is not None  # it would have gone into the plan
+    tickets_service.update_ticket(
+        db, clock=clock, actor=dispatcher, ticket_id=urgent.id, version=urgent.version, priority=Priority.ROUTINE
+    )
+    stops_before = db.scalar(select(func.count()).select_from(PlanStop))
+    assigned, reason = decisions.dispatch_now(db, clock=clock, actor=dispatcher, ticket_id=urgent.id, planned=planned)
+    # Decided as the routine job it now is: the nearest free technician, and the plan left as it was.
+    assert assigned in {"west1", "west2", "east1"} and reason.startswith(f"自动派单给 {assigned}：")
+    assert db.scalar(select(func.count()).select_from(PlanStop)) == stops_before
+    assert db.scalar(select(PlanStop).where(PlanStop.ticket_id == urgent.id)) is None

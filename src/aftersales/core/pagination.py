@@ -1,8 +1,11 @@
-"""Limit/offset paging shared by list endpoints."""
+"""Paging shared by list endpoints: limit/offset, and keyset cursors for lists read deep."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -23,8 +26,28 @@ class Page(Generic[T]):
     total: int
     limit: int
     offset: int
+    # Where the next page starts (``after=``), when this page is full; None on the last page.
+    next_after: str | None = None
 
     @property
     def is_total_exact(self) -> bool:
         """False when there are more than COUNT_LIMIT matches (``total`` is then COUNT_LIMIT + 1)."""
         return self.total <= COUNT_LIMIT
+
+
+def encode_after(at: datetime, ident: int) -> str:
+    """An opaque cursor for "the rows after this one" in a list ordered by (time, id), newest first."""
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{ident}".encode()).decode().rstrip("=")
+
+
+def decode_after(cursor: str) -> tuple[datetime, int] | None:
+    """The (time, id) a cursor from ``encode_after`` names; None when it is not one."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, ident = raw.partition("|")
+        moment, number = datetime.fromisoformat(at), int(ident)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if moment.tzinfo is None or number < 1:
+        return None
+    return moment, number

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, union
+from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
 from aftersales.core.i18n import N_
-from aftersales.core.pagination import COUNT_LIMIT, MAX_LIMIT, Page
+from aftersales.core.pagination import COUNT_LIMIT, MAX_LIMIT, Page, decode_after, encode_after
 from aftersales.customers.models import Customer
 from aftersales.sla.enums import SlaState
 from aftersales.tickets import search
@@ -30,8 +30,13 @@ def list_tickets(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    after: str | None = None,
 ) -> Page[Ticket]:
-    """Tickets visible to the actor, newest first, filtered and paged."""
+    """Tickets visible to the actor, newest first, filtered and paged.
+
+    ``after`` (the previous page's ``next_after``) pages by keyset instead of offset: the page starts
+    after that ticket in (reported_at, id) order, read from the index however deep the list goes, where
+    an offset of millions reads and skips every row before it."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidTicketError(N_("limit 须在 1 到 %(max)s 之间"), {"max": MAX_LIMIT}, fields={"limit": limit})
     if offset < 0:
@@ -41,6 +46,17 @@ def list_tickets(
     # Counted up to COUNT_LIMIT + 1 rows at most: never a count of every ticket on each request.
     counted = _matching(chosen, per_branch=COUNT_LIMIT + 1).limit(COUNT_LIMIT + 1).subquery()
     total = session.scalar(select(func.count()).select_from(counted)) or 0
+    if after is not None:
+        if offset:
+            raise InvalidTicketError(N_("after 与 offset 不能同时使用"), fields={"after": after, "offset": offset})
+        position = decode_after(after)
+        if position is None:
+            raise InvalidTicketError(N_("after 不是有效的翻页位置"), fields={"after": after})
+        at, last_id = position
+        chosen.conditions = [
+            *chosen.conditions,
+            or_(Ticket.reported_at < at, and_(Ticket.reported_at == at, Ticket.id < last_id)),
+        ]
     ordered = _matching(chosen, per_branch=offset + limit).subquery()
     ids = list(
         session.scalars(
@@ -48,9 +64,11 @@ def list_tickets(
         )
     )
     items = list(session.scalars(select(Ticket).where(Ticket.id.in_(ids)))) if ids else []
-    position = {ticket_id: index for index, ticket_id in enumerate(ids)}
-    items.sort(key=lambda ticket: position[ticket.id])
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    order = {ticket_id: index for index, ticket_id in enumerate(ids)}
+    items.sort(key=lambda ticket: order[ticket.id])
+    last = items[-1] if len(items) == limit else None
+    next_after = encode_after(last.reported_at, last.id) if last is not None else None
+    return Page(items=items, total=total, limit=limit, offset=offset, next_after=next_after)
 
 
 def _matching(chosen: search.Selection, *, per_branch: int) -> Any:

@@ -187,6 +187,8 @@ class TicketPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # The next page: GET ...?after=<next_after> (keyset paging, as fast at any depth); None on the last page.
+    next_after: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -66,15 +66,16 @@ def dispatch_now(
         return None, "只有未完成的安装或维修工单需要派单"
     try:
         with session.begin_nested():
-            if goes_into_a_plan(session, clock=clock, ticket=ticket):
-                # Worked out just before in a read-only transaction: written if the plan is unchanged.
-                inserted = (
-                    emergencies.apply_insertion(session, clock=clock, actor=actor, planned=planned)
-                    if planned is not None and planned.ticket_id == ticket_id
-                    else None
-                )
-                if inserted is None:
-                    inserted = emergencies.insert_emergency(session, clock=clock, actor=actor, ticket_id=ticket_id)
+            # Worked out just before in a read-only transaction: written if the plan and the ticket are as
+            # they were then (``apply_insertion`` checks), without looking the plan up twice.
+            inserted = (
+                emergencies.apply_insertion(session, clock=clock, actor=actor, planned=planned)
+                if planned is not None and planned.ticket_id == ticket_id
+                else None
+            )
+            if inserted is None and goes_into_a_plan(session, clock=clock, ticket=ticket):
+                inserted = emergencies.insert_emergency(session, clock=clock, actor=actor, ticket_id=ticket_id)
+            if inserted is not None:
                 return inserted.assigned_to, inserted.reason
             decided = dispatch_service.auto_dispatch(
                 session, clock=clock, actor=actor, ticket_id=ticket_id, found=found

@@ -28,9 +28,11 @@ from aftersales.dispatch.planning import service as dayplans
 from aftersales.dispatch.planning.models import DayPlan, PlanStop
 from aftersales.notifications import service as notifications_service
 from aftersales.sla.enums import TargetKind
+from aftersales.sla.models import Target
 from aftersales.tickets import assignment as tickets_assignment
 from aftersales.tickets import events as ticket_events
 from aftersales.tickets import service as tickets_service
+from aftersales.tickets.enums import Priority
 from aftersales.tickets.models import Ticket
 
 ticket_events.register_event_types(EVENT_OWNER, DispatchEventType)
@@ -151,10 +153,37 @@ def apply_insertion(
         (plan.id if plan is not None else None) != planned.plan_id
         or current != planned.snapshot
         or ticket.status not in dayplans.PLANNABLE_STATUSES
+        or ticket.priority != Priority.URGENT
         or onsite is None
         or ticket.address is None
     ):
         return None
+    # Written without a flush before each query (the stops, moves and notices flush once at the end): on
+    # SQLite this runs holding the single write lock, and ten flushes cost half of it.
+    with session.no_autoflush:
+        return _apply(
+            session,
+            clock=clock,
+            actor=actor,
+            planned=planned,
+            ticket=ticket,
+            plan=plan,
+            onsite=onsite,
+            address=ticket.address.raw,
+        )
+
+
+def _apply(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: Actor,
+    planned: PlannedInsertion,
+    ticket: Ticket,
+    plan: DayPlan | None,
+    onsite: Target,
+    address: str,
+) -> EmergencyResult:
     outcome, origin, names, started = planned.outcome, planned.origin, planned.names, planned.started
     if outcome.technician_id is None or outcome.arrival is None:
         _escalate(session, clock=clock, actor=actor, ticket=ticket, reason=outcome.reason, note=outcome.reason_note)
@@ -255,7 +284,7 @@ def apply_insertion(
         dedupe_key=f"emergency_dispatch:{ticket.id}:{owner}",
         context={
             "ticket_number": ticket.number,
-            "address": ticket.address.raw,
+            "address": address,
             "eta": f"{to_local(eta):%H:%M}",
             "due_at": f"{to_local(onsite.due_at):%H:%M}",
         },

@@ -121,8 +121,10 @@ def list_tickets(
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
+    after: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    """Tickets the caller may see, newest first; ``q`` searches number, phone and description."""
+    """Tickets the caller may see, newest first; ``q`` searches number, phone and description. Deep
+    lists page with ``after`` (the previous page's ``next_after``) rather than a large ``offset``."""
     page = tickets_listing.list_tickets(
         session,
         actor=actor,
@@ -133,6 +135,7 @@ def list_tickets(
         q=q,
         limit=limit,
         offset=offset,
+        after=after,
     )
     names = tickets_assignment.assignee_names(session, {t.assignee_id for t in page.items if t.assignee_id})
     today = to_local(clock.now()).date()
@@ -142,6 +145,7 @@ def list_tickets(
             total=page.total,
             limit=page.limit,
             offset=page.offset,
+            next_after=page.next_after,
         )
     )
 

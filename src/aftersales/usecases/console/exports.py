@@ -75,17 +75,19 @@ def export_tickets(
         "sla_state": enum_or_none(SlaState, sla_state),
     }
     tickets: list[Ticket] = []
+    after: str | None = None
     while len(tickets) < EXPORT_LIMIT:
         batch = tickets_listing.list_tickets(
             session,
             actor=signed.actor,
             q=(q or "").strip() or None,
             limit=min(MAX_LIMIT, EXPORT_LIMIT - len(tickets)),
-            offset=len(tickets),
+            after=after,
             **filters,
-        ).items
-        tickets.extend(batch)
-        if len(batch) < MAX_LIMIT:
+        )
+        tickets.extend(batch.items)
+        after = batch.next_after
+        if after is None:
             break
     names = tickets_assignment.assignee_names(session, {t.assignee_id for t in tickets if t.assignee_id})
     rows = [_row(ticket, names.get(ticket.assignee_id or 0), _) for ticket in tickets]
