@@ -27,8 +27,9 @@ from aftersales.config import Settings, require_secret_key
 from aftersales.core import logs, offload, timeutil
 from aftersales.core.background import BackgroundRunner, InlineRunner, ProcessRunner
 from aftersales.core.clock import Clock, LinkedClock, SystemClock
-from aftersales.core.db import WalCheckpointer, WriteTurn, make_engine, make_session_factory
+from aftersales.core.db import WalCheckpointer, make_engine, make_session_factory
 from aftersales.core.runtime import clock_for
+from aftersales.core.write_gate import WriteTurn
 from aftersales.core.write_queue import WriteQueue
 from aftersales.customers import rules as customer_rules
 from aftersales.dispatch.fieldwork.api import router as field_router

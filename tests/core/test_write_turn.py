@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from aftersales.core.db import WriteTurn, make_engine
+from aftersales.core.db import make_engine
+from aftersales.core.write_gate import WriteTurn
 
 
 def _engines(tmp_path: Path, turn: WriteTurn) -> tuple[Engine, Engine]:

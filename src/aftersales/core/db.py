@@ -7,10 +7,8 @@ PostgreSQL (psycopg 3) is the production database.
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,6 +22,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from aftersales.core.write_gate import SQLiteWriteGate, WriteTurn
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -128,112 +128,6 @@ def make_engine(
     return create_engine(parsed, echo=echo, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
 
 
-class WriteTurn:
-    """A serving process and its background child (the dispatcher), sharing one SQLite database.
-
-    The serving process's writer commits batch after batch; polling ``BEGIN IMMEDIATE`` from another
-    process, the child found the lock free only by luck and its decisions starved (urgent ones took
-    seconds). The child now raises a flag in shared memory while it waits or writes, and the serving
-    process's writers let it go first before their next transaction (for at most ``GIVE_WAY_SECONDS``,
-    so a child that died with the flag up costs little until it is replaced)."""
-
-    GIVE_WAY_SECONDS = 0.02
-    STEP_SECONDS = 0.0001
-
-    def __init__(self) -> None:
-        # Raw bytes in shared memory: one process raises and lowers each, the other only reads it.
-        context = multiprocessing.get_context("spawn")
-        self._wanted = context.RawValue("b", 0)
-        self._people_busy = context.RawValue("b", 0)
-
-    @property
-    def people_are_busy(self) -> bool:
-        """The serving process's writer has people's writes queued or in hand (routine background
-        decisions give way to them; see ``dispatch.planning.jobs``)."""
-        return bool(self._people_busy.value)
-
-    def set_people_busy(self, busy: bool) -> None:
-        """Called by the serving process's writer as it takes work and falls idle."""
-        self._people_busy.value = 1 if busy else 0
-
-    @property
-    def is_wanted(self) -> bool:
-        """The child waits for the write lock or holds it."""
-        return bool(self._wanted.value)
-
-    def want(self) -> None:
-        """The child waits for the write lock (or holds it)."""
-        self._wanted.value = 1
-
-    def release(self) -> None:
-        """The child's write transaction ended."""
-        self._wanted.value = 0
-
-    def give_way(self) -> None:
-        """In the serving process, before a write transaction: wait while the child wants the lock."""
-        if not self._wanted.value:
-            return
-        deadline = time.monotonic() + self.GIVE_WAY_SECONDS
-        while self._wanted.value and time.monotonic() < deadline:
-            time.sleep(self.STEP_SECONDS)
-
-
-class SQLiteWriteGate:
-    """Who may write next, for one SQLite database.
-
-    SQLite admits one writer at a time. Left to its own busy handler, waiting writers sleep 1, 2, 5,
-    10 … 100 ms between tries, so the lock sits idle while they doze and latency tails reach seconds
-    under load. Instead, writers of this process queue on a mutex (woken the moment it is released),
-    and the one at the head polls ``BEGIN IMMEDIATE`` every fraction of a millisecond to win the lock
-    against other processes.
-    """
-
-    def __init__(self, timeout_s: float, *, turn: WriteTurn | None = None, takes_turn: bool = False) -> None:
-        self.timeout_s = timeout_s
-        self._mutex = threading.Lock()
-        self._turn = turn
-        self._takes_turn = takes_turn and turn is not None
-
-    def begin(self, dbapi_connection: Any, busy_timeout_ms: int) -> None:
-        """Take the process mutex, then SQLite's write lock; raise "database is locked" on timeout."""
-        deadline = time.monotonic() + self.timeout_s
-        if not self._mutex.acquire(timeout=self.timeout_s):
-            raise sqlite3.OperationalError("database is locked (waited for this process's writers)")
-        try:
-            if self._turn is not None:
-                if self._takes_turn:
-                    self._turn.want()
-                else:
-                    self._turn.give_way()
-            dbapi_connection.execute("PRAGMA busy_timeout=0")
-            delay = 0.0002
-            while True:
-                try:
-                    dbapi_connection.execute("BEGIN IMMEDIATE")
-                    break
-                except sqlite3.OperationalError as error:
-                    if "locked" not in str(error) and "busy" not in str(error):
-                        raise
-                    if time.monotonic() >= deadline:
-                        raise
-                    time.sleep(delay)
-                    # The child keeps polling often: the serving process lets it go next.
-                    delay = delay if self._takes_turn else min(delay * 2, 0.004)
-            dbapi_connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        except BaseException:
-            self._end()
-            raise
-
-    def end(self) -> None:
-        """The write transaction ended (commit or rollback)."""
-        self._end()
-
-    def _end(self) -> None:
-        if self._takes_turn and self._turn is not None:
-            self._turn.release()
-        self._mutex.release()
-
-
 def _configure_sqlite(engine: Engine, *, synchronous: str, busy_timeout_ms: int, gate: SQLiteWriteGate) -> None:
     if synchronous.upper() not in {"FULL", "NORMAL", "EXTRA", "OFF"}:
         raise ValueError(f"unknown SQLite synchronous mode {synchronous!r}")
@@ -266,11 +160,9 @@ def _configure_sqlite(engine: Engine, *, synchronous: str, busy_timeout_ms: int,
         connection.info[_GATE_KEY] = gate
 
     def _end_with(statement: str) -> Any:
-        # SQLAlchemy fires these events just *before* it commits or rolls back. Releasing the gate there let
-        # the next writer (the other process above all) try ``BEGIN IMMEDIATE`` while this commit was still
-        # syncing: it failed, backed off for milliseconds, and the lock sat idle. So the transaction is ended
-        # here, and the gate released after it; the driver's own commit or rollback that follows finds no
-        # transaction open (autocommit mode, set on connect) and does nothing.
+        # SQLAlchemy fires these events *before* it commits: a gate opened there let the other process try
+        # ``BEGIN IMMEDIATE`` while the commit synced, fail and back off with the lock idle. So the event ends
+        # the transaction, then opens the gate; the driver's own call finds none open (autocommit mode).
         def end(connection: Any) -> None:
             held = connection.info.pop(_GATE_KEY, None)
             if held is None:

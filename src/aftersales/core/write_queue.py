@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from aftersales.core.db import WriteTurn
+from aftersales.core.write_gate import WriteTurn
 
 T = TypeVar("T")
 Job = Callable[[Session], Any]

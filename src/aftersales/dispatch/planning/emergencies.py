@@ -7,12 +7,10 @@ from __future__ import annotations
 import time as timer
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from aftersales.accounts import service as accounts_service
 from aftersales.accounts.schemas import Actor
 from aftersales.core import offload
 from aftersales.core.clock import Clock
@@ -22,6 +20,7 @@ from aftersales.dispatch.enums import EVENT_OWNER, DispatchEventType
 from aftersales.dispatch.errors import InvalidDispatchInputError
 from aftersales.dispatch.network import rules
 from aftersales.dispatch.network import service as dispatch_service
+from aftersales.dispatch.planning import emergency_followups as followups
 from aftersales.dispatch.planning import inputs
 from aftersales.dispatch.planning import rules as planning
 from aftersales.dispatch.planning import service as dayplans
@@ -186,7 +185,9 @@ def _apply(
 ) -> EmergencyResult:
     outcome, origin, names, started = planned.outcome, planned.origin, planned.names, planned.started
     if outcome.technician_id is None or outcome.arrival is None:
-        _escalate(session, clock=clock, actor=actor, ticket=ticket, reason=outcome.reason, note=outcome.reason_note)
+        followups.escalate(
+            session, clock=clock, actor=actor, ticket=ticket, reason=outcome.reason, note=outcome.reason_note
+        )
         return EmergencyResult(None, outcome.reason, outcome.method, None, planned.plan_id, _ms(started))
     if plan is None:
         plan = dayplans.new_plan(
@@ -204,7 +205,7 @@ def _apply(
     session.execute(delete(PlanStop).where(PlanStop.plan_id == plan.id, PlanStop.ticket_id.in_(rewritten)))
     for legs in outcome.routes.values():
         dayplans.write_legs(session, plan, origin, legs)
-        _follow_moves(
+        followups.follow_moves(
             session, clock=clock, actor=actor, plan=plan, origin=origin, legs=legs, names=names, skip=ticket.id
         )
     for dropped_id in outcome.dropped:
@@ -337,75 +338,3 @@ def _plan_routes(
             )
         )
     return routes
-
-
-def _escalate(
-    session: Session, *, clock: Clock, actor: Actor, ticket: Ticket, reason: str, note: dict[str, Any]
-) -> None:
-    """No one can be there in time: the timeline says why (``note``: the reason as a note key and
-    parameters) and the supervisors are told once."""
-    tickets_service.record_event(
-        session,
-        clock=clock,
-        actor=actor,
-        ticket=ticket,
-        event_type=DispatchEventType.ESCALATION,
-        note=f"紧急工单无法按时上门，已升级：{reason}",
-        data={"reason": reason, "note_key": "dispatch.escalated", "note_params": {"reason": note}},
-    )
-    supervisors = accounts_service.supervisors_for(session, user_id=None, organisation_id=ticket.organisation_id)
-    for user in supervisors[:1]:
-        notifications_service.enqueue(
-            session,
-            clock=clock,
-            kind="dispatch_escalation",
-            dedupe_key=f"dispatch_escalation:{ticket.id}",
-            context={"ticket_number": ticket.number, "reason": reason},
-            recipient_user_id=user.id,
-            ticket_id=ticket.id,
-            payload={"cc_user_ids": [other.id for other in supervisors[1:]]},
-        )
-    session.flush()
-
-
-def _follow_moves(
-    session: Session,
-    *,
-    clock: Clock,
-    actor: Actor,
-    plan: DayPlan,
-    origin: datetime,
-    legs: list[planning.Leg],
-    names: dict[int, str],
-    skip: int,
-) -> None:
-    """A re-plan may hand a booked job to another crew: the ticket follows, with the new ETA."""
-    assignees = dict(
-        session.execute(
-            select(Ticket.id, Ticket.assignee_id).where(Ticket.id.in_([leg.stop.ticket_id for leg in legs]))
-        ).all()
-    )
-    for leg in legs:
-        if leg.stop.ticket_id not in assignees or leg.stop.ticket_id == skip:
-            continue
-        if assignees[leg.stop.ticket_id] == leg.technician_id:
-            continue
-        ticket = tickets_service.get_ticket(session, leg.stop.ticket_id)
-        owner = names[leg.technician_id]
-        eta = to_local(origin + timedelta(seconds=leg.arrival))
-        dayplans.assign_with_note(
-            session,
-            clock=clock,
-            actor=actor,
-            ticket=ticket,
-            username=owner,
-            note=f"紧急插单后调整：改由 {owner} 第 {leg.sequence} 站，预计 {eta:%H:%M} 到达",
-            data={
-                "plan_id": plan.id,
-                "technician": owner,
-                "sequence": leg.sequence,
-                "eta": eta.isoformat(),
-                "note_key": "dispatch.moved_for_emergency",
-                "note_params": {"technician": owner, "sequence": leg.sequence, "eta": f"{eta:%H:%M}"},
-            },
-        )

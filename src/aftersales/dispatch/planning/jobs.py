@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.config import Settings
 from aftersales.core.clock import Clock
-from aftersales.core.db import WriteTurn, make_engine, make_session_factory, mark_read_only, unit_of_work
+from aftersales.core.db import make_engine, make_session_factory, mark_read_only, unit_of_work
 from aftersales.core.errors import DomainError
+from aftersales.core.write_gate import WriteTurn
 from aftersales.dispatch.network import service as dispatch_service
 from aftersales.dispatch.planning import decisions, emergencies, requests
 from aftersales.tickets.models import Ticket

@@ -1,0 +1,116 @@
+"""Who writes next to a SQLite database: one writer at a time, queued inside a process and handed over
+between the serving process and its background child (the dispatcher)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import threading
+import time
+from typing import Any
+
+
+class WriteTurn:
+    """A serving process and its background child (the dispatcher), sharing one SQLite database.
+
+    The serving process's writer commits batch after batch; polling ``BEGIN IMMEDIATE`` from another
+    process, the child found the lock free only by luck and its decisions starved (urgent ones took
+    seconds). The child now raises a flag in shared memory while it waits or writes, and the serving
+    process's writers let it go first before their next transaction (for at most ``GIVE_WAY_SECONDS``,
+    so a child that died with the flag up costs little until it is replaced)."""
+
+    GIVE_WAY_SECONDS = 0.02
+    STEP_SECONDS = 0.0001
+
+    def __init__(self) -> None:
+        # Raw bytes in shared memory: one process raises and lowers each, the other only reads it.
+        context = multiprocessing.get_context("spawn")
+        self._wanted = context.RawValue("b", 0)
+        self._people_busy = context.RawValue("b", 0)
+
+    @property
+    def people_are_busy(self) -> bool:
+        """The serving process's writer has people's writes queued or in hand (routine background
+        decisions give way to them; see ``dispatch.planning.jobs``)."""
+        return bool(self._people_busy.value)
+
+    def set_people_busy(self, busy: bool) -> None:
+        """Called by the serving process's writer as it takes work and falls idle."""
+        self._people_busy.value = 1 if busy else 0
+
+    @property
+    def is_wanted(self) -> bool:
+        """The child waits for the write lock or holds it."""
+        return bool(self._wanted.value)
+
+    def want(self) -> None:
+        """The child waits for the write lock (or holds it)."""
+        self._wanted.value = 1
+
+    def release(self) -> None:
+        """The child's write transaction ended."""
+        self._wanted.value = 0
+
+    def give_way(self) -> None:
+        """In the serving process, before a write transaction: wait while the child wants the lock."""
+        if not self._wanted.value:
+            return
+        deadline = time.monotonic() + self.GIVE_WAY_SECONDS
+        while self._wanted.value and time.monotonic() < deadline:
+            time.sleep(self.STEP_SECONDS)
+
+
+class SQLiteWriteGate:
+    """Who may write next, for one SQLite database.
+
+    SQLite admits one writer at a time. Left to its own busy handler, waiting writers sleep 1, 2, 5,
+    10 … 100 ms between tries, so the lock sits idle while they doze and latency tails reach seconds
+    under load. Instead, writers of this process queue on a mutex (woken the moment it is released),
+    and the one at the head polls ``BEGIN IMMEDIATE`` every fraction of a millisecond to win the lock
+    against other processes.
+    """
+
+    def __init__(self, timeout_s: float, *, turn: WriteTurn | None = None, takes_turn: bool = False) -> None:
+        self.timeout_s = timeout_s
+        self._mutex = threading.Lock()
+        self._turn = turn
+        self._takes_turn = takes_turn and turn is not None
+
+    def begin(self, dbapi_connection: Any, busy_timeout_ms: int) -> None:
+        """Take the process mutex, then SQLite's write lock; raise "database is locked" on timeout."""
+        deadline = time.monotonic() + self.timeout_s
+        if not self._mutex.acquire(timeout=self.timeout_s):
+            raise sqlite3.OperationalError("database is locked (waited for this process's writers)")
+        try:
+            if self._turn is not None:
+                if self._takes_turn:
+                    self._turn.want()
+                else:
+                    self._turn.give_way()
+            dbapi_connection.execute("PRAGMA busy_timeout=0")
+            delay = 0.0002
+            while True:
+                try:
+                    dbapi_connection.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) and "busy" not in str(error):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise
+                    time.sleep(delay)
+                    # The child keeps polling often: the serving process lets it go next.
+                    delay = delay if self._takes_turn else min(delay * 2, 0.004)
+            dbapi_connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        except BaseException:
+            self._end()
+            raise
+
+    def end(self) -> None:
+        """The write transaction ended (commit or rollback)."""
+        self._end()
+
+    def _end(self) -> None:
+        if self._takes_turn and self._turn is not None:
+            self._turn.release()
+        self._mutex.release()
