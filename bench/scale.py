@@ -44,6 +44,7 @@ from sweep_data import pg_conninfo
 from aftersales.config import Settings
 from aftersales.core.clock import SystemClock
 from aftersales.core.db import make_engine, make_session_factory
+from aftersales.core.pagination import encode_after
 from aftersales.tickets.jobs import sweep_job
 
 PASSWORD = "bench-scale-1234"
@@ -184,10 +185,20 @@ def samples(url: str, seed: int) -> dict[str, Any]:
             " WHERE t.id = ANY(%s)",
             (ids,),
         ).fetchall()
+        # Keyset cursors at depth: the ticket just before the page, as the previous page's next_after names it.
+        cursors = {}
+        for depth in (1_000_000, 5_000_000):
+            row = connection.execute(
+                "SELECT reported_at, id FROM tickets ORDER BY reported_at DESC, id DESC LIMIT 1 OFFSET %s",
+                (depth - 1,),
+            ).fetchone()
+            if row is not None:
+                cursors[depth] = encode_after(row[0], row[1])
     return {
         "ids": [row[0] for row in rows],
         "numbers": [row[1] for row in rows],
         "phones": [row[2] for row in rows],
+        "cursors": cursors,
     }
 
 
@@ -212,6 +223,10 @@ def cases(found: dict[str, Any]) -> list[tuple[str, str, str, list[str]]]:
         ("list", "offset=1,000,000", [f"{api}?offset=1000000"]),
         ("list", "status=closed&offset=1,000,000", [f"{api}?status=closed&offset=1000000"]),
         ("list", "offset=5,000,000", [f"{api}?offset=5000000"]),
+        *(
+            ("list", f"after= at depth {depth:,}", [f"{api}?after={cursor}"])
+            for depth, cursor in sorted(found.get("cursors", {}).items())
+        ),
     ]
     searched = [
         ("search", "q=full number", [f"{api}?q={n}" for n in numbers]),
