@@ -36,7 +36,7 @@ def _pages(ids: dict[str, Any]) -> list[tuple[str, str]]:
     pages = [
         ("anonymous", "/console/login"),
         ("agent", "/console/"),
-        ("agent", "/console/language"),
+        ("agent", "/console/language?locale=zh_CN&next=/console/tickets"),
         ("agent", "/console/tickets"),
         ("agent", "/console/tickets?status=in_progress&priority=urgent"),
         ("agent", "/console/tickets?q=1380"),
@@ -176,7 +176,7 @@ def _demo_ids(url: str) -> dict[str, Any]:
         "rule": "SELECT id FROM triage_intake_rules ORDER BY id LIMIT 1",
         "model": "SELECT version FROM triage_models ORDER BY version DESC LIMIT 1",
         "point": "SELECT o.code FROM dispatch_service_points p JOIN organisations o ON o.id = p.organisation_id "
-        "ORDER BY p.id LIMIT 1",
+        "ORDER BY p.organisation_id LIMIT 1",
     }
     engine = create_engine(url)
     with engine.connect() as connection:
@@ -270,7 +270,9 @@ def main() -> None:
                     "statuses": sorted(statuses),
                     "server": summary,
                     "round_trip": latency_summary_ms(round_trip_s),
-                    "meets_target": bool(server_s) and (summary["max_ms"] or 0) <= TARGET_MS and statuses == {200},
+                    "meets_target": bool(server_s)
+                    and (summary["max_ms"] or 0) <= TARGET_MS
+                    and statuses <= {200, 303},  # a page that sends the user on (the start page) answers 303
                 }
             )
             print(
