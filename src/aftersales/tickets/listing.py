@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, union
+from sqlalchemy import func, select, tuple_, union
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
@@ -53,10 +53,9 @@ def list_tickets(
         if position is None:
             raise InvalidTicketError(N_("after 不是有效的翻页位置"), fields={"after": after})
         at, last_id = position
-        chosen.conditions = [
-            *chosen.conditions,
-            or_(Ticket.reported_at < at, and_(Ticket.reported_at == at, Ticket.id < last_id)),
-        ]
+        # A row-value comparison, which both databases read as a range of the (…, reported_at, id) indexes;
+        # the equivalent OR of two conditions made PostgreSQL filter its way down from the newest row.
+        chosen.conditions = [*chosen.conditions, tuple_(Ticket.reported_at, Ticket.id) < tuple_(at, last_id)]
     ordered = _matching(chosen, per_branch=offset + limit).subquery()
     ids = list(
         session.scalars(
