@@ -46,6 +46,18 @@ def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> da
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
+def wait_for_lines(path: Path, count: int, *, timeout: float = 60.0) -> list[str]:
+    """The words of ``path`` once it holds ``count`` of them (bounded wait: a spawned child needs seconds
+    to start and write)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = path.read_text().split() if path.exists() else []
+        if len(lines) >= count:
+            return lines
+        time.sleep(0.02)
+    raise AssertionError(f"{path} has fewer than {count} lines")
+
+
 def _reset_schema(engine: Engine) -> None:
     with engine.begin() as connection:
         Base.metadata.drop_all(connection)

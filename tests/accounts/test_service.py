@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
@@ -19,6 +22,7 @@ from aftersales.accounts.models import AuditEntry
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import FrozenClock
 from aftersales.core.db import make_session_factory, unit_of_work
+from tests.conftest import local
 
 
 def test_password_is_hashed_with_argon2_and_verified(db: Session, clock: FrozenClock) -> None:
@@ -187,3 +191,64 @@ def test_the_audit_log_refuses_changes_on_postgresql(committed_engine: Engine, c
             connection.execute(text(statement))
     with committed_engine.connect() as connection:
         assert connection.execute(text("SELECT action FROM audit_log")).scalars().all() == ["user.created"]
+
+
+def _create(session: Session, what: str, clock: FrozenClock) -> None:
+    if what == "user":
+        service.create_user(session, clock=clock, actor=SYSTEM_ACTOR, username="racer", role=Role.AGENT)
+    else:
+        service.create_organisation(
+            session, clock=clock, actor=SYSTEM_ACTOR, code="RACE", name="竞速中心", kind=OrganisationKind.HQ
+        )
+
+
+@pytest.mark.parametrize(
+    ("what", "refusal", "count"),
+    [
+        ("user", ("用户 racer 已存在", {"username": "racer"}), "SELECT count(*) FROM users WHERE username = 'racer'"),
+        (
+            "organisation",
+            ("机构编码 RACE 已存在", {"code": "RACE"}),
+            "SELECT count(*) FROM organisations WHERE code = 'RACE'",
+        ),
+    ],
+)
+def test_two_creations_of_one_name_at_once_give_one_row_and_a_clear_refusal(
+    committed_engine: Engine, what: str, refusal: tuple[str, dict[str, str]], count: str
+) -> None:
+    """The second request passed the existence check while the first was not yet committed: on PostgreSQL
+    its insert then failed on the unique index and answered 500; now it is refused like any duplicate."""
+    factory = make_session_factory(committed_engine)
+    clock = FrozenClock(local(2026, 12, 5, 10))
+    first = factory()
+    _create(first, what, clock)
+    outcome: dict[str, object] = {}
+
+    def second() -> None:
+        try:
+            with unit_of_work(factory) as session:
+                _create(session, what, clock)
+        except UserExistsError as error:
+            outcome["refused"] = (str(error), error.fields)
+
+    racer = threading.Thread(target=second)
+    racer.start()
+    if committed_engine.dialect.name == "postgresql":
+        # Wait (bounded) until the second insert is blocked on the first one's uncommitted row.
+        deadline = time.monotonic() + 10
+        with committed_engine.connect() as watcher:
+            while (
+                time.monotonic() < deadline
+                and not watcher.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                ).scalar()
+            ):
+                time.sleep(0.02)
+    else:
+        time.sleep(0.2)  # SQLite: the second waits for the write lock the first holds
+    first.commit()
+    first.close()
+    racer.join(30)
+    assert outcome == {"refused": refusal}
+    with committed_engine.connect() as connection:
+        assert connection.execute(text(count)).scalar() == 1

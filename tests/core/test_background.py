@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aftersales.core.background import BackgroundRunner, InlineRunner, ProcessRunner
+from tests.conftest import wait_for_lines
 
 
 def test_a_kick_wakes_the_background_runner_long_before_its_poll() -> None:
@@ -74,17 +75,6 @@ def _build_appender(path: str) -> Callable[[], None]:
     return functools.partial(_append_pid, Path(path))
 
 
-def _lines(path: Path, count: int, *, timeout: float = 60.0) -> list[str]:
-    """Wait (bounded) until ``path`` has ``count`` lines; a child needs a few seconds to start."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = path.read_text().split() if path.exists() else []
-        if len(lines) >= count:
-            return lines
-        time.sleep(0.02)
-    raise AssertionError(f"{path} has fewer than {count} lines")
-
-
 def _gone(pid: int, *, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -104,9 +94,9 @@ def test_a_kick_wakes_the_child_process_which_runs_in_its_own_process(tmp_path: 
         child = runner.pid
         assert child is not None and child != os.getpid()
         runner.kick()
-        assert _lines(out, 1) == [str(child)]
+        assert wait_for_lines(out, 1) == [str(child)]
         runner.kick()
-        assert _lines(out, 2) == [str(child), str(child)]  # the same child, woken again
+        assert wait_for_lines(out, 2) == [str(child), str(child)]  # the same child, woken again
     finally:
         runner.stop()
     assert runner.pid is None
@@ -128,6 +118,6 @@ def test_a_killed_child_is_started_again_at_the_next_kick(tmp_path: Path) -> Non
             time.sleep(0.02)
         second = runner.pid
         assert second not in (None, first, os.getpid())
-        assert _lines(out, 1) == [str(second)]
+        assert wait_for_lines(out, 1) == [str(second)]
     finally:
         runner.stop()

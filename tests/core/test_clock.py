@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aftersales.core.background import ProcessRunner
 from aftersales.core.clock import Clock, FrozenClock, LinkedClock
+from tests.conftest import wait_for_lines
 
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
@@ -75,16 +75,6 @@ def _build_reader(clock: Clock, path: str) -> Callable[[], None]:
     return functools.partial(_write_now, clock, Path(path))
 
 
-def _lines(path: Path, count: int, *, timeout: float = 60.0) -> list[str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = path.read_text().split() if path.exists() else []
-        if len(lines) >= count:
-            return lines
-        time.sleep(0.02)
-    raise AssertionError(f"{path} has fewer than {count} lines")
-
-
 def test_a_spawned_child_reads_the_time_its_parent_published_with_the_kick(tmp_path: Path) -> None:
     out = tmp_path / "readings.txt"
     source = FrozenClock(T0)
@@ -99,9 +89,9 @@ def test_a_spawned_child_reads_the_time_its_parent_published_with_the_kick(tmp_p
     try:
         source.advance(timedelta(hours=3))
         runner.kick()
-        assert _lines(out, 1) == [(T0 + timedelta(hours=3)).isoformat()]
+        assert wait_for_lines(out, 1) == [(T0 + timedelta(hours=3)).isoformat()]
         source.advance(timedelta(seconds=42))
         runner.kick()
-        assert _lines(out, 2)[1] == (T0 + timedelta(hours=3, seconds=42)).isoformat()
+        assert wait_for_lines(out, 2)[1] == (T0 + timedelta(hours=3, seconds=42)).isoformat()
     finally:
         runner.stop()

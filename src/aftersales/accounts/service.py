@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import audit_log, rules
@@ -105,6 +106,23 @@ def append_audit_rows(session: Session, rows: Sequence[AuditRow]) -> None:
         connection.execute(insert(table_of(AuditEntry)), [row.params() for row in rows])
 
 
+def _taken(session: Session, query: Any) -> bool:
+    return session.scalar(query) is not None
+
+
+def _add_unique(session: Session, row: object, *, taken: Callable[[], bool], exists: UserExistsError) -> None:
+    """Insert ``row``; when a concurrent request inserted the same key first (on PostgreSQL it committed
+    while this insert waited on the unique index), refuse with ``exists`` as if it had been there before."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as error:
+        if not taken():
+            raise
+        raise exists from error
+
+
 def create_organisation(
     session: Session,
     *,
@@ -133,10 +151,12 @@ def create_organisation(
     problem = rules.parent_problem(kind, parent.kind if parent else None)
     if problem:
         raise InvalidAccountInputError(problem, code="organisation.invalid_parent", fields={"parent": problem})
-    if session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
-        raise UserExistsError(
-            N_("机构编码 %(code)s 已存在"), {"code": code}, code="organisation.exists", fields={"code": code}
-        )
+    exists = UserExistsError(
+        N_("机构编码 %(code)s 已存在"), {"code": code}, code="organisation.exists", fields={"code": code}
+    )
+    taken = functools.partial(_taken, session, select(Organisation.id).where(Organisation.code == code))
+    if taken():
+        raise exists
     org = Organisation(
         code=code,
         name=name,
@@ -145,8 +165,7 @@ def create_organisation(
         city=city,
         created_at=clock.now(),
     )
-    session.add(org)
-    session.flush()
+    _add_unique(session, org, taken=taken, exists=exists)
     record_audit(
         session,
         clock=clock,
@@ -199,8 +218,10 @@ def create_user(
         problem = rules.password_problem(password)
         if problem:
             raise InvalidAccountInputError(problem, fields={"password": problem})
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UserExistsError(N_("用户 %(username)s 已存在"), {"username": username}, fields={"username": username})
+    exists = UserExistsError(N_("用户 %(username)s 已存在"), {"username": username}, fields={"username": username})
+    taken = functools.partial(_taken, session, select(User.id).where(User.username == username))
+    if taken():
+        raise exists
     org = get_organisation_by_code(session, organisation_code) if organisation_code else None
     supervisor = get_user(session, supervisor_username) if supervisor_username else None
     user = User(
@@ -215,8 +236,7 @@ def create_user(
         is_active=True,
         created_at=clock.now(),
     )
-    session.add(user)
-    session.flush()
+    _add_unique(session, user, taken=taken, exists=exists)
     record_audit(
         session,
         clock=clock,
