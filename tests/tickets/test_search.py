@@ -35,6 +35,9 @@ ADMIN = Actor(user_id=None, username="admin", role=Role.ADMIN)
         ("138 0013 8000", (Branch.PHONE, Branch.NUMBER_DIGITS)),
         ("+86 138-0013-8000", (Branch.PHONE, Branch.NUMBER_DIGITS)),
         ("8000", (Branch.PHONE, Branch.NUMBER_DIGITS)),
+        ("20261105", (Branch.PHONE, Branch.NUMBER_DIGITS, Branch.SERIAL)),  # eight digits: a serial too
+        ("2026110", (Branch.PHONE, Branch.NUMBER_DIGITS)),
+        ("138 0013 8000", (Branch.PHONE, Branch.NUMBER_DIGITS)),  # spaced: a phone as typed, not a serial
         ("800", (Branch.TEXT,)),  # three digits: too short for a phone fragment
         ("张三", (Branch.NAME, Branch.TEXT)),
         ("王", (Branch.NAME, Branch.TEXT)),  # one character: the whole name only (see MIN_NAME_PREFIX)
@@ -115,12 +118,15 @@ def test_a_name_matches_whole_or_by_its_start(db: Session, clock: FrozenClock) -
     assert _found(db, "王芳", status=TicketStatus.IN_PROGRESS) == (1, [contacted.id])
 
 
-def test_a_name_is_case_sensitive_and_a_prefix_is_taken_literally(db: Session, clock: FrozenClock) -> None:
+def test_a_latin_name_is_found_however_it_is_typed_and_a_prefix_is_taken_literally(
+    db: Session, clock: FrozenClock
+) -> None:
     li_na = factories.ticket(db, clock=clock, customer_name="Li Na", phone="13900000111", description="门锁报警")
     percent = factories.customer(db, clock=clock, name="Li%Na", phone="13900000112", product_model=None)
     underscore = factories.customer(db, clock=clock, name="Li_Na", phone="13900000113", product_model=None)
     db.flush()
-    assert (_found(db, "Li N"), _found(db, "li na")) == ((1, [li_na.id]), (0, []))
+    assert [_found(db, term) for term in ("Li N", "li na", "LI NA", "li")] == [(1, [li_na.id])] * 4
+    assert _found(db, "lin") == (0, [])
 
     def named(prefix: str) -> list[int]:
         return list(
@@ -132,6 +138,15 @@ def test_a_name_is_case_sensitive_and_a_prefix_is_taken_literally(db: Session, c
         [underscore.id],
         [li_na.customer_id, percent.id, underscore.id],
     )
+
+
+def test_a_serial_of_digits_only_is_found_as_well_as_phones(db: Session, clock: FrozenClock) -> None:
+    by_serial = factories.ticket(db, clock=clock, phone="13900000141", serial_number="2026110512345")
+    by_phone = factories.ticket(db, clock=clock, phone="13920261105", serial_number="YL-0001")
+    factories.ticket(db, clock=clock, phone="13900000143", serial_number="1202611050000")  # not its start
+    db.flush()
+    assert _found(db, "20261105") == (2, [by_phone.id, by_serial.id])
+    assert _found(db, "2026110512345") == (1, [by_serial.id])
 
 
 def test_a_name_and_the_text_are_united_each_ticket_once(db: Session, clock: FrozenClock) -> None:

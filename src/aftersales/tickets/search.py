@@ -144,7 +144,9 @@ class Branch(StrEnum):
 
 MIN_NAME_PREFIX = 2  # a single character is only looked up as a whole name: "王" would be every 王
 MIN_SERIAL_PREFIX = 4
+MIN_DIGIT_SERIAL = 8  # digits only: shorter ones are phone fragments (the last four digits) far more often
 _NAME_MARKS = frozenset(" ·•.-'")  # 欧阳·娜娜, Li Na, O'Neil
+_MOBILE_RE = re.compile(r"1[3-9]\d{9}")  # a whole mobile number is not read as a serial too
 _SERIAL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]*")
 
 
@@ -160,7 +162,10 @@ def branches(term: str) -> tuple[Branch, ...]:
     if rules.looks_like_number(term):
         return (Branch.NUMBER,)
     if rules.phone_digits(term) is not None:
-        return (Branch.PHONE, Branch.NUMBER_DIGITS)
+        # A long run of digits may also be a serial number printed without letters.
+        long_digits = term.isdigit() and len(term) >= MIN_DIGIT_SERIAL and not _MOBILE_RE.fullmatch(term)
+        serial = (Branch.SERIAL,) if long_digits else ()
+        return (Branch.PHONE, Branch.NUMBER_DIGITS, *serial)
     if _is_name_like(term):
         return (Branch.NAME, Branch.TEXT)
     if (
@@ -198,7 +203,15 @@ def _add_term(chosen: Selection, term: str) -> None:
         elif branch == Branch.NUMBER_DIGITS:
             chosen.alternatives.append(Alternative([Ticket.number.like(_containing(digits), escape=ESCAPE)]))
         elif branch == Branch.NAME:
-            by_name = starts_with(Customer.name, term) if len(term) >= MIN_NAME_PREFIX else Customer.name == term
+            # A Latin name is found however it was typed ("li na", "LI NA" for "Li Na"): each spelling is
+            # one range of the name index, where lower(name) would need an index of its own.
+            spellings = dict.fromkeys([term, term.title(), term.upper(), term.lower()] if term.isascii() else [term])
+            by_name = or_(
+                *(
+                    starts_with(Customer.name, spelling) if len(term) >= MIN_NAME_PREFIX else Customer.name == spelling
+                    for spelling in spellings
+                )
+            )
             chosen.alternatives.append(Alternative([by_name], joins_customer=True, customers=by_name))
         elif branch == Branch.SERIAL:
             # Serial numbers are printed in capitals; an agent may type them in lower case.
