@@ -566,3 +566,49 @@ def test_the_admin_pages_in_english_have_no_chinese_left(client: TestClient, db:
         visible = re.sub(r"<[^>]+>", " ", main)
         assert re.findall(r"[\u4e00-\u9fff]+", visible) == []
     assert "Some entries need correcting" in refused.text and "The two passwords do not match" not in refused.text
+
+
+# --- concurrent edits -------------------------------------------------------------------------------------
+
+
+def _version(page: str) -> str:
+    found = re.search(r'name="version" value="(\d+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_user_saved_by_someone_else_meanwhile_is_not_overwritten(
+    client: TestClient, db: Session, clock: FrozenClock, tree: factories.OrganisationTree, admin_csrf: str
+) -> None:
+    made = factories.user(db, clock=clock, role=Role.AGENT, username="li.na", display_name="客服李娜")
+    db.commit()
+    path = f"/console/admin/users/{made.user.id}"
+    drawn = _version(client.get(path).text)  # two admins open the same form
+    first = {"csrf_token": admin_csrf, "display_name": "调度李娜", "role": "dispatcher", "organisation": "EAST"}
+    assert client.post(path, data=first | {"version": drawn}, follow_redirects=False).status_code == 303
+    users, audit = _snapshot(db, User), _audit_count(db)
+    second = {"csrf_token": admin_csrf, "display_name": "客服李娜娜", "role": "agent", "organisation": ""}
+    refused = client.post(path, data=second | {"version": drawn})
+    assert refused.status_code == 409
+    assert "已被他人修改（当前版本 2，提交版本 1），请核对后再保存" in refused.text
+    assert 'value="客服李娜娜"' in refused.text  # what the second admin typed is kept
+    assert _version(refused.text) == "2"  # saving again now is a decision taken knowing the other change
+    assert _snapshot(db, User) == users and _audit_count(db) == audit
+    assert client.post(path, data=second | {"version": "2"}, follow_redirects=False).status_code == 303
+    db.expire_all()
+    saved = db.get(User, made.user.id)
+    assert saved is not None and (saved.display_name, saved.version) == ("客服李娜娜", 3)
+
+
+def test_an_organisation_saved_by_someone_else_meanwhile_is_not_overwritten(
+    client: TestClient, db: Session, clock: FrozenClock, tree: factories.OrganisationTree, admin_csrf: str
+) -> None:
+    path = f"/console/admin/organisations/{tree.service_center.id}"
+    drawn = _version(client.get(path).text)
+    first = _org_form(admin_csrf, code="SC-上海", name="上海浦东服务中心", parent="EAST", city="上海")
+    assert client.post(path, data=first | {"version": drawn}, follow_redirects=False).status_code == 303
+    organisations, audit = _snapshot(db, Organisation), _audit_count(db)
+    second = _org_form(admin_csrf, code="SC-上海", name="上海徐汇服务中心", parent="EAST", city="上海")
+    refused = client.post(path, data=second | {"version": drawn})
+    assert (refused.status_code, 'value="上海徐汇服务中心"' in refused.text, _version(refused.text)) == (409, True, "2")
+    assert _snapshot(db, Organisation) == organisations and _audit_count(db) == audit

@@ -35,7 +35,7 @@ def _upgrade(runner: CliRunner) -> None:
 def test_db_upgrade_is_idempotent(cli_db: Engine, runner: CliRunner) -> None:
     _upgrade(runner)
     _upgrade(runner)
-    assert runner.invoke(app, ["db", "current"]).output.strip() == migrate.head_revision() == "0023"
+    assert runner.invoke(app, ["db", "current"]).output.strip() == migrate.head_revision() == "0024"
 
 
 def test_users_and_tokens(cli_db: Engine, runner: CliRunner) -> None:

@@ -62,6 +62,7 @@ TABLES_BY_REVISION: dict[str, set[str]] = {
     "0021": {"dispatch_visit_flags"},
     "0022": {"notification_routing_rules"},
     "0023": {"ticket_saved_filters"},
+    "0024": set(),
 }  # fmt: skip
 # Columns a revision adds to a table an earlier one created.
 COLUMNS_BY_REVISION: dict[str, dict[str, set[str]]] = {
@@ -72,6 +73,7 @@ COLUMNS_BY_REVISION: dict[str, dict[str, set[str]]] = {
     "0019": {"notification_outbox": {"read_at"}},
     "0020": {"feedback_visits": {"assignee_id"}},
     "0022": {"notification_preferences": {"quiet_start", "quiet_end"}},
+    "0024": {"users": {"version"}, "organisations": {"version"}},
 }
 # Indexes a revision swaps on a table: (added, removed).
 INDEXES_BY_REVISION: dict[str, dict[str, tuple[set[str], set[str]]]] = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from aftersales.accounts import rules
 from aftersales.accounts import service as accounts_service
 from aftersales.accounts.enums import OrganisationKind, Role
 from aftersales.accounts.errors import (
+    AccountVersionConflictError,
     InvalidAccountInputError,
     OrganisationNotFoundError,
     UserExistsError,
@@ -27,8 +28,11 @@ from aftersales.accounts.errors import (
 from aftersales.accounts.models import ConsoleSession, Organisation, User
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
+from aftersales.core.db import get_for_update
 from aftersales.core.i18n import N_, Label, Message
 from aftersales.core.pagination import Page
+
+Record = TypeVar("Record", User, Organisation)
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,19 @@ def get_organisation(session: Session, organisation_id: int) -> Organisation:
     if org is None:
         raise OrganisationNotFoundError(N_("机构 %(code)s 不存在"), {"code": organisation_id})
     return org
+
+
+def _current(session: Session, model: type[Record], record: Record, version: int | None) -> Record:
+    """``record`` locked for the edit (PostgreSQL: a concurrent save waits, then sees this one), refused
+    when it is no longer at ``version`` (None: the caller did not draw a form, e.g. the CLI)."""
+    locked = get_for_update(session, model, record.id) or record
+    if version is not None and locked.version != version:
+        raise AccountVersionConflictError(
+            N_("已被他人修改（当前版本 %(version)s，提交版本 %(given)s），请核对后再保存"),
+            {"version": locked.version, "given": version},
+            fields={"version": locked.version},
+        )
+    return locked
 
 
 def organisation_tree(session: Session) -> list[TreeNode]:
@@ -194,11 +211,13 @@ def update_user(
     display_name: str,
     role: Role,
     organisation_code: str | None,
+    version: int | None = None,
 ) -> User:
     """Change a user's name, role and organisation; audited with what changed (nothing changed: no entry).
 
-    An admin cannot change their own role (they could lock every admin out)."""
-    user = get_user_by_id(session, user_id)
+    An admin cannot change their own role (they could lock every admin out). ``version``: the one the
+    form was drawn with; if the user was changed since, nothing is saved (AccountVersionConflictError)."""
+    user = _current(session, User, get_user_by_id(session, user_id), version)
     name = display_name.strip()
     org = None
     problems: dict[str, str | None] = {"display_name": rules.display_name_problem(name)}
@@ -221,6 +240,7 @@ def update_user(
     user.display_name = name
     user.role = role
     user.organisation_id = org.id if org else None
+    user.version += 1
     session.flush()
     accounts_service.record_audit(
         session,
@@ -246,12 +266,14 @@ def update_organisation(
     kind: OrganisationKind,
     parent_code: str | None,
     city: str | None,
+    version: int | None = None,
 ) -> Organisation:
     """Change an organisation's code, name, kind, parent or city; audited with what changed.
 
     Refused: a code another organisation has, a parent that is the organisation itself or inside its own
-    branch, a parent of a kind it may not sit under, and a kind its own children may not sit under."""
-    org = get_organisation(session, organisation_id)
+    branch, a parent of a kind it may not sit under, and a kind its own children may not sit under; and a
+    save against an older ``version`` than the organisation's (AccountVersionConflictError)."""
+    org = _current(session, Organisation, get_organisation(session, organisation_id), version)
     name = name.strip()
     city = (city or "").strip() or None
     problems: dict[str, str | None] = {
@@ -297,6 +319,7 @@ def update_organisation(
         return org
     org.code, org.name, org.kind, org.city = code, name, kind, city
     org.parent_id = parent.id if parent else None
+    org.version += 1
     session.flush()
     accounts_service.record_audit(
         session,

@@ -7,6 +7,12 @@ class UserExistsError(ConflictError):
     code = "user.exists"
 
 
+class AccountVersionConflictError(ConflictError):
+    """A user or organisation was changed by someone else since the form was drawn."""
+
+    code = "account.version_conflict"
+
+
 class UserNotFoundError(NotFoundError):
     code = "user.not_found"
 

@@ -24,6 +24,8 @@ class Organisation(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     city: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Raised by every edit through the console; a form saved against an older one is refused (409).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id])
 
@@ -46,6 +48,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Console lockout: consecutive failed logins, and the time until which logins are refused.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Raised by every profile edit; a form saved against an older one is refused (409).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation | None] = relationship()

@@ -110,6 +110,13 @@ def form_values(form: FormData, names: tuple[str, ...], size: int = 200) -> dict
     return {name: clip(form.get(name), size) for name in names}
 
 
+def form_version(form: FormData) -> int | None:
+    """The record version a form was drawn with (its hidden ``version`` field); None when absent or not a
+    number (the save is then not checked against a version, as from the CLI)."""
+    text = clip(form.get("version"), 12)
+    return int(text) if text.isdigit() else None
+
+
 def parse_day(text: str) -> date | None:
     """A 年-月-日 date, or None when it is not one."""
     try:

@@ -148,7 +148,8 @@ async def update_organisation(
     """Save an organisation's code, name, kind, parent and city."""
     _ = gettext_for(request)
     organisation = directory.get_organisation(session, organisation_id)
-    values = common.form_values(await request.form(), FIELDS)
+    form = await request.form()
+    values = common.form_values(form, FIELDS)
     before = (organisation.code, organisation.name, organisation.kind, organisation.parent_id, organisation.city)
 
     def redraw(error: DomainError, status: int) -> Response:
@@ -169,6 +170,7 @@ async def update_organisation(
             kind=_kind(values["kind"]),
             parent_code=values["parent"] or None,
             city=values["city"] or None,
+            version=common.form_version(form),
         )
     commit(session)
     after = (saved.code, saved.name, saved.kind, saved.parent_id, saved.city)

@@ -218,7 +218,8 @@ async def update_user(
     """Save the name, role and organisation (an admin's own role stays)."""
     _ = gettext_for(request)
     user = directory.get_user_by_id(session, user_id)
-    values = common.form_values(await request.form(), PROFILE_FIELDS, 100)
+    form = await request.form()
+    values = common.form_values(form, PROFILE_FIELDS, 100)
     before = (user.display_name, user.role, user.organisation_id)
 
     def redraw(error: DomainError, status: int) -> Response:
@@ -248,6 +249,7 @@ async def update_user(
             display_name=values["display_name"],
             role=role,
             organisation_code=values["organisation"] or None,
+            version=common.form_version(form),
         )
     commit(session)
     done = "saved" if (saved.display_name, saved.role, saved.organisation_id) != before else "unchanged"
