@@ -181,7 +181,8 @@ def samples(url: str, seed: int) -> dict[str, Any]:
         top = connection.execute("SELECT max(id) FROM tickets").fetchone()[0]  # type: ignore[index]
         ids = [rng.randint(1, top) for _ in range(40)]
         rows = connection.execute(
-            "SELECT t.id, t.number, c.phone FROM tickets t JOIN customers c ON c.id = t.customer_id"
+            "SELECT t.id, t.number, c.phone, c.name, p.serial_number FROM tickets t"
+            " JOIN customers c ON c.id = t.customer_id LEFT JOIN installed_products p ON p.id = t.installed_product_id"
             " WHERE t.id = ANY(%s)",
             (ids,),
         ).fetchall()
@@ -198,6 +199,8 @@ def samples(url: str, seed: int) -> dict[str, Any]:
         "ids": [row[0] for row in rows],
         "numbers": [row[1] for row in rows],
         "phones": [row[2] for row in rows],
+        "names": [row[3] for row in rows],
+        "serials": [row[4] for row in rows if row[4]],
         "cursors": cursors,
     }
 
@@ -236,6 +239,9 @@ def cases(found: dict[str, Any]) -> list[tuple[str, str, str, list[str]]]:
         ("search", "q=text, common (指纹)", [f"{api}?q={quote('指纹识别')}"]),
         ("search", "q=text, no match (保险丝熔断)", [f"{api}?q={quote('保险丝熔断')}"]),
         ("search", "q=text + status=in_progress", [f"{api}?q={quote('漏水')}&status=in_progress"]),
+        ("search", "q=a customer's full name", [f"{api}?q={quote(name)}" for name in found.get("names", [])]),
+        ("search", "q=a serial number", [f"{api}?q={quote(serial)}" for serial in found.get("serials", [])]),
+        ("search", "q=a serial's first 8 characters", [f"{api}?q={quote(s[:8])}" for s in found.get("serials", [])]),
     ]
     pages = [
         ("ticket", "GET /api/v1/tickets/{id}", [f"{api}/{i}" for i in ids]),
