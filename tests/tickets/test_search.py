@@ -4,11 +4,12 @@ indexes (a whole value or a prefix, never a leading wildcard)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,9 @@ from aftersales.tickets import search
 from aftersales.tickets.enums import EventType, TicketStatus
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.search import Branch
+from aftersales.web.templating import format_local
 from tests import factories
+from tests.conftest import UserFactory, console_login
 
 ADMIN = Actor(user_id=None, username="admin", role=Role.ADMIN)
 
@@ -195,6 +198,65 @@ def test_phone_number_and_text_searches_keep_working(db: Session, clock: FrozenC
     assert _found(db, "指纹识别") == (1, [text_match.id])
 
 
+def test_a_short_fragment_is_looked_for_only_in_the_newest_tickets(
+    db: Session, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = factories.ticket(db, clock=clock, customer_name="赵一", phone="13900000171", description="有焦味的插座")
+    clock.advance(timedelta(hours=1))
+    edge = factories.ticket(db, clock=clock, customer_name="赵二", phone="13900000172", description="门锁没电")
+    clock.advance(timedelta(hours=1))
+    new = factories.ticket(db, clock=clock, customer_name="赵三", phone="13900000173", description="焦味很重")
+    named = factories.customer(db, clock=clock, name="焦味", phone="13900000174", product_model=None)
+    db.flush()
+    monkeypatch.setattr(search, "SHORT_FRAGMENT_WINDOW", 2)
+
+    page = tickets_listing.list_tickets(db, actor=ADMIN, q="焦味")
+    assert ([t.id for t in page.items], page.searched_since) == ([new.id], edge.reported_at)
+    # Three characters reach the trigram indexes: every ticket, and no window to mention.
+    page = tickets_listing.list_tickets(db, actor=ADMIN, q="有焦味")
+    assert ([t.id for t in page.items], page.searched_since) == ([old.id], None)
+    # The name branch of the same short term still looks at every customer.
+    by_name = factories.ticket(db, clock=clock, customer_name="焦味", phone=named.phone, description="不制热")
+    monkeypatch.setattr(search, "SHORT_FRAGMENT_WINDOW", 1)
+    assert _found(db, "焦味") == (1, [by_name.id])
+    # Fewer tickets than the window: all of them, no window.
+    monkeypatch.setattr(search, "SHORT_FRAGMENT_WINDOW", 100)
+    page = tickets_listing.list_tickets(db, actor=ADMIN, q="焦味")
+    assert ([t.id for t in page.items], page.searched_since) == ([by_name.id, new.id, old.id], None)
+    assert _found(db, "e") == (0, [])  # one Latin letter: lower-cased on both sides, nothing here has it
+
+
+def test_the_api_and_the_console_say_when_a_search_looked_only_at_recent_tickets(
+    client: TestClient,
+    auth: dict[str, str],
+    db: Session,
+    clock: FrozenClock,
+    make_user: UserFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    factories.ticket(db, clock=clock, customer_name="钱一", phone="13900000181", description="漏电跳闸")
+    clock.advance(timedelta(minutes=30))
+    newest = factories.ticket(db, clock=clock, customer_name="钱二", phone="13900000182", description="漏电")
+    db.commit()
+    monkeypatch.setattr(search, "SHORT_FRAGMENT_WINDOW", 1)
+    reply = client.get("/api/v1/tickets", params={"q": "漏电"}, headers=auth)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert ([item["id"] for item in body["items"]], body["searched_since"]) == (
+        [newest.id],
+        newest.reported_at.isoformat().replace("+00:00", "Z"),
+    )
+    reply = client.get("/api/v1/tickets", params={"q": "漏电跳"}, headers=auth)
+    assert reply.json()["searched_since"] is None
+
+    make_user(Role.AGENT, username="agent_window")
+    console_login(client, db, "agent_window")
+    page = client.get("/console/tickets", params={"q": "漏电"})
+    since = format_local(newest.reported_at)
+    assert f"描述里的一两个字只在 {since} 以来登记的工单中查找" in page.text
+    assert 'id="search-window"' not in client.get("/console/tickets", params={"q": "漏电跳"}).text
+
+
 def test_a_technician_finds_by_name_only_their_own_tickets(db: Session, clock: FrozenClock, make_user: Any) -> None:
     tech, _ = make_user(Role.TECHNICIAN, username="tech_search")
     mine = factories.ticket(
@@ -263,3 +325,16 @@ def test_the_name_and_serial_branches_use_their_indexes(db: Session, statement: 
     plan = _plan(db, statement)
     assert index in plan, plan
     assert "SCAN customers" not in plan and "SCAN installed_products" not in plan and "Seq Scan" not in plan
+
+
+def test_a_short_fragment_walks_the_newest_tickets_not_the_trigram_index(db: Session) -> None:
+    [alternative] = [a for a in search.selection(actor=ADMIN, q="焦味").alternatives if a.recent_only]
+    window = tuple_(Ticket.reported_at, Ticket.id) >= tuple_(datetime(2026, 11, 1, tzinfo=UTC), 1)
+    statement = (
+        select(Ticket.id, Ticket.reported_at)
+        .where(*alternative.conditions, window)
+        .order_by(Ticket.reported_at.desc(), Ticket.id.desc())
+        .limit(50)
+    )
+    plan = _plan(db, statement)
+    assert "ix_tickets_reported_id" in plan and "trgm" not in plan and "Seq Scan" not in plan, plan

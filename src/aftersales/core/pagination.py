@@ -28,6 +28,8 @@ class Page(Generic[T]):
     offset: int
     # Where the next page starts (``after=``), when this page is full; None on the last page.
     next_after: str | None = None
+    # When part of the search looked only at recent rows: the oldest time it covered (see the listing).
+    searched_since: datetime | None = None
 
     @property
     def is_total_exact(self) -> bool:

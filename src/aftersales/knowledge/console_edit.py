@@ -29,7 +29,7 @@ from aftersales.knowledge.schemas import ArticleCreate, ArticleUpdate
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.forms import pydantic_fields
 from aftersales.web.messages import domain_message, field_messages
-from aftersales.web.pages import form_errors, redirect
+from aftersales.web.pages import form_errors, redirect, versioned_redraw
 from aftersales.web.params import IdPath
 from aftersales.web.templating import gettext_for, render
 
@@ -277,18 +277,13 @@ async def save_article(
     if data is None or errors:
         return _form(request, article=article, values=values, errors=errors, status=422)
 
-    def redraw(error: DomainError, status: int) -> Response:
-        conflict = None
-        if error.code == "knowledge.version_conflict":
-            conflict = _conflict(session, article_id, base)
-            values["version"] = str(conflict["version"])  # saving again is then a decision, not an accident
-        fields = field_messages(error, _) if isinstance(error, InvalidInputError) else {}
-        stored = service.get_article(session, article_id)
-        message = domain_message(error, _)
-        return _form(
-            request, article=stored, values=values, errors=fields, message=message, conflict=conflict, status=status
-        )
-
+    redraw = versioned_redraw(
+        lambda **shown: _form(request, article=service.get_article(session, article_id), **shown),
+        values=values,
+        conflict_code="knowledge.version_conflict",
+        newer=lambda: _conflict(session, article_id, base),
+        _=_,
+    )
     with form_errors(request, session, redraw):
         saved = service.update_article(session, clock=clock, actor=signed.actor, article_id=article_id, data=data)
     changed = saved.version != base

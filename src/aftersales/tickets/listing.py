@@ -67,7 +67,15 @@ def list_tickets(
     items.sort(key=lambda ticket: order[ticket.id])
     last = items[-1] if len(items) == limit else None
     next_after = encode_after(last.reported_at, last.id) if last is not None else None
-    return Page(items=items, total=total, limit=limit, offset=offset, next_after=next_after)
+    windows = [alternative.searched_since for alternative in chosen.alternatives if alternative.searched_since]
+    return Page(
+        items=items,
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_after=next_after,
+        searched_since=min(windows) if windows else None,
+    )
 
 
 def _matching(chosen: search.Selection, *, per_branch: int) -> Any:

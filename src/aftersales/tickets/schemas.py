@@ -189,6 +189,9 @@ class TicketPage(BaseModel):
     offset: int
     # The next page: GET ...?after=<next_after> (keyset paging, as fast at any depth); None on the last page.
     next_after: str | None = None
+    # Set when ``q`` held a text fragment of one or two characters: the description was then searched
+    # only in the tickets reported since this time (names, phones, numbers and serials are searched in full).
+    searched_since: datetime | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, and_, false, or_, select
+from sqlalchemy import Boolean, and_, false, func, literal, or_, select, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -53,12 +54,22 @@ class Alternative:
     joins_customer: bool = False
     customers: Any | None = None
     products: Any | None = None
+    # A text fragment too short for the trigram indexes (see ``SHORT_FRAGMENT_WINDOW``); once resolved,
+    # ``searched_since`` is when the oldest ticket it was looked for in was reported.
+    recent_only: bool = False
+    searched_since: datetime | None = None
 
 
 # A phone fragment or name prefix matching more customers than this is joined instead of looked up first;
 # a serial prefix matching more products than this is matched by a subquery instead.
 CUSTOMER_LOOKUP_LIMIT = 20_000
 PRODUCT_LOOKUP_LIMIT = 20_000
+# PostgreSQL's trigram indexes hold no entry for a fragment of one or two characters: a LIKE with such a
+# fragment reads the whole index (14 s at 10 million tickets when nothing matches, docs/benchmarks.md §12).
+# Such fragments are looked for only in the newest SHORT_FRAGMENT_WINDOW tickets, read from the
+# (reported_at, id) index; the listing says from when (``Page.searched_since``).
+MIN_INDEXED_FRAGMENT = 3
+SHORT_FRAGMENT_WINDOW = 100_000
 
 
 def by_customers(alternative: Alternative, customer_ids: list[int]) -> Alternative:
@@ -73,7 +84,10 @@ def by_products(alternative: Alternative, product_ids: list[int]) -> Alternative
 
 def resolve(session: Session, alternative: Alternative) -> Alternative:
     """Look the alternative's customers or products up first when there are not too many (see
-    ``Alternative``); otherwise it stays as it is (a join, or a subquery on the products)."""
+    ``Alternative``); otherwise it stays as it is (a join, or a subquery on the products). A short text
+    fragment gets the start of its window of newest tickets."""
+    if alternative.recent_only:
+        return _within_window(session, alternative)
     if alternative.customers is not None:
         limit = CUSTOMER_LOOKUP_LIMIT
         found = list(session.scalars(select(Customer.id).where(alternative.customers).limit(limit + 1)))
@@ -83,6 +97,22 @@ def resolve(session: Session, alternative: Alternative) -> Alternative:
         found = list(session.scalars(select(InstalledProduct.id).where(alternative.products).limit(limit + 1)))
         return alternative if len(found) > limit else by_products(alternative, found)
     return alternative
+
+
+def _within_window(session: Session, alternative: Alternative) -> Alternative:
+    """``alternative`` limited to the newest ``SHORT_FRAGMENT_WINDOW`` tickets (all of them when there are
+    fewer): the window's oldest ticket is found by walking the (reported_at, id) index."""
+    oldest = session.execute(
+        select(Ticket.reported_at, Ticket.id)
+        .order_by(Ticket.reported_at.desc(), Ticket.id.desc())
+        .offset(SHORT_FRAGMENT_WINDOW - 1)
+        .limit(1)
+    ).first()
+    if oldest is None:
+        return Alternative(alternative.conditions)
+    at, ticket_id = oldest
+    within = tuple_(Ticket.reported_at, Ticket.id) >= tuple_(at, ticket_id)
+    return Alternative([*alternative.conditions, within], searched_since=at)
 
 
 @dataclass
@@ -219,6 +249,15 @@ def _add_term(chosen: Selection, term: str) -> None:
             by_serial = or_(*(starts_with(InstalledProduct.serial_number, spelling) for spelling in spellings))
             products = select(InstalledProduct.id).where(by_serial)
             chosen.alternatives.append(Alternative([Ticket.installed_product_id.in_(products)], products=by_serial))
+        elif len(term) < MIN_INDEXED_FRAGMENT:
+            # lower(column) is not what the trigram indexes hold, so neither database reaches for them and
+            # both walk the newest tickets (the window ``resolve`` adds).
+            lowered = func.lower(literal(_containing(term)))
+            found = or_(
+                func.lower(Ticket.description).like(lowered, escape=ESCAPE),
+                func.lower(Ticket.number).like(lowered, escape=ESCAPE),
+            )
+            chosen.alternatives.append(Alternative([found], recent_only=True))
         else:
             pattern = _containing(term)
             chosen.alternatives.append(

@@ -28,7 +28,8 @@ from aftersales.core.errors import (
     PermissionDeniedError,
     RateLimitedError,
 )
-from aftersales.web.messages import domain_message
+from aftersales.core.i18n import Gettext
+from aftersales.web.messages import domain_message, field_messages
 from aftersales.web.templating import gettext_for, render
 
 SESSION_COOKIE = "as_session"
@@ -135,6 +136,31 @@ def form_errors(
         status = status_of(error)
         response = redraw(error, status) if redraw is not None else error_page(request, error, status, target=target)
         raise FormRefused(response) from error
+
+
+def versioned_redraw(
+    draw: Callable[..., Response],
+    *,
+    values: dict[str, str],
+    conflict_code: str,
+    newer: Callable[[], dict[str, Any]],
+    _: Gettext,
+) -> Redraw:
+    """The ``redraw`` of a form saved over the version it was opened at: a version conflict (``conflict_code``)
+    shows the newer save (``newer()``, with its ``version``) and takes that version into the form, so saving
+    again is a decision, not an accident; an invalid input marks its fields. ``draw(values=, errors=,
+    message=, conflict=, status=)`` draws the form over what is stored now."""
+
+    def redraw(error: DomainError, status: int) -> Response:
+        conflict = None
+        if error.code == conflict_code:
+            conflict = newer()
+            values["version"] = str(conflict["version"])
+        fields = field_messages(error, _) if isinstance(error, InvalidInputError) else {}
+        message = domain_message(error, _)
+        return draw(values=values, errors=fields, message=message, conflict=conflict, status=status)
+
+    return redraw
 
 
 def install_console_handlers(app: FastAPI) -> None:

@@ -36,7 +36,7 @@ from aftersales.knowledge.models import Bulletin
 from aftersales.web.deps import ClockDep, SessionDep, commit
 from aftersales.web.forms import pydantic_fields
 from aftersales.web.messages import domain_message, field_messages
-from aftersales.web.pages import form_errors, redirect
+from aftersales.web.pages import form_errors, redirect, versioned_redraw
 from aftersales.web.params import IdPath
 from aftersales.web.templating import gettext_for, render
 
@@ -291,18 +291,13 @@ async def save_bulletin(
     if data is None or errors:
         return _form(request, bulletin=bulletin, values=values, errors=errors, status=422)
 
-    def redraw(error: DomainError, status: int) -> Response:
-        conflict = None
-        if error.code == "bulletin.version_conflict":
-            conflict = _conflict(session, bulletin_id, base)
-            values["version"] = str(conflict["version"])  # saving again is then a decision, not an accident
-        fields = field_messages(error, _) if isinstance(error, InvalidInputError) else {}
-        stored = service.get_bulletin(session, bulletin_id)
-        message = domain_message(error, _)
-        return _form(
-            request, bulletin=stored, values=values, errors=fields, message=message, conflict=conflict, status=status
-        )
-
+    redraw = versioned_redraw(
+        lambda **shown: _form(request, bulletin=service.get_bulletin(session, bulletin_id), **shown),
+        values=values,
+        conflict_code="bulletin.version_conflict",
+        newer=lambda: _conflict(session, bulletin_id, base),
+        _=_,
+    )
     with form_errors(request, session, redraw):
         saved = service.update_bulletin(session, clock=clock, actor=signed.actor, bulletin_id=bulletin_id, data=data)
     changed = saved.version != base

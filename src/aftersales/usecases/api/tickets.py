@@ -146,6 +146,7 @@ def list_tickets(
             limit=page.limit,
             offset=page.offset,
             next_after=page.next_after,
+            searched_since=page.searched_since,
         )
     )
 

@@ -112,6 +112,7 @@ def list_page(
     context = {
         "rows": rows,
         "total": result.total,
+        "searched_since": result.searched_since,
         "page": page,
         "pages": max(1, -(-result.total // PAGE_SIZE)),
         "filters": shown,
