@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from aftersales.accounts.cli import orgs_app, tokens_app, users_app
+from aftersales.analytics.cli import app as analytics_app
 from aftersales.config import MissingSecretKeyError, get_settings, require_secret_key
 from aftersales.core import timeutil
 from aftersales.core.commandline import QuietOption
@@ -39,6 +40,7 @@ app.add_typer(dispatch_app, name="dispatch")
 app.add_typer(import_app, name="import")
 app.add_typer(customers_app, name="customers")
 app.add_typer(notifications_app, name="notifications")
+app.add_typer(analytics_app, name="analytics")
 
 # sysexits.h EX_CONFIG: the process refused to start because of its configuration.
 CONFIGURATION_ERROR = 78

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from aftersales.analytics.jobs import hot_issue_job
+from aftersales.analytics.jobs import hot_issue_job, rollup_job
 from aftersales.config import Settings
 from aftersales.core.clock import Clock
 from aftersales.dispatch.planning.jobs import dispatch_job
@@ -34,6 +34,7 @@ def jobs(settings: Settings) -> list[Job]:
         # Dispatch requests left by intake in other processes (the serving process decides its own at once).
         Job("dispatch", settings.dispatch_poll_seconds, dispatch_job),
         Job("hot_issues", 300.0, hot_issue_job),
+        Job("dashboard_rollups", 120.0, rollup_job),
         Job("notifications", settings.notify_interval_seconds, deliver_job),
         Job("feedback", 60.0, feedback_job),
     ]

@@ -35,7 +35,7 @@ def _upgrade(runner: CliRunner) -> None:
 def test_db_upgrade_is_idempotent(cli_db: Engine, runner: CliRunner) -> None:
     _upgrade(runner)
     _upgrade(runner)
-    assert runner.invoke(app, ["db", "current"]).output.strip() == migrate.head_revision() == "0024"
+    assert runner.invoke(app, ["db", "current"]).output.strip() == migrate.head_revision() == "0025"
 
 
 def test_users_and_tokens(cli_db: Engine, runner: CliRunner) -> None:
@@ -180,6 +180,7 @@ def test_worker_once_runs_the_sweep(cli_db: Engine, runner: CliRunner) -> None:
         "sla_sweep: SweepReport(targets_checked=0, warnings=0, breaches=0, tickets_changed=0)",
         "dispatch: DispatchReport(decided=0, failed=0)",
         "hot_issues: {'assigned': 0, 'batches': 0, 'alerts': 0}",
+        "dashboard_rollups: {'redone': 0, 'rolled_up': 0}",
         "notifications: {'sent': 0, 'retrying': 0, 'failed': 0, 'internal': 0, 'suppressed': 0, 'postponed': 0, 'lease_lost': 0}",
         "feedback: {'visits_scheduled': 0, 'promise_alerts': 0}",
     ]
@@ -199,3 +200,14 @@ def test_worker_loop_stops_when_told(cli_db: Engine, runner: CliRunner) -> None:
     stop.set()
     thread.join(timeout=5)
     assert not thread.is_alive()
+
+
+def test_analytics_rollup_runs_passes_until_nothing_is_left(cli_db: Engine, runner: CliRunner) -> None:
+    _upgrade(runner)
+    result = runner.invoke(app, ["analytics", "rollup", "--pause", "0"])
+    assert result.exit_code == 0, result.output
+    first, totals = (json.loads(line) for line in result.output.strip().splitlines())
+    assert first == {"redone": 0, "rolled_up": 0}  # no tickets: no dates
+    assert {key: totals[key] for key in ("passes", "redone", "rolled_up")} == {"passes": 1, "redone": 0, "rolled_up": 0}
+    refused = runner.invoke(app, ["analytics", "rollup", "--pause", "-1"])
+    assert refused.exit_code == 2 and "greater than or equal to 0" in refused.output

@@ -63,6 +63,10 @@ TABLES_BY_REVISION: dict[str, set[str]] = {
     "0022": {"notification_routing_rules"},
     "0023": {"ticket_saved_filters"},
     "0024": set(),
+    "0025": {
+        "analytics_daily_faults", "analytics_daily_sla", "analytics_daily_volume", "analytics_rollup_days",
+        "analytics_rollup_watermark",
+    },
 }  # fmt: skip
 # Columns a revision adds to a table an earlier one created.
 COLUMNS_BY_REVISION: dict[str, dict[str, set[str]]] = {
@@ -105,6 +109,7 @@ INDEXES_BY_REVISION: dict[str, dict[str, tuple[set[str], set[str]]]] = {
         "installed_products": ({"ix_installed_products_serial_number"}, set()),
         "tickets": ({"ix_tickets_product_reported"}, set()),
     },
+    "0025": {"tickets": ({"ix_tickets_updated_at"}, set())},
 }  # fmt: skip
 REVISIONS = list(TABLES_BY_REVISION)
 HEAD_TABLES = set().union(*TABLES_BY_REVISION.values()) | {"alembic_version"}

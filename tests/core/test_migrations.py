@@ -20,4 +20,4 @@ def test_migrations_match_models(engine: Engine) -> None:
 
 
 def test_database_is_at_head(engine: Engine) -> None:
-    assert migrate.current(engine) == migrate.head_revision() == "0024"
+    assert migrate.current(engine) == migrate.head_revision() == "0025"

@@ -1,4 +1,4 @@
-"""Background job: hot-issue topics and alerts."""
+"""Background jobs: hot-issue topics and alerts; the dashboard's daily rollups."""
 
 from __future__ import annotations
 
@@ -7,15 +7,19 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from aftersales.analytics import hot_issues
+from aftersales.analytics import hot_issues, rollups
 from aftersales.config import Settings
 from aftersales.core.clock import Clock
 from aftersales.core.db import mark_read_only, unit_of_work
+from aftersales.core.timeutil import to_local
 
 # A pass maps at most this many requests, a batch at a time, pausing between batches so that people's
 # writes are never queued behind it (the demo's history is worked through over several passes).
 PASS_LIMIT = 1_000
 PAUSE_SECONDS = 0.2
+# A rollup pass does at most this many dates (each read in a read-only transaction of its own and written
+# in a short one): the 1,100 dates of a three-year history are rolled up over a dozen passes, newest first.
+ROLLUP_DAYS_PER_PASS = 90
 
 
 def hot_issue_job(
@@ -47,3 +51,44 @@ def hot_issue_job(
     with unit_of_work(factory) as session:
         alerts = hot_issues.raise_alerts(session, clock=clock)
     return {"assigned": assigned, "batches": batches, "alerts": alerts}
+
+
+def rollup_job(
+    factory: sessionmaker[Session],
+    clock: Clock,
+    _settings: Settings,
+    *,
+    pause: Callable[[float], None] = time.sleep,
+) -> dict[str, int]:
+    """One pass: roll up again the dates whose tickets changed or whose SLA figures expired, then dates
+    not rolled up yet, newest first, up to ``ROLLUP_DAYS_PER_PASS``; the watermark moves only when every
+    changed date was redone."""
+    started = clock.now()
+    today = to_local(started).date()
+    session = factory()
+    mark_read_only(session)
+    try:
+        since = rollups.watermark(session)
+        redo = rollups.days_to_redo(session, since=since, today=today, now=started)
+        missing = rollups.days_not_rolled_up(session, today=today, limit=ROLLUP_DAYS_PER_PASS)
+    finally:
+        session.rollback()
+        session.close()
+    chosen = (redo + missing)[:ROLLUP_DAYS_PER_PASS]
+    for index, day in enumerate(chosen):
+        computed_at = clock.now()
+        session = factory()
+        mark_read_only(session)
+        try:
+            figures = rollups.compute_day(session, day=day, now=computed_at)
+        finally:
+            session.rollback()
+            session.close()
+        with unit_of_work(factory) as session:
+            rollups.write_day(session, figures=figures, computed_at=computed_at)
+        if index + 1 < len(chosen):
+            pause(PAUSE_SECONDS)
+    if len(redo) <= ROLLUP_DAYS_PER_PASS:
+        with unit_of_work(factory) as session:
+            rollups.move_watermark(session, at=started)
+    return {"redone": min(len(redo), len(chosen)), "rolled_up": len(chosen) - min(len(redo), len(chosen))}

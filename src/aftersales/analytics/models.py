@@ -1,10 +1,11 @@
-"""Analytics tables: the topic each request was mapped to (for hot issues)."""
+"""Analytics tables: the topic each request was mapped to (for hot issues), and the daily rollups of the
+dashboard's figures (kept by ``analytics.jobs.rollup_job``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aftersales.core.db import Base, UTCDateTime
@@ -32,3 +33,74 @@ class TopicCluster(Base):
     label: Mapped[str] = mapped_column(String(200))
     centroid: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(default=0)
+
+
+class RollupDay(Base):
+    """A local date whose dashboard figures are kept in the daily rollups, as of ``computed_at``; they
+    hold until ``valid_until`` (when a target still running on that day comes due), or for good (None)."""
+
+    __tablename__ = "analytics_rollup_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RollupWatermark(Base):
+    """Ticket changes made before ``at`` are in the rollups (one row; the job moves it after each pass)."""
+
+    __tablename__ = "analytics_rollup_watermark"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DailyVolume(Base):
+    """Tickets reported in one UTC hour that belongs to the local date ``day``: for all regions (scope
+    ``all``) and per province and city (scope ``city``; '' for tickets without an address or city)."""
+
+    __tablename__ = "analytics_daily_volume"
+    __table_args__ = (Index("ix_analytics_daily_volume_day", "day", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(String(8))
+    province: Mapped[str] = mapped_column(String(32), default="")
+    city: Mapped[str] = mapped_column(String(32), default="")
+    hour_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    tickets: Mapped[int] = mapped_column(Integer)
+
+
+class DailySla(Base):
+    """SLA targets of the tickets reported on ``day`` per priority (see ``analytics.service.sla_outcomes``):
+    met in time and breached among tickets not cancelled, all their targets, and breached tickets."""
+
+    __tablename__ = "analytics_daily_sla"
+    __table_args__ = (Index("ix_analytics_daily_sla_day", "day", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(String(8))
+    province: Mapped[str] = mapped_column(String(32), default="")
+    city: Mapped[str] = mapped_column(String(32), default="")
+    priority: Mapped[str] = mapped_column(String(16))
+    met: Mapped[int] = mapped_column(Integer)
+    breached: Mapped[int] = mapped_column(Integer)
+    targets: Mapped[int] = mapped_column(Integer)
+    breached_tickets: Mapped[int] = mapped_column(Integer)
+
+
+class DailyFault(Base):
+    """Repairs and complaints reported on ``day`` per fault (a code, triage's free text, or '' for none)."""
+
+    __tablename__ = "analytics_daily_faults"
+    __table_args__ = (Index("ix_analytics_daily_faults_day", "day", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(String(8))
+    province: Mapped[str] = mapped_column(String(32), default="")
+    city: Mapped[str] = mapped_column(String(32), default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    fault: Mapped[str] = mapped_column(Text, default="")
+    tickets: Mapped[int] = mapped_column(Integer)

@@ -196,3 +196,19 @@ def top_counts(counts: Iterable[tuple[str, int]], limit: int = TOP_FAULT_COUNT) 
     for name, count in counts:
         merged[name] = merged.get(name, 0) + count
     return sorted(merged.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def date_runs(start: date, end: date, *, skip: set[date]) -> list[tuple[date, date]]:
+    """The runs of consecutive dates in [start, end] that are not in ``skip``, oldest first."""
+    runs: list[tuple[date, date]] = []
+    day = start
+    while day <= end:
+        if day in skip:
+            day += timedelta(days=1)
+            continue
+        first = day
+        while day + timedelta(days=1) <= end and day + timedelta(days=1) not in skip:
+            day += timedelta(days=1)
+        runs.append((first, day))
+        day += timedelta(days=1)
+    return runs

@@ -3,8 +3,8 @@ adds labels)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
@@ -57,6 +57,10 @@ class Dashboard:
     breaches_today: int
     top_fault_types: list[tuple[str, int]]
     breached_tickets: int
+    # Dates of the period read from the daily rollups and the oldest of their computations (None when
+    # every date was counted from the tickets): how far behind past dates may be. Not part of equality.
+    rolled_up_days: int = field(default=0, compare=False)
+    rolled_up_at: datetime | None = field(default=None, compare=False)
 
     @property
     def total(self) -> int:

@@ -1,24 +1,18 @@
-"""Dashboard figures computed by the database (GROUP BY aggregates), never by loading tickets.
-
-Local-time buckets are built portably: the database counts tickets per UTC hour (an hour-precision text
-key), Python shifts each hour into the local zone and folds them into hours of the day and dates
-(``rules.fold_hourly_counts``). At most 24 x 366 rows come back, however many tickets there are.
-"""
+"""The manager dashboard's figures: rolled-up dates summed from ``rollups``, the rest counted by the
+database (``queries``: GROUP BY aggregates, never loading tickets); the current backlog, today's
+breaches and the regions to choose from."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, literal_column, or_, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
-from aftersales.analytics import rules
+from aftersales.analytics import queries, rollups, rules
 from aftersales.analytics.schemas import Dashboard, Region, SlaCompliance
-from aftersales.core.db import dialect_of
 from aftersales.core.timeutil import to_local
 from aftersales.customers.models import Address
-from aftersales.sla.models import Target
 from aftersales.tickets.enums import EventType, Priority, TicketStatus
 from aftersales.tickets.models import Ticket, TicketEvent
 
@@ -33,11 +27,25 @@ OPEN_STATUSES = (
 
 def dashboard(session: Session, *, now: datetime, start: date, end: date, region: str | None = None) -> Dashboard:
     """Every dashboard figure for tickets reported in [start, end] (local dates) and ``region``
-    (a province or city name; None for all). ``now`` fixes "today" and the current backlog."""
+    (a province or city name; None for all). ``now`` fixes "today" and the current backlog.
+
+    Dates the background job has rolled up are summed from ``rollups``; the others (today, dates not
+    rolled up yet or whose rollup expired) are counted from the tickets, all in one query per figure."""
     today = to_local(now).date()
-    in_period = _reported_between(start, end) + _in_region(region)
-    volume = rules.fold_hourly_counts(_hourly_counts(session, in_period), start=start, end=end)
-    compliance, breached_tickets = sla_outcomes(session, in_period, now=now)
+    computed = rollups.fresh_days(session, start=start, end=end, today=today, now=now)
+    stored = set(computed)
+    live = rules.date_runs(start, end, skip=stored)
+    hourly = rollups.hourly_counts(session, days=stored, region=region)
+    sla = rollups.sla_rows(session, days=stored, region=region)
+    faults = rollups.fault_counts(session, days=stored, region=region)
+    if live:
+        in_live = queries.reported_on_any(live) + queries.in_region(region)
+        hourly += [(at, count) for _p, _c, at, count in queries.hourly_counts(session, in_live)]
+        sla += queries.sla_rows(session, in_live, now=now)
+        faults += [(fault, kind, count) for _p, _c, fault, kind, count in queries.fault_counts(session, in_live)]
+    volume = rules.fold_hourly_counts(hourly, start=start, end=end)
+    compliance, breached_tickets = _compliance(sla)
+    named = ((rules.fault_name(fault, kind), count) for fault, kind, count in faults)
     return Dashboard(
         start=start,
         end=end,
@@ -48,9 +56,31 @@ def dashboard(session: Session, *, now: datetime, start: date, end: date, region
         sla_compliance=compliance,
         backlog_by_status=backlog_by_status(session, region=region),
         breaches_today=breaches_on(session, day=today, region=region),
-        top_fault_types=top_fault_types(session, in_period),
+        top_fault_types=rules.top_counts(named, rules.TOP_FAULT_COUNT),
         breached_tickets=breached_tickets,
+        rolled_up_days=len(stored),
+        rolled_up_at=min(computed.values()) if computed else None,
     )
+
+
+def _compliance(rows: list[queries.SlaRow]) -> tuple[dict[str, SlaCompliance], int]:
+    """SLA compliance per priority (every priority, urgent first, then any other found) and the tickets with
+    a breached target, from rows that may repeat a priority (rolled-up and live parts)."""
+    summed: dict[str, list[int]] = {}
+    for row in rows:
+        figures = summed.setdefault(row.priority, [0, 0, 0])
+        figures[0] += row.met
+        figures[1] += row.breached
+        figures[2] += row.targets
+    found = {
+        priority: SlaCompliance(met=met, breached=breached, running=total - met - breached)
+        for priority, (met, breached, total) in summed.items()
+        if total
+    }
+    empty = SlaCompliance(met=0, breached=0, running=0)
+    ordered = {priority.value: found.pop(priority.value, empty) for priority in Priority}
+    # A ticket has one priority and one report date: breached tickets add up across rows.
+    return ordered | found, sum(row.breached_tickets for row in rows)
 
 
 def regions(session: Session) -> list[Region]:
@@ -98,103 +128,11 @@ def region_names(found: list[Region]) -> set[str]:
     return {region.province for region in found} | {city for region in found for city in region.cities}
 
 
-def _reported_between(start: date, end: date) -> list[ColumnElement[bool]]:
-    lower, upper = rules.utc_bounds(start, end)
-    return [Ticket.reported_at >= lower, Ticket.reported_at < upper]
-
-
-def _in_region(region: str | None) -> list[ColumnElement[bool]]:
-    if not region:
-        return []
-    addresses = select(Address.id).where(or_(Address.province == region, Address.city == region))
-    return [Ticket.address_id.in_(addresses)]
-
-
-def _utc_hour_key(session: Session) -> ColumnElement[Any]:
-    """``reported_at`` as 'YYYY-MM-DD HH' in UTC. PostgreSQL formats its timestamptz; SQLite keeps naive UTC
-    text 'YYYY-MM-DD HH:MM:SS.ffffff' (every write goes through ``UTCDateTime``), whose first 13
-    characters are that key, read straight from the covering index on ``reported_at``."""
-    if dialect_of(session) == "postgresql":
-        return func.to_char(func.timezone("UTC", Ticket.reported_at), "YYYY-MM-DD HH24")
-    return func.substr(Ticket.reported_at, 1, 13)
-
-
-def _grouped_count(inner: Select[Any]) -> Select[Any]:
-    """Count rows of ``inner`` per its selected columns. Grouping a subquery's columns (instead of the
-    expressions themselves) keeps PostgreSQL from seeing two different bind parameters in the SELECT
-    and GROUP BY of one expression."""
-    keys = inner.subquery()
-    columns = list(keys.c)
-    return select(*columns, func.count()).group_by(*columns)
-
-
-def _hourly_counts(session: Session, conditions: list[ColumnElement[bool]]) -> list[tuple[datetime, int]]:
-    inner = select(_utc_hour_key(session).label("hour_key")).where(*conditions)
-    return [
-        (datetime.fromisoformat(f"{key}:00").replace(tzinfo=UTC), count)
-        for key, count in session.execute(_grouped_count(inner))
-    ]
-
-
-def _is_breached(now: datetime) -> ColumnElement[bool]:
-    """A target that is or was late at ``now``, as ``sla.rules.target_state`` has it: breach recorded, met
-    after its due time, or running past due (the sweep may not have recorded it yet)."""
-    return or_(
-        Target.breached_at.is_not(None),
-        Target.met_at > Target.due_at,
-        and_(Target.met_at.is_(None), Target.paused_since.is_(None), Target.due_at <= now),
-    )
-
-
-def _is_met() -> ColumnElement[bool]:
-    """A target met by its due time (and never recorded as breached)."""
-    return and_(Target.met_at.is_not(None), Target.breached_at.is_(None), Target.met_at <= Target.due_at)
-
-
-def sla_outcomes(
-    session: Session, conditions: list[ColumnElement[bool]], *, now: datetime
-) -> tuple[dict[str, SlaCompliance], int]:
-    """SLA targets of the selected tickets per priority (every priority, urgent first): met in time,
-    breached, still running at ``now``; and how many selected tickets have a breached target at ``now``.
-
-    One pass over the targets for both (each pass joins every target of the period to its ticket: at
-    10 million tickets a second each for 30 days). Cancelled tickets are left out of the compliance:
-    cancelling stops (meets) their running clocks, which would count as kept promises; their breaches
-    still count as breached tickets.
-    """
-    is_met, is_breached = _is_met(), _is_breached(now)
-    kept = Ticket.status != TicketStatus.CANCELLED
-    rows = session.execute(
-        select(
-            Ticket.priority,
-            func.sum(case((and_(kept, is_met), 1), else_=0)),
-            func.sum(case((and_(kept, is_breached), 1), else_=0)),
-            func.sum(case((kept, 1), else_=0)),
-            func.count(distinct(case((is_breached, Target.ticket_id), else_=None))),
-        )
-        .select_from(Target)
-        .join(Ticket, Ticket.id == Target.ticket_id)
-        .where(*conditions)
-        .group_by(Ticket.priority)
-    ).all()
-    found = {
-        str(priority): SlaCompliance(
-            met=int(met or 0), breached=int(breached or 0), running=int(total or 0) - int(met or 0) - int(breached or 0)
-        )
-        for priority, met, breached, total, _ in rows
-        if total
-    }
-    empty = SlaCompliance(met=0, breached=0, running=0)
-    ordered = {priority.value: found.pop(priority.value, empty) for priority in Priority}
-    # A ticket has one priority: its breached count per priority adds up to the distinct total.
-    return ordered | found, sum(int(tickets) for *_, tickets in rows)
-
-
 def backlog_by_status(session: Session, *, region: str | None = None) -> dict[str, int]:
     """Tickets not closed or cancelled, now, per status (every open status, in lifecycle order)."""
     rows = session.execute(
         select(Ticket.status, func.count())
-        .where(Ticket.status.in_([status.value for status in OPEN_STATUSES]), *_in_region(region))
+        .where(Ticket.status.in_([status.value for status in OPEN_STATUSES]), *queries.in_region(region))
         .group_by(Ticket.status)
     ).all()
     found = {str(status): int(count) for status, count in rows}
@@ -215,49 +153,8 @@ def breaches_on(session: Session, *, day: date, region: str | None = None) -> in
                 TicketEvent.type == literal_column(f"'{EventType.SLA_BREACHED.value}'"),
                 TicketEvent.at >= lower,
                 TicketEvent.at < upper,
-                *_in_region(region),
+                *queries.in_region(region),
             )
         )
         or 0
     )
-
-
-def _mentions(session: Session, keyword: str) -> ColumnElement[bool]:
-    """The description contains ``keyword``, ignoring ASCII case like ``rules.classify_fault``.
-
-    SQLite's LIKE ignores ASCII case already; PostgreSQL needs ILIKE, used only for keywords with Latin
-    letters (ILIKE over every Chinese keyword made the query three times slower). Keywords hold no LIKE
-    wildcards (checked by the rules tests).
-    """
-    pattern = f"%{keyword}%"
-    if dialect_of(session) == "postgresql" and any(char.isascii() and char.isalpha() for char in keyword):
-        return Ticket.description.ilike(pattern)
-    return Ticket.description.like(pattern)
-
-
-def _fault_key(session: Session) -> ColumnElement[Any]:
-    """Triage's fault type when it gave one, else the code of the first FAULT_TYPES entry whose keyword
-    occurs in the description (NULL when none does): the same rule as ``rules.classify_fault``."""
-    by_keyword = case(
-        *(
-            (or_(*(_mentions(session, keyword) for keyword in fault.keywords)), fault.code)
-            for fault in rules.FAULT_TYPES
-        ),
-        else_=None,
-    )
-    from_triage = func.nullif(func.trim(Ticket.triage["fault_type"].as_string()), "")
-    return func.coalesce(from_triage, by_keyword)
-
-
-def top_fault_types(
-    session: Session, conditions: list[ColumnElement[bool]], limit: int = rules.TOP_FAULT_COUNT
-) -> list[tuple[str, int]]:
-    """The most reported fault types among the selected repairs and complaints: (name, count)."""
-    inner = select(_fault_key(session).label("fault"), Ticket.kind.label("kind")).where(
-        *conditions, Ticket.kind.in_(rules.FAULT_KINDS)
-    )
-    rows = session.execute(_grouped_count(inner)).all()
-    named = (
-        (rules.fault_name(None if fault is None else str(fault), str(kind)), int(count)) for fault, kind, count in rows
-    )
-    return rules.top_counts(named, limit)

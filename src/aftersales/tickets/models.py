@@ -44,6 +44,8 @@ class Ticket(Base):
         # Open loads per technician and per service point (dispatch) are counted from these alone.
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_organisation_status", "organisation_id", "status"),
+        # The tickets changed since a moment: which days' dashboard rollups to redo (migration 0025).
+        Index("ix_tickets_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
