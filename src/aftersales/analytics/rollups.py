@@ -5,9 +5,11 @@ A local date's figures are computed by the dashboard's own queries (``queries``)
 city as well, and stored for all regions (scope ``all``) and per place (scope ``city``); the dashboard
 sums the rolled-up dates and counts only the others live (today, and dates not rolled up yet). The
 background job (``jobs.rollup_job``) rolls up the dates that ended, and again the dates whose tickets
-changed since (``tickets.updated_at``) or whose SLA figures expire (a target still running then comes
-due): past dates on the dashboard are at most one pass of the job behind the tickets. Changing an
-address's province or city afterwards does not roll its tickets' dates up again.
+changed since (``tickets.updated_at``) or whose SLA figures expired (``valid_until``: a target still
+running then came due and now counts as breached): past dates on the dashboard are at most one pass of
+the job behind the tickets. (Counting expired dates live instead made every recent date live between
+two passes: their targets come due all the time.) Changing an address's province or city afterwards
+does not roll its tickets' dates up again.
 """
 
 from __future__ import annotations
@@ -111,14 +113,11 @@ def write_day(session: Session, *, figures: DayFigures, computed_at: datetime) -
     session.flush()
 
 
-def fresh_days(session: Session, *, start: date, end: date, today: date, now: datetime) -> dict[date, datetime]:
-    """The dates of [start, end] before ``today`` whose rollup holds at ``now``, with when each was computed."""
+def rolled_up_days(session: Session, *, start: date, end: date, today: date) -> dict[date, datetime]:
+    """The rolled-up dates of [start, end] before ``today``, with when each was computed."""
     rows = session.execute(
         select(RollupDay.day, RollupDay.computed_at).where(
-            RollupDay.day >= start,
-            RollupDay.day <= end,
-            RollupDay.day < today,
-            or_(RollupDay.valid_until.is_(None), RollupDay.valid_until > now),
+            RollupDay.day >= start, RollupDay.day <= end, RollupDay.day < today
         )
     )
     return {day: computed_at + CHANGE_MARGIN for day, computed_at in rows}

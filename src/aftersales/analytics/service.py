@@ -29,10 +29,11 @@ def dashboard(session: Session, *, now: datetime, start: date, end: date, region
     """Every dashboard figure for tickets reported in [start, end] (local dates) and ``region``
     (a province or city name; None for all). ``now`` fixes "today" and the current backlog.
 
-    Dates the background job has rolled up are summed from ``rollups``; the others (today, dates not
-    rolled up yet or whose rollup expired) are counted from the tickets, all in one query per figure."""
+    Dates the background job has rolled up are summed from ``rollups`` (at most one pass of the job
+    behind the tickets); the others (today, dates not rolled up yet) are counted from the tickets, in
+    one query per figure."""
     today = to_local(now).date()
-    computed = rollups.fresh_days(session, start=start, end=end, today=today, now=now)
+    computed = rollups.rolled_up_days(session, start=start, end=end, today=today)
     stored = set(computed)
     live = rules.date_runs(start, end, skip=stored)
     hourly = rollups.hourly_counts(session, days=stored, region=region)
