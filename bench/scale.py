@@ -49,7 +49,8 @@ from aftersales.tickets.jobs import sweep_job
 
 PASSWORD = "bench-scale-1234"
 USERS = (("bench-admin", "admin"), ("bench-manager", "manager"), ("bench-dispatcher", "dispatcher"))
-SLOW_CASES = ("console dashboard, 366 days", "console dashboard, a province")
+# Cases timed only five times (none since the dashboard reads daily rollups: a year took 19 s before).
+SLOW_CASES: tuple[str, ...] = ()
 LIST_TARGET_MS = 200.0
 OTHER_TARGET_MS = 1000.0
 
