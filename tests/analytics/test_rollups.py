@@ -4,6 +4,7 @@ pass is bounded, and the dashboard reads rolled-up dates from the rollups (not f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -51,8 +52,18 @@ def _every_board(db: Session, now: object) -> list[Dashboard]:
     ]
 
 
-def _run(factory: sessionmaker[Session], clock: FrozenClock, pauses: list[float] | None = None) -> dict[str, int]:
-    return analytics_jobs.rollup_job(factory, clock, Settings(), pause=(pauses if pauses is not None else []).append)
+Run = Callable[..., dict[str, int]]
+
+
+@pytest.fixture
+def run(session_factory: sessionmaker[Session], clock: FrozenClock, scenario: Scenario) -> Run:
+    """One pass of the rollup job over the scenario (``run(pauses)`` records the pauses it takes)."""
+
+    def one_pass(pauses: list[float] | None = None) -> dict[str, int]:
+        record = (pauses if pauses is not None else []).append
+        return analytics_jobs.rollup_job(session_factory, clock, Settings(), pause=record)
+
+    return one_pass
 
 
 @pytest.mark.parametrize(
@@ -69,13 +80,11 @@ def test_the_dates_counted_live_are_the_runs_not_rolled_up(skip: set[date], runs
     assert rules.date_runs(DAY_19, DAY_22, skip=skip) == runs
 
 
-def test_rolled_up_dates_give_exactly_the_figures_counted_live(
-    db: Session, clock: FrozenClock, session_factory: sessionmaker[Session], scenario: Scenario
-) -> None:
+def test_rolled_up_dates_give_exactly_the_figures_counted_live(db: Session, clock: FrozenClock, run: Run) -> None:
     before = _every_board(db, NOW)
     assert db.scalar(select(func.count()).select_from(RollupDay)) == 0
     pauses: list[float] = []
-    assert _run(session_factory, clock, pauses) == {"redone": 0, "rolled_up": 3}  # the 21st, 20th and 19th
+    assert run(pauses) == {"redone": 0, "rolled_up": 3}  # the 21st, 20th and 19th
     assert pauses == [analytics_jobs.PAUSE_SECONDS] * 2
     assert set(rollups.rolled_up_days(db, start=DAY_19, end=DAY_22, today=DAY_22)) == {DAY_19, DAY_20, DAY_21}
     after = _every_board(db, NOW)
@@ -93,17 +102,13 @@ def test_rolled_up_dates_give_exactly_the_figures_counted_live(
     assert sorted(hours) == [("all", 4), ("city", 4)]
     # Nothing changed since: the next pass has nothing to do.
     clock.advance(timedelta(minutes=5))
-    assert _run(session_factory, clock) == {"redone": 0, "rolled_up": 0}
+    assert run() == {"redone": 0, "rolled_up": 0}
 
 
 def test_the_dashboard_reads_rolled_up_dates_from_the_rollups(
-    db: Session,
-    clock: FrozenClock,
-    session_factory: sessionmaker[Session],
-    scenario: Scenario,
-    monkeypatch: pytest.MonkeyPatch,
+    db: Session, clock: FrozenClock, run: Run, scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _run(session_factory, clock)
+    run()
     # A change written behind the services' back (no updated_at): the live count sees it, the rollup not.
     db.execute(update(Ticket).where(Ticket.id == scenario.ids["B"]).values(kind=TicketKind.CONSULTATION))
     query = {"now": NOW, "start": DAY_19, "end": DAY_22, "region": "深圳市"}
@@ -112,13 +117,9 @@ def test_the_dashboard_reads_rolled_up_dates_from_the_rollups(
 
 
 def test_a_changed_ticket_rolls_its_date_up_again(
-    db: Session,
-    clock: FrozenClock,
-    session_factory: sessionmaker[Session],
-    scenario: Scenario,
-    monkeypatch: pytest.MonkeyPatch,
+    db: Session, clock: FrozenClock, run: Run, scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _run(session_factory, clock)
+    run()
     clock.set(local(2026, 11, 22, 10, 5))
     factories.walk(db, clock=clock, ticket_id=scenario.ids["I"], events=[EventType.CANCEL])
     db.commit()
@@ -129,24 +130,20 @@ def test_a_changed_ticket_rolls_its_date_up_again(
     # Until the job's next pass the 21st is as rolled up (I still running).
     stale = service.dashboard(db, **query)  # type: ignore[arg-type]
     assert stale.sla_compliance["routine"] == SlaCompliance(met=1, breached=2, running=3)
-    assert _run(session_factory, clock) == {"redone": 1, "rolled_up": 0}
+    assert run() == {"redone": 1, "rolled_up": 0}
     assert service.dashboard(db, **query) == live  # type: ignore[arg-type]
     # The change is within CHANGE_MARGIN of that rollup's start, so it is redone once more, then left alone.
     clock.advance(timedelta(minutes=5))
-    assert _run(session_factory, clock) == {"redone": 1, "rolled_up": 0}
+    assert run() == {"redone": 1, "rolled_up": 0}
     clock.advance(timedelta(minutes=5))
-    assert _run(session_factory, clock) == {"redone": 0, "rolled_up": 0}
+    assert run() == {"redone": 0, "rolled_up": 0}
     assert service.dashboard(db, **query) == live  # type: ignore[arg-type]
 
 
 def test_expired_sla_figures_are_rolled_up_again_by_the_next_pass(
-    db: Session,
-    clock: FrozenClock,
-    session_factory: sessionmaker[Session],
-    scenario: Scenario,
-    monkeypatch: pytest.MonkeyPatch,
+    db: Session, clock: FrozenClock, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _run(session_factory, clock)
+    run()
     valid_until = db.scalar(select(RollupDay.valid_until).where(RollupDay.day == DAY_21))
     assert valid_until is not None and valid_until > NOW  # I's first contact, still running
     later = valid_until + timedelta(minutes=1)
@@ -159,21 +156,15 @@ def test_expired_sla_figures_are_rolled_up_again_by_the_next_pass(
         SlaCompliance(met=0, breached=0, running=2),
         SlaCompliance(met=0, breached=1, running=1),
     )
-    assert _run(session_factory, clock)["redone"] == 1
+    assert run()["redone"] == 1
     assert service.dashboard(db, **query) == live  # type: ignore[arg-type]
 
 
-def test_a_pass_rolls_up_at_most_its_limit_newest_first(
-    db: Session,
-    clock: FrozenClock,
-    session_factory: sessionmaker[Session],
-    scenario: Scenario,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_pass_rolls_up_at_most_its_limit_newest_first(db: Session, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(analytics_jobs, "ROLLUP_DAYS_PER_PASS", 2)
-    assert _run(session_factory, clock) == {"redone": 0, "rolled_up": 2}
+    assert run() == {"redone": 0, "rolled_up": 2}
     assert set(db.scalars(select(RollupDay.day))) == {DAY_20, DAY_21}
-    assert _run(session_factory, clock) == {"redone": 0, "rolled_up": 1}
+    assert run() == {"redone": 0, "rolled_up": 1}
     assert set(db.scalars(select(RollupDay.day))) == {DAY_19, DAY_20, DAY_21}
 
 
@@ -183,18 +174,13 @@ def test_the_worker_runs_the_rollups() -> None:
 
 
 def test_the_dashboard_page_says_which_dates_come_from_the_rollups(
-    client: TestClient,
-    db: Session,
-    clock: FrozenClock,
-    session_factory: sessionmaker[Session],
-    scenario: Scenario,
-    make_user: UserFactory,
+    client: TestClient, db: Session, run: Run, make_user: UserFactory
 ) -> None:
     make_user(Role.MANAGER, username="rollup_viewer")
     console_login(client, db, "rollup_viewer")
     period = {"start": "2026-11-20", "end": "2026-11-22", "region": "广东省"}
     assert 'id="dashboard-rollup"' not in client.get("/console/dashboard", params=period).text
-    _run(session_factory, clock)
+    run()
     page = client.get("/console/dashboard", params=period).text
     assert "其中 2 天取自后台每两分钟更新的日汇总（最早一天更新于 2026-11-22 10:00），其余日期实时统计。" in page
     assert "<td>2026-11-21</td><td>3</td>" in page and "<td>2026-11-20</td><td>2</td>" in page

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.analytics import hot_issues, rollups
 from aftersales.config import Settings
 from aftersales.core.clock import Clock
-from aftersales.core.db import mark_read_only, unit_of_work
+from aftersales.core.db import read_only, unit_of_work
 from aftersales.core.timeutil import to_local
 
 # A pass maps at most this many requests, a batch at a time, pausing between batches so that people's
@@ -33,13 +33,8 @@ def hot_issue_job(
     written in a short one), then alert on hot or surging topics."""
     assigned = batches = 0
     while assigned < PASS_LIMIT:
-        session = factory()
-        mark_read_only(session)
-        try:
+        with read_only(factory) as session:
             work = hot_issues.plan_topics(session, limit=hot_issues.ASSIGN_BATCH)
-        finally:
-            session.rollback()
-            session.close()
         if not work.assignments:
             break
         with unit_of_work(factory) as session:
@@ -65,25 +60,15 @@ def rollup_job(
     changed date was redone."""
     started = clock.now()
     today = to_local(started).date()
-    session = factory()
-    mark_read_only(session)
-    try:
+    with read_only(factory) as session:
         since = rollups.watermark(session)
         redo = rollups.days_to_redo(session, since=since, today=today, now=started)
         missing = rollups.days_not_rolled_up(session, today=today, limit=ROLLUP_DAYS_PER_PASS)
-    finally:
-        session.rollback()
-        session.close()
     chosen = (redo + missing)[:ROLLUP_DAYS_PER_PASS]
     for index, day in enumerate(chosen):
         computed_at = clock.now()
-        session = factory()
-        mark_read_only(session)
-        try:
+        with read_only(factory) as session:
             figures = rollups.compute_day(session, day=day, now=computed_at)
-        finally:
-            session.rollback()
-            session.close()
         with unit_of_work(factory) as session:
             rollups.write_day(session, figures=figures, computed_at=computed_at)
         if index + 1 < len(chosen):

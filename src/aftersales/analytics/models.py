@@ -55,34 +55,34 @@ class RollupWatermark(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class DailyVolume(Base):
-    """Tickets reported in one UTC hour that belongs to the local date ``day``: for all regions (scope
-    ``all``) and per province and city (scope ``city``; '' for tickets without an address or city)."""
+class _DailyRow:
+    """Where a rollup row belongs: a local date, and all regions (scope ``all``) or one place (scope
+    ``city``; province and city '' where the tickets' address has none)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(String(8))
+    province: Mapped[str] = mapped_column(String(32), default="")
+    city: Mapped[str] = mapped_column(String(32), default="")
+
+
+class DailyVolume(_DailyRow, Base):
+    """Tickets reported in one UTC hour that belongs to the row's local date."""
 
     __tablename__ = "analytics_daily_volume"
     __table_args__ = (Index("ix_analytics_daily_volume_day", "day", "scope"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    scope: Mapped[str] = mapped_column(String(8))
-    province: Mapped[str] = mapped_column(String(32), default="")
-    city: Mapped[str] = mapped_column(String(32), default="")
     hour_start: Mapped[datetime] = mapped_column(UTCDateTime())
     tickets: Mapped[int] = mapped_column(Integer)
 
 
-class DailySla(Base):
-    """SLA targets of the tickets reported on ``day`` per priority (see ``analytics.service.sla_outcomes``):
-    met in time and breached among tickets not cancelled, all their targets, and breached tickets."""
+class DailySla(_DailyRow, Base):
+    """SLA targets of the tickets reported on the row's date per priority (``queries.sla_rows``): met in
+    time and breached among tickets not cancelled, all their targets, and breached tickets."""
 
     __tablename__ = "analytics_daily_sla"
     __table_args__ = (Index("ix_analytics_daily_sla_day", "day", "scope"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    scope: Mapped[str] = mapped_column(String(8))
-    province: Mapped[str] = mapped_column(String(32), default="")
-    city: Mapped[str] = mapped_column(String(32), default="")
     priority: Mapped[str] = mapped_column(String(16))
     met: Mapped[int] = mapped_column(Integer)
     breached: Mapped[int] = mapped_column(Integer)
@@ -90,17 +90,12 @@ class DailySla(Base):
     breached_tickets: Mapped[int] = mapped_column(Integer)
 
 
-class DailyFault(Base):
-    """Repairs and complaints reported on ``day`` per fault (a code, triage's free text, or '' for none)."""
+class DailyFault(_DailyRow, Base):
+    """Repairs and complaints reported on the row's date per fault (a code, triage's text, '' for none)."""
 
     __tablename__ = "analytics_daily_faults"
     __table_args__ = (Index("ix_analytics_daily_faults_day", "day", "scope"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    scope: Mapped[str] = mapped_column(String(8))
-    province: Mapped[str] = mapped_column(String(32), default="")
-    city: Mapped[str] = mapped_column(String(32), default="")
     kind: Mapped[str] = mapped_column(String(16))
     fault: Mapped[str] = mapped_column(Text, default="")
     tickets: Mapped[int] = mapped_column(Integer)

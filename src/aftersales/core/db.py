@@ -267,6 +267,19 @@ def get_for_update(session: Session, model: type[M], ident: Any) -> M | None:
 
 
 @contextmanager
+def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose one transaction only reads (SQLite takes no write lock), rolled back and closed
+    after the block: background work decides outside the write lock, then writes in a short unit of work."""
+    session = factory()
+    try:
+        mark_read_only(session)
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+@contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit when the block succeeds, roll back when it raises."""
     session = factory()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.config import Settings
 from aftersales.core.clock import Clock
-from aftersales.core.db import make_engine, make_session_factory, mark_read_only, unit_of_work
+from aftersales.core.db import make_engine, make_session_factory, read_only, unit_of_work
 from aftersales.core.errors import DomainError
 from aftersales.core.write_gate import WriteTurn
 from aftersales.dispatch.network import service as dispatch_service
@@ -163,11 +163,9 @@ def _judge(session_factory: sessionmaker[Session], clock: Clock, ticket_id: int)
 def _judge_batch(session_factory: sessionmaker[Session], clock: Clock, ticket_ids: list[int]) -> dict[int, Judgement]:
     """Judge each ticket in one read-only transaction, in order; a job an earlier judgement gives to a
     technician counts in that technician's load for the later ones, as it will once written."""
-    session = session_factory()
-    mark_read_only(session)
     pending: Counter[str] = Counter()
     judged: dict[int, Judgement] = {}
-    try:
+    with read_only(session_factory) as session:
         for ticket_id in ticket_ids:
             found = _judge_in(session, clock, ticket_id, pending)
             judged[ticket_id] = found
@@ -175,10 +173,7 @@ def _judge_batch(session_factory: sessionmaker[Session], clock: Clock, ticket_id
                 best = next((candidate for candidate in found if candidate.eligible), None)
                 if best is not None:
                     pending[best.username] += 1
-        return judged
-    finally:
-        session.rollback()
-        session.close()
+    return judged
 
 
 def _judge_in(session: Session, clock: Clock, ticket_id: int, pending: Counter[str]) -> Judgement:

@@ -13,7 +13,7 @@ from aftersales.accounts.deps import CheckedInHandler, allowed, authenticate, re
 from aftersales.accounts.enums import Permission
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import Clock
-from aftersales.core.db import mark_read_only, unit_of_work
+from aftersales.core.db import read_only, unit_of_work
 from aftersales.core.errors import PermissionDeniedError
 from aftersales.core.i18n import N_
 from aftersales.core.timeutil import to_local
@@ -49,14 +49,9 @@ router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 def _analyse(request: Request, text: str) -> triage_learning.Analysis:
     """Triage's answer for ``text`` in a read-only transaction of its own, for a caller allowed to open
     tickets (checked first: no model runs for a request that will be refused)."""
-    session = request.app.state.session_factory()
-    try:
-        mark_read_only(session)
+    with read_only(request.app.state.session_factory) as session:
         require(authenticate(request, session), Permission.TICKET_CREATE)
         return triage_learning.analyse(session, text)
-    finally:
-        session.rollback()
-        session.close()
 
 
 def _detail(session: Session, clock: Clock, ticket: Ticket, actor: Actor) -> TicketDetail:
