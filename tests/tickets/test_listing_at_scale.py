@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
@@ -91,3 +92,29 @@ def test_the_board_offers_each_ticket_the_people_of_its_city() -> None:
     assert people.near("杭州市") == [shenzhen, guangzhou, nationwide]  # no one of its own: everyone
     assert people.near(None) == [shenzhen, guangzhou, nationwide]
     assert list(people) == [shenzhen, guangzhou, nationwide]
+
+
+def test_a_first_page_is_counted_and_read_in_one_query(db: Session, clock: FrozenClock) -> None:
+    made = [factories.ticket(db, clock=clock, phone=f"1390055{n:04d}") for n in range(3)]
+    db.flush()
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    connection = db.connection()
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        page = tickets_listing.list_tickets(db, actor=ADMIN, q="9005500", limit=2, offset=1)
+        deep = len(seen)
+        later = tickets_listing.list_tickets(db, actor=ADMIN, q="9005500", limit=2, after=page.next_after)
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    assert (page.total, [t.id for t in page.items]) == (3, [made[1].id, made[0].id])
+    # The phone's customers, then one UNION of the branches giving count and page, then the page's tickets
+    # (with their SLA targets).
+    assert deep == 4, seen
+    assert "UNION" in seen[1] and "count(" not in seen[1].lower() and "FROM sla_targets" in seen[3]
+    # Paging by `after` counts all matches apart from the page it reads (nothing left: no tickets loaded).
+    assert (later.total, later.items) == (3, [])
+    assert len(seen) - deep == 3 and "count(" in seen[deep + 1].lower()

@@ -43,25 +43,26 @@ def list_tickets(
         raise InvalidTicketError(N_("offset 不能为负数"), fields={"offset": offset})
     chosen = search.selection(actor=actor, status=status, priority=priority, kind=kind, sla_state=sla_state, q=q)
     chosen.alternatives = [search.resolve(session, alternative) for alternative in chosen.alternatives]
-    # Counted up to COUNT_LIMIT + 1 rows at most: never a count of every ticket on each request.
-    counted = _matching(chosen, per_branch=COUNT_LIMIT + 1).limit(COUNT_LIMIT + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(counted)) or 0
-    if after is not None:
-        if offset:
-            raise InvalidTicketError(N_("after 与 offset 不能同时使用"), fields={"after": after, "offset": offset})
-        position = decode_after(after)
-        if position is None:
-            raise InvalidTicketError(N_("after 不是有效的翻页位置"), fields={"after": after})
-        at, last_id = position
-        # A row-value comparison, which both databases read as a range of the (…, reported_at, id) indexes;
-        # the equivalent OR of two conditions made PostgreSQL filter its way down from the newest row.
-        chosen.conditions = [*chosen.conditions, tuple_(Ticket.reported_at, Ticket.id) < tuple_(at, last_id)]
-    ordered = _matching(chosen, per_branch=offset + limit).subquery()
-    ids = list(
-        session.scalars(
-            select(ordered.c.id).order_by(ordered.c.reported_at.desc(), ordered.c.id.desc()).limit(limit).offset(offset)
-        )
-    )
+    if after is None and offset + limit <= COUNT_LIMIT + 1:
+        # The first pages: one query gives the newest COUNT_LIMIT + 1 matches, which are both the bounded
+        # count and the page (a search's branches were run twice, for the count and for the page).
+        newest = _newest(session, chosen, COUNT_LIMIT + 1)
+        total, ids = len(newest), newest[offset : offset + limit]
+    else:
+        # Counted up to COUNT_LIMIT + 1 rows at most: never a count of every ticket on each request.
+        counted = _matching(chosen, per_branch=COUNT_LIMIT + 1).limit(COUNT_LIMIT + 1).subquery()
+        total = session.scalar(select(func.count()).select_from(counted)) or 0
+        if after is not None:
+            if offset:
+                raise InvalidTicketError(N_("after 与 offset 不能同时使用"), fields={"after": after, "offset": offset})
+            position = decode_after(after)
+            if position is None:
+                raise InvalidTicketError(N_("after 不是有效的翻页位置"), fields={"after": after})
+            at, last_id = position
+            # A row-value comparison, which both databases read as a range of the (…, reported_at, id)
+            # indexes; the equivalent OR of two conditions made PostgreSQL filter its way down from the newest row.
+            chosen.conditions = [*chosen.conditions, tuple_(Ticket.reported_at, Ticket.id) < tuple_(at, last_id)]
+        ids = _newest(session, chosen, limit, offset=offset)
     items = list(session.scalars(select(Ticket).where(Ticket.id.in_(ids)))) if ids else []
     order = {ticket_id: index for index, ticket_id in enumerate(ids)}
     items.sort(key=lambda ticket: order[ticket.id])
@@ -76,6 +77,13 @@ def list_tickets(
         next_after=next_after,
         searched_since=min(windows) if windows else None,
     )
+
+
+def _newest(session: Session, chosen: search.Selection, limit: int, *, offset: int = 0) -> list[int]:
+    """Ids of the selected tickets, newest first: ``limit`` of them after skipping ``offset``."""
+    ordered = _matching(chosen, per_branch=offset + limit).subquery()
+    newest = select(ordered.c.id).order_by(ordered.c.reported_at.desc(), ordered.c.id.desc())
+    return list(session.scalars(newest.limit(limit).offset(offset)))
 
 
 def _matching(chosen: search.Selection, *, per_branch: int) -> Any:
