@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     rate_limit_survey_per_minute: int = Field(default=20, ge=0)
     # How often open console pages ask for new inbox messages (the header badge, the inbox list).
     inbox_poll_seconds: int = Field(default=15, ge=1, le=3600)
+    # How often open console pages refresh the ticket list's rows and a ticket's SLA countdowns.
+    live_refresh_seconds: int = Field(default=30, ge=1, le=3600)
     log_level: str = "INFO"
     # Notification delivery (the outbox sender): batches, lease, retries, quiet hours (in ``timezone``).
     notify_interval_seconds: float = 10.0

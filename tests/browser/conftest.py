@@ -109,6 +109,7 @@ def server(demo_url: str, browser_clock: RunningClock) -> Iterator[str]:
             run_jobs_in_process=False,
             secret_key="browser-signing-key",
             inbox_poll_seconds=1,  # open pages ask for new messages every second: the inbox journey waits less
+            live_refresh_seconds=1,  # and refresh SLA countdowns every second (the live SLA journey)
         ),
         clock=browser_clock,
     )

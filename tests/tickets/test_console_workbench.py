@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -38,6 +38,24 @@ def test_list_shows_masked_phones_and_sla_countdowns(
     assert re.search(r'data-sla-state="on_track"[^>]*>首次联系 · 正常 · 剩余 30分钟<', page.text)
     filtered = client.get("/console/tickets?status=closed")
     assert created.number not in filtered.text and "没有符合条件的工单" in filtered.text
+
+
+def test_a_target_that_came_due_shows_late_before_the_sweep_records_it(
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
+) -> None:
+    make_user(Role.AGENT, username="agent_live")
+    created = factories.ticket(db, clock=clock, priority=Priority.URGENT, kind=TicketKind.REPAIR)
+    db.commit()
+    console_login(client, db, "agent_live")
+    clock.advance(timedelta(minutes=25))  # past the 80 % warning of the 30-minute first contact
+    fragment = client.get(f"/console/tickets/{created.id}/sla").text
+    assert re.search(r'data-sla-state="warning"[^>]*>首次联系 · 预警 · 剩余 5分钟<', fragment), fragment
+    clock.advance(timedelta(minutes=7))  # two minutes late; no sweep has run
+    fragment = client.get(f"/console/tickets/{created.id}/sla").text
+    assert re.search(r'data-sla-state="breached"[^>]*>首次联系 · 超时 · 超时 2分钟<', fragment), fragment
+    assert re.search(r'data-sla-state="breached"[^>]*>首次联系 · 超时 · 超时 2分钟<', client.get("/console/tickets").text)
+    db.refresh(created)
+    assert [target.state for target in created.sla_targets if target.kind == "first_response"] == ["on_track"]
 
 
 def test_caller_lookup_marks_a_repeat_caller(

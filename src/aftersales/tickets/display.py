@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from aftersales.sla import service as sla_service
 from aftersales.sla.enums import SlaState
 from aftersales.tickets.models import Ticket
 
@@ -46,16 +47,20 @@ def countdown_text(state: str, due_at: datetime, now: datetime, _: Gettext) -> s
 
 
 def sla_badges(ticket: Ticket, now: datetime, _: Gettext) -> list[SlaBadge]:
-    """The ticket's targets as badges, in due order."""
-    return [
-        SlaBadge(
-            kind=str(target.kind),
-            state=str(target.state),
-            due_at=target.due_at,
-            countdown=countdown_text(str(target.state), target.due_at, now, _),
+    """The ticket's targets as badges, in due order, in their state at ``now``: a page refreshed between
+    two sweeps shows a target that came due as late (the stored state waits for the sweep)."""
+    badges = []
+    for target in sorted(ticket.sla_targets, key=lambda target: target.due_at):
+        state = str(sla_service.state_at(target, now))
+        badges.append(
+            SlaBadge(
+                kind=str(target.kind),
+                state=state,
+                due_at=target.due_at,
+                countdown=countdown_text(state, target.due_at, now, _),
+            )
         )
-        for target in sorted(ticket.sla_targets, key=lambda target: target.due_at)
-    ]
+    return badges
 
 
 def next_due(ticket: Ticket, now: datetime, _: Gettext) -> SlaBadge | None:

@@ -119,7 +119,14 @@ def render(
             signed=signed,
             csrf_token=signed.csrf_token if signed is not None else "",
             navigation=navigation,
+            refresh_seconds=_refresh_seconds(request),
             **(context or {}),
         )
     )
     return HTMLResponse(page, status_code=status_code, headers=dict(headers or {}))
+
+
+def _refresh_seconds(request: Request) -> int:
+    """How often live parts of a page ask again (``live_refresh_seconds``; 30 outside an app)."""
+    settings = getattr(request.app.state, "settings", None)
+    return int(getattr(settings, "live_refresh_seconds", 30))

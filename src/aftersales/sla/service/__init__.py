@@ -32,6 +32,7 @@ from aftersales.sla.service.clocks import (
     pause_targets,
     restart_target,
     resume_targets,
+    state_at,
     stop_all,
     ticket_state,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "resume_targets",
     "set_calendar_day",
     "set_weekly_hours",
+    "state_at",
     "stop_all",
     "targets_of",
     "ticket_state",

@@ -39,6 +39,11 @@ def _status(target: Target) -> rules.TargetStatus:
     )
 
 
+def state_at(target: Target, now: datetime) -> SlaState:
+    """The target's state at ``now`` (the stored ``state`` is the sweep's, which may lag behind)."""
+    return rules.target_state(_status(target), now)
+
+
 def _refresh(target: Target, now: datetime) -> None:
     status = _status(target)
     target.state = rules.target_state(status, now)
