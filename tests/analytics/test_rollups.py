@@ -4,12 +4,14 @@ pass is bounded, and the dashboard reads rolled-up dates from the rollups (not f
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.accounts.enums import Role
@@ -19,6 +21,7 @@ from aftersales.analytics.models import DailyVolume, RollupDay
 from aftersales.analytics.schemas import Dashboard, SlaCompliance
 from aftersales.config import Settings
 from aftersales.core.clock import FrozenClock
+from aftersales.core.db import make_session_factory, unit_of_work
 from aftersales.tickets.enums import EventType, TicketKind
 from aftersales.tickets.models import Ticket
 from aftersales.worker import jobs
@@ -184,3 +187,55 @@ def test_the_dashboard_page_says_which_dates_come_from_the_rollups(
     page = client.get("/console/dashboard", params=period).text
     assert "其中 2 天取自后台每两分钟更新的日汇总（最早一天更新于 2026-11-22 10:00），其余日期实时统计。" in page
     assert "<td>2026-11-21</td><td>3</td>" in page and "<td>2026-11-20</td><td>2</td>" in page
+
+
+def _one_hour(tickets: int) -> rollups.DayFigures:
+    at = local(2026, 11, 21, 9)
+    row = DailyVolume(day=DAY_21, scope=rollups.SCOPE_ALL, province="", city="", hour_start=at, tickets=tickets)
+    return rollups.DayFigures(day=DAY_21, volume=[row], sla=[], faults=[], valid_until=None)
+
+
+@pytest.mark.parametrize("rolled_up_before", [False, True], ids=["a new date", "a date rolled up before"])
+def test_two_workers_rolling_up_one_date_leave_it_counted_once(
+    committed_engine: Engine, rolled_up_before: bool
+) -> None:
+    factory = make_session_factory(committed_engine)
+    if rolled_up_before:
+        with unit_of_work(factory) as session:
+            rollups.write_day(session, figures=_one_hour(3), computed_at=NOW - timedelta(hours=1))
+    first = factory()
+    rollups.write_day(first, figures=_one_hour(5), computed_at=NOW)
+    outcome: dict[str, object] = {}
+
+    def second() -> None:
+        with unit_of_work(factory) as session:
+            rollups.write_day(session, figures=_one_hour(7), computed_at=NOW + timedelta(minutes=1))
+        outcome["done"] = True
+
+    racer = threading.Thread(target=second)
+    racer.start()
+    if committed_engine.dialect.name == "postgresql":
+        # Wait (bounded) until the second is blocked on the first one's uncommitted date.
+        deadline = time.monotonic() + 10
+        with committed_engine.connect() as watcher:
+            waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            while time.monotonic() < deadline and not watcher.execute(waiting).scalar():
+                time.sleep(0.02)
+    else:
+        time.sleep(0.2)  # SQLite: the second waits for the write lock the first holds
+    first.commit()
+    first.close()
+    racer.join(30)
+    assert outcome == {"done": True}
+    with committed_engine.connect() as connection:
+        rows = connection.execute(text("SELECT tickets FROM analytics_daily_volume WHERE day = :d"), {"d": DAY_21})
+        assert [row[0] for row in rows] == [7]
+        assert connection.execute(text("SELECT count(*) FROM analytics_rollup_days")).scalar() == 1
+
+
+def test_the_watermark_never_moves_back(db: Session) -> None:
+    rollups.move_watermark(db, at=NOW)
+    rollups.move_watermark(db, at=NOW - timedelta(hours=1))  # a slower pass that began earlier
+    assert rollups.watermark(db) == NOW - rollups.CHANGE_MARGIN
+    rollups.move_watermark(db, at=NOW + timedelta(hours=1))
+    assert rollups.watermark(db) == NOW + timedelta(hours=1) - rollups.CHANGE_MARGIN

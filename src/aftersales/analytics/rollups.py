@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import queries
 from aftersales.analytics.models import DailyFault, DailySla, DailyVolume, RollupDay, RollupWatermark
+from aftersales.core.db import dialect_insert, dialect_of, get_for_update
 from aftersales.core.timeutil import to_local
 from aftersales.sla.models import Target
 from aftersales.tickets.models import Ticket
@@ -100,15 +101,24 @@ def _row(model: type[R], day: date, province: str | None, city: str | None, **fi
 
 
 def write_day(session: Session, *, figures: DayFigures, computed_at: datetime) -> None:
-    """Replace the date's rollup with ``figures`` (computed from queries that began at ``computed_at``)."""
+    """Replace the date's rollup with ``figures`` (computed from queries that began at ``computed_at``).
+
+    The date's mark is created if need be and locked first: two workers rolling up one date write one
+    after the other (on PostgreSQL the second would otherwise not see, and so not delete, the rows the
+    first inserted, and the date would be counted twice)."""
+    insert = dialect_insert(dialect_of(session))
+    marked_at = computed_at - CHANGE_MARGIN
+    session.execute(
+        insert(RollupDay)
+        .values(day=figures.day, computed_at=marked_at, valid_until=figures.valid_until)
+        .on_conflict_do_nothing(index_elements=["day"])
+    )
+    marked = get_for_update(session, RollupDay, figures.day)
+    assert marked is not None  # created above, and marks are never deleted
     for model in (DailyVolume, DailySla, DailyFault):
         session.execute(delete(model).where(model.day == figures.day))
     session.add_all([*figures.volume, *figures.sla, *figures.faults])
-    marked = session.get(RollupDay, figures.day)
-    if marked is None:
-        marked = RollupDay(day=figures.day)
-        session.add(marked)
-    marked.computed_at = computed_at - CHANGE_MARGIN
+    marked.computed_at = marked_at
     marked.valid_until = figures.valid_until
     session.flush()
 
@@ -186,13 +196,11 @@ def watermark(session: Session) -> datetime | None:
 
 
 def move_watermark(session: Session, *, at: datetime) -> None:
-    """Record that every ticket change before ``at`` is in the rollups."""
-    found = session.get(RollupWatermark, 1)
-    if found is None:
-        session.add(RollupWatermark(id=1, at=at - CHANGE_MARGIN))
-    else:
-        found.at = at - CHANGE_MARGIN
-    session.flush()
+    """Record that every ticket change before ``at`` is in the rollups (never moved back by a slower pass)."""
+    insert = dialect_insert(dialect_of(session))
+    moved = at - CHANGE_MARGIN
+    session.execute(insert(RollupWatermark).values(id=1, at=moved).on_conflict_do_nothing(index_elements=["id"]))
+    session.execute(update(RollupWatermark).where(RollupWatermark.id == 1, RollupWatermark.at < moved).values(at=moved))
 
 
 def days_to_redo(session: Session, *, since: datetime | None, today: date, now: datetime) -> list[date]:
