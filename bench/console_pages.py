@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,11 @@ def _pages(ids: dict[str, Any]) -> list[tuple[str, str]]:
         ("admin", "/console/sla/calendars"),
         ("admin", "/console/sla/calendars/statutory"),
         ("admin", "/console/notifications/rules"),
+        ("admin", f"/console/notifications/rules/{ids['routing_rule']}"),
+        ("admin", f"/console/notifications/rules/{ids['routing_rule']}/delete"),
+        ("agent", f"/console/tickets/filters/{ids['saved_filter']}/delete"),
+        ("manager", f"/console/compensation/ticket?number={ids['number']}"),
+        ("anonymous", f"/survey/{ids['survey_token']}"),
         ("admin", "/console/triage/rules"),
         ("admin", f"/console/triage/rules/{ids['rule']}"),
         ("admin", f"/console/triage/rules/{ids['rule']}/delete"),
@@ -191,6 +197,71 @@ def _demo_ids(url: str) -> dict[str, Any]:
     return {"ticket": ticket, "number": number, "phone": phone, **found}
 
 
+def _records_the_demo_lacks(url: str, secret_key: str) -> dict[str, Any]:
+    """Records a working department has but the demo does not (an admin's routing rule, an agent's saved
+    filter), made through the services, and a survey link signed for a scheduled visit, so that their
+    pages are measured too."""
+    from sqlalchemy import select
+
+    from aftersales.accounts.enums import Role
+    from aftersales.accounts.models import User
+    from aftersales.accounts.schemas import Actor
+    from aftersales.config import Settings, secret_bytes
+    from aftersales.core.clock import SystemClock
+    from aftersales.core.db import make_engine, make_session_factory, unit_of_work
+    from aftersales.feedback import rules as feedback_rules
+    from aftersales.feedback import visits
+    from aftersales.feedback.models import ReturnVisit
+    from aftersales.notifications import routing
+    from aftersales.quality.inspection import sampling
+    from aftersales.tickets.saved_filters import service as saved_filters
+
+    engine = make_engine(url)
+    clock = SystemClock()
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            users = {name: ident for name, ident in session.execute(select(User.username, User.id))}
+            admin = Actor(user_id=users["admin"], username="admin", role=Role.ADMIN)
+            agent = Actor(user_id=users["agent"], username="agent", role=Role.AGENT)
+            # Kept from an earlier run on the same database (--db), or made now.
+            rule = next(iter(routing.list_rules(session)), None) or routing.create_rule(
+                session, clock=clock, actor=admin, event="sla_breached", channel="email", target="ops@example.com"
+            )
+            saved = next(
+                (kept for kept in saved_filters.list_filters(session, actor=agent) if kept.name == "紧急未完成"), None
+            ) or saved_filters.save_filter(
+                session, clock=clock, actor=agent, name="紧急未完成", filters={"priority": "urgent"}
+            )
+            key = secret_bytes(Settings(database_url=url, secret_key=secret_key))
+            # The demo's visits are all done: the worker would schedule one for a result still awaiting it.
+            scheduled = (ReturnVisit.status == "scheduled", ReturnVisit.link_expires_at > clock.now())
+            if session.scalar(select(ReturnVisit.id).where(*scheduled).limit(1)) is None:
+                visits.schedule_due(session, clock=clock, key=key, base_url="http://127.0.0.1", limit=1)
+            visit = session.scalars(select(ReturnVisit).where(*scheduled).order_by(ReturnVisit.id).limit(1)).first()
+            token = feedback_rules.sign_link(key, visit.id, visit.link_expires_at, visit.link_nonce) if visit else None
+            # An inspector's regional sample of the last 30 days' closed tickets (the same one on a rerun).
+            inspector = Actor(user_id=users["inspector"], username="inspector", role=Role.INSPECTOR)
+            end = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+            drawn = sampling.draw_sample(
+                session,
+                clock=clock,
+                actor=inspector,
+                level="regional",
+                period_start=end - timedelta(days=30),
+                period_end=end,
+                seed=20261205,
+            )
+            inspection = drawn.inspections[0].id if drawn.inspections else None
+            return {
+                "routing_rule": rule.id,
+                "saved_filter": saved.id,
+                "survey_token": token,
+                "inspection": inspection,
+            }
+    finally:
+        engine.dispose()
+
+
 def _login(client: Any, username: str) -> None:
     page = client.get("/console/login")
     token = re.search(r'name="login_csrf" value="([^"]+)"', page.text)
@@ -223,7 +294,10 @@ def main() -> None:
         subprocess.run([cli, "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run([cli, "demo"], env=env, check=True, capture_output=True)
         build_s = round(time.perf_counter() - began, 1)
-    ids = _demo_ids(url)
+    if _demo_ids(url)["model"] is None:
+        # A model version to show the activate confirmation for (the demo ships none; about 40 s here).
+        subprocess.run([cli, "triage", "train"], env=env, check=True, capture_output=True)
+    ids = _demo_ids(url) | _records_the_demo_lacks(url, env["AFTERSALES_SECRET_KEY"])
     server = subprocess.Popen(
         [cli, "serve", "--host", "127.0.0.1", "--port", str(args.port), "--no-jobs"],
         env=env,
