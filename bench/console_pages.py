@@ -14,6 +14,7 @@ the client-side round trip is recorded too.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import subprocess
@@ -81,6 +82,7 @@ def _pages(ids: dict[str, Any]) -> list[tuple[str, str]]:
         ("tech01", "/console/jobs"),
         ("tech01", f"/console/jobs/{ids['job']}"),
         ("tech01", f"/console/jobs/{ids['job']}/self-check"),
+        ("tech01", f"/console/jobs/{ids['job']}/attachments/{ids['attachment']}"),
         ("manager", "/console/dashboard"),
         ("manager", "/console/dashboard?region=广东省"),
         ("manager", "/console/compensation"),
@@ -205,15 +207,18 @@ def _records_the_demo_lacks(url: str, secret_key: str) -> dict[str, Any]:
 
     from aftersales.accounts.enums import Role
     from aftersales.accounts.models import User
-    from aftersales.accounts.schemas import Actor
+    from aftersales.accounts.schemas import SYSTEM_ACTOR, Actor
     from aftersales.config import Settings, secret_bytes
     from aftersales.core.clock import SystemClock
     from aftersales.core.db import make_engine, make_session_factory, unit_of_work
+    from aftersales.dispatch.fieldwork import flags as field_flags
+    from aftersales.dispatch.fieldwork.rules import FlagReason
     from aftersales.feedback import rules as feedback_rules
     from aftersales.feedback import visits
     from aftersales.feedback.models import ReturnVisit
     from aftersales.notifications import routing
     from aftersales.quality.inspection import sampling
+    from aftersales.tickets.models import Ticket, TicketAttachment, TicketEvent
     from aftersales.tickets.saved_filters import service as saved_filters
 
     engine = make_engine(url)
@@ -252,11 +257,47 @@ def _records_the_demo_lacks(url: str, secret_key: str) -> dict[str, Any]:
                 seed=20261205,
             )
             inspection = drawn.inspections[0].id if drawn.inspections else None
+            # A check-in 4.2 km from the address, flagged for the inspector as the job flow would.
+            check_in = session.scalars(
+                select(TicketEvent).where(TicketEvent.type == "check_in").order_by(TicketEvent.id).limit(1)
+            ).first()
+            flag = None
+            if check_in is not None:
+                flag = field_flags.raise_flags(
+                    session,
+                    clock=clock,
+                    actor=SYSTEM_ACTOR,
+                    ticket=session.get_one(Ticket, check_in.ticket_id),
+                    check_in=check_in,
+                    reasons=[FlagReason.FAR_FROM_ADDRESS],
+                    distance_km=4.2,
+                )
+            # A photo on one of tech01's jobs, stored as the job flow's upload stores it.
+            job = session.scalar(
+                select(Ticket.id).where(Ticket.assignee_id == users["tech01"]).order_by(Ticket.id.desc()).limit(1)
+            )
+            photo = b"\x89PNG\r\n\x1a\n" + bytes(2048)
+            attachment = TicketAttachment(
+                ticket_id=job,
+                kind="photo",
+                filename="现场.png",
+                content_type="image/png",
+                size_bytes=len(photo),
+                sha256=hashlib.sha256(photo).hexdigest(),
+                data=photo,
+                uploaded_by="tech01",
+                created_at=clock.now(),
+            )
+            session.add(attachment)
+            session.flush()
             return {
                 "routing_rule": rule.id,
                 "saved_filter": saved.id,
                 "survey_token": token,
                 "inspection": inspection,
+                "flag": flag.id if flag is not None else None,
+                "job": job,
+                "attachment": attachment.id,
             }
     finally:
         engine.dispose()
