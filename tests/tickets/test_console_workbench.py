@@ -53,7 +53,9 @@ def test_a_target_that_came_due_shows_late_before_the_sweep_records_it(
     clock.advance(timedelta(minutes=7))  # two minutes late; no sweep has run
     fragment = client.get(f"/console/tickets/{created.id}/sla").text
     assert re.search(r'data-sla-state="breached"[^>]*>首次联系 · 超时 · 超时 2分钟<', fragment), fragment
-    assert re.search(r'data-sla-state="breached"[^>]*>首次联系 · 超时 · 超时 2分钟<', client.get("/console/tickets").text)
+    assert re.search(
+        r'data-sla-state="breached"[^>]*>首次联系 · 超时 · 超时 2分钟<', client.get("/console/tickets").text
+    )
     db.refresh(created)
     assert [target.state for target in created.sla_targets if target.kind == "first_response"] == ["on_track"]
 
