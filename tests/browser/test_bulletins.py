@@ -52,6 +52,7 @@ def test_a_published_bulletin_is_seen_by_the_agent_on_a_matching_ticket(
     # An agent registers a ticket for that model whose description matches.
     agent = pages.login(browser, server, "agent")
     agent.get_by_role("link", name="新建工单").click()
+    agent.wait_for_url("**/console/tickets/new")
     agent.get_by_label("来电号码").fill("13700001234")
     agent.get_by_label("客户姓名").fill("周小雨")
     agent.get_by_label("地址").fill("广东省深圳市南山区科技园南区高新南七道1号")

@@ -56,6 +56,8 @@ def test_agent_opens_a_ticket_for_a_repeat_caller_and_walks_it_to_closed(
     page = pages.login(browser, server, "agent")
     screenshot(page, "agent-ticket-list")
     page.get_by_role("link", name="新建工单").click()
+    # Typing before the page's scripts have run would go unseen by HTMX (a person cannot type that fast).
+    page.wait_for_url("**/console/tickets/new")
     page.get_by_label("来电号码").fill(phone)
     banner = page.locator("#repeat-caller")
     banner.wait_for()

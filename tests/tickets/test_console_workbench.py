@@ -114,6 +114,9 @@ def test_bad_phone_is_shown_next_to_the_field_and_nothing_is_saved(
         '<p class="field-error" id="phone-error">请输入有效的手机号（11 位，1 开头）或带区号的固定电话' in response.text
     )
     assert 'value="赵六"' in response.text  # what was typed is kept
+    # The typed number is looked up again as the page loads, so the caller panel is not lost either.
+    assert 'hx-trigger="input changed delay:400ms, change, load"' in response.text
+    assert 'hx-trigger="input changed delay:400ms, change"' in client.get("/console/tickets/new").text
     assert (_count(db, Ticket), _count(db, Customer)) == before
 
 
