@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import Engine, select, text
@@ -22,6 +21,7 @@ from aftersales.accounts.models import AuditEntry
 from aftersales.accounts.schemas import SYSTEM_ACTOR
 from aftersales.core.clock import FrozenClock
 from aftersales.core.db import make_session_factory, unit_of_work
+from tests import races
 from tests.conftest import local
 
 
@@ -233,19 +233,7 @@ def test_two_creations_of_one_name_at_once_give_one_row_and_a_clear_refusal(
 
     racer = threading.Thread(target=second)
     racer.start()
-    if committed_engine.dialect.name == "postgresql":
-        # Wait (bounded) until the second insert is blocked on the first one's uncommitted row.
-        deadline = time.monotonic() + 10
-        with committed_engine.connect() as watcher:
-            while (
-                time.monotonic() < deadline
-                and not watcher.execute(
-                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-                ).scalar()
-            ):
-                time.sleep(0.02)
-    else:
-        time.sleep(0.2)  # SQLite: the second waits for the write lock the first holds
+    races.until_blocked(committed_engine)
     first.commit()
     first.close()
     racer.join(30)

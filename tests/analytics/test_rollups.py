@@ -5,7 +5,6 @@ pass is bounded, and the dashboard reads rolled-up dates from the rollups (not f
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -25,7 +24,7 @@ from aftersales.core.db import make_session_factory, unit_of_work
 from aftersales.tickets.enums import EventType, TicketKind
 from aftersales.tickets.models import Ticket
 from aftersales.worker import jobs
-from tests import factories
+from tests import factories, races
 from tests.analytics.scenario import NOW, Scenario, build_scenario
 from tests.conftest import UserFactory, console_login
 from tests.factories import local
@@ -214,15 +213,7 @@ def test_two_workers_rolling_up_one_date_leave_it_counted_once(
 
     racer = threading.Thread(target=second)
     racer.start()
-    if committed_engine.dialect.name == "postgresql":
-        # Wait (bounded) until the second is blocked on the first one's uncommitted date.
-        deadline = time.monotonic() + 10
-        with committed_engine.connect() as watcher:
-            waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-            while time.monotonic() < deadline and not watcher.execute(waiting).scalar():
-                time.sleep(0.02)
-    else:
-        time.sleep(0.2)  # SQLite: the second waits for the write lock the first holds
+    races.until_blocked(committed_engine)
     first.commit()
     first.close()
     racer.join(30)
