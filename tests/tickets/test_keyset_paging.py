@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts.enums import Role
 from aftersales.accounts.schemas import Actor
 from aftersales.core.clock import FrozenClock
-from aftersales.core.pagination import decode_after, encode_after
+from aftersales.core.pagination import MAX_OFFSET, decode_after, encode_after
 from aftersales.tickets import listing as tickets_listing
 from aftersales.tickets.errors import InvalidTicketError
 from tests import factories
@@ -82,3 +82,20 @@ def test_the_api_hands_out_the_next_cursor_and_refuses_a_bad_one(
         "ticket.invalid",
         {"after": "zz"},
     )
+
+
+def test_an_offset_deeper_than_the_bound_is_refused_and_points_to_the_cursor(
+    client: TestClient, auth: dict[str, str], db: Session, clock: FrozenClock
+) -> None:
+    made = factories.ticket(db, clock=clock).id
+    db.commit()
+    deepest = client.get("/api/v1/tickets", params={"offset": MAX_OFFSET}, headers=auth)
+    assert (deepest.status_code, deepest.json()["items"], deepest.json()["total"]) == (200, [], 1)
+    refused = client.get("/api/v1/tickets", params={"offset": MAX_OFFSET + 1}, headers=auth)
+    assert (refused.status_code, refused.json()["code"], refused.json()["fields"]) == (
+        422,
+        "ticket.invalid",
+        {"offset": MAX_OFFSET + 1},
+    )
+    assert refused.json()["detail"] == "offset 最大为 100000；更深的翻页请用 after（上一页返回的 next_after）"
+    assert [item["id"] for item in client.get("/api/v1/tickets", headers=auth).json()["items"]] == [made]

@@ -16,6 +16,10 @@ MAX_LIMIT = 200
 # million tickets: a count that filters row by row (a text search, two filters) reads about 1 ms per
 # 40 matches, so 10,000 would cost ~250 ms per request and 1,000 costs ~25 ms (docs/benchmarks.md §12).
 COUNT_LIMIT = 1_000
+# The deepest offset a long list accepts. Skipping rows still reads them: at 10 million tickets an offset
+# of 5,000,000 took 0.24-0.33 s however small the page, and grows with the table. Deeper pages are read by
+# keyset (``after=``), 13-24 ms at any depth (docs/benchmarks.md §12). The console's pages stop well short.
+MAX_OFFSET = 100_000
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.accounts.schemas import Actor
 from aftersales.core.i18n import N_
-from aftersales.core.pagination import COUNT_LIMIT, MAX_LIMIT, Page, decode_after, encode_after
+from aftersales.core.pagination import COUNT_LIMIT, MAX_LIMIT, MAX_OFFSET, Page, decode_after, encode_after
 from aftersales.customers.models import Customer
 from aftersales.sla.enums import SlaState
 from aftersales.tickets import search
@@ -36,11 +36,17 @@ def list_tickets(
 
     ``after`` (the previous page's ``next_after``) pages by keyset instead of offset: the page starts
     after that ticket in (reported_at, id) order, read from the index however deep the list goes, where
-    an offset of millions reads and skips every row before it."""
+    an offset of millions reads and skips every row before it (so an offset beyond MAX_OFFSET is refused)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidTicketError(N_("limit 须在 1 到 %(max)s 之间"), {"max": MAX_LIMIT}, fields={"limit": limit})
     if offset < 0:
         raise InvalidTicketError(N_("offset 不能为负数"), fields={"offset": offset})
+    if offset > MAX_OFFSET:
+        raise InvalidTicketError(
+            N_("offset 最大为 %(max)s；更深的翻页请用 after（上一页返回的 next_after）"),
+            {"max": MAX_OFFSET},
+            fields={"offset": offset},
+        )
     chosen = search.selection(actor=actor, status=status, priority=priority, kind=kind, sla_state=sla_state, q=q)
     chosen.alternatives = [search.resolve(session, alternative) for alternative in chosen.alternatives]
     if after is None and offset + limit <= COUNT_LIMIT + 1:

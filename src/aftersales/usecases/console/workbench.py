@@ -19,7 +19,7 @@ from aftersales.accounts.sessions import SignedIn
 from aftersales.core.clock import Clock
 from aftersales.core.errors import DomainError
 from aftersales.core.i18n import N_
-from aftersales.core.pagination import MAX_LIMIT
+from aftersales.core.pagination import MAX_LIMIT, MAX_OFFSET
 from aftersales.customers import rules as customer_rules
 from aftersales.sla.enums import SlaState
 from aftersales.tickets import assignment as tickets_assignment
@@ -60,7 +60,7 @@ def ticket_list(
     kind: str | None = None,
     sla_state: str | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_OFFSET // PAGE_SIZE + 1)] = 1,
     done: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     """Tickets the user may see, newest first, with filters, SLA countdown badges and the user's saved filters."""
