@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 
 import pytest
@@ -67,3 +69,42 @@ def test_a_failing_job_is_logged_and_the_others_go_on(
             thread.join(timeout=10)
     assert not thread.is_alive()
     assert [record.getMessage() for record in caplog.records] == ["job broken failed"]
+
+
+def _nice_of_this_thread() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+@pytest.mark.parametrize("niceness", [10, 0])
+def test_bulk_jobs_run_nicer_than_the_process_and_the_others_do_not(
+    session_factory: sessionmaker[Session], clock: FrozenClock, monkeypatch: pytest.MonkeyPatch, niceness: int
+) -> None:
+    base = _nice_of_this_thread()
+    seen: dict[str, int] = {}
+    both = threading.Barrier(3, timeout=10)
+
+    def record(name: str) -> object:
+        def run(*_args: object) -> str:
+            seen[name] = _nice_of_this_thread()
+            both.wait()
+            return name
+
+        return run
+
+    monkeypatch.setattr(
+        worker,
+        "jobs",
+        lambda settings: [
+            worker.Job("bulk", 60.0, record("bulk"), yields_cpu=True),
+            worker.Job("urgent", 60.0, record("urgent")),
+        ],
+    )
+    thread, stop = worker.start_in_thread(session_factory, clock, Settings(background_nice=niceness))
+    try:
+        both.wait()
+    finally:
+        stop.set()
+        thread.join(10)
+    assert seen == {"bulk": min(19, base + niceness), "urgent": base}
+    assert _nice_of_this_thread() == base  # the calling thread (a server's requests) is untouched

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     # Route solving and emergency insertion hold the GIL: servers and workers run them in a child process
     # (core.offload) so that a day plan or an emergency never stalls their other threads (tests: in-process).
     offload_computation: bool = True
+    # The analytics jobs (hot-issue topics, dashboard rollups) read history in bulk while people work on
+    # the same cores: their threads run this much nicer (Linux nice value added; 0 keeps them equal), so
+    # requests get the CPU first and the jobs take what is left.
+    background_nice: int = Field(default=10, ge=0, le=19)
     # Largest request body accepted (413 above it); photos and signatures are the largest legitimate ones.
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     # Rate limits, requests per minute from one address (login also per account name); 0 switches one off.

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.analytics.jobs import hot_issue_job, rollup_job
 from aftersales.config import Settings
 from aftersales.core.clock import Clock
+from aftersales.core.priority import lower_thread_priority
 from aftersales.dispatch.planning.jobs import dispatch_job
 from aftersales.feedback.jobs import feedback_job
 from aftersales.notifications.jobs import deliver_job
@@ -25,6 +26,8 @@ class Job:
     name: str
     interval_seconds: float
     run: Callable[[sessionmaker[Session], Clock, Settings], object]
+    # Bulk reads of history that no one waits for: run at a lower CPU priority (``background_nice``).
+    yields_cpu: bool = False
 
 
 def jobs(settings: Settings) -> list[Job]:
@@ -33,8 +36,8 @@ def jobs(settings: Settings) -> list[Job]:
         Job("sla_sweep", settings.sweep_interval_seconds, sweep_job),
         # Dispatch requests left by intake in other processes (the serving process decides its own at once).
         Job("dispatch", settings.dispatch_poll_seconds, dispatch_job),
-        Job("hot_issues", 300.0, hot_issue_job),
-        Job("dashboard_rollups", 120.0, rollup_job),
+        Job("hot_issues", 300.0, hot_issue_job, yields_cpu=True),
+        Job("dashboard_rollups", 120.0, rollup_job, yields_cpu=True),
         Job("notifications", settings.notify_interval_seconds, deliver_job),
         Job("feedback", 60.0, feedback_job),
     ]
@@ -69,6 +72,8 @@ def run_forever(
 def _run_job(
     job: Job, session_factory: sessionmaker[Session], clock: Clock, settings: Settings, stop: threading.Event
 ) -> None:
+    if job.yields_cpu:
+        lower_thread_priority(settings.background_nice)
     while not stop.is_set():
         try:
             result = job.run(session_factory, clock, settings)
