@@ -6,13 +6,16 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
 from aftersales.core.clock import FrozenClock
+from aftersales.tickets import search
 from aftersales.tickets.enums import Priority, TicketKind
+from aftersales.usecases.console import exports as console_exports
 from tests import factories
 from tests.conftest import UserFactory, console_login, local
 
@@ -54,7 +57,52 @@ def test_the_filtered_list_as_an_excel_workbook_cell_by_cell(
         ],
     ]  # fmt: skip
     assert second.number not in reply.text
+    # The second sheet says how the file was made: when, by whom, with which filters, how many rows.
+    notes = [[cell.value for cell in row] for row in load_workbook(io.BytesIO(reply.content))["说明"].iter_rows()]
+    assert notes == [
+        ["导出时间", local(2026, 11, 22, 11, 5).replace(tzinfo=None)],
+        ["导出人", "exporter"],
+        ["状态", "全部"],
+        ["优先级", "全部"],
+        ["类型", "报修"],
+        ["时限状态", "全部"],
+        ["搜索", "无"],
+        ["行数", 1],
+    ]
     assert client.get("/console/exports/tickets.pdf").status_code == 422
+
+
+def test_the_workbook_says_when_rows_were_left_out_or_a_search_looked_only_at_recent_tickets(
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(Role.AGENT, username="exporter_notes")
+    first, second = _tickets(db, clock)
+    console_login(client, db, "exporter_notes")
+
+    def notes(**params: str) -> dict[str, object]:
+        reply = client.get("/console/exports/tickets.xlsx", params=params)
+        assert reply.status_code == 200, reply.text
+        book = load_workbook(io.BytesIO(reply.content))
+        assert [row[0].value for row in book["工单"].iter_rows(min_row=2)] == expected_rows
+        return {row[0].value: row[1].value for row in book["说明"].iter_rows()}
+
+    # Exactly as many matches as the file holds: nothing left out, nothing said.
+    monkeypatch.setattr(console_exports, "EXPORT_LIMIT", 2)
+    expected_rows = [second.number, first.number]
+    assert "未导出全部" not in notes()
+    monkeypatch.setattr(console_exports, "EXPORT_LIMIT", 1)
+    expected_rows = [second.number]
+    assert notes()["未导出全部"] == "只导出了最新的 1 行，请缩小筛选范围"
+    # A two-character fragment of the descriptions searched within the newest ticket only.
+    monkeypatch.setattr(console_exports, "EXPORT_LIMIT", 5)
+    monkeypatch.setattr(search, "SHORT_FRAGMENT_WINDOW", 1)
+    expected_rows = []
+    said = notes(q="门锁")
+    assert (said["搜索"], said["行数"]) == ("门锁", 0)
+    assert said["搜索范围"] == "描述里的一两个字只在 2026-11-22 11:05 以来登记的工单中查找"
+    monkeypatch.setattr(search, "SHORT_FRAGMENT_WINDOW", 100)
+    expected_rows = [first.number]
+    assert "搜索范围" not in notes(q="门锁")
 
 
 def test_csv_in_english_newest_first_with_a_byte_order_mark(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote
 
@@ -21,14 +22,33 @@ FORMATS = ("xlsx", "csv")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+@dataclass(frozen=True)
+class Notes:
+    """How a list file was made, as a workbook's second sheet: its title and (what, value) lines."""
+
+    title: str
+    lines: Sequence[tuple[str, Cell]]
+
+
 def _safe(value: Cell) -> Cell:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
 
-def xlsx_bytes(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
-    """One sheet named ``title``: a bold header row, then ``rows``; datetimes without a zone (Excel has none)."""
+def _plain(value: Cell) -> Cell:
+    return _safe(value.replace(tzinfo=None) if isinstance(value, datetime) else value)
+
+
+def xlsx_bytes(
+    title: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    notes: Notes | None = None,
+) -> bytes:
+    """One sheet named ``title``: a bold header row, then ``rows``; datetimes without a zone (Excel has none).
+    ``notes``: a second sheet of (what, value) lines saying how the list was made (filters, limits)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     bold = Font(bold=True)
@@ -39,7 +59,13 @@ def xlsx_bytes(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]
         heading.append(cell)
     sheet.append(heading)
     for row in rows:
-        sheet.append([_safe(value.replace(tzinfo=None) if isinstance(value, datetime) else value) for value in row])
+        sheet.append([_plain(value) for value in row])
+    if notes is not None:
+        about = workbook.create_sheet(title=notes.title[:31])
+        for what, value in notes.lines:
+            label = WriteOnlyCell(about, value=_safe(what))
+            label.font = bold
+            about.append([label, _plain(value)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -58,10 +84,18 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def download(fmt: str, *, filename: str, title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> Response:
-    """The rows as a file the browser saves (``fmt``: xlsx or csv)."""
+def download(
+    fmt: str,
+    *,
+    filename: str,
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    notes: Notes | None = None,
+) -> Response:
+    """The rows as a file the browser saves (``fmt``: xlsx or csv; a CSV file has no room for ``notes``)."""
     if fmt == "xlsx":
-        body, media = xlsx_bytes(title, header, rows), XLSX
+        body, media = xlsx_bytes(title, header, rows, notes=notes), XLSX
     else:
         body, media = csv_bytes(header, rows), "text/csv; charset=utf-8"
     disposition = f"attachment; filename*=UTF-8''{quote(f'{filename}.{fmt}')}"

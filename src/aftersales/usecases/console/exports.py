@@ -4,6 +4,7 @@ the screen; times in the console's zone; labels in the reader's language)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -76,6 +77,7 @@ def export_tickets(
     }
     tickets: list[Ticket] = []
     after: str | None = None
+    searched_since: datetime | None = None
     while len(tickets) < EXPORT_LIMIT:
         batch = tickets_listing.list_tickets(
             session,
@@ -86,16 +88,49 @@ def export_tickets(
             **filters,
         )
         tickets.extend(batch.items)
+        searched_since = searched_since or batch.searched_since
         after = batch.next_after
         if after is None:
             break
     names = tickets_assignment.assignee_names(session, {t.assignee_id for t in tickets if t.assignee_id})
     rows = [_row(ticket, names.get(ticket.assignee_id or 0), _) for ticket in tickets]
     stamp = to_local(clock.now())
+    shown = [
+        (_(name), _(label(field, value)) if value else _("全部"))
+        for field, name, value in (
+            ("status", N_("状态"), filters["status"]),
+            ("priority", N_("优先级"), filters["priority"]),
+            ("kind", N_("类型"), filters["kind"]),
+            ("sla_state", N_("时限状态"), filters["sla_state"]),
+        )
+    ]
+    lines: list[tuple[str, exports.Cell]] = [
+        (_("导出时间"), stamp),
+        (_("导出人"), signed.actor.username),
+        *shown,
+        (_("搜索"), (q or "").strip() or _("无")),
+        (_("行数"), len(rows)),
+    ]
+    more = after is not None and bool(
+        tickets_listing.list_tickets(
+            session, actor=signed.actor, q=(q or "").strip() or None, limit=1, after=after, **filters
+        ).items
+    )
+    if more:  # the list goes on past the file's rows
+        lines.append((_("未导出全部"), _("只导出了最新的 %(n)s 行，请缩小筛选范围") % {"n": EXPORT_LIMIT}))
+    if searched_since is not None:
+        lines.append(
+            (
+                _("搜索范围"),
+                _("描述里的一两个字只在 %(since)s 以来登记的工单中查找")
+                % {"since": f"{to_local(searched_since):%Y-%m-%d %H:%M}"},
+            )
+        )
     return exports.download(
         fmt,
         filename=f"tickets-{stamp:%Y%m%d-%H%M}",
         title=_("工单"),
         header=[_(text) for text in HEADER],
         rows=rows,
+        notes=exports.Notes(title=_("说明"), lines=lines),
     )
