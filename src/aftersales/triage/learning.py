@@ -140,13 +140,13 @@ def activate_version(session: Session, *, version: int) -> TriageModelVersion:
 
 
 def list_versions(session: Session) -> list[TriageModelVersion]:
-    """Stored models, newest first (their pickled models are not read: a listing does not need them)."""
+    """Stored models, newest first (their stored arrays are not read: a listing does not need them)."""
     query = select(TriageModelVersion).options(defer(TriageModelVersion.blob))
     return list(session.scalars(query.order_by(TriageModelVersion.version.desc())))
 
 
 def get_version(session: Session, *, version: int) -> TriageModelVersion:
-    """One stored version (without its pickled model)."""
+    """One stored version (without its stored arrays)."""
     query = select(TriageModelVersion).options(defer(TriageModelVersion.blob))
     record = session.scalar(query.where(TriageModelVersion.version == version))
     if record is None:
