@@ -255,6 +255,17 @@ def _default_local_zone() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _rules_only_triage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Triage answers by the rules alone unless a test is marked ``shipped_model``: what other capabilities'
+    tests expect must not move each time the shipped model is retrained (tests/triage/test_shipped.py and
+    the browser journeys, whose server runs as shipped, cover the model)."""
+    from aftersales.triage import learning
+
+    if request.node.get_closest_marker("shipped_model") is None:
+        monkeypatch.setattr(learning, "USE_SHIPPED_MODEL", False)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rule_cache() -> Iterator[None]:
     """Each test starts with the intake rules read from its own database state."""
     from aftersales.knowledge.service import reset_index

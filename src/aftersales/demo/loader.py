@@ -31,7 +31,7 @@ from aftersales.sla import service as sla_service
 from aftersales.sla.defaults import seed_defaults
 from aftersales.tickets.enums import Priority, TicketKind
 from aftersales.tickets.models import Ticket
-from aftersales.triage import service as triage_service
+from aftersales.triage import learning as triage_learning
 from aftersales.triage.defaults import seed_rules
 from aftersales.usecases.history import replay
 
@@ -187,7 +187,9 @@ def _load_tickets(
             clocks = _clocks(session)
 
             def classify(text: str, session: Session = session) -> tuple[TicketKind, Priority]:
-                proposal = triage_service.classify(session, text)
+                # What intake will decide for a request left to triage (the model and the rules), so that
+                # the steps composed for the ticket fit the kind it gets (an on-site one needs its check-in).
+                proposal = triage_learning.analyse(session, text)
                 return TicketKind(proposal.kind), Priority(proposal.priority)
 
             for index in pending[start : start + BATCH_SIZE]:

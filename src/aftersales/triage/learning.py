@@ -14,13 +14,16 @@ from sqlalchemy.orm import Session, defer
 from aftersales.core.clock import Clock
 from aftersales.core.i18n import N_
 from aftersales.core.progress import SILENT, Progress
-from aftersales.triage import classifier, evaluation
+from aftersales.triage import classifier, evaluation, shipped
 from aftersales.triage import rules as triage_rules
 from aftersales.triage import service as triage_service
 from aftersales.triage.errors import InvalidRuleError, ModelNotFoundError
 from aftersales.triage.models import TriageModelVersion
 
 MODEL_TTL_SECONDS = 5.0
+# While no trained version is active, the model shipped with the package answers (``triage.shipped``).
+# Tests of other capabilities switch it off, so that their triage is the rules alone and stays fixed.
+USE_SHIPPED_MODEL = True
 HISTORY_LIMIT = 50_000
 _lock = threading.Lock()
 _cached: tuple[float, int | None, classifier.TriageModel | None] | None = None
@@ -34,7 +37,16 @@ def invalidate_model_cache() -> None:
 
 
 def active_model(session: Session) -> classifier.TriageModel | None:
-    """The active trained model (None before the first training); re-read at most every few seconds."""
+    """The model that answers: the active trained version, else the one shipped with the package (None
+    only when that is switched off, see ``USE_SHIPPED_MODEL``)."""
+    trained = active_trained_model(session)
+    if trained is not None:
+        return trained
+    return shipped.load() if USE_SHIPPED_MODEL else None
+
+
+def active_trained_model(session: Session) -> classifier.TriageModel | None:
+    """The active trained version (None before the first training); re-read at most every few seconds."""
     global _cached
     now = time.monotonic()
     with _lock:
@@ -191,8 +203,9 @@ def analyse(session: Session, text: str) -> Analysis:
             anger_cues=[cue for cue, _ in anger_cues],
         )
     prediction = model.predict(text)
+    source = "出厂模型" if model.about.get("shipped") else "模型"
     reasons = [
-        f"模型：类型 {prediction.kind}（{prediction.kind_confidence:.2f}），优先级 {prediction.priority}（{prediction.priority_confidence:.2f}）"
+        f"{source}：类型 {prediction.kind}（{prediction.kind_confidence:.2f}），优先级 {prediction.priority}（{prediction.priority_confidence:.2f}）"
     ]
     kind, priority = prediction.kind, prediction.priority
     if rules_result.kind_matched and rules_result.kind != kind:

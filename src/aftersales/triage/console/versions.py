@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from aftersales.accounts import service as accounts_service
 from aftersales.core.errors import ConflictError
 from aftersales.core.i18n import N_
-from aftersales.triage import learning
+from aftersales.triage import learning, shipped
 from aftersales.triage.console import common
 from aftersales.triage.models import TriageModelVersion
 from aftersales.web.deps import ClockDep, SessionDep, commit
@@ -36,6 +36,8 @@ def _context(session: Session) -> dict[str, object]:
     return {
         "versions": versions,
         "active": _active(versions),
+        # With no trained version active, the model shipped in the package answers (when it is used).
+        "shipped": shipped.load() if learning.USE_SHIPPED_MODEL else None,
         "metrics": common.METRICS,
         "headline": common.HEADLINE,
         "metric_text": common.metric_text,
