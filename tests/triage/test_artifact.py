@@ -67,8 +67,8 @@ def test_no_pickle_is_read_and_bad_bytes_are_refused(trained: classifier.TriageM
     blob = trained.dumps()
     with np.load(io.BytesIO(blob), allow_pickle=False) as stored:  # raises if any array needed pickle
         names = set(stored.files)
-        assert stored["vocabulary"].dtype.kind == "U" and stored["idf"].dtype == np.float32
-    assert {"meta", "vocabulary", "idf", "coef__kind", "intercept__kind", "classes__kind"} <= names
+        assert stored["vocabulary__text"].dtype.kind == "U" and stored["idf__text"].dtype == np.float32
+    assert {"meta", "vocabulary__text", "idf__text", "coef__kind", "intercept__kind", "classes__kind"} <= names
     with pytest.raises(artifact.ArtifactError, match="not a triage model file"):
         artifact.read(b"PK\x03\x04 not really a zip", preprocess=classifier.normalise)
     other = io.BytesIO()
@@ -88,3 +88,21 @@ def test_a_version_pickled_before_the_plain_format_is_still_read(
     assert [restored.predict(text) for text in texts[:20]] == [trained.predict(text) for text in texts[:20]]
     with pytest.raises(TypeError, match="not a triage model"):
         classifier.TriageModel.loads(pickle.dumps({"not": "a model"}))
+
+
+def test_targets_with_features_of_their_own_round_trip(trained: classifier.TriageModel, texts: list[str]) -> None:
+    own = classifier.TriageModel(features=trained.features, models=dict(trained.models), labels=dict(trained.labels))
+    reviews = [("质量很好，很满意", "positive"), ("太差了，再也不买", "negative")] * 3
+    posts = [("气死我了，什么玩意", 1), ("今天天气真好", 0), ("凭什么这样对我，太过分了", 1), ("晚饭吃面", 0)] * 3
+    classifier.fit_emotions(own, evaluation.load_corpus()[:200], reviews=reviews, posts=posts, vocabulary=5_000)
+    assert set(own.own_features) == {"sentiment", "anger"}
+    assert len(own.own_features["sentiment"].vocabulary_) <= 5_000  # type: ignore[union-attr]
+    assert own.own_features["anger"].ngram_range == (1, 2)
+    plain = classifier.TriageModel.loads(own.dumps())
+    assert set(plain.own_features) == {"sentiment", "anger"}
+    with np.load(io.BytesIO(own.dumps()), allow_pickle=False) as stored:
+        assert {"vocabulary__text", "vocabulary__sentiment", "vocabulary__anger"} <= set(stored.files)
+    for text in texts:
+        assert plain.predict(text) == own.predict(text), text
+    # The other targets still read the shared features: their answers are the original model's.
+    assert [plain.predict(text).kind for text in texts] == [trained.predict(text).kind for text in texts]

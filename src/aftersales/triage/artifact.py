@@ -1,5 +1,6 @@
-"""A trained triage model as plain arrays: a vocabulary, IDF weights and each target's linear weights in one
-NumPy ``.npz`` file, read without pickle (``allow_pickle=False``) and without scikit-learn.
+"""A trained triage model as plain arrays: each feature set's vocabulary and IDF weights and each target's
+linear weights in one NumPy ``.npz`` file, read without pickle (``allow_pickle=False``) and without
+scikit-learn.
 
 A pickled scikit-learn estimator loads only into the library version that wrote it; these arrays load into
 any NumPy. The features are recomputed here exactly as scikit-learn's ``TfidfVectorizer`` computes them
@@ -92,32 +93,41 @@ class LinearModel:
     classes_: np.ndarray
 
 
+@dataclass(frozen=True)
+class FeatureSet:
+    """One fitted TF-IDF to store: its vocabulary (n-gram → column), IDF weights and n-gram lengths."""
+
+    vocabulary: Mapping[str, int]
+    idf: np.ndarray
+    ngram_range: tuple[int, int]
+
+
 def write(
     *,
-    vocabulary: Mapping[str, int],
-    idf: np.ndarray,
-    ngram_range: tuple[int, int],
+    feature_sets: Mapping[str, FeatureSet],
+    feature_of: Mapping[str, str],
     models: Mapping[str, Any],
     labels: Mapping[str, list[str]],
     about: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """The model as ``.npz`` bytes: ``models`` maps a target to anything with ``coef_``, ``intercept_`` and
-    ``classes_``; ``about`` is kept as JSON (where and how it was trained)."""
-    terms = np.empty(len(vocabulary), dtype=object)
-    for term, column in vocabulary.items():
-        terms[column] = term
+    """The model as ``.npz`` bytes. ``feature_sets`` are named (``text``, ``sentiment`` …) and ``feature_of``
+    says which one each target reads; ``models`` maps a target to anything with ``coef_``, ``intercept_``
+    and ``classes_``; ``about`` is kept as JSON (where and how it was trained)."""
     meta = {
         "format": FORMAT,
-        "ngram_range": list(ngram_range),
+        "feature_sets": {name: list(features.ngram_range) for name, features in feature_sets.items()},
+        "feature_of": {target: feature_of[target] for target in sorted(models)},
         "targets": sorted(models),
         "labels": {target: list(values) for target, values in labels.items()},
         "about": dict(about or {}),
     }
-    arrays: dict[str, np.ndarray] = {
-        "meta": np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True)),
-        "vocabulary": terms.astype(str),
-        "idf": np.asarray(idf),
-    }
+    arrays: dict[str, np.ndarray] = {"meta": np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True))}
+    for name, features in feature_sets.items():
+        terms = np.empty(len(features.vocabulary), dtype=object)
+        for term, column in features.vocabulary.items():
+            terms[column] = term
+        arrays[f"vocabulary__{name}"] = terms.astype(str)
+        arrays[f"idf__{name}"] = np.asarray(features.idf)
     for target, model in models.items():
         arrays[f"coef__{target}"] = np.asarray(model.coef_)
         arrays[f"intercept__{target}"] = np.asarray(model.intercept_)
@@ -129,9 +139,11 @@ def write(
 
 @dataclass
 class Loaded:
-    """What :func:`read` found: the features, one linear model per target, their labels and ``about``."""
+    """What :func:`read` found: the named feature sets, which one each target reads, one linear model per
+    target, their labels and ``about``."""
 
-    features: CharNgramFeatures
+    features: dict[str, CharNgramFeatures]
+    feature_of: dict[str, str]
     models: dict[str, LinearModel]
     labels: dict[str, list[str]]
     about: dict[str, Any]
@@ -152,14 +164,15 @@ def read(blob: bytes, *, preprocess: Callable[[str], str]) -> Loaded:
         raise ArtifactError(f"not a triage model file: {error}") from error
     if meta.get("format") != FORMAT:
         raise ArtifactError(f"unknown triage model format {meta.get('format')!r}")
-    terms = arrays["vocabulary"]
-    low, high = meta["ngram_range"]
-    features = CharNgramFeatures(
-        vocabulary={str(term): column for column, term in enumerate(terms.tolist())},
-        idf=arrays["idf"],
-        ngram_range=(int(low), int(high)),
-        preprocess=preprocess,
-    )
+    features = {
+        name: CharNgramFeatures(
+            vocabulary={str(term): column for column, term in enumerate(arrays[f"vocabulary__{name}"].tolist())},
+            idf=arrays[f"idf__{name}"],
+            ngram_range=(int(low), int(high)),
+            preprocess=preprocess,
+        )
+        for name, (low, high) in meta["feature_sets"].items()
+    }
     models = {
         target: LinearModel(
             coef_=arrays[f"coef__{target}"],
@@ -168,4 +181,10 @@ def read(blob: bytes, *, preprocess: Callable[[str], str]) -> Loaded:
         )
         for target in meta["targets"]
     }
-    return Loaded(features=features, models=models, labels=dict(meta["labels"]), about=dict(meta["about"]))
+    return Loaded(
+        features=features,
+        feature_of=dict(meta["feature_of"]),
+        models=models,
+        labels=dict(meta["labels"]),
+        about=dict(meta["about"]),
+    )
