@@ -14,7 +14,9 @@ from aftersales.triage import classifier, learning
 from aftersales.triage.classifier import Example
 from aftersales.triage.models import TriageModelVersion
 from tests.conftest import UserFactory
-from tests.triage.corpus_support import SMALL
+from tests.factories.triage import TINY_CORPUS
+
+SMALL = list(TINY_CORPUS)
 
 
 def _train(db: Session, clock: FrozenClock, **kwargs: object) -> TriageModelVersion:

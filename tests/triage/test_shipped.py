@@ -14,7 +14,9 @@ from aftersales.accounts.enums import Role
 from aftersales.core.clock import FrozenClock
 from aftersales.triage import artifact, evaluation, learning, shipped
 from tests.conftest import UserFactory, console_login
-from tests.triage.corpus_support import SMALL
+from tests.factories.triage import TINY_CORPUS
+
+SMALL = list(TINY_CORPUS)
 
 REAL_TEXT = Path(__file__).resolve().parents[2] / "data" / "real-text"
 SAMPLE = [
