@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
@@ -231,12 +229,7 @@ def test_two_creations_of_one_name_at_once_give_one_row_and_a_clear_refusal(
         except UserExistsError as error:
             outcome["refused"] = (str(error), error.fields)
 
-    racer = threading.Thread(target=second)
-    racer.start()
-    races.until_blocked(committed_engine)
-    first.commit()
-    first.close()
-    racer.join(30)
+    races.commit_while_blocked(committed_engine, first, second)
     assert outcome == {"refused": refusal}
     with committed_engine.connect() as connection:
         assert connection.execute(text(count)).scalar() == 1

@@ -4,7 +4,6 @@ pass is bounded, and the dashboard reads rolled-up dates from the rollups (not f
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -211,12 +210,7 @@ def test_two_workers_rolling_up_one_date_leave_it_counted_once(
             rollups.write_day(session, figures=_one_hour(7), computed_at=NOW + timedelta(minutes=1))
         outcome["done"] = True
 
-    racer = threading.Thread(target=second)
-    racer.start()
-    races.until_blocked(committed_engine)
-    first.commit()
-    first.close()
-    racer.join(30)
+    races.commit_while_blocked(committed_engine, first, second)
     assert outcome == {"done": True}
     with committed_engine.connect() as connection:
         rows = connection.execute(text("SELECT tickets FROM analytics_daily_volume WHERE day = :d"), {"d": DAY_21})
