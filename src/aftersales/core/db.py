@@ -120,7 +120,8 @@ def make_engine(
             # SQLite connections are cheap; never let the pool be smaller than the server's thread pool.
             max_overflow=64,
         )
-        gate = SQLiteWriteGate(busy_timeout_ms / 1000, turn=write_turn, takes_turn=takes_turn)
+        lock_file = Path(f"{database}-writer") if database and database != ":memory:" else None
+        gate = SQLiteWriteGate(busy_timeout_ms / 1000, turn=write_turn, takes_turn=takes_turn, lock_file=lock_file)
         _configure_sqlite(engine, synchronous=sqlite_synchronous, busy_timeout_ms=busy_timeout_ms, gate=gate)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":

@@ -3,10 +3,14 @@ between the serving process and its background child (the dispatcher)."""
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
+import os
 import sqlite3
 import threading
 import time
+import weakref
+from pathlib import Path
 from typing import Any
 
 
@@ -60,6 +64,73 @@ class WriteTurn:
             time.sleep(self.STEP_SECONDS)
 
 
+class FileWriteLock:
+    """Writers of every process on one SQLite database queue in the kernel on a lock file next to it.
+
+    Polling ``BEGIN IMMEDIATE`` from several serving processes, a loser slept between tries while the
+    winner's commit ended, and the lock sat idle: two processes wrote less than one. Waiting on an
+    exclusive ``flock`` instead, the next writer wakes the moment the holder lets go. The kernel lets go
+    of a dead process's lock, so a crash never leaves the database stuck.
+
+    A wait that must time out (like SQLite's busy timeout) happens on a short-lived helper thread; a lock
+    the helper obtains after its caller gave up goes to the next caller, or is let go at once."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._pid = -1
+        self._fd = -1
+        self._state = threading.Condition()
+        self._asked = False
+        self._granted = False
+        self._helper_waits = False
+
+    def acquire(self, timeout_s: float) -> bool:
+        """Take the lock within ``timeout_s``; False when it stayed taken."""
+        fd = self._descriptor()
+        with self._state:
+            # While a helper waits on this open file, trying it here would "succeed" on the helper's own
+            # lock the moment it has it (one open file, one lock): queue behind the helper instead.
+            if not self._helper_waits:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    self._helper_waits = True
+                    threading.Thread(
+                        target=self._wait_in_kernel, args=(fd,), name="sqlite-write-lock", daemon=True
+                    ).start()
+            self._asked = True
+            if self._state.wait_for(lambda: self._granted, timeout_s):
+                self._granted = False
+                return True
+            self._asked = False
+            return False
+
+    def release(self) -> None:
+        """Let the next writer in (of this process or another)."""
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _descriptor(self) -> int:
+        # A forked child shares the parent's open file (and its lock): it opens a file of its own.
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._asked = self._granted = self._helper_waits = False
+            weakref.finalize(self, os.close, self._fd)
+        return self._fd
+
+    def _wait_in_kernel(self, fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with self._state:
+            if self._asked:
+                self._asked = False
+                self._granted = True
+                self._state.notify_all()
+            else:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            self._helper_waits = False
+
+
 class SQLiteWriteGate:
     """Who may write next, for one SQLite database.
 
@@ -70,9 +141,18 @@ class SQLiteWriteGate:
     against other processes.
     """
 
-    def __init__(self, timeout_s: float, *, turn: WriteTurn | None = None, takes_turn: bool = False) -> None:
+    def __init__(
+        self,
+        timeout_s: float,
+        *,
+        turn: WriteTurn | None = None,
+        takes_turn: bool = False,
+        lock_file: Path | None = None,
+    ) -> None:
         self.timeout_s = timeout_s
         self._mutex = threading.Lock()
+        self._file_lock = FileWriteLock(lock_file) if lock_file is not None else None
+        self._holds_file = False
         self._turn = turn
         self._takes_turn = takes_turn and turn is not None
 
@@ -87,6 +167,10 @@ class SQLiteWriteGate:
                     self._turn.want()
                 else:
                     self._turn.give_way()
+            if self._file_lock is not None:
+                if not self._file_lock.acquire(max(0.0, deadline - time.monotonic())):
+                    raise sqlite3.OperationalError("database is locked (waited for other processes' writers)")
+                self._holds_file = True
             dbapi_connection.execute("PRAGMA busy_timeout=0")
             delay = 0.0002
             while True:
@@ -111,6 +195,9 @@ class SQLiteWriteGate:
         self._end()
 
     def _end(self) -> None:
+        if self._holds_file and self._file_lock is not None:
+            self._holds_file = False
+            self._file_lock.release()
         if self._takes_turn and self._turn is not None:
             self._turn.release()
         self._mutex.release()
