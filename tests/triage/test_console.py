@@ -306,3 +306,55 @@ def test_without_a_model_the_rules_alone_decide(client: TestClient, db: Session,
     tried = client.post("/console/triage/try", data={"csrf_token": csrf, "text": "新房子需要安装门锁"}).text
     assert '<dd id="result-kind" data-value="installation">安装</dd>' in tried
     assert '<span class="badge pri-routine">常规</span>' in tried and "尚未训练模型，仅按规则分诊" in tried
+
+
+@pytest.mark.shipped_model
+def test_going_back_to_the_shipped_model_is_confirmed_audited_and_keeps_the_versions(
+    client: TestClient, db: Session, clock: FrozenClock
+) -> None:
+    csrf = _signed_in(client, db, clock, Role.ADMIN)
+    assert 'id="use-shipped"' not in client.get("/console/triage/models").text  # the shipped model answers
+    assert "已在使用出厂模型" in client.get("/console/triage/models/shipped").text
+    triage_factories.model_version(db, clock=clock)
+    db.commit()
+    page = client.get("/console/triage/models").text
+    assert (
+        "当前使用：v1" in page and '<a href="/console/triage/models/shipped" id="use-shipped">改回出厂模型</a>' in page
+    )
+    confirm = client.get("/console/triage/models/shipped").text
+    assert "确定停用 v1、改回出厂模型吗？" in confirm and 'name="active" value="1"' in confirm
+
+    before = _state(db)
+    stale = client.post("/console/triage/models/shipped", data={"csrf_token": csrf, "active": "7"})
+    assert stale.status_code == 409 and "当前使用的版本已被他人更改" in stale.text
+    assert _state(db) == before
+
+    done = client.post(
+        "/console/triage/models/shipped", data={"csrf_token": csrf, "active": "1"}, follow_redirects=False
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/console/triage/models?done=shipped"
+    assert _state(db)[1] == ((1, False),)  # kept, no longer active
+    assert _audits(db, "triage_model") == [
+        (
+            "triage_model.shipped_restored",
+            "triage_model",
+            "1",
+            "triage_admin",
+            {"active_version": 1},
+            {"active_version": None},
+        )
+    ]
+    back = client.get("/console/triage/models?done=shipped").text
+    assert "已改用出厂模型" in back and "当前使用：出厂模型" in back and ">启用 v1</a>" in back
+    again = client.post("/console/triage/models/shipped", data={"csrf_token": csrf, "active": ""})
+    assert again.status_code == 409 and "已在使用出厂模型" in again.text
+
+
+def test_without_a_shipped_model_there_is_nothing_to_go_back_to(
+    client: TestClient, db: Session, clock: FrozenClock
+) -> None:
+    _signed_in(client, db, clock, Role.ADMIN)
+    triage_factories.model_version(db, clock=clock)
+    db.commit()
+    assert 'id="use-shipped"' not in client.get("/console/triage/models").text
+    assert client.get("/console/triage/models/shipped").status_code == 404

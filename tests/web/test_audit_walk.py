@@ -1197,6 +1197,13 @@ def console_activate_triage_model(w: World) -> Expect:
     return Expect(reply, 303, [row("triage_model.activated", "triage_model", 1, w.admin)])
 
 
+def console_use_shipped_triage_model(w: World) -> Expect:
+    triage_factories.model_version(w.db, clock=w.clock)
+    csrf = w.sign_in(w.admin)
+    reply = w.form("/console/triage/models/shipped", {"csrf_token": csrf, "active": "1"})
+    return Expect(reply, 303, [row("triage_model.shipped_restored", "triage_model", 1, w.admin)])
+
+
 def console_add_synonyms(w: World) -> Expect:
     csrf = w.sign_in(w.admin)
     reply = w.form("/console/knowledge/synonyms", {"csrf_token": csrf, "term": "指纹", "synonyms": "手指"})
@@ -1245,6 +1252,7 @@ SCENARIOS: dict[Route, Scenario] = {
     ("POST", "/console/triage/rules/{rule_id}"): console_edit_triage_rule,
     ("POST", "/console/triage/rules/{rule_id}/delete"): console_delete_triage_rule,
     ("POST", "/console/triage/models/{version}/activate"): console_activate_triage_model,
+    ("POST", "/console/triage/models/shipped"): console_use_shipped_triage_model,
     ("POST", "/console/knowledge/synonyms"): console_add_synonyms,
     ("POST", "/console/knowledge/synonyms/{synonym_id}"): console_edit_synonyms,
     ("POST", "/console/knowledge/synonyms/{synonym_id}/delete"): console_delete_synonyms,

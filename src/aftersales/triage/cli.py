@@ -148,3 +148,14 @@ def activate_model(version: Annotated[int, typer.Argument()]) -> None:
     with unit_of_work(session_factory()) as session:
         learning.activate_version(session, version=version)
     typer.echo(f"active: v{version}")
+
+
+@models_app.command("use-shipped")
+@domain_errors
+def use_shipped_model() -> None:
+    """Stop using trained versions: the model shipped in the package answers again (versions are kept)."""
+    from aftersales.triage import learning
+
+    with unit_of_work(session_factory()) as session:
+        previous = learning.use_shipped_model(session)
+    typer.echo(f"active: shipped model (was v{previous.version})")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer
 
 from aftersales.core.clock import Clock
+from aftersales.core.errors import ConflictError
 from aftersales.core.i18n import N_
 from aftersales.core.progress import SILENT, Progress
 from aftersales.triage import classifier, evaluation, shipped
@@ -161,6 +162,20 @@ def activate_version(session: Session, *, version: int) -> TriageModelVersion:
     session.flush()
     invalidate_model_cache()
     return record
+
+
+def use_shipped_model(session: Session) -> TriageModelVersion:
+    """Stop using trained versions: the model shipped in the package answers again (the versions are kept,
+    and any can be activated later). Returns the version that was active."""
+    if shipped.load() is None:
+        raise ConflictError(N_("本安装没有出厂模型"), code="triage.no_shipped_model")
+    active = session.scalar(select(TriageModelVersion).where(TriageModelVersion.is_active.is_(True)))
+    if active is None:
+        raise ConflictError(N_("已在使用出厂模型"), code="triage.shipped_model_in_use")
+    session.execute(update(TriageModelVersion).values(is_active=False))
+    session.flush()
+    invalidate_model_cache()
+    return active
 
 
 def list_versions(session: Session) -> list[TriageModelVersion]:

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from aftersales.accounts import service as accounts_service
-from aftersales.core.errors import ConflictError
+from aftersales.core.errors import ConflictError, NotFoundError
 from aftersales.core.i18n import N_
 from aftersales.triage import learning, shipped
 from aftersales.triage.console import common
@@ -24,7 +24,11 @@ from aftersales.web.templating import render
 
 router = APIRouter(prefix="/console/triage/models")
 VersionPath = Annotated[int, Path(ge=1, le=MAX_INT)]
-DONE = {"activated": N_("已启用该版本"), "rolled_back": N_("已回滚到该版本")}
+DONE = {
+    "activated": N_("已启用该版本"),
+    "rolled_back": N_("已回滚到该版本"),
+    "shipped": N_("已改用出厂模型"),
+}
 
 
 def _active(versions: list[TriageModelVersion]) -> TriageModelVersion | None:
@@ -93,3 +97,36 @@ async def activate(
     commit(session)
     older = current is not None and version < current.version
     return redirect(request, f"/console/triage/models?done={'rolled_back' if older else 'activated'}")
+
+
+@router.get("/shipped")
+def confirm_shipped(request: Request, session: SessionDep, signed: common.Manager) -> Response:
+    """Ask before going back to the model shipped in the package."""
+    context = _context(session)
+    if context["shipped"] is None:
+        raise NotFoundError(N_("本安装没有出厂模型"), code="triage.no_shipped_model")
+    return render(request, "triage/model_shipped.html", context)
+
+
+@router.post("/shipped")
+async def use_shipped(request: Request, session: SessionDep, clock: ClockDep, signed: common.Manager) -> Response:
+    """Go back to the model shipped in the package (asked for on the list page); the versions are kept."""
+    form = await request.form()
+    seen = common.clip(form.get("active"), 24)  # the version in use when the page was drawn
+    with form_errors(request, session):
+        current = _active(learning.list_versions(session))
+        if current is not None and seen != str(current.version):
+            raise ConflictError(N_("当前使用的版本已被他人更改，请返回列表重新确认"), code="triage.model_changed")
+        previous = learning.use_shipped_model(session)
+        accounts_service.record_audit(
+            session,
+            clock=clock,
+            actor=signed.actor,
+            action="triage_model.shipped_restored",
+            entity_type="triage_model",
+            entity_id=previous.version,
+            before={"active_version": previous.version},
+            after={"active_version": None},
+        )
+    commit(session)
+    return redirect(request, "/console/triage/models?done=shipped")
