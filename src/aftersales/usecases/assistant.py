@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
@@ -17,14 +17,13 @@ from aftersales.core.clock import Clock
 from aftersales.customers import rules as customer_rules
 from aftersales.customers import service as customers_service
 from aftersales.knowledge import service as knowledge_service
-from aftersales.knowledge.enums import ArticleType
 from aftersales.notifications import service as notifications_service
 from aftersales.tickets import service as tickets_service
 from aftersales.tickets.enums import Channel
 from aftersales.tickets.models import AssistSession, Ticket
-from aftersales.tickets.rules import OPEN_STATUSES
 from aftersales.tickets.schemas import TicketCreate
 from aftersales.triage import classifier, learning
+from aftersales.usecases import emotions
 from aftersales.usecases import intake as flows
 
 ANSWER_SCORE = 0.6  # fused score (0..1) of the best article to answer with it
@@ -61,24 +60,13 @@ def _log(record: AssistSession, clock: Clock, role: str, text: str, **extra: Any
 def emotion_report(session: Session, *, text: str, phone: str | None) -> dict[str, Any]:
     """Scores, cue phrases, the customer's history and a suggested script for the agent taking over."""
     analysis = learning.analyse(session, text)
-    history: dict[str, Any] = {"tickets": 0, "open": 0, "reopened": 0}
+    history = emotions.CustomerHistory()
     if phone:
         customer = customers_service.find_by_phone(session, phone)
         if customer is not None:
-            total, open_count, reopened = session.execute(
-                select(
-                    func.count(Ticket.id),
-                    func.count(Ticket.id).filter(Ticket.status.in_(OPEN_STATUSES)),
-                    func.coalesce(func.sum(Ticket.reopen_count), 0),
-                ).where(Ticket.customer_id == customer.id)
-            ).one()
-            history = {"tickets": total, "open": open_count, "reopened": int(reopened)}
-    script = None
-    for hit in knowledge_service.search(session, query=text, audience="agent", limit=10):
-        article = knowledge_service.get_article(session, hit.article_id)
-        if article.type == ArticleType.SCRIPT:
-            script = {"article_id": article.id, "title": article.title, "body": article.body}
-            break
+            history = emotions.customer_history(session, customer_id=customer.id)
+    article = emotions.suggested_script(session, text)
+    script = {"article_id": article.id, "title": article.title, "body": article.body} if article else None
     return {
         "sentiment": analysis.sentiment,
         "anger": analysis.anger,
@@ -86,7 +74,7 @@ def emotion_report(session: Session, *, text: str, phone: str | None) -> dict[st
         "kind": analysis.kind,
         "priority": analysis.priority,
         "confidence": analysis.confidence,
-        "customer_history": history,
+        "customer_history": history.counts(),
         "suggested_script": script,
     }
 

@@ -3,16 +3,21 @@ the cues it kept, and the page showing it to staff when triage recorded them."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from aftersales.accounts.enums import Role
 from aftersales.core.clock import FrozenClock
+from aftersales.knowledge.enums import ArticleStatus, ArticleType, Audience
+from aftersales.tickets.enums import TicketKind
 from aftersales.tickets.models import Ticket
 from aftersales.usecases.console.ticket_page.emotion import EmotionReport, cues_of, emotion_report, level_of
 from tests import factories
 from tests.conftest import UserFactory, console_login
+from tests.factories import knowledge as knowledge_factories
 
 ANGRY = "门锁第三次坏了，气死我了，再不修好我就打12315"
 
@@ -67,3 +72,33 @@ def test_the_agent_sees_the_emotion_report_of_an_angry_caller(
     assert f"愤怒程度 {stored.triage['anger']:.2f}（0–1）" in page
     assert "客户情绪激动：先致歉并安抚" in page
     assert 'id="emotion"' not in client.get(f"/console/tickets/{calm.id}").text
+
+
+def test_for_an_angry_caller_the_report_adds_their_history_and_a_script(
+    client: TestClient, db: Session, clock: FrozenClock, make_user: UserFactory
+) -> None:
+    make_user(Role.AGENT, username="emo2")
+    script = knowledge_factories.article(
+        db,
+        clock=clock,
+        title="客户情绪激动时的安抚话术",
+        body="先致歉，再确认诉求，给出明确时限。",
+        questions=("客户很生气说要打12315怎么安抚", "门锁又坏了客户气死了怎么沟通"),
+        status=ArticleStatus.PUBLISHED,
+        audience=Audience.AGENT,
+        type=ArticleType.SCRIPT,
+    )
+    earlier = factories.ticket(db, clock=clock, kind=TicketKind.COMPLAINT, description="上次维修师傅态度很差")
+    clock.advance(timedelta(days=3))
+    angry = factories.ticket(db, clock=clock, kind=None, priority=None, description=ANGRY)
+    calm = factories.ticket(db, clock=clock, customer_name="李四", phone="13900139000")
+    db.commit()
+    console_login(client, db, "emo2")
+    page = client.get(f"/console/tickets/{angry.id}").text
+    assert angry.kind == TicketKind.COMPLAINT  # triage read 12315 as a complaint: two complaints in all
+    history = "客户往来：工单 2 张（含本单），未闭环 2 张，重开 0 次，投诉 2 张"
+    assert f'<p id="emotion-history" data-tickets="2">{history}</p>' in page
+    assert f'<a href="/console/tickets/{earlier.id}">{earlier.number}</a>' in page
+    assert f'<a href="/console/tickets/{angry.id}">' not in page  # the list holds the other tickets only
+    assert f'建议话术：<a href="/console/knowledge/{script.id}">客户情绪激动时的安抚话术</a>' in page
+    assert 'id="emotion-history"' not in client.get(f"/console/tickets/{calm.id}").text

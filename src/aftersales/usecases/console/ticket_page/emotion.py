@@ -27,6 +27,7 @@ ADVICE = {
     "upset": N_("客户有不满：先确认诉求，说明处理进度和时限。"),
 }
 BADGES = {"angry": "sla-breached", "upset": "sla-warning", "negative": "sla-warning"}
+NEEDS_CARE = frozenset(BADGES)  # levels for which the report adds the customer's history and a script
 
 
 @dataclass(frozen=True)

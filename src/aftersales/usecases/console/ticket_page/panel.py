@@ -30,8 +30,10 @@ from aftersales.tickets import service as tickets_service
 from aftersales.tickets import timeline as ticket_timeline
 from aftersales.tickets.display import sla_badges
 from aftersales.tickets.enums import EventType, TicketKind, TicketStatus
+from aftersales.tickets.models import Ticket
+from aftersales.usecases import emotions
 from aftersales.usecases.console.common import under_warranty
-from aftersales.usecases.console.ticket_page.emotion import emotion_report
+from aftersales.usecases.console.ticket_page.emotion import NEEDS_CARE, EmotionReport, emotion_report
 from aftersales.web.labels import label
 from aftersales.web.messages import domain_message, field_messages
 from aftersales.web.pages import Redraw, is_htmx
@@ -112,6 +114,16 @@ def drafts_of(values: Mapping[str, str], *, used: tuple[str, ...] = ()) -> dict[
     return {name: values.get(name, "") for name in DRAFTS if name not in used}
 
 
+def _emotion_context(session: Session, ticket: Ticket, emotion: EmotionReport | None) -> dict[str, Any]:
+    """For a caller who was not calm: their history with us and a script to open with."""
+    if emotion is None or emotion.level not in NEEDS_CARE:
+        return {}
+    return {
+        "emotion_history": emotions.customer_history(session, customer_id=ticket.customer_id, excluding=ticket.id),
+        "emotion_script": emotions.suggested_script(session, ticket.description),
+    }
+
+
 def ticket_context(
     session: Session, clock: Clock, signed: SignedIn, ticket_id: int, request: Request
 ) -> dict[str, Any]:
@@ -125,6 +137,7 @@ def ticket_context(
     allowed = set(ticket_rules.allowed_events(TicketStatus(ticket.status)))
     awaits_check_in = EventType.RESULT in allowed and tickets_guards.awaits_check_in(session, ticket)
     is_open = ticket.status not in ENDED
+    emotion = emotion_report(ticket.triage) if staff else None
     return {
         "ticket": ticket,
         # A result needs the technician's check-in first; a supervisor may let it through with a reason.
@@ -136,7 +149,8 @@ def ticket_context(
         "may_edit": is_open and policy.allows(role, Permission.TICKET_UPDATE),
         "may_comment": ticket_rules.may_comment(role),
         "offers_candidates": is_open and ticket.kind in FIELD_KINDS and policy.allows(role, Permission.DISPATCH_ASSIGN),
-        "emotion": emotion_report(ticket.triage) if staff else None,
+        "emotion": emotion,
+        **_emotion_context(session, ticket, emotion),
         "badges": sla_badges(ticket, now, _),
         "events": ticket_timeline.events_of(session, ticket.id),
         "comments": ticket_timeline.comments_of(session, ticket.id, include_internal=staff),
