@@ -3,6 +3,8 @@
 1. Recall: a fresh SQLite database with the shipped seed articles (``aftersales knowledge seed``), then
    every query of ``bench/data/knowledge_queries.jsonl`` through ``knowledge.service.search`` with its
    product model and audience; a hit is the expected article first (recall@1) or among the first 5.
+   Then the triage corpus's customer descriptions (phrased as customers write, unlike the articles) as
+   agent searches with their product model: a hit is any published article for the message's fault type.
 2. Scale: the same database grown to ``--articles`` articles / ``--questions`` questions. The extra
    articles are synthetic: each copies a seed article's tokens-bearing text with a numbered suffix and
    takes a seed question's stored vector plus noise (encoding 50,000 sentences would take ~10 minutes
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import latency_summary_ms, machine_info, run_at_commit, write_result
 
 QUERIES = Path(__file__).resolve().parent / "data" / "knowledge_queries.jsonl"
+CORPUS = Path(__file__).resolve().parents[1] / "src" / "aftersales" / "triage" / "data" / "corpus.jsonl"
 
 
 def main() -> None:
@@ -39,6 +42,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=500)
     parser.add_argument("--commit")
+    parser.add_argument("--rrf-k", help="also measure recall with these fusion constants, e.g. 10,30,60")
     args = parser.parse_args()
 
     path = Path(tempfile.mkdtemp(prefix="aftersales-knowledge-")) / "kb.db"
@@ -81,13 +85,56 @@ def main() -> None:
                 misses.append({"query": query["query"], "expected": query["expected_key"], "got": got[:3]})
         return found / len(queries), misses
 
+    def corpus_recall(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
+        """Customers' own descriptions (the triage corpus) as queries: a hit is any published article for
+        the message's fault type, first or among the first 5 (agent search with the product model)."""
+        by_fault: dict[str, set[str]] = {}
+        for key, faults in session.execute(
+            select(Article.key, Article.fault_types).where(Article.status == "published")
+        ):
+            for fault in faults or []:
+                by_fault.setdefault(fault, set()).add(key)
+        keys = dict(session.execute(select(Article.id, Article.key)).all())
+        messages = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+        asked = [message for message in messages if message.get("fault_type") in by_fault]
+        at_1 = at_5 = 0
+        for message in asked:
+            hits = service.search(
+                session, query=message["text"], product_model=message.get("product_model"), audience="agent", limit=5
+            )
+            got = [keys[hit.article_id] for hit in hits]
+            wanted = by_fault[message["fault_type"]]
+            at_1 += bool(got[:1]) and got[0] in wanted
+            at_5 += any(key in wanted for key in got)
+        return {
+            "messages": len(asked),
+            "recall_at_1": round(at_1 / len(asked), 4),
+            "recall_at_5": round(at_5 / len(asked), 4),
+        }
+
     factory = session_factory()
     with unit_of_work(factory) as session:
         recall, misses = run_queries(session)
         recall_at_1 = sum(first) / len(first)
+        from_corpus = corpus_recall(session)
+        by_rrf_k = {}
+        if args.rrf_k:
+            from aftersales.knowledge import index as knowledge_index
+
+            shipped_k = knowledge_index.RRF_K
+            for constant in (int(part) for part in args.rrf_k.split(",")):
+                knowledge_index.RRF_K = constant
+                at_5, _ = run_queries(session)
+                by_rrf_k[constant] = {
+                    "queries": {"recall_at_1": round(sum(first) / len(first), 4), "recall_at_5": round(at_5, 4)},
+                    "customer_descriptions": corpus_recall(session),
+                }
+                print(f"RRF_K={constant}: {by_rrf_k[constant]}", file=sys.stderr)
+            knowledge_index.RRF_K = shipped_k
         seed_articles = session.scalar(select(func.count()).select_from(Article))
         seed_questions = session.scalar(select(func.count()).select_from(ArticleQuestion))
     print(f"recall@1 {recall_at_1:.4f} recall@5 {recall:.4f} on {len(queries)} queries", file=sys.stderr)
+    print(f"customers' descriptions: {from_corpus}", file=sys.stderr)
 
     # --- grow to the target size -------------------------------------------------------------------
     rng = np.random.default_rng(7)
@@ -174,6 +221,8 @@ def main() -> None:
         "recall_at_1": round(recall_at_1, 4),
         "recall_at_5": round(recall, 4),
         "misses": misses,
+        "customer_descriptions": from_corpus,
+        "recall_by_rrf_k": by_rrf_k,
         "scale": {
             "articles": total_articles,
             "questions": total_questions,

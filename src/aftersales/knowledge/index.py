@@ -18,7 +18,9 @@ import numpy as np
 
 from aftersales.knowledge.embedder import DIMENSIONS
 
-RRF_K = 60
+# Reciprocal-rank fusion constant, tuned on the paraphrased queries and customers' descriptions
+# (bench/knowledge_search.py --rrf-k 10,30,60; docs/benchmarks.md §5): 10 was best or equal on recall@1 and @5 of both.
+RRF_K = 10
 CANDIDATES = 100
 MAX_DELTA_DOCS = 5_000
 
