@@ -35,6 +35,15 @@ def _active(versions: list[TriageModelVersion]) -> TriageModelVersion | None:
     return next((record for record in versions if record.is_active), None)
 
 
+def _still_current(session: Session, seen: str) -> TriageModelVersion | None:
+    """The version in use, refused with 409 when it is no longer the one the page showed (``seen``: its
+    number, "" for none)."""
+    current = _active(learning.list_versions(session))
+    if seen != (str(current.version) if current is not None else ""):
+        raise ConflictError(N_("当前使用的版本已被他人更改，请返回列表重新确认"), code="triage.model_changed")
+    return current
+
+
 def _context(session: Session) -> dict[str, object]:
     versions = learning.list_versions(session)
     return {
@@ -76,13 +85,11 @@ async def activate(
     seen = common.clip(form.get("active"), 24)  # the version in use when the page was drawn ("" for none)
     with form_errors(request, session):
         record = learning.get_version(session, version=version)
-        current = _active(learning.list_versions(session))
         if record.is_active:
             raise ConflictError(
                 N_("v%(version)s 已是当前使用的版本"), {"version": version}, code="triage.model_already_active"
             )
-        if seen != (str(current.version) if current is not None else ""):
-            raise ConflictError(N_("当前使用的版本已被他人更改，请返回列表重新确认"), code="triage.model_changed")
+        current = _still_current(session, seen)
         learning.activate_version(session, version=version)
         accounts_service.record_audit(
             session,
@@ -114,9 +121,8 @@ async def use_shipped(request: Request, session: SessionDep, clock: ClockDep, si
     form = await request.form()
     seen = common.clip(form.get("active"), 24)  # the version in use when the page was drawn
     with form_errors(request, session):
-        current = _active(learning.list_versions(session))
-        if current is not None and seen != str(current.version):
-            raise ConflictError(N_("当前使用的版本已被他人更改，请返回列表重新确认"), code="triage.model_changed")
+        if _active(learning.list_versions(session)) is not None:
+            _still_current(session, seen)
         previous = learning.use_shipped_model(session)
         accounts_service.record_audit(
             session,
