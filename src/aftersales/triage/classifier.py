@@ -311,25 +311,6 @@ class TriageModel:
 TARGETS = ("kind", "priority", "fault_type", "product_model", "anger", "sentiment")
 
 
-EMOTIONS_TARGETS = ("sentiment", "anger")
-
-
-def adopt_emotions(model: TriageModel, source: TriageModel) -> list[str]:
-    """Give ``model`` the sentiment and anger of ``source`` where ``source`` trained them on texts of their
-    own (the shipped model's real reviews and posts, which a tenant's tickets cannot match); returns the
-    targets taken."""
-    taken = []
-    for target in EMOTIONS_TARGETS:
-        features = source.own_features.get(target)
-        if features is None or target not in source.models:
-            continue
-        model.models[target] = source.models[target]
-        model.labels[target] = source.labels[target]
-        model.own_features[target] = features
-        taken.append(target)
-    return taken
-
-
 def _feature_set(features: TfidfVectorizer | artifact.CharNgramFeatures) -> artifact.FeatureSet:
     if isinstance(features, artifact.CharNgramFeatures):
         return artifact.FeatureSet(features.vocabulary, features.idf, features.ngram_range)

@@ -91,6 +91,25 @@ def history_examples(session: Session) -> list[classifier.Example]:
     ]
 
 
+EMOTIONS_TARGETS = ("sentiment", "anger")
+
+
+def adopt_emotions(model: classifier.TriageModel, source: classifier.TriageModel) -> list[str]:
+    """Give ``model`` the sentiment and anger of ``source`` where ``source`` trained them on texts of their
+    own (the shipped model's real reviews and posts, which a tenant's tickets cannot match); returns the
+    targets taken."""
+    taken = []
+    for target in EMOTIONS_TARGETS:
+        features = source.own_features.get(target)
+        if features is None or target not in source.models:
+            continue
+        model.models[target] = source.models[target]
+        model.labels[target] = source.labels[target]
+        model.own_features[target] = features
+        taken.append(target)
+    return taken
+
+
 def train_and_store(
     session: Session,
     *,
@@ -104,7 +123,7 @@ def train_and_store(
 ) -> TriageModelVersion:
     """Evaluate on a held-out split, train on everything, store as the next version (active by default).
 
-    Sentiment and anger are taken from the shipped model when it is in use (``classifier.adopt_emotions``):
+    Sentiment and anger are taken from the shipped model when it is in use (``adopt_emotions``):
     they were trained on real text that the installed package does not carry.
     ``corpus`` replaces the shipped corpus (tests use a small one); each stage is reported to ``progress``."""
     progress.stage("语料 / corpus")
@@ -122,7 +141,7 @@ def train_and_store(
     # Sentiment and anger come from the shipped model, trained on tens of thousands of real reviews and
     # posts that are not in the installed package; closed tickets carry no emotion labels to improve them.
     lender = shipped.load() if USE_SHIPPED_MODEL else None
-    if lender is not None and classifier.adopt_emotions(model, lender):
+    if lender is not None and adopt_emotions(model, lender):
         model.about = model.about | {"emotions_from": lender.about.get("recipe", "shipped")}
         # The held-out emotion figures measured the corpus's own emotion models, which are not kept.
         for name in ("anger_accuracy", "review_sentiment_accuracy", "review_test_messages"):
