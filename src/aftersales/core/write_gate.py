@@ -137,8 +137,9 @@ class SQLiteWriteGate:
     SQLite admits one writer at a time. Left to its own busy handler, waiting writers sleep 1, 2, 5,
     10 … 100 ms between tries, so the lock sits idle while they doze and latency tails reach seconds
     under load. Instead, writers of this process queue on a mutex (woken the moment it is released),
-    and the one at the head polls ``BEGIN IMMEDIATE`` every fraction of a millisecond to win the lock
-    against other processes.
+    the one at the head waits for the lock file shared with other processes (``FileWriteLock``, given
+    ``lock_file``), then polls ``BEGIN IMMEDIATE`` every fraction of a millisecond against writers that
+    do not take that file (the ``sqlite3`` shell).
     """
 
     def __init__(
