@@ -7,6 +7,7 @@ import gc
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse
@@ -144,7 +145,9 @@ def create_app(
         and settings.dispatch_in_server
         and settings.dispatch_in_child_process
     )
-    write_turn = WriteTurn() if decides_in_child and is_sqlite else None
+    database = make_url(settings.database_url).database if is_sqlite else None
+    people_file = Path(f"{database}-people") if database and database != ":memory:" else None
+    write_turn = WriteTurn(people_file) if decides_in_child and is_sqlite else None
     if session_factory is None:
         engine = make_engine(
             settings.database_url,

@@ -101,3 +101,26 @@ def test_the_flag_falls_and_the_gate_opens_only_once_the_commit_is_done(tmp_path
     assert seen == [(True, True), (True, True)]
     assert [row[0] for row in other.execute("SELECT who FROM seen")] == ["committed"]
     other.close()
+
+
+def test_a_child_sees_the_people_of_another_serving_process_writing(tmp_path: Path) -> None:
+    # Two serving processes on one database, each with its own child: simulated by two turns sharing the
+    # people file (each opens its own descriptor, as separate processes do).
+    first, second = WriteTurn(tmp_path / "db-people"), WriteTurn(tmp_path / "db-people")
+    assert not first.people_are_busy and not second.people_are_busy
+    first.set_people_busy(True)
+    assert second.people_are_busy  # through the file: the second process's own flag is down
+    assert first.people_are_busy
+    second.set_people_busy(True)  # both busy: shared locks do not exclude each other
+    first.set_people_busy(False)
+    assert first.people_are_busy  # the second process still writes
+    second.set_people_busy(False)
+    assert not first.people_are_busy and not second.people_are_busy
+
+
+def test_without_a_people_file_only_the_own_parent_counts(tmp_path: Path) -> None:
+    alone, other = WriteTurn(), WriteTurn(tmp_path / "db-people")
+    other.set_people_busy(True)
+    assert not alone.people_are_busy
+    alone.set_people_busy(True)
+    assert alone.people_are_busy

@@ -26,21 +26,54 @@ class WriteTurn:
     GIVE_WAY_SECONDS = 0.02
     STEP_SECONDS = 0.0001
 
-    def __init__(self) -> None:
+    def __init__(self, people_file: Path | None = None) -> None:
         # Raw bytes in shared memory: one process raises and lowers each, the other only reads it.
         context = multiprocessing.get_context("spawn")
         self._wanted = context.RawValue("b", 0)
         self._people_busy = context.RawValue("b", 0)
+        # Several serving processes on one database: each holds a shared lock on ``people_file`` while
+        # its writer is busy, so every child can tell that some process's people are writing.
+        self._people_file = people_file
+        self._people_fd: tuple[int, int] | None = None  # (pid, descriptor): a spawned child opens its own
+
+    def __getstate__(self) -> dict[str, Any]:
+        return self.__dict__ | {"_people_fd": None}
 
     @property
     def people_are_busy(self) -> bool:
-        """The serving process's writer has people's writes queued or in hand (routine background
-        decisions give way to them; see ``dispatch.planning.jobs``)."""
-        return bool(self._people_busy.value)
+        """A serving process's writer has people's writes queued or in hand — this child's parent, or any
+        other serving process on the database (routine background decisions give way to them; see
+        ``dispatch.planning.jobs``)."""
+        if self._people_busy.value:
+            return True
+        fd = self._people_descriptor()
+        if fd is None:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True  # someone holds it shared: their people are writing
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
 
     def set_people_busy(self, busy: bool) -> None:
         """Called by the serving process's writer as it takes work and falls idle."""
+        if bool(self._people_busy.value) == busy:
+            return
         self._people_busy.value = 1 if busy else 0
+        fd = self._people_descriptor()
+        if fd is not None:
+            # A child holds the file exclusively only for the instant of its test: waiting is brief.
+            fcntl.flock(fd, fcntl.LOCK_SH if busy else fcntl.LOCK_UN)
+
+    def _people_descriptor(self) -> int | None:
+        if self._people_file is None:
+            return None
+        if self._people_fd is None or self._people_fd[0] != os.getpid():
+            fd = os.open(self._people_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._people_fd = (os.getpid(), fd)
+            weakref.finalize(self, os.close, fd)
+        return self._people_fd[1]
 
     @property
     def is_wanted(self) -> bool:
